@@ -1,0 +1,45 @@
+# helpdesk: `make run` sets up and serves the site; `make test` sets up and runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT := $(or $(HELPDESK_PORT),5000)
+
+.PHONY: run test lint check setup migrate clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "helpdesk needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+instance/secret_key:
+	mkdir -p instance
+	$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
+	chmod 600 $@
+
+migrate: setup instance/secret_key
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) demo load
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/ruff check .
+	$(FLASK) content check
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/ruff check .
+
+check: setup
+	$(FLASK) content check
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,83 @@
+"""helpdesk: a self-hosted help center for sign-in trouble."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, Settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory. *config* overrides settings by field name (tests use it)."""
+    settings = Settings.from_env(**(config or {}))
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_dir),
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder="templates",
+    )
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
+        SESSION_COOKIE_NAME="helpdesk_session",
+        # tokens are bound to the session; a page left open for hours must still submit
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_ENABLED=settings.rate_limits,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.extensions["helpdesk.settings"] = settings
+
+    from .extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import actions as _actions  # noqa: F401  (the registry, filled by its modules)
+    from .web import content_state
+
+    content_state.load_into(app)
+
+    from .web import errors, public
+    from .web.diagnose import bp as diagnose_bp
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(diagnose_bp)
+    errors.register(app)
+
+    from . import cli
+
+    cli.register(app)
+    return app
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    if settings.uses_sqlite:
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and one writer work at once; foreign keys are off by default."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

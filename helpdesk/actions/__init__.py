@@ -1,0 +1,80 @@
+"""The real fixes a flow hands off to: one module per action, one registry of them all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from markupsafe import Markup
+
+Status = Literal["success", "failure", "pending", "retry"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action reports. `retry` keeps the person on the step (e.g. a mistyped field)."""
+
+    status: Status
+    message: str = ""
+    # safe to keep in the transcript: never a password, code or token
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def success(cls, message: str = "", **detail: Any) -> Outcome:
+        return cls("success", message, detail)
+
+    @classmethod
+    def failure(cls, message: str = "", **detail: Any) -> Outcome:
+        return cls("failure", message, detail)
+
+    @classmethod
+    def pending(cls, message: str = "", **detail: Any) -> Outcome:
+        return cls("pending", message, detail)
+
+    @classmethod
+    def retry(cls, message: str, **detail: Any) -> Outcome:
+        return cls("retry", message, detail)
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What an action knows about the diagnosis it runs in."""
+
+    flow_id: str
+    step_id: str
+    reference: str
+    params: Mapping[str, Any]
+    remote_addr: str = ""
+    sandbox: bool = False
+
+
+class Action(Protocol):
+    name: str
+    title: str
+    submit_label: str
+
+    def render_form(self, ctx: ActionContext) -> Markup:
+        """The form fields (inside the page's own <form>, which carries CSRF and the button)."""
+
+    def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
+        """Do the fix with the submitted fields and report how it went."""
+
+
+_registry: dict[str, Action] = {}
+
+
+def register(action: Action) -> Action:
+    """Add an action to the registry under its name (the name flows use)."""
+    if action.name in _registry and _registry[action.name] is not action:
+        raise ValueError(f"an action named {action.name!r} is already registered")
+    _registry[action.name] = action
+    return action
+
+
+def get_action(name: str) -> Action | None:
+    return _registry.get(name)
+
+
+def action_names() -> set[str]:
+    return set(_registry)

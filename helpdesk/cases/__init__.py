@@ -1,0 +1,1 @@
+"""Diagnoses a person walks through, their reference codes and transcripts."""

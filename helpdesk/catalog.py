@@ -1,0 +1,137 @@
+"""The help content as one snapshot: every article and compiled flow, checked together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .content.articles import Article, check_links, load_article
+from .flows.checks import check_flow
+from .flows.engine import CompiledFlow, compile_flow
+from .flows.loader import load_flow
+from .flows.spec import Flow
+from .problems import Problem
+
+FLOW_SUFFIXES = (".yaml", ".yml")
+ARTICLE_SUFFIXES = (".md",)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An immutable snapshot; a reload builds a new one and swaps it in whole."""
+
+    articles: dict[str, Article]
+    flows: dict[str, CompiledFlow]
+    problems: tuple[Problem, ...] = ()
+    files: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def public_articles(self) -> list[Article]:
+        return sorted(
+            (a for a in self.articles.values() if not a.draft), key=lambda a: (a.order, a.title)
+        )
+
+    def public_flows(self) -> list[Flow]:
+        return [c.flow for c in self.flows.values() if not c.flow.draft]
+
+    def section_html(self, reference: str) -> tuple[Article | None, str]:
+        """The article and HTML for `slug` or `slug#section` (empty when gone)."""
+        slug, _, section = reference.partition("#")
+        article = self.articles.get(slug)
+        if article is None:
+            return None, ""
+        if section:
+            return article, article.sections.get(section, "")
+        return article, article.html
+
+
+def content_files(*directories: Path) -> list[Path]:
+    files: list[Path] = []
+    for directory in directories:
+        if directory.is_dir():
+            files.extend(
+                p for p in sorted(directory.iterdir())
+                if p.is_file() and p.suffix in FLOW_SUFFIXES + ARTICLE_SUFFIXES
+            )
+    return files
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_catalog(
+    content_dir: Path,
+    flows_dir: Path,
+    action_names: Collection[str],
+    extra_paths: Iterable[Path] = (),
+) -> Catalog:
+    """Load and check every article and flow; extra paths are added or replace same-named files.
+
+    Broken files are left out of the snapshot and reported in `problems`.
+    """
+    by_name: dict[str, Path] = {}
+    for path in content_files(content_dir, flows_dir):
+        by_name[path.name] = path
+    for path in extra_paths:
+        by_name[path.name] = path
+    problems: list[Problem] = []
+    articles: dict[str, Article] = {}
+    flows: dict[str, Flow] = {}
+    for path in sorted(by_name.values()):
+        shown = _display(path)
+        if path.suffix in ARTICLE_SUFFIXES:
+            article, found = load_article(path, display_path=shown)
+            problems.extend(found)
+            if article is not None:
+                if article.slug in articles:
+                    problems.append(Problem(shown, 1, f"duplicate article '{article.slug}'"))
+                else:
+                    articles[article.slug] = article
+        elif path.suffix in FLOW_SUFFIXES:
+            flow, found = load_flow(path, display_path=shown)
+            problems.extend(found)
+            if flow is not None:
+                if flow.id in flows:
+                    # reported in both files: which one is "the copy" is for the editor to say
+                    first = flows[flow.id]
+                    problems.append(_duplicate_flow(flow, first.path))
+                    problems.append(_duplicate_flow(first, shown))
+                else:
+                    flows[flow.id] = flow
+
+    def article_exists(slug: str, section: str) -> bool:
+        article = articles.get(slug)
+        return article is not None and (not section or article.has_section(section))
+
+    flow_ids = set(flows)
+    compiled: dict[str, CompiledFlow] = {}
+    for flow in flows.values():
+        found = check_flow(
+            flow, article_exists=article_exists, action_names=action_names, flow_ids=flow_ids
+        )
+        problems.extend(found)
+        if not found:
+            compiled[flow.id] = compile_flow(flow)
+    for article in articles.values():
+        problems.extend(check_links(article, articles, flow_ids))
+    return Catalog(
+        articles=articles,
+        flows=compiled,
+        problems=tuple(sorted(set(problems))),
+        files=tuple(_display(p) for p in sorted(by_name.values())),
+    )
+
+
+def _duplicate_flow(flow: Flow, other_path: str) -> Problem:
+    return Problem(
+        flow.path, flow.line_of("id"), f"duplicate flow id '{flow.id}' (also in {other_path})"
+    )

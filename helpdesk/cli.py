@@ -1,0 +1,81 @@
+"""flask commands: content check, demo load."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog
+from .config import Settings, SettingsError
+
+
+@click.group("content", help="Check the articles and flows.")
+def content_group() -> None:
+    """Registered as a plugin command, so it works even when the content is broken."""
+
+
+@content_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Validate flows and articles; print `path:line: message` per problem; exit 1 if any."""
+    from .actions import action_names
+
+    try:
+        settings = Settings.from_env(testing=True)
+    except SettingsError as exc:  # pragma: no cover - from_env with testing never raises
+        raise click.ClickException(str(exc)) from exc
+    extra: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            extra.extend(content_files(path))
+        elif path.suffix in FLOW_SUFFIXES + ARTICLE_SUFFIXES:
+            extra.append(path)
+        else:
+            raise click.BadParameter(f"{path} is not a flow (.yaml) or article (.md)")
+    catalog = load_catalog(settings.content_dir, settings.flows_dir, action_names(), extra)
+    problems = list(catalog.problems)
+    if paths:
+        wanted = {_same(p) for p in extra}
+        problems = [p for p in problems if _same(Path(p.path)) in wanted]
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        checked = len(extra) if paths else len(catalog.files)
+        click.echo(
+            f"{checked} file(s) checked, {len(problems)} problem(s)",
+            err=True,
+        )
+    sys.exit(1 if problems else 0)
+
+
+def _same(path: Path) -> str:
+    return str(path.resolve())
+
+
+@click.group("demo", help="Sample data for trying the help center.")
+def demo_group() -> None:
+    pass
+
+
+@demo_group.command("load")
+@with_appcontext
+def demo_load() -> None:
+    """Load the demo data and print what was loaded."""
+    from .web.content_state import catalog
+
+    current = catalog()
+    click.echo(
+        f"content: {len(current.articles)} articles, {len(current.flows)} flows are live"
+    )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_group)

@@ -1,0 +1,110 @@
+"""Settings: one object read from HELPDESK_* environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used; the message says what to set."""
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _as_list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can set. Each field reads HELPDESK_<FIELD NAME IN CAPITALS>."""
+
+    site_name: str = "Help Center"
+    support_email: str = "support@example.org"
+    official_domains: tuple[str, ...] = ("example.org",)
+    site_url: str = "http://127.0.0.1:5000"
+    port: int = 5000
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    mail_url: str = ""
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    outbox_dir: Path = Path()
+    content_dir: Path = PROJECT_ROOT / "content"
+    flows_dir: Path = PROJECT_ROOT / "flows"
+    debug: bool = False
+    testing: bool = False
+    rate_limits: bool = True
+
+    @classmethod
+    def from_env(
+        cls, environ: dict[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Read HELPDESK_* variables from *environ* (default: os.environ), then apply overrides."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get("HELPDESK_" + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.type, raw)
+        values.update(overrides)
+        settings = cls(**values)
+        return settings._with_derived_defaults()
+
+    def _with_derived_defaults(self) -> Settings:
+        instance = Path(self.instance_dir)
+        changes: dict[str, Any] = {
+            "instance_dir": instance,
+            "content_dir": Path(self.content_dir),
+            "flows_dir": Path(self.flows_dir),
+        }
+        if not self.database_url:
+            changes["database_url"] = f"sqlite:///{instance / 'helpdesk.sqlite3'}"
+        changes["outbox_dir"] = (
+            Path(self.outbox_dir) if str(self.outbox_dir) not in {"", "."} else instance / "outbox"
+        )
+        if not self.secret_key:
+            changes["secret_key"] = self._secret_key_from_instance(instance)
+        return replace(self, **changes)
+
+    def _secret_key_from_instance(self, instance: Path) -> str:
+        key_file = instance / "secret_key"
+        if key_file.is_file():
+            key = key_file.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+        if self.debug or self.testing:
+            return "insecure-development-key-" + instance.name
+        raise SettingsError(
+            "HELPDESK_SECRET_KEY is not set. Set it to a long random value, e.g.\n"
+            "  export HELPDESK_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+            f"or write one to {key_file} (make run does this for you)."
+        )
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _convert(annotation: Any, raw: str) -> Any:
+    kind = str(annotation)
+    if "bool" in kind:
+        return _as_bool(raw)
+    if "int" in kind:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise SettingsError(f"expected a whole number, got {raw!r}") from exc
+    if "tuple" in kind:
+        return _as_list(raw)
+    if "Path" in kind:
+        return Path(raw)
+    return raw

@@ -1,0 +1,1 @@
+"""Articles: Markdown files with front matter, rendered once to sanitized HTML."""

@@ -1,0 +1,40 @@
+""""Was this helpful?" answers about articles."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import ArticleFeedback
+
+COMMENT_LIMIT = 2000
+
+
+class FeedbackError(ValueError):
+    """The feedback cannot be stored as given; the message says why."""
+
+
+def record_feedback(article: str, helpful: bool) -> int:
+    row = ArticleFeedback(article=article, helpful=helpful, comment="")
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def add_comment(feedback_id: int, comment: str) -> None:
+    """Attach the optional comment to a "no" answer, once."""
+    text = comment.replace("\x00", "").strip()
+    if not text:
+        raise FeedbackError("Please write a few words, or just leave the page.")
+    if len(text) > COMMENT_LIMIT:
+        raise FeedbackError(f"Please keep it under {COMMENT_LIMIT} characters.")
+    db.session.execute(
+        update(ArticleFeedback)
+        .where(
+            ArticleFeedback.id == feedback_id,
+            ArticleFeedback.helpful.is_(False),
+            ArticleFeedback.comment == "",
+        )
+        .values(comment=text)
+    )
+    db.session.commit()

@@ -1,0 +1,132 @@
+"""Markdown -> sanitized HTML, with heading ids, a table of contents and section extracts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from xml.etree.ElementTree import Element
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s",
+    "small", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "tr", "ul", "mark",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "code": {"class"},
+    "div": {"class"},
+    "p": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# An article links to another as `other-slug.md` or `other-slug.md#section`.
+ARTICLE_LINK = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.md(?P<fragment>#[A-Za-z0-9_-]+)?$")
+_HEADING = re.compile(r'<h([1-6]) id="([^"]+)">')
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    headings: tuple[Heading, ...]
+    sections: dict[str, str]
+
+
+class _ArticleLinks(Treeprocessor):
+    """Rewrite `slug.md#x` links to the article URL; they are checked by the validator."""
+
+    def run(self, root: Element) -> None:
+        for link in root.iter("a"):
+            href = link.get("href", "")
+            found = ARTICLE_LINK.match(href)
+            if found:
+                link.set("href", f"/articles/{found['slug']}{found['fragment'] or ''}")
+
+
+class _ArticleLinkExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.treeprocessors.register(_ArticleLinks(md), "helpdesk_article_links", 5)
+
+
+def _converter() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "admonition",
+            "sane_lists",
+            "toc",
+            _ArticleLinkExtension(),
+        ],
+        extension_configs={"toc": {"permalink": False, "toc_depth": "2-4"}},
+        output_format="html",
+    )
+
+
+def sanitize(html: str) -> str:
+    """Remove anything that could run in the reader's browser."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+@lru_cache(maxsize=8192)
+def render_markdown(text: str) -> Rendered:
+    """Render once per distinct text: an unchanged file is never rendered again."""
+    converter = _converter()
+    html = sanitize(converter.convert(text))
+    headings = tuple(
+        Heading(level=int(level), id=hid, title=_heading_title(html, hid))
+        for level, hid in _HEADING.findall(html)
+    )
+    return Rendered(html=html, headings=headings, sections=_sections(html))
+
+
+@lru_cache(maxsize=8192)
+def render_inline(text: str) -> str:
+    """Short Markdown (a question, a hint) as sanitized HTML; one paragraph loses its <p>."""
+    html = sanitize(markdown.markdown(text, extensions=["sane_lists"])).strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
+
+
+def _heading_title(html: str, heading_id: str) -> str:
+    found = re.search(rf'<h[1-6] id="{re.escape(heading_id)}">(.*?)</h[1-6]>', html, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else heading_id
+
+
+def _sections(html: str) -> dict[str, str]:
+    """Each heading's section: from the heading to the next heading of the same or higher level."""
+    marks = [(m.start(), int(m.group(1)), m.group(2)) for m in _HEADING.finditer(html)]
+    sections: dict[str, str] = {}
+    for index, (start, level, hid) in enumerate(marks):
+        end = len(html)
+        for later_start, later_level, _ in marks[index + 1:]:
+            if later_level <= level:
+                end = later_start
+                break
+        sections[hid] = html[start:end].strip()
+    return sections

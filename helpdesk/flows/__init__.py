@@ -1,0 +1,1 @@
+"""Flows: YAML decision trees, their validation, and the engine that runs them."""

@@ -1,0 +1,94 @@
+"""Flow -> compiled state machine, built once per flow version and shared by all requests."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from transitions import Machine, MachineError
+
+from .spec import Flow, Step
+
+
+class InvalidMove(Exception):
+    """The answer or outcome does not lead anywhere from the current step."""
+
+
+@dataclass
+class Position:
+    """The plain model a Machine moves: only a `state`, restored from the database."""
+
+    state: str
+
+
+@dataclass
+class CompiledFlow:
+    flow: Flow
+    machine: Machine
+    # how many more pages (steps that ask something of the person) on the shortest way to an end
+    remaining: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.flow.id
+
+    @property
+    def digest(self) -> str:
+        return self.flow.digest
+
+    def step(self, step_id: str) -> Step:
+        return self.flow.steps[step_id]
+
+    def move(self, step_id: str, trigger: str) -> str:
+        """The step that *trigger* leads to from *step_id*; raises InvalidMove."""
+        event = self.machine.events.get(trigger)
+        if event is None or step_id not in self.flow.steps:
+            raise InvalidMove(f"'{trigger}' is not possible at step '{step_id}'")
+        position = Position(step_id)
+        try:
+            event.trigger(position)
+        except MachineError as exc:
+            raise InvalidMove(f"'{trigger}' is not possible at step '{step_id}'") from exc
+        return position.state
+
+
+def compile_flow(flow: Flow) -> CompiledFlow:
+    """Build the Machine for a valid flow (states = steps, triggers = answers and outcomes)."""
+    transitions = [
+        {"trigger": trigger, "source": step.id, "dest": target}
+        for step in flow.steps.values()
+        for trigger, target in step.transitions()
+    ]
+    machine = Machine(
+        model=None,
+        states=list(flow.steps),
+        transitions=transitions,
+        initial=flow.start,
+        auto_transitions=False,
+        send_event=False,
+    )
+    return CompiledFlow(flow=flow, machine=machine, remaining=_pages_to_end(flow))
+
+
+def _pages_to_end(flow: Flow) -> dict[str, int]:
+    """Shortest number of pages still to answer from each step, by BFS from the ends backwards."""
+    reverse: dict[str, list[str]] = {sid: [] for sid in flow.steps}
+    for step in flow.steps.values():
+        for _, target in step.transitions():
+            if target in reverse:
+                reverse[target].append(step.id)
+    remaining: dict[str, int] = {}
+    queue: deque[str] = deque()
+    for sid, step in flow.steps.items():
+        if step.kind == "end":
+            remaining[sid] = 0
+            queue.append(sid)
+    # every step before an end is one page, so a plain breadth-first walk gives the minimum
+    while queue:
+        current = queue.popleft()
+        for source in reverse[current]:
+            cost = remaining[current] + 1
+            if cost < remaining.get(source, 1 << 30):
+                remaining[source] = cost
+                queue.append(source)
+    return remaining

@@ -1,0 +1,77 @@
+"""Friendly error pages, security headers, and what every template can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+
+PAGES = {
+    400: ("That didn't work", "Something in the request was not right. Please go back and try again."),
+    403: ("Not allowed", "You don't have access to this page."),
+    404: ("Page not found", "We couldn't find that page. It may have moved."),
+    405: ("That didn't work", "This page can't be used that way."),
+    409: ("That changed meanwhile", "Please reload the page and try again."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    429: ("Too many tries", "You have tried this too often in a short time. Please wait a few minutes and try again."),
+    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a minute."),
+    503: ("Not available right now", "Please try again in a minute."),
+}
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Any, int]:
+        code = error.code or 500
+        return _error_page(code, getattr(error, "description", None) if code in (400, 429) else None)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[Any, int]:
+        return _error_page(
+            400,
+            "This form had expired or was sent from somewhere else, so nothing was changed. "
+            "Please go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Any, int]:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _error_page(InternalServerError.code)
+
+    @app.context_processor
+    def site() -> dict[str, Any]:
+        settings = app.extensions["helpdesk.settings"]
+        return {"site_name": settings.site_name, "support_email": settings.support_email}
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.method == "POST" or request.path.startswith("/diagnose/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _error_page(code: int, detail: str | None = None) -> tuple[Any, int]:
+    title, message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    if detail and not detail.startswith(("The browser (or proxy)", "The server")):
+        message = detail
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"status": code, "title": title, "detail": message}), code
+    return render_template("error.html", title=title, message=message), code

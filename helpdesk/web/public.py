@@ -1,0 +1,111 @@
+"""Public pages: home, articles with feedback, health, robots."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from ..content.feedback import FeedbackError, add_comment, record_feedback
+from ..extensions import db, limiter
+from .content_state import catalog
+
+bp = Blueprint("public", __name__)
+
+# the entry flow goes first on the home page; the rest follow in this order when present
+TOP_PROBLEMS = (
+    "wrong-password", "two-factor-rejected", "lost-phone", "locked-out",
+    "someone-else-signed-in", "is-this-site-ours", "no-factor-left", "after-recovery",
+)
+ENTRY_FLOW = "cant-sign-in"
+
+
+@bp.get("/")
+def home() -> str:
+    current = catalog()
+    flows = {f.id: f for f in current.public_flows()}
+    top = [flows[i] for i in TOP_PROBLEMS if i in flows]
+    top += sorted((f for i, f in flows.items() if i not in TOP_PROBLEMS and i != ENTRY_FLOW),
+                  key=lambda f: f.title)
+    return render_template(
+        "home.html", entry=flows.get(ENTRY_FLOW), top=top, articles=current.public_articles()
+    )
+
+
+@bp.get("/articles/")
+def article_index() -> str:
+    return render_template("article_index.html", articles=catalog().public_articles())
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str) -> str:
+    found = catalog().articles.get(slug)
+    if found is None or found.draft:
+        abort(404)
+    flows = [catalog().flows[f].flow for f in found.flows if f in catalog().flows]
+    given = session.get("feedback", {}).get(slug)
+    return render_template("article.html", article=found, flows=flows, feedback=given)
+
+
+@bp.post("/articles/<slug>/feedback")
+@limiter.limit("30 per hour")
+def article_feedback(slug: str) -> Response:
+    found = catalog().articles.get(slug)
+    if found is None or found.draft:
+        abort(404)
+    answered = session.setdefault("feedback", {})
+    if slug not in answered:  # asked once per reader
+        choice = request.form.get("helpful")
+        if choice not in ("yes", "no"):
+            abort(400, description="Choose yes or no.")
+        feedback_id = record_feedback(slug, choice == "yes")
+        answered[slug] = {"id": feedback_id, "helpful": choice == "yes", "commented": False}
+        session.modified = True
+    return redirect(url_for(".article", slug=slug) + "#feedback", 303)
+
+
+@bp.post("/articles/<slug>/feedback/comment")
+@limiter.limit("30 per hour")
+def article_feedback_comment(slug: str) -> Response | tuple[str, int]:
+    given = session.get("feedback", {}).get(slug)
+    if given is None or given["helpful"] or given["commented"]:
+        return redirect(url_for(".article", slug=slug) + "#feedback", 303)
+    try:
+        add_comment(given["id"], request.form.get("comment", ""))
+    except FeedbackError as problem:
+        found = catalog().articles[slug]
+        return render_template(
+            "article.html", article=found, flows=[], feedback=given,
+            comment_error=str(problem), comment=request.form.get("comment", "")[:5000],
+        ), 400
+    given["commented"] = True
+    session.modified = True
+    flash("Thank you. Your comment helps us improve this article.")
+    return redirect(url_for(".article", slug=slug) + "#feedback", 303)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> tuple[Response, int]:
+    checks = {"database": False, "content": False}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = True
+    except Exception:  # noqa: BLE001 (any failure means unhealthy)
+        db.session.rollback()
+    current = catalog()
+    checks["content"] = current.ok and bool(current.flows)
+    healthy = all(checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": checks,
+        "articles": len(current.articles),
+        "flows": len(current.flows),
+    }
+    return jsonify(body), 200 if healthy else 503
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    body = "User-agent: *\nDisallow: /diagnose/\nDisallow: /staff/\nDisallow: /editor/\n"
+    return Response(body, mimetype="text/plain")

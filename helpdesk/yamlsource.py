@@ -1,0 +1,61 @@
+"""YAML read as nodes, so that every value keeps the line it came from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def compose(text: str) -> yaml.Node | None:
+    """Parse *text* into a node tree (raises yaml.YAMLError with a mark on bad syntax)."""
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def mapping_items(node: yaml.MappingNode) -> list[tuple[str, yaml.Node, int]]:
+    """(key, value node, key line) for a mapping; raises DuplicateKey on a repeated key."""
+    seen: set[str] = set()
+    items = []
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in seen:
+            raise DuplicateKey(key, line(key_node))
+        seen.add(key)
+        items.append((key, value_node, line(key_node)))
+    return items
+
+
+def plain(node: yaml.Node) -> Any:
+    """The Python value of a node, with YAML's safe types."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def syntax_error_line(exc: yaml.YAMLError) -> int:
+    problem = getattr(exc, "problem", "") or ""
+    marks = [getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)]
+    if "end of stream" in problem:
+        marks.reverse()  # point at where the unclosed thing began, not at the end of the file
+    mark = next((m for m in marks if m is not None), None)
+    return mark.line + 1 if mark is not None else 1
+
+
+def syntax_error_message(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context else problem
+    return f"YAML syntax error: {text}"

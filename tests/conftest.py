@@ -1,0 +1,60 @@
+"""Fixtures: an app on a fresh SQLite file per test, and its test client."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from helpdesk import create_app
+from helpdesk.extensions import db
+from tests import support  # noqa: F401  (registers the test action)
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def build_app(tmp_path: Path, **overrides: Any) -> Flask:
+    settings: dict[str, Any] = {
+        "testing": True,
+        "instance_dir": tmp_path / "instance",
+        "database_url": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "secret_key": "test-secret-key",
+        "site_name": "Example Help",
+        "support_email": "help@example.org",
+        "site_url": "http://localhost",
+    }
+    settings.update(overrides)
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = build_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the sample content that a test may edit."""
+    content = tmp_path / "content"
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "flows", flows)
+    return content, flows

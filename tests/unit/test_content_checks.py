@@ -1,0 +1,60 @@
+"""Each kind of content problem has a fixture file whose marker lines say where and what."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from helpdesk.actions import action_names
+from helpdesk.catalog import load_catalog
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+GOOD = FIXTURES / "good"
+BROKEN = sorted((FIXTURES / "broken").iterdir())
+MARKER = re.compile(r"(?:#!|<!--!)\s*(.*?)\s*(?:-->)?$")
+
+
+def expected_problems(path: Path) -> list[tuple[int, str]]:
+    """(line, message fragment) for every marker in the fixture."""
+    found = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        marker = MARKER.search(text)
+        if marker:
+            found.append((number, marker.group(1)))
+    assert found, f"{path.name} has no marker"
+    return found
+
+
+def check_with_good_content(*extra: Path) -> list[str]:
+    catalog = load_catalog(GOOD / "content", GOOD / "flows", action_names(), extra)
+    return [str(p) for p in catalog.problems]
+
+
+def test_the_good_fixtures_have_no_problems() -> None:
+    assert check_with_good_content() == []
+
+
+@pytest.mark.parametrize("fixture", BROKEN, ids=[p.name for p in BROKEN])
+def test_each_problem_is_reported_at_its_line(fixture: Path) -> None:
+    shown = os.path.relpath(fixture)
+    reported = [p for p in check_with_good_content(fixture) if p.startswith(shown + ":")]
+    expected = expected_problems(fixture)
+    assert len(reported) == len(expected), reported
+    for (line, fragment), problem in zip(sorted(expected), sorted(reported, key=_line), strict=True):
+        assert problem.startswith(f"{shown}:{line}: "), problem
+        assert fragment in problem, problem
+
+
+def _line(problem: str) -> int:
+    return int(problem.split(":")[1])
+
+
+def test_a_broken_file_leaves_the_rest_loaded() -> None:
+    catalog = load_catalog(
+        GOOD / "content", GOOD / "flows", action_names(), [FIXTURES / "broken" / "loop.yaml"]
+    )
+    assert "loop" not in catalog.flows
+    assert {"fix-it", "other-flow"} <= set(catalog.flows)
