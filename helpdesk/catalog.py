@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,10 +61,12 @@ def content_files(*directories: Path) -> list[Path]:
 
 
 def _display(path: Path) -> str:
+    """Paths below the working directory are shown relative to it, others in full."""
+    absolute = path.resolve()
     try:
-        return os.path.relpath(path)
+        return str(absolute.relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return str(absolute)
 
 
 def load_catalog(

@@ -58,3 +58,35 @@ def content_copy(tmp_path: Path) -> tuple[Path, Path]:
     shutil.copytree(ROOT / "content", content)
     shutil.copytree(ROOT / "flows", flows)
     return content, flows
+
+
+@pytest.fixture
+def fixture_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app serving the small, stable test content in tests/fixtures/good."""
+    app = build_app(
+        tmp_path,
+        content_dir=FIXTURES / "good" / "content",
+        flows_dir=FIXTURES / "good" / "flows",
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def fixture_client(fixture_app: Flask) -> FlaskClient:
+    return fixture_app.test_client()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Say plainly when the browser tests could not run (only outside CI: there they fail)."""
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = str(getattr(report, "longrepr", ""))
+        if "Chromium not found" in reason:
+            terminalreporter.write_sep("!", "browser tests were SKIPPED", yellow=True)
+            terminalreporter.write_line(
+                "Chromium is not installed: `sudo apt-get install chromium` runs them "
+                "(see README, 'Tests')."
+            )
+            return

@@ -1,0 +1,86 @@
+"""Article pages and "Was this helpful?"."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from helpdesk.extensions import db
+from helpdesk.models import ArticleFeedback
+from tests.support import csrf_from
+
+
+def feedback_rows(app):
+    with app.app_context():
+        rows = db.session.scalars(select(ArticleFeedback)).all()
+        return [(r.article, r.helpful, r.comment) for r in rows]
+
+
+def test_the_article_page_has_its_table_of_contents(fixture_client):
+    page = fixture_client.get("/articles/basics").get_data(as_text=True)
+    assert "<h1>Basics</h1>" in page and page.count("<h1") == 1
+    assert '<a href="#first-part">First part</a>' in page
+    assert '<a href="#a-detail">A detail</a>' in page
+    assert 'href="/diagnose/fix-it"' in page  # its flow is offered
+    assert 'href="/articles/more#deeper"' in page  # links between articles are rewritten
+
+
+def test_the_article_index_and_home_list_the_articles(fixture_client):
+    for url in ("/articles/", "/"):
+        page = fixture_client.get(url).get_data(as_text=True)
+        assert 'href="/articles/basics"' in page and 'href="/articles/more"' in page
+
+
+def test_the_home_page_links_to_the_flows(fixture_client):
+    page = fixture_client.get("/").get_data(as_text=True)
+    assert 'href="/diagnose/fix-it"' in page and 'href="/diagnose/other-flow"' in page
+
+
+def test_an_unknown_article_is_a_404(fixture_client):
+    assert fixture_client.get("/articles/nothing-here").status_code == 404
+
+
+def test_helpful_yes_is_stored_and_asked_once(fixture_client, fixture_app):
+    page = fixture_client.get("/articles/basics").get_data(as_text=True)
+    assert "Was this helpful?" in page
+    token = csrf_from(page)
+    voted = fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "yes"})
+    assert voted.status_code == 303
+    page = fixture_client.get("/articles/basics").get_data(as_text=True)
+    assert "Was this helpful?" not in page and "Thank you for your feedback." in page
+    fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "no"})
+    assert feedback_rows(fixture_app) == [("basics", True, "")]
+
+
+def test_helpful_no_offers_a_comment_that_is_stored(fixture_client, fixture_app):
+    token = csrf_from(fixture_client.get("/articles/basics").get_data(as_text=True))
+    fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "no"})
+    page = fixture_client.get("/articles/basics").get_data(as_text=True)
+    assert "What was missing or unclear?" in page
+    empty = fixture_client.post("/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "  "})
+    assert empty.status_code == 400 and "Please write a few words" in empty.get_data(as_text=True)
+    long = fixture_client.post(
+        "/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "x" * 2001}
+    )
+    assert long.status_code == 400 and "under 2000 characters" in long.get_data(as_text=True)
+    fixture_client.post(
+        "/articles/basics/feedback/comment",
+        data={"csrf_token": token, "comment": "The steps for my phone are missing."},
+    )
+    fixture_client.post(
+        "/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "again"}
+    )
+    assert feedback_rows(fixture_app) == [("basics", False, "The steps for my phone are missing.")]
+
+
+def test_feedback_needs_yes_or_no(fixture_client, fixture_app):
+    token = csrf_from(fixture_client.get("/articles/basics").get_data(as_text=True))
+    refused = fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "maybe"})
+    assert refused.status_code == 400
+    assert "Choose yes or no." in refused.get_data(as_text=True)
+    assert feedback_rows(fixture_app) == []
+
+
+def test_feedback_without_csrf_is_refused(fixture_client, fixture_app):
+    refused = fixture_client.post("/articles/basics/feedback", data={"helpful": "yes"})
+    assert refused.status_code == 400
+    assert feedback_rows(fixture_app) == []

@@ -1,0 +1,79 @@
+"""Markdown rendering: what an article file may contain never runs in the reader's browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.content.articles import load_article
+from helpdesk.content.render import render_inline, render_markdown
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">click</a>',
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '<div onmouseover="alert(1)">hover</div>',
+    "<iframe src=https://example.test></iframe>",
+    '<svg onload="alert(1)"></svg>',
+    "<style>body{display:none}</style>",
+    '<form action="https://example.test"><input name=x></form>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    "![x](https://example.test/x.png\" onerror=\"alert(1))",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_payloads_are_inert(payload: str) -> None:
+    for html in (render_markdown(f"Text\n\n{payload}\n").html, render_inline(payload)):
+        lowered = html.lower()
+        assert "<script" not in lowered
+        assert "javascript:" not in lowered
+        assert "data:text" not in lowered
+        for tag in ("<iframe", "<svg", "<style", "<form", "<input"):
+            assert tag not in lowered
+        assert "onerror=" not in lowered and "onload=" not in lowered
+        assert "onmouseover=" not in lowered and "style=" not in lowered
+
+
+def test_markdown_features_survive_sanitizing() -> None:
+    rendered = render_markdown(
+        "## Tables\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "```\ncode here\n```\n\n"
+        '!!! tip "Good to know"\n    An admonition.\n\n'
+        "[elsewhere](other-article.md#part) and [outside](https://example.org/x)\n"
+    )
+    html = rendered.html
+    assert '<h2 id="tables">Tables</h2>' in html
+    assert "<table>" in html and "<td>1</td>" in html
+    assert "<pre><code>code here" in html
+    assert '<div class="admonition tip">' in html and '<p class="admonition-title">' in html
+    assert 'href="/articles/other-article#part"' in html
+    assert 'href="https://example.org/x" rel="noopener noreferrer"' in html
+
+
+def test_sections_run_to_the_next_heading_of_the_same_level() -> None:
+    rendered = render_markdown("## One\n\na\n\n### Sub\n\nb\n\n## Two\n\nc\n")
+    assert rendered.sections["one"].startswith('<h2 id="one">')
+    assert "<p>b</p>" in rendered.sections["one"] and "<p>c</p>" not in rendered.sections["one"]
+    assert rendered.sections["sub"].endswith("<p>b</p>")
+    assert [h.id for h in rendered.headings] == ["one", "sub", "two"]
+
+
+def test_rendering_is_cached_per_text() -> None:
+    text = "## Cached\n\nonce\n"
+    assert render_markdown(text) is render_markdown(text)
+    assert render_markdown(text + " ") is not render_markdown(text)
+
+
+def test_an_article_keeps_its_front_matter_and_link_lines(tmp_path) -> None:
+    path = tmp_path / "sample.md"
+    path.write_text(
+        "---\ntitle: Sample\nsummary: S.\ntags: [a, b]\nupdated: 2026-11-25\n---\n"
+        "Intro\n\nSee [x](other.md#y).\n"
+    )
+    article, problems = load_article(path)
+    assert problems == []
+    assert article.title == "Sample" and article.tags == ("a", "b")
+    assert [(link.target, link.line) for link in article.links] == [("other.md#y", 9)]
