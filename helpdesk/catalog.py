@@ -31,9 +31,7 @@ class Catalog:
         return not self.problems
 
     def public_articles(self) -> list[Article]:
-        return sorted(
-            (a for a in self.articles.values() if not a.draft), key=lambda a: (a.order, a.title)
-        )
+        return sorted((a for a in self.articles.values() if not a.draft), key=lambda a: (a.order, a.title))
 
     def public_flows(self) -> list[Flow]:
         return [c.flow for c in self.flows.values() if not c.flow.draft]
@@ -54,7 +52,8 @@ def content_files(*directories: Path) -> list[Path]:
     for directory in directories:
         if directory.is_dir():
             files.extend(
-                p for p in sorted(directory.iterdir())
+                p
+                for p in sorted(directory.iterdir())
                 if p.is_file() and p.suffix in FLOW_SUFFIXES + ARTICLE_SUFFIXES
             )
     return files
@@ -116,9 +115,7 @@ def load_catalog(
     flow_ids = set(flows)
     compiled: dict[str, CompiledFlow] = {}
     for flow in flows.values():
-        found = check_flow(
-            flow, article_exists=article_exists, action_names=action_names, flow_ids=flow_ids
-        )
+        found = check_flow(flow, article_exists=article_exists, action_names=action_names, flow_ids=flow_ids)
         problems.extend(found)
         if not found:
             compiled[flow.id] = compile_flow(flow)
@@ -133,6 +130,4 @@ def load_catalog(
 
 
 def _duplicate_flow(flow: Flow, other_path: str) -> Problem:
-    return Problem(
-        flow.path, flow.line_of("id"), f"duplicate flow id '{flow.id}' (also in {other_path})"
-    )
+    return Problem(flow.path, flow.line_of("id"), f"duplicate flow id '{flow.id}' (also in {other_path})")

@@ -72,9 +72,7 @@ def demo_load() -> None:
     from .web.content_state import catalog
 
     current = catalog()
-    click.echo(
-        f"content: {len(current.articles)} articles, {len(current.flows)} flows are live"
-    )
+    click.echo(f"content: {len(current.articles)} articles, {len(current.flows)} flows are live")
 
 
 def register(app: Flask) -> None:

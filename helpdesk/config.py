@@ -44,9 +44,7 @@ class Settings:
     rate_limits: bool = True
 
     @classmethod
-    def from_env(
-        cls, environ: dict[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Read HELPDESK_* variables from *environ* (default: os.environ), then apply overrides."""
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, Any] = {}

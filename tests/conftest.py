@@ -79,14 +79,13 @@ def fixture_client(fixture_app: Flask) -> FlaskClient:
     return fixture_app.test_client()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly when the browser tests could not run (only outside CI: there they fail)."""
     for report in terminalreporter.stats.get("skipped", []):
         reason = str(getattr(report, "longrepr", ""))
         if "Chromium not found" in reason:
             terminalreporter.write_sep("!", "browser tests were SKIPPED", yellow=True)
             terminalreporter.write_line(
-                "Chromium is not installed: `sudo apt-get install chromium` runs them "
-                "(see README, 'Tests')."
+                "Chromium is not installed: `sudo apt-get install chromium` runs them (see README, 'Tests')."
             )
             return

@@ -29,9 +29,7 @@ class PretendFix:
     calls: list[dict[str, str]] = field(default_factory=list)
 
     def render_form(self, ctx: ActionContext) -> Markup:
-        return Markup(
-            '<label for="word">Type a word</label><input id="word" name="word" type="text">'
-        )
+        return Markup('<label for="word">Type a word</label><input id="word" name="word" type="text">')
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         word = form.get("word", "").strip()

@@ -33,9 +33,7 @@ def remember_flow_version(compiled: CompiledFlow) -> None:
     """Store the flow's source once, so diagnoses on it can finish after the file changes."""
     flow = compiled.flow
     exists = db.session.scalar(
-        select(FlowVersion.id).where(
-            FlowVersion.flow_id == flow.id, FlowVersion.digest == flow.digest
-        )
+        select(FlowVersion.id).where(FlowVersion.flow_id == flow.id, FlowVersion.digest == flow.digest)
     )
     if exists:
         return
@@ -157,7 +155,13 @@ def _status_at(compiled: CompiledFlow, step_id: str) -> str:
 
 
 __all__ = [
-    "InvalidMove", "Moved", "StaleStep", "answer", "flow_for", "record_event", "start_diagnosis",
+    "InvalidMove",
+    "Moved",
+    "StaleStep",
+    "answer",
+    "flow_for",
+    "record_event",
+    "start_diagnosis",
 ]
 
 

@@ -70,9 +70,9 @@ class Article:
         return tuple(h for h in self.headings if h.level in (2, 3))
 
 
-def load_article(path: Path | str, source: str | None = None, display_path: str = "") -> tuple[
-    Article | None, list[Problem]
-]:
+def load_article(
+    path: Path | str, source: str | None = None, display_path: str = ""
+) -> tuple[Article | None, list[Problem]]:
     """Read one article file. Links to other articles and flows are checked later."""
     path = Path(path)
     shown = display_path or str(path)
@@ -84,14 +84,10 @@ def load_article(path: Path | str, source: str | None = None, display_path: str 
             return None, [Problem(shown, 1, f"cannot read file: {exc}")]
     problems: list[Problem] = []
     if not SLUG.match(slug):
-        problems.append(
-            Problem(shown, 1, f"file name {path.name!r} must be lower-case letters, digits, '-'")
-        )
+        problems.append(Problem(shown, 1, f"file name {path.name!r} must be lower-case letters, digits, '-'"))
     front, body, body_line = _split(source)
     if front is None:
-        problems.append(
-            Problem(shown, 1, "missing front matter: start the file with '---', the keys, '---'")
-        )
+        problems.append(Problem(shown, 1, "missing front matter: start the file with '---', the keys, '---'"))
         return None, problems
     values, lines, front_problems = _read_front_matter(front, shown)
     problems.extend(front_problems)
@@ -124,9 +120,7 @@ def load_article(path: Path | str, source: str | None = None, display_path: str 
     return article, problems
 
 
-def check_links(
-    article: Article, articles: dict[str, Article], flow_ids: set[str]
-) -> list[Problem]:
+def check_links(article: Article, articles: dict[str, Article], flow_ids: set[str]) -> list[Problem]:
     """Links to other articles (`slug.md#section`, `/articles/slug`) and flows must resolve."""
     problems = []
     for link in article.links:
@@ -174,14 +168,12 @@ def _split(source: str) -> tuple[str | None, str, int]:
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
             front = "".join(lines[1:index])
-            body = "".join(lines[index + 1:])
+            body = "".join(lines[index + 1 :])
             return front, body, index + 2
     return None, text, 1
 
 
-def _read_front_matter(
-    front: str, shown: str
-) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+def _read_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
@@ -213,16 +205,17 @@ def _read_front_matter(
         kind = rule[0]
         ok = (
             (kind == "text" and isinstance(value, str) and value.strip())
-            or (kind == "texts" and isinstance(value, list)
-                and all(isinstance(v, str) for v in value))
+            or (kind == "texts" and isinstance(value, list) and all(isinstance(v, str) for v in value))
             or (kind == "date" and isinstance(value, dt.date))
             or (kind == "boolean" and isinstance(value, bool))
             or (kind == "integer" and isinstance(value, int) and not isinstance(value, bool))
         )
         if not ok:
             expected = {
-                "text": "a non-empty text", "texts": "a list of texts",
-                "date": "a date like 2026-01-31", "boolean": "true or false",
+                "text": "a non-empty text",
+                "texts": "a list of texts",
+                "date": "a date like 2026-01-31",
+                "boolean": "true or false",
                 "integer": "a whole number",
             }[kind]
             report(line(node), f"'{key}' must be {expected}")

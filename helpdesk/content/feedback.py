@@ -1,4 +1,4 @@
-""""Was this helpful?" answers about articles."""
+""" "Was this helpful?" answers about articles."""
 
 from __future__ import annotations
 

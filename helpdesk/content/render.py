@@ -13,10 +13,47 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s",
-    "small", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-    "tr", "ul", "mark",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "mark",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -26,7 +63,12 @@ ALLOWED_ATTRIBUTES = {
     "p": {"class"},
     "th": {"align"},
     "td": {"align"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "h1": {"id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -61,7 +103,7 @@ class _ArticleLinks(Treeprocessor):
 
 
 class _ArticleLinkExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_ArticleLinks(md), "helpdesk_article_links", 5)
 
 
@@ -124,7 +166,7 @@ def _sections(html: str) -> dict[str, str]:
     sections: dict[str, str] = {}
     for index, (start, level, hid) in enumerate(marks):
         end = len(html)
-        for later_start, later_level, _ in marks[index + 1:]:
+        for later_start, later_level, _ in marks[index + 1 :]:
             if later_level <= level:
                 end = later_start
                 break

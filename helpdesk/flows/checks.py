@@ -34,13 +34,12 @@ def check_flow(
         for trigger, target in step.transitions():
             if target not in steps:
                 report(_target_line(step, trigger), _unknown_target(step, target, steps))
-        if step.kind in ("action", "check"):
-            if step.action not in action_names:
-                known = ", ".join(sorted(action_names)) or "none registered"
-                report(
-                    step.line_of("action"),
-                    f"step '{step.id}': unknown action '{step.action}' (known: {known})",
-                )
+        if step.kind in ("action", "check") and step.action not in action_names:
+            known = ", ".join(sorted(action_names)) or "none registered"
+            report(
+                step.line_of("action"),
+                f"step '{step.id}': unknown action '{step.action}' (known: {known})",
+            )
         if step.kind == "end" and step.outcome == "flow" and step.flow:
             if step.flow not in flow_ids:
                 report(step.line_of("flow"), f"step '{step.id}': no flow with id '{step.flow}'")
@@ -66,8 +65,12 @@ def _target_line(step: Step, trigger: str) -> int:
         for choice in step.choices:
             if choice.id == trigger:
                 return choice.line
-    field = {"continue": "next", "success": "on_success", "failure": "on_failure",
-             "pending": "on_pending"}.get(trigger, "")
+    field = {
+        "continue": "next",
+        "success": "on_success",
+        "failure": "on_failure",
+        "pending": "on_pending",
+    }.get(trigger, "")
     return step.line_of(field)
 
 
@@ -86,15 +89,11 @@ def _similar(a: str, b: str) -> bool:
 def _graph_problems(flow: Flow) -> list[Problem]:
     steps = flow.steps
     problems: list[Problem] = []
-    edges = {
-        sid: [t for _, t in step.transitions() if t in steps] for sid, step in steps.items()
-    }
+    edges = {sid: [t for _, t in step.transitions() if t in steps] for sid, step in steps.items()}
     reachable = _walk(flow.start, edges)
     for sid, step in steps.items():
         if sid not in reachable:
-            problems.append(
-                Problem(flow.path, step.line, f"step '{sid}' is unreachable from '{flow.start}'")
-            )
+            problems.append(Problem(flow.path, step.line, f"step '{sid}' is unreachable from '{flow.start}'"))
     for sid, step in steps.items():
         if step.kind != "end" and not step.transitions():
             problems.append(

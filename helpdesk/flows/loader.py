@@ -126,14 +126,10 @@ class _Reader:
             )
             return None
         if kind == "kind" and text not in STEP_KINDS:
-            self.problem(
-                line(node), f"{where}: unknown step kind {text!r} (use {', '.join(STEP_KINDS)})"
-            )
+            self.problem(line(node), f"{where}: unknown step kind {text!r} (use {', '.join(STEP_KINDS)})")
             return None
         if kind == "outcome" and text not in END_OUTCOMES:
-            self.problem(
-                line(node), f"{where}: unknown outcome {text!r} (use {', '.join(END_OUTCOMES)})"
-            )
+            self.problem(line(node), f"{where}: unknown outcome {text!r} (use {', '.join(END_OUTCOMES)})")
             return None
         if kind == "article" and not _ARTICLE_REF.match(text):
             self.problem(line(node), f"{where} must look like 'article-slug' or 'slug#section'")
@@ -141,9 +137,9 @@ class _Reader:
         return text
 
 
-def load_flow(path: Path | str, source: str | None = None, display_path: str = "") -> tuple[
-    Flow | None, list[Problem]
-]:
+def load_flow(
+    path: Path | str, source: str | None = None, display_path: str = ""
+) -> tuple[Flow | None, list[Problem]]:
     """Read one flow file. Returns the flow (None when it cannot be built) and its problems.
 
     Only problems inside the file are found here; links to other steps, articles and
@@ -205,9 +201,7 @@ def _read_steps(reader: _Reader, node: yaml.Node | None) -> dict[str, Step] | No
     steps: dict[str, Step] = {}
     for step_id, step_node, key_line in items:
         if not _ID.match(step_id):
-            reader.problem(
-                key_line, f"step id {step_id!r} must be lower-case letters, digits and '-'"
-            )
+            reader.problem(key_line, f"step id {step_id!r} must be lower-case letters, digits and '-'")
             continue
         step = _read_step(reader, step_id, step_node, key_line)
         if step is not None:
@@ -279,8 +273,7 @@ def _read_choices(reader: _Reader, where: str, node: yaml.Node) -> tuple[Choice,
         if values["id"] in seen:
             reader.problem(
                 lines["id"],
-                f"duplicate choice id '{values['id']}' in {where} "
-                f"(first at line {seen[values['id']]})",
+                f"duplicate choice id '{values['id']}' in {where} (first at line {seen[values['id']]})",
             )
             continue
         seen[values["id"]] = lines["id"]

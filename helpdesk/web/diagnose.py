@@ -97,9 +97,7 @@ def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | Response:
         return redirect(url_for(".start", flow_id=flow_id), 303)
     compiled = flow_for(diagnosis, catalog().flows.get(flow_id))
     if compiled is None:
-        return Response(
-            render_template("diagnose/changed.html", diagnosis=diagnosis, flow_id=flow_id), 409
-        )
+        return Response(render_template("diagnose/changed.html", diagnosis=diagnosis, flow_id=flow_id), 409)
     return diagnosis, compiled
 
 
@@ -130,9 +128,7 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
     if current.kind == "question":
         trigger = request.form.get("answer", "")
         if trigger not in {c.id for c in current.choices}:
-            return _render_step(
-                diagnosis, compiled, step_id, error="Please choose one of the answers."
-            ), 400
+            return _render_step(diagnosis, compiled, step_id, error="Please choose one of the answers."), 400
     elif current.kind == "info":
         trigger = "continue"
     elif current.kind in ("action", "check"):
@@ -195,9 +191,7 @@ def _action_context(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) 
     )
 
 
-def _render_step(
-    diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, error: str = ""
-) -> str:
+def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
     current = compiled.step(step_id)
     path = diagnosis.path
     index = len(path) - 1 - path[::-1].index(step_id)

@@ -18,7 +18,10 @@ PAGES = {
     405: ("That didn't work", "This page can't be used that way."),
     409: ("That changed meanwhile", "Please reload the page and try again."),
     413: ("Too large", "What you sent is larger than we accept."),
-    429: ("Too many tries", "You have tried this too often in a short time. Please wait a few minutes and try again."),
+    429: (
+        "Too many tries",
+        "You have tried this too often in a short time. Please wait a few minutes and try again.",
+    ),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a minute."),
     503: ("Not available right now", "Please try again in a minute."),
 }

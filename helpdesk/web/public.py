@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -14,8 +24,14 @@ bp = Blueprint("public", __name__)
 
 # the entry flow goes first on the home page; the rest follow in this order when present
 TOP_PROBLEMS = (
-    "wrong-password", "two-factor-rejected", "lost-phone", "locked-out",
-    "someone-else-signed-in", "is-this-site-ours", "no-factor-left", "after-recovery",
+    "wrong-password",
+    "two-factor-rejected",
+    "lost-phone",
+    "locked-out",
+    "someone-else-signed-in",
+    "is-this-site-ours",
+    "no-factor-left",
+    "after-recovery",
 )
 ENTRY_FLOW = "cant-sign-in"
 
@@ -25,8 +41,9 @@ def home() -> str:
     current = catalog()
     flows = {f.id: f for f in current.public_flows()}
     top = [flows[i] for i in TOP_PROBLEMS if i in flows]
-    top += sorted((f for i, f in flows.items() if i not in TOP_PROBLEMS and i != ENTRY_FLOW),
-                  key=lambda f: f.title)
+    top += sorted(
+        (f for i, f in flows.items() if i not in TOP_PROBLEMS and i != ENTRY_FLOW), key=lambda f: f.title
+    )
     return render_template(
         "home.html", entry=flows.get(ENTRY_FLOW), top=top, articles=current.public_articles()
     )
@@ -75,8 +92,12 @@ def article_feedback_comment(slug: str) -> Response | tuple[str, int]:
     except FeedbackError as problem:
         found = catalog().articles[slug]
         return render_template(
-            "article.html", article=found, flows=[], feedback=given,
-            comment_error=str(problem), comment=request.form.get("comment", "")[:5000],
+            "article.html",
+            article=found,
+            flows=[],
+            feedback=given,
+            comment_error=str(problem),
+            comment=request.form.get("comment", "")[:5000],
         ), 400
     given["commented"] = True
     session.modified = True
@@ -91,7 +112,7 @@ def healthz() -> tuple[Response, int]:
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = True
-    except Exception:  # noqa: BLE001 (any failure means unhealthy)
+    except Exception:
         db.session.rollback()
     current = catalog()
     checks["content"] = current.ok and bool(current.flows)

@@ -8,9 +8,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def phone_page(browser):
-    context = browser.new_context(
-        java_script_enabled=False, viewport=PHONE, is_mobile=True, has_touch=True
-    )
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(10_000)
     return context, context.new_page()
 

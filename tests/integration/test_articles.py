@@ -56,7 +56,9 @@ def test_helpful_no_offers_a_comment_that_is_stored(fixture_client, fixture_app)
     fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "no"})
     page = fixture_client.get("/articles/basics").get_data(as_text=True)
     assert "What was missing or unclear?" in page
-    empty = fixture_client.post("/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "  "})
+    empty = fixture_client.post(
+        "/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "  "}
+    )
     assert empty.status_code == 400 and "Please write a few words" in empty.get_data(as_text=True)
     long = fixture_client.post(
         "/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "x" * 2001}
@@ -66,9 +68,7 @@ def test_helpful_no_offers_a_comment_that_is_stored(fixture_client, fixture_app)
         "/articles/basics/feedback/comment",
         data={"csrf_token": token, "comment": "The steps for my phone are missing."},
     )
-    fixture_client.post(
-        "/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "again"}
-    )
+    fixture_client.post("/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "again"})
     assert feedback_rows(fixture_app) == [("basics", False, "The steps for my phone are missing.")]
 
 

@@ -22,7 +22,12 @@ def flask(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT, capture_output=True, text=True, env=environment, timeout=60, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
     )
 
 
@@ -37,8 +42,11 @@ def test_content_check_exits_0_on_the_shipped_content():
 
 def test_content_check_prints_path_line_message_and_exits_1():
     result = flask(
-        "content", "check", "tests/fixtures/broken/unknown-next.yaml",
-        "tests/fixtures/broken/article-broken-link.md", env=GOOD_ENV,
+        "content",
+        "check",
+        "tests/fixtures/broken/unknown-next.yaml",
+        "tests/fixtures/broken/article-broken-link.md",
+        env=GOOD_ENV,
     )
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
@@ -57,9 +65,7 @@ def test_content_check_works_when_the_configured_content_is_broken():
 
 
 def test_content_check_has_json_output():
-    result = flask(
-        "content", "check", "--json", "tests/fixtures/broken/unknown-start.yaml", env=GOOD_ENV
-    )
+    result = flask("content", "check", "--json", "tests/fixtures/broken/unknown-start.yaml", env=GOOD_ENV)
     assert result.returncode == 1
     assert json.loads(result.stdout) == [
         {
@@ -72,8 +78,10 @@ def test_content_check_has_json_output():
 
 def test_the_migrations_build_the_schema_the_models_describe(tmp_path: Path):
     app = build_app(
-        tmp_path, database_url=f"sqlite:///{tmp_path / 'migrated.sqlite3'}",
-        content_dir=GOOD / "content", flows_dir=GOOD / "flows",
+        tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'migrated.sqlite3'}",
+        content_dir=GOOD / "content",
+        flows_dir=GOOD / "flows",
     )
     with app.app_context():
         db.drop_all()

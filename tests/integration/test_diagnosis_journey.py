@@ -77,7 +77,7 @@ def test_the_progress_hint_counts_the_shortest_way_to_an_end(fixture_client):
     _, page = begin(fixture_client)
     # what -> dunno -> ask-support is one page; "last step" there
     assert "Step 1 · \n      last step" in page or "last step" in page
-    url, page = begin(fixture_client, "other-flow")
+    _url, page = begin(fixture_client, "other-flow")
     assert "last step" in page
 
 
@@ -188,9 +188,7 @@ def test_the_action_failure_and_pending_branches(fixture_client, fixture_app):
     assert failed.location == "/diagnose/fix-it/ask-support"
     page = fixture_client.get("/diagnose/fix-it/apply").get_data(as_text=True)
     assert "This step is done." in page  # no second form for an action that already ran
-    restarted = fixture_client.post(
-        "/diagnose/fix-it/restart", data={"csrf_token": csrf_from(page)}
-    )
+    restarted = fixture_client.post("/diagnose/fix-it/restart", data={"csrf_token": csrf_from(page)})
     assert restarted.location == "/diagnose/fix-it/what"
     page = _to_action(fixture_client)
     pending = post(fixture_client, "/diagnose/fix-it/apply", page, word="later")
@@ -224,7 +222,7 @@ def test_an_end_that_links_to_another_flow_continues_there(fixture_client, fixtu
     parent = only_diagnosis(fixture_app)
     child = only_diagnosis(fixture_app, "other-flow")
     assert parent.status == "linked" and child.parent_id == parent.id
-    started = [e for e in events(fixture_app, "started") if e.diagnosis_id == child.id][0]
+    started = next(e for e in events(fixture_app, "started") if e.diagnosis_id == child.id)
     assert started.detail["continued_from"] == parent.reference
 
 

@@ -51,7 +51,9 @@ def test_a_flow_edited_meanwhile_finishes_on_the_version_it_began(tmp_path):
     person.set_cookie("helpdesk_session", client.get_cookie("helpdesk_session").value)
     page = person.get("/diagnose/fix-it/explain")
     assert page.status_code == 200 and "Here is why." in page.get_data(as_text=True)
-    moved = person.post("/diagnose/fix-it/explain", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
+    moved = person.post(
+        "/diagnose/fix-it/explain", data={"csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
     assert moved.location == "/diagnose/fix-it/apply"  # the old version's way on
     # a new diagnosis runs on the new version
     person.post("/diagnose/fix-it/restart", data={"csrf_token": csrf_from(page.get_data(as_text=True))})
@@ -64,7 +66,7 @@ def test_a_diagnosis_whose_version_is_lost_is_told_to_start_again(tmp_path):
     content, flows = copy_good(tmp_path)
     app = build_app(tmp_path, content_dir=content, flows_dir=flows)
     client = app.test_client()
-    url, page = begin(client)
+    url, _page = begin(client)
     with app.app_context():
         db.session.query(Diagnosis).update({"flow_digest": "gone"})
         db.session.commit()
@@ -100,8 +102,6 @@ def test_two_concurrent_identical_answers_are_applied_once(tmp_path):
         thread.join()
     assert results == ["explain"] * 8
     with app.app_context():
-        answered = db.session.scalars(
-            select(DiagnosisEvent).where(DiagnosisEvent.kind == "answered")
-        ).all()
+        answered = db.session.scalars(select(DiagnosisEvent).where(DiagnosisEvent.kind == "answered")).all()
         assert len(answered) == 1
         assert db.session.get(Diagnosis, diagnosis_id).path == ["what", "explain"]

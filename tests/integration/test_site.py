@@ -21,9 +21,12 @@ def test_healthz_answers_200_with_json_when_ready(fixture_client):
 def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
     unhealthy = create_app(
         {
-            "testing": True, "instance_dir": tmp_path / "i2",
-            "database_url": "sqlite:////nonexistent-dir/x.sqlite3", "secret_key": "k",
-            "content_dir": FIXTURES / "good" / "content", "flows_dir": FIXTURES / "good" / "flows",
+            "testing": True,
+            "instance_dir": tmp_path / "i2",
+            "database_url": "sqlite:////nonexistent-dir/x.sqlite3",
+            "secret_key": "k",
+            "content_dir": FIXTURES / "good" / "content",
+            "flows_dir": FIXTURES / "good" / "flows",
         }
     )
     answer = unhealthy.test_client().get("/healthz")
@@ -61,7 +64,9 @@ def test_pages_carry_security_headers(fixture_client):
 
 def test_the_site_name_is_configuration(tmp_path):
     app = build_app(
-        tmp_path, site_name="Acme-Free Example", content_dir=FIXTURES / "good" / "content",
+        tmp_path,
+        site_name="Acme-Free Example",
+        content_dir=FIXTURES / "good" / "content",
         flows_dir=FIXTURES / "good" / "flows",
     )
     assert "Acme-Free Example" in app.test_client().get("/").get_data(as_text=True)

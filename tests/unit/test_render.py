@@ -20,7 +20,7 @@ XSS_PAYLOADS = [
     "<style>body{display:none}</style>",
     '<form action="https://example.test"><input name=x></form>',
     '<p style="background:url(javascript:alert(1))">x</p>',
-    "![x](https://example.test/x.png\" onerror=\"alert(1))",
+    '![x](https://example.test/x.png" onerror="alert(1))',
 ]
 
 
