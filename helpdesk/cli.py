@@ -56,6 +56,24 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
     sys.exit(1 if problems else 0)
 
 
+@content_group.command("schema")
+@click.option(
+    "--output", type=click.Path(path_type=Path), default=None,
+    help="Where to write it (default: flows/flow.schema.json in the flows directory).",
+)
+def content_schema(output: Path | None) -> None:
+    """Write the JSON Schema for flow files, generated from the flow spec."""
+    from .flows.spec import json_schema
+
+    target = output or Settings.from_env(testing=True).flows_dir / "flow.schema.json"
+    target.write_text(schema_text(json_schema()), encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+def schema_text(schema: dict) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 def _same(path: Path) -> str:
     return str(path.resolve())
 

@@ -115,7 +115,8 @@ class _Reader:
                 return value
             self.problem(line(node), f"{where} must be true or false, got {node.value!r}")
             return None
-        text = "" if value is None else str(value)
+        # the text as written: YAML 1.1 would turn a label `Yes` into True, editors expect "Yes"
+        text = "" if value is None else str(node.value)
         if not text.strip():
             self.problem(line(node), f"{where} must not be empty")
             return None

@@ -138,3 +138,59 @@ class Flow:
 
     def line_of(self, name: str) -> int:
         return self.lines.get(name, self.line)
+
+
+_SCHEMA_TYPES: dict[str, dict[str, Any]] = {
+    "id": {"type": "string", "pattern": ID_PATTERN},
+    "text": {"type": "string", "minLength": 1},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "texts": {"type": "array", "items": {"type": "string"}},
+    "mapping": {"type": "object"},
+    "action": {"type": "string", "minLength": 1},
+    "article": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*(#[A-Za-z0-9_-]+)?$"},
+    "outcome": {"enum": list(END_OUTCOMES)},
+    "kind": {"enum": list(STEP_KINDS)},
+}
+
+
+def _object(rules: dict[str, tuple[str, bool, str]], **overrides: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, (kind, _, description) in rules.items():
+        properties[name] = {**overrides.get(name, _SCHEMA_TYPES.get(kind, {})), "description": description}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, (_, required, _) in rules.items() if required],
+        "properties": properties,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a flow file, generated from the same rules the loader checks."""
+    choice = _object(CHOICE_FIELDS)
+    steps = []
+    for kind in STEP_KINDS:
+        overrides: dict[str, dict[str, Any]] = {"kind": {"const": kind}}
+        if kind == "question":
+            overrides["choices"] = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/choice"}}
+        step = _object(fields_for(kind), **overrides)
+        step["title"] = f"{kind} step"
+        steps.append(step)
+    flow = _object(
+        FLOW_FIELDS,
+        steps={
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": ID_PATTERN},
+            "additionalProperties": {"$ref": "#/$defs/step"},
+        },
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "flow.schema.json",
+        "title": "helpdesk flow",
+        "description": "A guided diagnosis: questions, information, real fixes and ends.",
+        **flow,
+        "$defs": {"choice": choice, "step": {"oneOf": steps}},
+    }
