@@ -38,6 +38,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["helpdesk.settings"] = settings
+    if "helpdesk.directory" not in app.extensions:
+        from .accounts.sql import SqlAccountDirectory
+
+        app.extensions["helpdesk.directory"] = SqlAccountDirectory()
 
     from .extensions import csrf, db, limiter, migrate
 
@@ -47,15 +51,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import actions as _actions  # noqa: F401  (the registry, filled by its modules)
+    from .accounts import sessions
+
+    sessions.register(app)
     from .web import content_state
 
     content_state.load_into(app)
 
-    from .web import errors, public
+    from .web import account, errors, public
     from .web.diagnose import bp as diagnose_bp
 
     app.register_blueprint(public.bp)
     app.register_blueprint(diagnose_bp)
+    app.register_blueprint(account.bp)
     errors.register(app)
 
     from . import cli

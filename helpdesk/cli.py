@@ -58,7 +58,9 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
 
 @content_group.command("schema")
 @click.option(
-    "--output", type=click.Path(path_type=Path), default=None,
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Where to write it (default: flows/flow.schema.json in the flows directory).",
 )
 def content_schema(output: Path | None) -> None:

@@ -35,10 +35,19 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     mail_url: str = ""
+    mail_from: str = ""
     instance_dir: Path = PROJECT_ROOT / "instance"
     outbox_dir: Path = Path()
     content_dir: Path = PROJECT_ROOT / "content"
     flows_dir: Path = PROJECT_ROOT / "flows"
+    # lockout: after lock_threshold consecutive failures the account locks for lock_first_seconds,
+    # doubling with each further lock up to lock_longest_seconds; lock_hard_stop failures in a row
+    # lock it until the owner unlocks it by email or resets the password (NIST SP 800-63B: <= 100)
+    lock_threshold: int = 5
+    lock_first_seconds: int = 60
+    lock_longest_seconds: int = 24 * 3600
+    lock_hard_stop: int = 100
+    token_minutes: int = 30
     debug: bool = False
     testing: bool = False
     rate_limits: bool = True
@@ -69,6 +78,8 @@ class Settings:
         changes["outbox_dir"] = (
             Path(self.outbox_dir) if str(self.outbox_dir) not in {"", "."} else instance / "outbox"
         )
+        if not self.mail_from:
+            changes["mail_from"] = self.support_email
         if not self.secret_key:
             changes["secret_key"] = self._secret_key_from_instance(instance)
         return replace(self, **changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -35,3 +36,7 @@ def _client_address() -> str:
 
 
 limiter = Limiter(key_func=_client_address, default_limits=[])
+
+login_manager = LoginManager()
+login_manager.login_view = "account.login"
+login_manager.login_message = "Please sign in to see that page."

@@ -19,6 +19,7 @@ class Outcome:
     message: str = ""
     # safe to keep in the transcript: never a password, code or token
     detail: dict[str, Any] = field(default_factory=dict)
+    http_status: int = 400  # for `retry`: 400 for the person's input, 429/503 for ours
 
     @classmethod
     def success(cls, message: str = "", **detail: Any) -> Outcome:
@@ -33,8 +34,8 @@ class Outcome:
         return cls("pending", message, detail)
 
     @classmethod
-    def retry(cls, message: str, **detail: Any) -> Outcome:
-        return cls("retry", message, detail)
+    def retry(cls, message: str, http_status: int = 400, **detail: Any) -> Outcome:
+        return cls("retry", message, detail, http_status)
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,7 @@ def get_action(name: str) -> Action | None:
 
 def action_names() -> set[str]:
     return set(_registry)
+
+
+# every action module registers itself on import; they import the names above
+from . import reset_link, sign_in_check, unlock_link  # noqa: E402, F401

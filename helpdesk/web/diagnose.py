@@ -141,7 +141,7 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
         ctx = _action_context(diagnosis, compiled, step_id)
         outcome = action.submit(ctx, request.form)
         if outcome.status == "retry":
-            return _render_step(diagnosis, compiled, step_id, error=outcome.message), 400
+            return _render_step(diagnosis, compiled, step_id, error=outcome.message), outcome.http_status
         trigger = outcome.status
         kind = "checked" if current.kind == "check" else "action"
         detail = {"action": current.action, "message": outcome.message, **outcome.detail}

@@ -49,7 +49,7 @@ def test_the_sample_content_has_no_problems():
 
 
 def test_the_sample_covers_every_problem_of_the_guide():
-    assert REQUIRED_FLOWS <= set(CATALOG.flows)
+    assert set(CATALOG.flows) >= REQUIRED_FLOWS
 
 
 def test_the_entry_flow_hands_over_to_every_other_flow():

@@ -1,0 +1,1 @@
+"""Accounts: the account directory interface and its embedded SQL implementation."""

@@ -1,0 +1,78 @@
+"""The account directory: the one interface through which the help center acts on accounts.
+
+The embedded default is `SqlAccountDirectory`; an organisation with its own user database
+writes an adapter with these methods and sets it in `create_app`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """What the help center may know about an account (never the password hash)."""
+
+    id: int
+    email: str
+    failed_count: int
+    locked_until: datetime | None
+    password_changed_at: datetime
+
+
+@dataclass(frozen=True)
+class SignInRecord:
+    at: datetime
+    ip: str
+    device: str
+    result: str  # ok, wrong-password, locked, …
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    device: str
+    ip: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+class AccountExists(ValueError):
+    pass
+
+
+class AccountDirectory(Protocol):
+    def find(self, email: str) -> AccountRecord | None: ...
+    def get(self, account_id: int) -> AccountRecord | None: ...
+    def create(self, email: str, password: str) -> AccountRecord: ...
+    def check_password(self, account_id: int, password: str) -> bool: ...
+    def set_password(self, account_id: int, password: str) -> None:
+        """Also clears any lock and failure count, and ends every session."""
+
+    def record_failure(self, account_id: int) -> int:
+        """Count one failed sign-in atomically; return the new consecutive count."""
+
+    def lock(self, account_id: int, until: datetime | None, failures: int) -> bool:
+        """Lock until *until* if the count is still *failures* (one request per lock)."""
+
+    def clear_failures(self, account_id: int) -> None: ...
+    def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None: ...
+    def sign_ins(self, account_id: int, limit: int = 20) -> list[SignInRecord]: ...
+    def start_session(self, account_id: int, ip: str, device: str) -> str: ...
+    def session_account(self, token: str) -> tuple[AccountRecord, int] | None: ...
+    def end_session(self, token: str) -> None: ...
+    def end_sessions(self, account_id: int, keep_token: str | None = None) -> int: ...
+    def sessions(self, account_id: int) -> list[SessionRecord]: ...
+
+
+def normalise_email(email: str) -> str:
+    """The comparable form of an address: trimmed and case-folded (unique case-insensitively)."""
+    return (email or "").strip().casefold()
+
+
+def directory() -> AccountDirectory:
+    return current_app.extensions["helpdesk.directory"]

@@ -1,0 +1,73 @@
+"""Mails to an account's own address: links that prove ownership, and "was this you?" notices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from ..config import Settings
+from ..mail import compose, send
+from .directory import AccountRecord
+from .tokens import issue_token
+
+
+def _settings() -> Settings:
+    return current_app.extensions["helpdesk.settings"]
+
+
+def link(path: str) -> str:
+    """An absolute link built from the configured site URL, never from the request's Host."""
+    return _settings().site_url.rstrip("/") + path
+
+
+def lifetime() -> timedelta:
+    return timedelta(minutes=_settings().token_minutes)
+
+
+def send_reset_link(account: AccountRecord) -> None:
+    raw = issue_token(account.id, "reset", lifetime())
+    send(
+        compose(
+            "reset_link",
+            account.email,
+            "Reset your password",
+            url=link(f"/password/reset/{raw}"),
+            minutes=_settings().token_minutes,
+        )
+    )
+
+
+def send_no_account(email: str, what: str) -> None:
+    """Asked for a link for an address no account uses: say so to that address only."""
+    send(compose("no_account", email, "About your request", what=what, url=link("/")))
+
+
+def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool = False) -> None:
+    raw = issue_token(account.id, "unlock", lifetime())
+    subject = "Was this you? Your account was locked" if lock_notice else "Unlock your account"
+    send(
+        compose(
+            "unlock_link",
+            account.email,
+            subject,
+            url=link(f"/unlock/{raw}"),
+            minutes=_settings().token_minutes,
+            locked=locked,
+            lock_notice=lock_notice,
+            suspicious_url=link("/diagnose/someone-else-signed-in"),
+            reset_url=link("/password/forgot"),
+        )
+    )
+
+
+def send_password_changed(account: AccountRecord) -> None:
+    send(
+        compose(
+            "password_changed",
+            account.email,
+            "Your password was changed",
+            suspicious_url=link("/diagnose/someone-else-signed-in"),
+            reset_url=link("/password/forgot"),
+        )
+    )

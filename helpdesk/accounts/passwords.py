@@ -1,0 +1,78 @@
+"""Password hashing (Argon2id) and the password policy of NIST SP 800-63B."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128  # NIST asks to allow at least 64; a cap keeps hashing cheap to refuse
+# OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# hashed for unknown accounts, so "no such account" takes as long as "wrong password"
+_DUMMY_HASH = HASHER.hash("not a real password, only here to spend the same time")
+
+
+def normalise(password: str) -> str:
+    """NFKC, as NIST asks, so the same characters typed on another device still match."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(normalise(password))
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return HASHER.verify(password_hash, normalise(password))
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def spend_verify_time(password: str) -> None:
+    """Do the work of a verification for an account that does not exist."""
+    verify_password(_DUMMY_HASH, password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    try:
+        return HASHER.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+@lru_cache(maxsize=1)
+def blocklist() -> frozenset[str]:
+    """Common passwords (zxcvbn's list of 30,000, from real breaches)."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, *, email: str = "", site_name: str = "") -> str:
+    """Why *password* may not be used, in words for the person; "" when it is fine."""
+    password = normalise(password)
+    if len(password) < MIN_LENGTH:
+        return (
+            f"Use at least {MIN_LENGTH} characters (yours has {len(password)}). "
+            "A few words together work well."
+        )
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.casefold()
+    if lowered in blocklist():
+        return "This password is on a list of common passwords that attackers try first. Choose another."
+    local_part = email.partition("@")[0].casefold()
+    if len(local_part) >= 3 and local_part in lowered:
+        return "Don't use your email address in your password."
+    site = site_name.casefold().replace(" ", "")
+    if len(site) >= 3 and site in lowered.replace(" ", ""):
+        return f"Don't use the site's name ({site_name}) in your password."
+    estimate = zxcvbn(password[:64], user_inputs=[local_part, site_name])
+    if estimate["score"] < 3:
+        warning = estimate["feedback"].get("warning") or "It would be easy to guess."
+        return f"{warning.rstrip('.')}. Try a longer password, such as a few unrelated words."
+    return ""

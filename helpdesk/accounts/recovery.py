@@ -1,0 +1,108 @@
+"""Password reset and unlock by emailed link: requests, and using the link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..models import utcnow
+from ..throttle import allow
+from .directory import directory, normalise_email
+from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
+from .passwords import password_problem
+from .signin import policy
+from .tokens import Status, check_token, supersede_tokens, use_token
+
+
+class TooManyRequests(Exception):
+    """Too many links asked for this address; the person is told to wait."""
+
+
+def request_reset(email: str, ip: str) -> None:
+    """Mail a reset link, or a "no account uses this address" note: the asker sees the same.
+
+    Raises MailError when the mail could not be sent, TooManyRequests past the limits.
+    """
+    _throttle("reset", email, ip)
+    account = directory().find(email)
+    if account is None:
+        send_no_account(normalise_email(email), "a password reset")
+    else:
+        send_reset_link(account)
+
+
+def request_unlock(email: str, ip: str) -> None:
+    """Mail an unlock link to the owner (or a note that no account uses the address)."""
+    _throttle("unlock", email, ip)
+    accounts = directory()
+    account = accounts.find(email)
+    if account is None:
+        send_no_account(normalise_email(email), "an unlock link")
+        return
+    locked = policy().is_locked(account.failed_count, account.locked_until, utcnow())
+    send_unlock_link(account, locked=locked)
+
+
+def _throttle(name: str, email: str, ip: str) -> None:
+    address = normalise_email(email)
+    if not allow(name + "-address", address, "5/hour") or not allow(name + "-ip", ip, "20/hour"):
+        raise TooManyRequests(name)
+
+
+@dataclass(frozen=True)
+class Reset:
+    status: Status | str  # valid (done), used, expired, superseded, unknown, refused
+    problem: str = ""
+
+
+def reset_password(raw_token: str, new_password: str) -> Reset:
+    """Set a new password with a reset link: checked first, then the link is used once."""
+    checked = check_token(raw_token, "reset")
+    if checked.status != "valid" or checked.account_id is None:
+        return Reset(checked.status)
+    accounts = directory()
+    account = accounts.get(checked.account_id)
+    if account is None:
+        return Reset("unknown")
+    settings_site = _site_name()
+    problem = password_problem(new_password, email=account.email, site_name=settings_site)
+    if problem:
+        return Reset("refused", problem)  # the link still works: nothing was lost
+    used = use_token(raw_token, "reset")
+    if used.status != "valid":
+        return Reset(used.status)  # a concurrent submission used it first
+    accounts.set_password(account.id, new_password)  # also clears the lock and ends sessions
+    supersede_tokens(account.id)
+    send_password_changed(account)
+    return Reset("valid")
+
+
+@dataclass(frozen=True)
+class Unlock:
+    status: Status
+    was_locked: bool = False
+    would_have_lasted: timedelta | None = None  # None with was_locked: until unlocked by the owner
+
+
+def unlock_account(raw_token: str) -> Unlock:
+    used = use_token(raw_token, "unlock")
+    if used.status != "valid" or used.account_id is None:
+        return Unlock(used.status)
+    accounts = directory()
+    account = accounts.get(used.account_id)
+    if account is None:
+        return Unlock("unknown")
+    lock_policy = policy()
+    now = utcnow()
+    was_locked = lock_policy.is_locked(account.failed_count, account.locked_until, now)
+    remaining = None
+    if was_locked and account.locked_until is not None:
+        remaining = account.locked_until - now
+    accounts.clear_failures(account.id)
+    return Unlock("valid", was_locked, remaining)
+
+
+def _site_name() -> str:
+    from flask import current_app
+
+    return current_app.extensions["helpdesk.settings"].site_name

@@ -1,0 +1,42 @@
+"""verify-sign-in: the check that a fix worked: the person signs in for real."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import render_template
+from flask_login import current_user
+from markupsafe import Markup
+
+from ..accounts import sessions
+from ..accounts.signin import attempt_sign_in
+from . import ActionContext, Outcome, register
+
+
+class VerifySignIn:
+    name = "verify-sign-in"
+    title = "Sign in to check it worked"
+    submit_label = "Sign in"
+
+    def render_form(self, ctx: ActionContext) -> Markup:
+        intro = "Sign in here. It shows us the fix worked, and you are in."
+        # rendered by Jinja with autoescaping: already safe HTML
+        return Markup(render_template("actions/sign_in.html", intro=intro))  # noqa: S704
+
+    def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
+        email = (form.get("email") or "").strip()[:320]
+        password = (form.get("password") or "")[:1024]
+        if not email or not password:
+            return Outcome.retry("Enter your email address and password.")
+        if ctx.sandbox:
+            return Outcome.success("Sandbox: no sign-in was tried.", sandbox=True)
+        attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device())
+        if not attempt.ok or attempt.account is None:
+            # same words as the sign-in page: nothing about whether the account exists
+            return Outcome.failure("That sign-in did not work.", signed_in=False)
+        if not current_user.is_authenticated or current_user.account.id != attempt.account.id:
+            sessions.start(attempt.account)
+        return Outcome.success("You are signed in: the fix worked.", signed_in=True)
+
+
+register(VerifySignIn())

@@ -1,0 +1,54 @@
+"""Demo accounts in several states, for trying every fix on one machine."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+
+from .accounts.directory import directory, normalise_email
+from .accounts.signin import policy
+from .extensions import db
+from .models import Account, AccountToken, SignInEvent, SignInSession, utcnow
+
+DEMO_ACCOUNTS = (
+    # email, password, state, what to try
+    ("river@example.org", "violet-harbor-lantern-42", "fine", "signs in normally"),
+    ("maple@example.org", "copper-meadow-whistle-17", "locked", "locked after too many attempts"),
+    ("stone@example.org", "quiet-orbit-paper-88", "hard-locked", "locked until unlocked by email"),
+)
+
+
+def load_demo() -> list[str]:
+    """(Re)create the demo accounts in their states; return one line per account."""
+    lines = []
+    lock_policy = policy()
+    for email, password, state, note in DEMO_ACCOUNTS:
+        _remove(email)
+        account = directory().create(email, password)
+        if state == "locked":
+            db.session.execute(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(
+                    failed_count=lock_policy.threshold,
+                    locked_until=utcnow() + lock_policy.first * 30,
+                )
+            )
+        elif state == "hard-locked":
+            db.session.execute(
+                update(Account)
+                .where(Account.id == account.id)
+                .values(failed_count=lock_policy.hard_stop, locked_until=None)
+            )
+        db.session.commit()
+        lines.append(f"{email:<22} password: {password:<28} {note}")
+    return lines
+
+
+def _remove(email: str) -> None:
+    account = db.session.query(Account).filter_by(email=normalise_email(email)).one_or_none()
+    if account is None:
+        return
+    for table in (SignInEvent, SignInSession, AccountToken):
+        db.session.execute(delete(table).where(table.account_id == account.id))
+    db.session.delete(account)
+    db.session.commit()

@@ -1,0 +1,87 @@
+"""send(message): by SMTP when HELPDESK_MAIL_URL is set, otherwise one .eml file per mail in the outbox."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app, render_template
+
+ATTEMPTS = 3
+
+
+class MailError(RuntimeError):
+    """The mail could not be sent after retrying; the person must be told to try again."""
+
+
+def compose(template: str, to: str, subject: str, **context: Any) -> EmailMessage:
+    """A message with plain-text and HTML parts from templates/mail/<template>.txt and .html."""
+    settings = current_app.extensions["helpdesk.settings"]
+    context = {"site_name": settings.site_name, "support_email": settings.support_email, **context}
+    message = EmailMessage()
+    message["From"] = f"{settings.site_name} <{settings.mail_from}>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=settings.mail_from.partition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(render_template(f"mail/{template}.txt", **context))
+    message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    """Deliver *message*; raises MailError when it could not be (never loses it silently)."""
+    settings = current_app.extensions["helpdesk.settings"]
+    if settings.mail_url:
+        _send_smtp(settings.mail_url, message)
+    else:
+        _write_outbox(settings.outbox_dir, message)
+
+
+def _write_outbox(outbox: Path, message: EmailMessage) -> Path:
+    outbox.mkdir(parents=True, exist_ok=True)
+    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
+    partial = outbox / f".{name}.part"
+    partial.write_bytes(bytes(message))
+    partial.replace(outbox / name)  # readers never see half a file
+    return outbox / name
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise MailError(f"HELPDESK_MAIL_URL must start with smtp:// or smtps://, not {parts.scheme}://")
+    options = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    starttls = options.get("starttls") in ("1", "true", "yes", "required")
+    port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    last_error: Exception | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            if parts.scheme == "smtps":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(
+                    parts.hostname or "localhost", port, timeout=10, context=ssl.create_default_context()
+                )
+            else:
+                client = smtplib.SMTP(parts.hostname or "localhost", port, timeout=10)
+            with client:
+                if starttls:
+                    client.starttls(context=ssl.create_default_context())
+                if parts.username:
+                    client.login(unquote(parts.username), unquote(parts.password or ""))
+                client.send_message(message)
+            return
+        except (OSError, smtplib.SMTPException) as error:
+            last_error = error
+            if isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600:
+                break  # a permanent refusal: retrying will not help
+            time.sleep(0.2 * (attempt + 1))
+    current_app.logger.error("mail to %s not sent: %s", message["To"], last_error)
+    raise MailError("the mail could not be sent") from last_error
