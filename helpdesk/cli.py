@@ -80,6 +80,33 @@ def _same(path: Path) -> str:
     return str(path.resolve())
 
 
+@click.group("accounts", help="Accounts of the embedded account directory.")
+def accounts_group() -> None:
+    pass
+
+
+@accounts_group.command("create")
+@click.argument("email")
+@with_appcontext
+def accounts_create(email: str) -> None:
+    """Create an account; the password is read from standard input."""
+    from .accounts.directory import AccountExists, directory
+    from .accounts.passwords import password_problem
+    from .web.content_state import settings
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if "@" not in email:
+        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
+    problem = password_problem(password, email=email, site_name=settings().site_name)
+    if problem:
+        raise click.ClickException(f"password refused: {problem}")
+    try:
+        account = directory().create(email, password)
+    except AccountExists as exc:
+        raise click.ClickException(f"an account with the email {email} exists already") from exc
+    click.echo(f"created account {account.id}: {account.email}")
+
+
 @click.group("demo", help="Sample data for trying the help center.")
 def demo_group() -> None:
     pass
@@ -88,12 +115,17 @@ def demo_group() -> None:
 @demo_group.command("load")
 @with_appcontext
 def demo_load() -> None:
-    """Load the demo data and print what was loaded."""
+    """Create the demo accounts (again, if they exist) and print their credentials."""
+    from .demo import load_demo
     from .web.content_state import catalog
 
     current = catalog()
     click.echo(f"content: {len(current.articles)} articles, {len(current.flows)} flows are live")
+    click.echo("demo accounts (sign in at /login):")
+    for line in load_demo():
+        click.echo(f"  {line}")
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(accounts_group)
     app.cli.add_command(demo_group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import smtplib
 import ssl
 import time
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app, render_template
 
 ATTEMPTS = 3
+_sequence = itertools.count(1)
 
 
 class MailError(RuntimeError):
@@ -48,7 +50,8 @@ def send(message: EmailMessage) -> None:
 
 def _write_outbox(outbox: Path, message: EmailMessage) -> Path:
     outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
+    # sortable by sending order, also within one second and under a frozen test clock
+    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{next(_sequence):06d}-{uuid.uuid4().hex[:12]}.eml"
     partial = outbox / f".{name}.part"
     partial.write_bytes(bytes(message))
     partial.replace(outbox / name)  # readers never see half a file

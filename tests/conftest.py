@@ -89,3 +89,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
                 "Chromium is not installed: `sudo apt-get install chromium` runs them (see README, 'Tests')."
             )
             return
+
+
+DEMO_PASSWORD = "violet-harbor-lantern-42"
+
+
+@pytest.fixture
+def account(app: Flask):
+    """An ordinary account of the embedded directory."""
+    from helpdesk.accounts.directory import directory
+
+    with app.app_context():
+        return directory().create("pat@example.org", DEMO_PASSWORD)
+
+
+@pytest.fixture
+def outbox_dir(app: Flask) -> Path:
+    return app.extensions["helpdesk.settings"].outbox_dir

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -52,6 +53,10 @@ def blocklist() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+def _letters_and_digits(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
+
+
 def password_problem(password: str, *, email: str = "", site_name: str = "") -> str:
     """Why *password* may not be used, in words for the person; "" when it is fine."""
     password = normalise(password)
@@ -65,11 +70,13 @@ def password_problem(password: str, *, email: str = "", site_name: str = "") -> 
     lowered = password.casefold()
     if lowered in blocklist():
         return "This password is on a list of common passwords that attackers try first. Choose another."
+    # compared without punctuation: "river.stone" is in "RiverStone-2026", "Example Help" in "example-help"
+    folded = _letters_and_digits(lowered)
     local_part = email.partition("@")[0].casefold()
-    if len(local_part) >= 3 and local_part in lowered:
+    if len(_letters_and_digits(local_part)) >= 3 and _letters_and_digits(local_part) in folded:
         return "Don't use your email address in your password."
-    site = site_name.casefold().replace(" ", "")
-    if len(site) >= 3 and site in lowered.replace(" ", ""):
+    site = _letters_and_digits(site_name.casefold())
+    if len(site) >= 3 and site in folded:
         return f"Don't use the site's name ({site_name}) in your password."
     estimate = zxcvbn(password[:64], user_inputs=[local_part, site_name])
     if estimate["score"] < 3:

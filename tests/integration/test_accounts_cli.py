@@ -1,0 +1,53 @@
+"""`flask --app wsgi accounts create` and `demo load`, run as an operator would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def flask(tmp_path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "HELPDESK_INSTANCE_DIR": str(tmp_path),
+        "HELPDESK_SECRET_KEY": "cli-test",
+        "HELPDESK_SITE_NAME": "Example Help",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_create_an_account_with_the_password_from_stdin(tmp_path):
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    created = flask(tmp_path, "accounts", "create", "Sam@Example.org", stdin="violet harbor lantern 42\n")
+    assert created.returncode == 0, created.stderr
+    assert "created account 1: sam@example.org" in created.stdout
+    again = flask(tmp_path, "accounts", "create", "sam@example.org", stdin="violet harbor lantern 42\n")
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_a_weak_password_is_refused_with_the_reason(tmp_path):
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    refused = flask(tmp_path, "accounts", "create", "sam@example.org", stdin="password1234\n")
+    assert refused.returncode == 1
+    assert "password refused" in refused.stderr and "common passwords" in refused.stderr
+
+
+def test_demo_load_creates_accounts_in_several_states_and_prints_them(tmp_path):
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    first = flask(tmp_path, "demo", "load")
+    assert first.returncode == 0, first.stderr
+    assert "river@example.org" in first.stdout and "violet-harbor-lantern-42" in first.stdout
+    assert "locked" in first.stdout
+    assert flask(tmp_path, "demo", "load").returncode == 0  # loading again is fine

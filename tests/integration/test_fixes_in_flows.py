@@ -1,0 +1,92 @@
+"""The sample flows hand off to the real fixes, then check with a real sign-in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from helpdesk.extensions import db
+from helpdesk.models import DiagnosisEvent
+from tests.conftest import DEMO_PASSWORD
+from tests.integration.test_diagnosis_journey import begin, post
+from tests.integration.test_password_reset import NEW_PASSWORD, choose, open_link
+from tests.integration.test_sign_in import sign_in
+from tests.mailbox import link_in, outbox
+from tests.support import csrf_from
+
+
+def answer(client, flow: str, step: str, **fields: str):
+    page = client.get(f"/diagnose/{flow}/{step}").get_data(as_text=True)
+    return post(client, f"/diagnose/{flow}/{step}", page, **fields)
+
+
+def transcript(app) -> list[tuple[str, str, dict]]:
+    with app.app_context():
+        return [(e.kind, e.step, e.detail) for e in db.session.scalars(select(DiagnosisEvent))]
+
+
+def test_wrong_password_flow_resets_by_email_and_checks_the_sign_in(app, client, account, outbox_dir):
+    begin(client, "wrong-password")
+    assert answer(client, "wrong-password", "show-password", answer="forgotten").location.endswith(
+        "/email-access"
+    )
+    assert answer(client, "wrong-password", "email-access", answer="yes").location.endswith(
+        "/send-reset-link"
+    )
+    page = client.get("/diagnose/wrong-password/send-reset-link").get_data(as_text=True)
+    assert 'name="email"' in page and "Email me a reset link" in page
+    sent = answer(client, "wrong-password", "send-reset-link", email="pat@example.org")
+    assert sent.location.endswith("/check-your-email")
+    assert "If an account uses pat@example.org, we sent it a link" in client.get(sent.location).get_data(
+        as_text=True
+    )
+    # the person opens the mail, sets a new password, and comes back
+    choose(client, open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/")), NEW_PASSWORD)
+    assert answer(client, "wrong-password", "check-your-email").location.endswith("/confirm-sign-in")
+    failed = answer(
+        client, "wrong-password", "confirm-sign-in", email="pat@example.org", password=DEMO_PASSWORD
+    )
+    assert failed.location.endswith("/sign-in-failed")
+    assert answer(client, "wrong-password", "sign-in-failed", answer="try-again").location.endswith(
+        "/confirm-sign-in"
+    )
+    done = answer(client, "wrong-password", "confirm-sign-in", email="pat@example.org", password=NEW_PASSWORD)
+    assert done.location.endswith("/signed-in-after-fix")
+    assert "all set" in client.get(done.location).get_data(as_text=True)
+    assert client.get("/account").status_code == 200  # the check signed the person in
+    events = transcript(app)
+    action = next(e for e in events if e[0] == "action")
+    assert action[2]["answer"] == "pending" and action[2]["action"] == "send-reset-link"
+    checks = [e[2]["signed_in"] for e in events if e[0] == "checked"]
+    assert checks == [False, True]
+    assert NEW_PASSWORD not in str(events) and DEMO_PASSWORD not in str(events)
+
+
+def test_locked_out_flow_unlocks_by_email_and_checks_the_sign_in(app, client, account, outbox_dir):
+    for _ in range(5):
+        sign_in(app.test_client(), "pat@example.org", "not-the-password-at-all")
+    begin(client, "locked-out")
+    answer(client, "locked-out", "was-it-you", answer="yes")
+    assert answer(client, "locked-out", "wait-or-unlock", answer="unlock-now").location.endswith(
+        "/unlock-by-email"
+    )
+    assert answer(client, "locked-out", "unlock-by-email", email="pat@example.org").location.endswith(
+        "/check-unlock-email"
+    )
+    url = link_in(outbox(outbox_dir)[-1], "/unlock/")
+    page = client.get(url).get_data(as_text=True)
+    unlocked = client.post(url, data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+    assert "It would have stayed locked for another" in unlocked
+    assert 'href="/diagnose/locked-out"' in unlocked  # back into the diagnosis
+    answer(client, "locked-out", "check-unlock-email")
+    done = answer(client, "locked-out", "confirm-sign-in", email="pat@example.org", password=DEMO_PASSWORD)
+    assert done.location.endswith("/signed-in-after-fix")
+    assert [e[2]["signed_in"] for e in transcript(app) if e[0] == "checked"] == [True]
+
+
+def test_an_action_with_a_bad_address_stays_on_its_step(client):
+    begin(client, "locked-out")
+    answer(client, "locked-out", "was-it-you", answer="yes")
+    answer(client, "locked-out", "wait-or-unlock", answer="unlock-now")
+    refused = answer(client, "locked-out", "unlock-by-email", email="nope")
+    assert refused.status_code == 400
+    assert "Enter the email address your account uses." in refused.get_data(as_text=True)

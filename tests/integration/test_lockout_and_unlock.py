@@ -1,0 +1,145 @@
+"""Locks that grow, notices to the owner, and unlocking by emailed link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from helpdesk.accounts.directory import directory
+from tests.conftest import DEMO_PASSWORD
+from tests.integration.test_sign_in import sign_in
+from tests.mailbox import link_in, outbox, text_of
+from tests.support import csrf_from
+
+START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def fail(client, times: int) -> None:
+    for _ in range(times):
+        assert sign_in(client, "pat@example.org", "not-the-password-at-all").status_code == 400
+
+
+def test_five_failures_lock_for_a_minute_then_two(app, client, account):
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, 5)
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400  # locked
+        clock.shift(timedelta(seconds=61))
+        fail(client, 5)  # the lock ended; five more failures lock it again, for longer
+        clock.shift(timedelta(seconds=61))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
+        clock.shift(timedelta(seconds=60))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def test_a_success_resets_the_count(app, client, account):
+    fail(client, 4)
+    assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/account").get_data(as_text=True))})
+    fail(client, 4)
+    assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def test_attempts_during_a_lock_are_not_counted(app, client, account):
+    fail(client, 5)
+    fail(client, 3)
+    with app.app_context():
+        assert directory().get(account.id).failed_count == 5
+
+
+def test_a_lock_mails_the_owner_a_was_this_you_notice(app, client, account, outbox_dir):
+    fail(client, 5)
+    [notice] = outbox(outbox_dir)
+    assert notice["To"] == "pat@example.org"
+    assert notice["Subject"] == "Was this you? Your account was locked"
+    assert link_in(notice, "/unlock/")
+    assert "/diagnose/someone-else-signed-in" in text_of(notice)
+    assert notice.get_body(preferencelist=("html",)) is not None
+
+
+def test_the_unlock_link_unlocks_and_says_how_long_the_lock_had_left(app, client, account, outbox_dir):
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, 5)
+        url = link_in(outbox(outbox_dir)[0], "/unlock/")
+        clock.shift(timedelta(seconds=20))
+        page = client.get(url).get_data(as_text=True)
+        assert "Unlock my account" in page  # opening the link alone changes nothing
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
+        done = client.post(url, data={"csrf_token": csrf_from(page)})
+        assert done.status_code == 200
+        text = done.get_data(as_text=True)
+        assert "Your account is unlocked" in text and "another 40 seconds" in text
+        assert done.headers["Referrer-Policy"] == "no-referrer"
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def test_an_unlock_link_works_once(app, client, account, outbox_dir):
+    fail(client, 5)
+    url = link_in(outbox(outbox_dir)[0], "/unlock/")
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    assert client.post(url, data={"csrf_token": token}).status_code == 200
+    again = client.post(url, data={"csrf_token": token})
+    assert again.status_code == 410
+    assert "This link was already used" in again.get_data(as_text=True)
+
+
+def test_an_unlock_link_expires_after_30_minutes(app, client, account, outbox_dir):
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, 5)
+        url = link_in(outbox(outbox_dir)[0], "/unlock/")
+        clock.shift(timedelta(minutes=31))
+        expired = client.get(url)
+        assert expired.status_code == 410
+        assert "This link has expired" in expired.get_data(as_text=True)
+
+
+def test_the_hard_stop_waits_for_the_owner(tmp_path):
+    from tests.conftest import build_app
+
+    app = build_app(tmp_path, lock_threshold=1000, lock_hard_stop=12, rate_limits=False)
+    with app.app_context():
+        directory().create("pat@example.org", DEMO_PASSWORD)
+    client = app.test_client()
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, 12)
+        clock.shift(timedelta(days=30))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
+        request_unlock(client, "pat@example.org")  # the owner asks for a fresh link
+        url = link_in(outbox(app.extensions["helpdesk.settings"].outbox_dir)[-1], "/unlock/")
+        page = client.get(url).get_data(as_text=True)
+        done = client.post(url, data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+        assert "locked until you unlocked it yourself" in done
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def request_unlock(client, email: str):
+    page = client.get("/unlock").get_data(as_text=True)
+    return client.post("/unlock", data={"csrf_token": csrf_from(page), "email": email})
+
+
+def test_asking_for_an_unlock_link_answers_the_same_for_any_address(app, client, account, outbox_dir):
+    known = request_unlock(client, "pat@example.org")
+    unknown = request_unlock(app.test_client(), "nobody@example.org")
+    assert known.status_code == unknown.status_code == 303
+    assert known.location == unknown.location
+    to = sorted(m["To"] for m in outbox(outbox_dir))
+    assert to == ["nobody@example.org", "pat@example.org"]
+    note = next(m for m in outbox(outbox_dir) if m["To"] == "nobody@example.org")
+    assert "no Example Help account uses it" in text_of(note)
+
+
+def test_a_newer_unlock_link_supersedes_the_older(app, client, account, outbox_dir):
+    request_unlock(client, "pat@example.org")
+    request_unlock(client, "pat@example.org")
+    first, second = outbox(outbox_dir)
+    old = client.get(link_in(first, "/unlock/"))
+    assert old.status_code == 410 and "A newer link was sent" in old.get_data(as_text=True)
+    assert client.get(link_in(second, "/unlock/")).status_code == 200
+
+
+def test_the_sign_in_page_and_the_lock_say_nothing_more_to_others(app, account):
+    fail(app.test_client(), 5)
+    answer = sign_in(app.test_client(), "pat@example.org", DEMO_PASSWORD).get_data(as_text=True)
+    assert "locked" not in answer.split("There is a problem")[1].split("</div>")[0].replace(
+        "an account is locked for a while", ""
+    )

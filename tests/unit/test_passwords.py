@@ -1,0 +1,71 @@
+"""The password policy (NIST SP 800-63B) and Argon2id hashing."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from helpdesk.accounts.passwords import (
+    blocklist,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+
+
+def problem(password: str) -> str:
+    return password_problem(password, email="river.stone@example.org", site_name="Example Help")
+
+
+def test_a_long_unusual_passphrase_is_accepted():
+    assert problem("violet harbor lantern 42") == ""
+
+
+def test_no_composition_rules_only_lowercase_words_are_fine():
+    assert problem("quiet orbit paper meadow") == ""
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short pass", "at least 12 characters (yours has 10)"),
+        ("x" * 129, "at most 128 characters"),
+        ("password1234", "list of common passwords"),
+        ("Password1234", "list of common passwords"),
+        ("river.stone-lantern-2026", "email address"),
+        ("my-example-help-lantern", "site's name"),
+        ("aaaaaaaaaaaaaaaa", "easy to guess"),
+    ],
+)
+def test_a_refused_password_says_exactly_why(password, reason):
+    assert reason.lower() in problem(password).lower()
+
+
+def test_64_characters_are_allowed():
+    assert problem("violet harbor lantern " * 3 + "forty-two!") == ""
+
+
+def test_the_blocklist_is_a_real_list_of_common_passwords():
+    assert len(blocklist()) >= 10_000
+    assert {"123456", "password", "qwerty"} <= blocklist()
+
+
+def test_unicode_is_normalised_before_hashing():
+    # "ﬁ" (one ligature character) and "fi" are the same text after NFKC
+    stored = hash_password("the ﬁrst lantern harbor")
+    assert verify_password(stored, "the first lantern harbor")
+
+
+def test_hashes_are_argon2id_with_owasp_parameters():
+    stored = hash_password("violet harbor lantern 42")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert not needs_rehash(stored)
+    weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("x")
+    assert needs_rehash(weaker)
+
+
+def test_a_wrong_password_or_a_broken_hash_does_not_verify():
+    stored = hash_password("violet harbor lantern 42")
+    assert not verify_password(stored, "violet harbor lantern 43")
+    assert not verify_password("not-a-hash", "anything")
