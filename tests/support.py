@@ -26,6 +26,7 @@ class PretendFix:
     name: str = "pretend-fix"
     title: str = "Apply the pretend fix"
     submit_label: str = "Apply"
+    intro: str = "The pretend fix, for the tests."
     calls: list[dict[str, str]] = field(default_factory=list)
 
     def render_form(self, ctx: ActionContext) -> Markup:

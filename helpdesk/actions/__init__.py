@@ -51,9 +51,10 @@ class ActionContext:
 
 
 class Action(Protocol):
-    name: str
-    title: str
+    name: str  # what flows write after `action:` / `check:`
+    title: str  # the page's heading
     submit_label: str
+    intro: str  # shown above the form when the flow step has no text of its own
 
     def render_form(self, ctx: ActionContext) -> Markup:
         """The form fields (inside the page's own <form>, which carries CSRF and the button)."""

@@ -28,7 +28,7 @@ class EmailLinkAction:
 
     def render_form(self, ctx: ActionContext) -> Markup:
         # rendered by Jinja with autoescaping: already safe HTML
-        return Markup(render_template("actions/email_link.html", intro=self.intro, email=""))  # noqa: S704
+        return Markup(render_template("actions/email_link.html", email=""))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         email = (form.get("email") or "").strip()[:320]

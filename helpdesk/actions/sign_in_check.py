@@ -17,11 +17,11 @@ class VerifySignIn:
     name = "verify-sign-in"
     title = "Sign in to check it worked"
     submit_label = "Sign in"
+    intro = "Sign in here. It shows us the fix worked, and you are in."
 
     def render_form(self, ctx: ActionContext) -> Markup:
-        intro = "Sign in here. It shows us the fix worked, and you are in."
         # rendered by Jinja with autoescaping: already safe HTML
-        return Markup(render_template("actions/sign_in.html", intro=intro))  # noqa: S704
+        return Markup(render_template("actions/sign_in.html"))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         email = (form.get("email") or "").strip()[:320]

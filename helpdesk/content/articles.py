@@ -107,7 +107,10 @@ def load_article(
         digest=hashlib.sha256(source.encode("utf-8")).hexdigest()[:16],
         html=rendered.html,
         headings=rendered.headings,
-        sections=rendered.sections,
+        # a section shown beside a flow step is on another page: its own #links must say whose
+        sections={
+            k: v.replace('href="#', f'href="/articles/{slug}#') for k, v in rendered.sections.items()
+        },
         links=links,
         body=body,
         tags=values.get("tags", ()),

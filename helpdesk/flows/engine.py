@@ -71,11 +71,21 @@ def compile_flow(flow: Flow) -> CompiledFlow:
 
 
 def _pages_to_end(flow: Flow) -> dict[str, int]:
-    """Shortest number of pages still to answer from each step, by BFS from the ends backwards."""
+    """Fewest pages still to go from each step to an end.
+
+    The way through a fix is its success (or pending) branch: counting its failure branch
+    would promise "last step" on a page that, when the fix works, has more to come.
+    """
+    hopeful = _distances(flow, skip_failure=True)
+    anyway = _distances(flow, skip_failure=False)
+    return {sid: hopeful.get(sid, anyway.get(sid, 0)) for sid in flow.steps}
+
+
+def _distances(flow: Flow, *, skip_failure: bool) -> dict[str, int]:
     reverse: dict[str, list[str]] = {sid: [] for sid in flow.steps}
     for step in flow.steps.values():
-        for _, target in step.transitions():
-            if target in reverse:
+        for trigger, target in step.transitions():
+            if target in reverse and not (skip_failure and trigger == "failure"):
                 reverse[target].append(step.id)
     remaining: dict[str, int] = {}
     queue: deque[str] = deque()
@@ -87,8 +97,7 @@ def _pages_to_end(flow: Flow) -> dict[str, int]:
     while queue:
         current = queue.popleft()
         for source in reverse[current]:
-            cost = remaining[current] + 1
-            if cost < remaining.get(source, 1 << 30):
-                remaining[source] = cost
+            if source not in remaining:
+                remaining[source] = remaining[current] + 1
                 queue.append(source)
     return remaining
