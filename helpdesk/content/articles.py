@@ -108,9 +108,7 @@ def load_article(
         html=rendered.html,
         headings=rendered.headings,
         # a section shown beside a flow step is on another page: its own #links must say whose
-        sections={
-            k: v.replace('href="#', f'href="/articles/{slug}#') for k, v in rendered.sections.items()
-        },
+        sections={k: v.replace('href="#', f'href="/articles/{slug}#') for k, v in rendered.sections.items()},
         links=links,
         body=body,
         tags=values.get("tags", ()),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from werkzeug.wrappers import Response
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
 from ..actions import ActionContext, get_action
 from ..cases.diagnoses import (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     jsonify,
@@ -14,7 +15,6 @@ from flask import (
     url_for,
 )
 from sqlalchemy import text
-from werkzeug.wrappers import Response
 
 from ..content.feedback import FeedbackError, add_comment, record_feedback
 from ..extensions import db, limiter

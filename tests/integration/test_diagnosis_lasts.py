@@ -72,6 +72,7 @@ def test_a_diagnosis_whose_version_is_lost_is_told_to_start_again(tmp_path):
         db.session.commit()
     changed = client.get(url)
     assert changed.status_code == 409
+    assert changed.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "This guide has changed since you started" in changed.get_data(as_text=True)
 
 

@@ -64,6 +64,7 @@ def test_a_reset_sets_the_password_signs_out_elsewhere_and_mails_a_notice(app, a
     ask_for_link(client, "pat@example.org")
     page = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
     assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
     done = choose(client, page, NEW_PASSWORD)
     assert done.status_code == 303 and done.location == "/login"  # not signed in automatically
     assert client.get("/account").status_code == 302

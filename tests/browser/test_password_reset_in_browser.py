@@ -1,0 +1,37 @@
+"""In Chromium: forgotten password -> mail in the outbox -> reset -> sign in."""
+
+from __future__ import annotations
+
+from helpdesk.accounts.directory import directory
+from tests.conftest import DEMO_PASSWORD
+from tests.mailbox import link_in, outbox
+
+
+def test_forgotten_password_to_signed_in(browser, live_app, live_server):
+    with live_app.app_context():
+        directory().create("pat@example.org", DEMO_PASSWORD)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/login")
+        page.get_by_role("link", name="Forgot your password?").click()
+        page.get_by_label("Email address").fill("pat@example.org")
+        page.get_by_role("button", name="Send me a link").click()
+        assert page.get_by_role("heading", name="Check your email").is_visible()
+        [mail] = outbox(live_app.extensions["helpdesk.settings"].outbox_dir)
+        page.goto(live_server.url + link_in(mail, "/password/reset/"))
+        assert page.url.endswith("/password/reset")  # the token left the address bar
+        page.get_by_label("New password").fill("password1234")
+        page.get_by_role("button", name="Change password").click()
+        assert "list of common passwords" in page.content()
+        page.get_by_label("New password").fill("emerald canyon drift 55")
+        page.get_by_role("button", name="Change password").click()
+        assert page.url.endswith("/login")
+        page.get_by_label("Email address").fill("pat@example.org")
+        page.get_by_label("Password", exact=True).fill("emerald canyon drift 55")
+        page.get_by_role("button", name="Sign in").click()
+        assert page.url.endswith("/account")
+        assert page.get_by_role("heading", name="Your account").is_visible()
+    finally:
+        context.close()
