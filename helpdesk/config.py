@@ -29,7 +29,7 @@ class Settings:
     site_name: str = "Help Center"
     support_email: str = "support@example.org"
     official_domains: tuple[str, ...] = ("example.org",)
-    site_url: str = "http://127.0.0.1:5000"
+    site_url: str = ""  # default: http://127.0.0.1:<port>
     port: int = 5000
     secret_key: str = ""
     database_url: str = ""
@@ -78,6 +78,8 @@ class Settings:
         changes["outbox_dir"] = (
             Path(self.outbox_dir) if str(self.outbox_dir) not in {"", "."} else instance / "outbox"
         )
+        if not self.site_url:
+            changes["site_url"] = f"http://127.0.0.1:{self.port}"
         if not self.mail_from:
             changes["mail_from"] = self.support_email
         if not self.secret_key:
