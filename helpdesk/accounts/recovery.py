@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
 from .directory import directory, normalise_email
@@ -16,6 +18,38 @@ from .tokens import Status, check_token, supersede_tokens, use_token
 
 class TooManyRequests(Exception):
     """Too many links asked for this address; the person is told to wait."""
+
+
+BAD_ADDRESS = "Enter the email address your account uses."
+TOO_MANY = "You have asked for several links in a short time. Please use the newest email, or wait an hour."
+MAIL_FAILED = "We could not send the email just now. Nothing was changed: please try again in a few minutes."
+SENT = (
+    "If an account uses {email}, we sent it a link. It works once, for 30 minutes. "
+    "Check your spam folder if you don't see it within a few minutes."
+)
+
+
+@dataclass(frozen=True)
+class LinkAsked:
+    """How asking for an emailed link went, in words for the person (the same for any address)."""
+
+    ok: bool
+    message: str
+    http_status: int = 200
+
+
+def ask_for_link(send: Callable[[str, str], None], email: str, ip: str) -> LinkAsked:
+    """Check the address, then `send(email, ip)`; every outcome as words and an HTTP status."""
+    email = (email or "").strip()[:320]
+    if "@" not in email or len(email) < 3:
+        return LinkAsked(False, BAD_ADDRESS, 400)
+    try:
+        send(email, ip)
+    except TooManyRequests:
+        return LinkAsked(False, TOO_MANY, 429)
+    except MailError:
+        return LinkAsked(False, MAIL_FAILED, 503)
+    return LinkAsked(True, SENT.format(email=normalise_email(email)))
 
 
 def request_reset(email: str, ip: str) -> None:

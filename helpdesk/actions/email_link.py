@@ -8,14 +8,9 @@ from dataclasses import dataclass
 from flask import render_template
 from markupsafe import Markup
 
-from ..accounts.directory import normalise_email
-from ..accounts.recovery import TooManyRequests
+from ..accounts.recovery import ask_for_link
 from ..accounts.sessions import client_ip
-from ..mail import MailError
 from . import ActionContext, Outcome
-
-MAIL_FAILED = "We could not send the email just now. Nothing was changed: please try again in a few minutes."
-TOO_MANY = "You have asked for several links in a short time. Please use the newest email, or wait an hour."
 
 
 @dataclass(frozen=True)
@@ -31,18 +26,9 @@ class EmailLinkAction:
         return Markup(render_template("actions/email_link.html", email=""))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
-        email = (form.get("email") or "").strip()[:320]
-        if "@" not in email or len(email) < 3:
-            return Outcome.retry("Enter the email address your account uses.")
         if ctx.sandbox:
             return Outcome.pending("Sandbox: no email was sent.", sandbox=True)
-        try:
-            self.send(email, client_ip())
-        except TooManyRequests:
-            return Outcome.retry(TOO_MANY, http_status=429)
-        except MailError:
-            return Outcome.retry(MAIL_FAILED, http_status=503)
-        # the same words whether or not an account uses the address
-        return Outcome.pending(
-            f"If an account uses {normalise_email(email)}, we sent it a link. It works once, for 30 minutes."
-        )
+        asked = ask_for_link(self.send, form.get("email") or "", client_ip())
+        if not asked.ok:
+            return Outcome.retry(asked.message, http_status=asked.http_status)
+        return Outcome.pending(asked.message)  # the same words whether or not an account uses it

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import sessions
-from ..accounts.directory import directory, normalise_email
-from ..accounts.recovery import TooManyRequests, request_reset, request_unlock, reset_password, unlock_account
+from ..accounts.directory import directory
+from ..accounts.recovery import ask_for_link, request_reset, request_unlock, reset_password, unlock_account
 from ..accounts.signin import attempt_sign_in
 from ..accounts.tokens import check_token
 from ..extensions import limiter
-from ..mail import MailError
 
 bp = Blueprint("account", __name__)
 
@@ -22,12 +22,6 @@ SIGN_IN_REFUSED = (
     "Check them and try again. After several tries an account is locked for a while: "
     "the help center can unlock it or reset your password."
 )
-SENT = (
-    "If an account uses {email}, we sent it a link. It works once, for 30 minutes. "
-    "Check your spam folder if you don't see it within a few minutes."
-)
-MAIL_FAILED = "We could not send the email just now. Nothing was changed: please try again in a few minutes."
-TOO_MANY = "You have asked for several links in a short time. Please wait an hour, or use the newest email."
 TOKEN_PROBLEMS = {
     "used": "This link was already used. Each link works only once.",
     "expired": "This link has expired: links work for 30 minutes.",
@@ -81,28 +75,32 @@ def overview() -> str:
     )
 
 
+def _ask_for_link(template: str, send: Callable[[str, str], None]) -> Response | str | tuple[str, int]:
+    """The forgot-password and unlock request pages: one address in, the same answer for all."""
+    if request.method == "GET":
+        return render_template(template, email=request.args.get("email", "")[:320])
+    email = request.form.get("email", "")[:320]
+    asked = ask_for_link(send, email, sessions.client_ip())
+    if not asked.ok:
+        return render_template(template, email=email, error=asked.message), asked.http_status
+    flash(asked.message)
+    return redirect(url_for("account.link_sent"), 303)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
 def forgot_password() -> Response | str | tuple[str, int]:
-    if request.method == "GET":
-        return render_template("account/forgot.html", email=request.args.get("email", "")[:320])
-    email = request.form.get("email", "").strip()[:320]
-    if "@" not in email or len(email) < 3:
-        return render_template(
-            "account/forgot.html", email=email, error="Enter the email address your account uses."
-        ), 400
-    try:
-        request_reset(email, sessions.client_ip())
-    except TooManyRequests:
-        return render_template("account/forgot.html", email=email, error=TOO_MANY), 429
-    except MailError:
-        return render_template("account/forgot.html", email=email, error=MAIL_FAILED), 503
-    flash(SENT.format(email=normalise_email(email)))
-    return redirect(url_for("account.forgot_password_sent"), 303)
+    return _ask_for_link("account/forgot.html", request_reset)
+
+
+@bp.route("/unlock", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+def unlock_request() -> Response | str | tuple[str, int]:
+    return _ask_for_link("account/unlock_request.html", request_unlock)
 
 
 @bp.get("/password/forgot/sent")
-def forgot_password_sent() -> str:
+def link_sent() -> str:
     return render_template("account/sent.html")
 
 
@@ -135,26 +133,6 @@ def reset_form() -> Response:
     session.pop("reset_token", None)
     flash("Your password was changed and every other device was signed out. Sign in with the new password.")
     return _no_referrer(redirect(url_for("account.login"), 303))
-
-
-@bp.route("/unlock", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
-def unlock_request() -> Response | str | tuple[str, int]:
-    if request.method == "GET":
-        return render_template("account/unlock_request.html", email="")
-    email = request.form.get("email", "").strip()[:320]
-    if "@" not in email:
-        return render_template(
-            "account/unlock_request.html", email=email, error="Enter the email address your account uses."
-        ), 400
-    try:
-        request_unlock(email, sessions.client_ip())
-    except TooManyRequests:
-        return render_template("account/unlock_request.html", email=email, error=TOO_MANY), 429
-    except MailError:
-        return render_template("account/unlock_request.html", email=email, error=MAIL_FAILED), 503
-    flash(SENT.format(email=normalise_email(email)))
-    return redirect(url_for("account.forgot_password_sent"), 303)
 
 
 @bp.route("/unlock/<token>", methods=["GET", "POST"])

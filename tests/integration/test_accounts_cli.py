@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.support import run_flask
 
 
 def flask(tmp_path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
         "HELPDESK_INSTANCE_DIR": str(tmp_path),
         "HELPDESK_SECRET_KEY": "cli-test",
         "HELPDESK_SITE_NAME": "Example Help",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_flask(*args, env=env, stdin=stdin)
 
 
 def test_create_an_account_with_the_password_from_stdin(tmp_path):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -14,21 +12,13 @@ from flask_migrate import upgrade
 
 from helpdesk.extensions import db
 from tests.conftest import FIXTURES, ROOT, build_app
+from tests.support import run_flask
 
 GOOD = FIXTURES / "good"
 
 
 def flask(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+    return run_flask(*args, env=env)
 
 
 GOOD_ENV = {"HELPDESK_CONTENT_DIR": str(GOOD / "content"), "HELPDESK_FLOWS_DIR": str(GOOD / "flows")}
