@@ -48,6 +48,8 @@ class Settings:
     lock_longest_seconds: int = 24 * 3600
     lock_hard_stop: int = 100
     token_minutes: int = 30
+    # the authenticator resync looks this far either side of the server's clock
+    resync_window_seconds: int = 15 * 60
     debug: bool = False
     testing: bool = False
     rate_limits: bool = True

@@ -117,6 +117,39 @@ class Account(db.Model):  # type: ignore[name-defined]
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # two-factor: the authenticator key (encrypted with a key derived from the secret key),
+    # the phone's measured clock offset in 30-second steps, and the last time step accepted
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_offset: Mapped[int] = mapped_column(default=0, server_default="0")
+    totp_last_step: Mapped[int | None]
+
+
+class RecoveryCode(db.Model):  # type: ignore[name-defined]
+    """A single-use recovery code, stored as a keyed hash."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("account_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Device(db.Model):  # type: ignore[name-defined]
+    """A browser that has signed in to an account, remembered by a long-lived cookie."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SignInSession(db.Model):  # type: ignore[name-defined]
@@ -128,6 +161,7 @@ class SignInSession(db.Model):  # type: ignore[name-defined]
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     device: Mapped[str] = mapped_column(String(200), default="")
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     ip: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

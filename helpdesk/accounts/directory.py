@@ -22,6 +22,12 @@ class AccountRecord:
     failed_count: int
     locked_until: datetime | None
     password_changed_at: datetime
+    totp_enabled_at: datetime | None = None
+    totp_offset: int = 0  # the phone's measured clock offset, in 30-second steps
+
+    @property
+    def two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,15 @@ class SessionRecord:
     device: str
     ip: str
     created_at: datetime
+    last_seen_at: datetime
+    device_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceRecord:
+    id: int
+    summary: str
+    first_seen_at: datetime
     last_seen_at: datetime
 
 
@@ -62,11 +77,30 @@ class AccountDirectory(Protocol):
     def clear_failures(self, account_id: int) -> None: ...
     def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None: ...
     def sign_ins(self, account_id: int, limit: int = 20) -> list[SignInRecord]: ...
-    def start_session(self, account_id: int, ip: str, device: str) -> str: ...
+    def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str: ...
     def session_account(self, token: str) -> tuple[AccountRecord, int] | None: ...
     def end_session(self, token: str) -> None: ...
     def end_sessions(self, account_id: int, keep_token: str | None = None) -> int: ...
     def sessions(self, account_id: int) -> list[SessionRecord]: ...
+
+    # two-factor
+    def totp_secret(self, account_id: int) -> str | None: ...
+    def enable_totp(self, account_id: int, secret: str, accepted_step: int) -> None: ...
+    def disable_totp(self, account_id: int) -> None: ...
+    def accept_totp_step(self, account_id: int, step: int, offset: int | None = None) -> bool:
+        """Record *step* as used (and a new clock offset) unless it, or a later one, was used."""
+
+    def replace_recovery_codes(self, account_id: int, code_hashes: list[str]) -> None: ...
+    def use_recovery_code(self, account_id: int, code_hash: str) -> bool: ...
+    def recovery_codes_left(self, account_id: int) -> int: ...
+
+    # devices
+    def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
+        """The device's id, and whether the account had not seen it before."""
+
+    def devices(self, account_id: int) -> list[DeviceRecord]: ...
+    def remove_device(self, account_id: int, device_id: int) -> bool:
+        """Forget the device and end its sessions."""
 
 
 def normalise_email(email: str) -> str:

@@ -71,3 +71,30 @@ def send_password_changed(account: AccountRecord) -> None:
             reset_url=link("/password/forgot"),
         )
     )
+
+
+def send_recovery_code_used(account: AccountRecord, left: int) -> None:
+    send(
+        compose(
+            "recovery_code_used",
+            account.email,
+            "A recovery code was used to sign in",
+            left=left,
+            account_url=link("/account"),
+            suspicious_url=link("/diagnose/someone-else-signed-in"),
+        )
+    )
+
+
+def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
+    send(
+        compose(
+            "new_device",
+            account.email,
+            "New sign-in to your account",
+            device=device,
+            ip=ip,
+            account_url=link("/account"),
+            suspicious_url=link("/diagnose/someone-else-signed-in"),
+        )
+    )

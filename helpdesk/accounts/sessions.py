@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
-from flask import Flask, request, session
+from flask import Flask, Response, after_this_request, current_app, request, session
 from flask_login import login_user, logout_user
 
+from ..mail import MailError
 from .devices import describe_device
 from .directory import AccountRecord, directory
+from .notices import send_new_device
 
 
 @dataclass
@@ -38,10 +41,27 @@ def client_device() -> str:
     return describe_device(request.headers.get("User-Agent", ""))
 
 
+DEVICE_COOKIE = "helpdesk_device"
+DEVICE_COOKIE_DAYS = 400
+
+
 def start(account: AccountRecord) -> SignedIn:
-    """Sign this browser in: a new session row, and a fresh cookie session (no fixation)."""
-    token = directory().start_session(account.id, client_ip(), client_device())
-    found = directory().session_account(token)
+    """Sign this browser in: a new session row, a fresh cookie session (no fixation), and the
+    device remembered; a device the account has not seen before gets a notice mailed."""
+    accounts = directory()
+    token_from_cookie = request.cookies.get(DEVICE_COOKIE, "")
+    device_token = token_from_cookie if 20 <= len(token_from_cookie) <= 100 else secrets.token_urlsafe(32)
+    had_devices = bool(accounts.devices(account.id))
+    device_id, new_device = accounts.remember_device(account.id, device_token, client_device())
+    if new_device and had_devices:
+        try:
+            send_new_device(account, client_device(), client_ip())
+        except MailError:
+            current_app.logger.warning("new-device notice for account %s not sent", account.id)
+    if device_token != token_from_cookie:
+        _set_device_cookie(device_token)
+    token = accounts.start_session(account.id, client_ip(), client_device(), device_id)
+    found = accounts.session_account(token)
     assert found is not None
     keep = {k: session[k] for k in ("diagnoses", "feedback") if k in session}
     session.clear()
@@ -49,6 +69,22 @@ def start(account: AccountRecord) -> SignedIn:
     person = SignedIn(found[0], found[1], token)
     login_user(person)
     return person
+
+
+def _set_device_cookie(token: str) -> None:
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+
+    @after_this_request
+    def remember(response: Response) -> Response:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=DEVICE_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+        return response
 
 
 def end(person: SignedIn) -> None:

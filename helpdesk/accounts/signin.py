@@ -10,14 +10,15 @@ from ..mail import MailError
 from ..models import utcnow
 from .directory import AccountRecord, directory
 from .lockout import LockPolicy
-from .notices import send_unlock_link
+from .notices import send_recovery_code_used, send_unlock_link
 from .passwords import spend_verify_time
+from .two_factor import check_second_factor
 
 
 @dataclass(frozen=True)
 class SignInAttempt:
     ok: bool
-    result: str  # ok, wrong-password, locked, unknown-account
+    result: str  # ok, recovery-code, needs-code, wrong-password, wrong-code, locked, unknown-account
     account: AccountRecord | None = None
     locked_now: bool = False
 
@@ -26,8 +27,15 @@ def policy() -> LockPolicy:
     return LockPolicy.from_settings(current_app.extensions["helpdesk.settings"])
 
 
-def attempt_sign_in(email: str, password: str, ip: str, device: str) -> SignInAttempt:
-    """Check the password; whatever happens, the caller answers everyone the same way."""
+def attempt_sign_in(
+    email: str, password: str, ip: str, device: str, code: str | None = None
+) -> SignInAttempt:
+    """Check the password (and the second factor when *code* is given); whatever happens,
+    the caller answers everyone the same way until the password has been proved.
+
+    With two-factor on and no code given, the result is `needs-code`: the password was right,
+    and only `complete_sign_in` with a code finishes the sign-in.
+    """
     accounts = directory()
     account = accounts.find(email)
     if account is None:
@@ -39,13 +47,50 @@ def attempt_sign_in(email: str, password: str, ip: str, device: str) -> SignInAt
         accounts.record_sign_in(account.id, "locked", ip, device)
         return SignInAttempt(False, "locked", account)
     if not accounts.check_password(account.id, password):
-        failures = accounts.record_failure(account.id)
-        locked_now = _lock_if_due(account, failures, lock_policy)
-        accounts.record_sign_in(account.id, "wrong-password", ip, device)
-        return SignInAttempt(False, "wrong-password", account, locked_now)
+        return _failed(account, "wrong-password", ip, device, lock_policy)
+    if account.two_factor:
+        if code is None:
+            return SignInAttempt(False, "needs-code", account)
+        return complete_sign_in(account.id, code, ip, device)
     accounts.clear_failures(account.id)
     accounts.record_sign_in(account.id, "ok", ip, device)
     return SignInAttempt(True, "ok", accounts.get(account.id))
+
+
+def complete_sign_in(account_id: int, code: str, ip: str, device: str) -> SignInAttempt:
+    """The second step, after the password: an authenticator or recovery code.
+
+    Wrong codes count towards the lock like wrong passwords (the password alone never
+    resets the count, or a stolen password would allow endless code guessing).
+    """
+    accounts = directory()
+    account = accounts.get(account_id)
+    if account is None:
+        return SignInAttempt(False, "unknown-account")
+    lock_policy = policy()
+    if lock_policy.is_locked(account.failed_count, account.locked_until, utcnow()):
+        accounts.record_sign_in(account.id, "locked", ip, device)
+        return SignInAttempt(False, "locked", account)
+    kind = check_second_factor(account, code)
+    if kind is None:
+        return _failed(account, "wrong-code", ip, device, lock_policy)
+    accounts.clear_failures(account.id)
+    accounts.record_sign_in(account.id, "ok" if kind == "totp" else "ok-recovery-code", ip, device)
+    if kind == "recovery":
+        try:
+            send_recovery_code_used(account, accounts.recovery_codes_left(account.id))
+        except MailError:
+            current_app.logger.warning("recovery-code notice for account %s not sent", account.id)
+    return SignInAttempt(True, "ok" if kind == "totp" else "recovery-code", accounts.get(account.id))
+
+
+def _failed(
+    account: AccountRecord, result: str, ip: str, device: str, lock_policy: LockPolicy
+) -> SignInAttempt:
+    failures = directory().record_failure(account.id)
+    locked_now = _lock_if_due(account, failures, lock_policy)
+    directory().record_sign_in(account.id, result, ip, device)
+    return SignInAttempt(False, result, account, locked_now)
 
 
 def _lock_if_due(account: AccountRecord, failures: int, lock_policy: LockPolicy) -> bool:

@@ -6,13 +6,21 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Account, SignInEvent, SignInSession, utcnow
-from .directory import AccountExists, AccountRecord, SessionRecord, SignInRecord, normalise_email
+from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
+from .directory import (
+    AccountExists,
+    AccountRecord,
+    DeviceRecord,
+    SessionRecord,
+    SignInRecord,
+    normalise_email,
+)
 from .passwords import hash_password, needs_rehash, verify_password
+from .totp import SecretBox
 
 SESSION_TOUCH = timedelta(minutes=5)  # how stale last_seen_at may get before it is written
 
@@ -24,6 +32,8 @@ def _record(row: Account) -> AccountRecord:
         failed_count=row.failed_count,
         locked_until=row.locked_until,
         password_changed_at=row.password_changed_at,
+        totp_enabled_at=row.totp_enabled_at,
+        totp_offset=row.totp_offset,
     )
 
 
@@ -32,6 +42,9 @@ def _hash_token(raw: str) -> str:
 
 
 class SqlAccountDirectory:
+    def __init__(self, secret_key: str) -> None:
+        self._box = SecretBox(secret_key)
+
     def find(self, email: str) -> AccountRecord | None:
         row = db.session.scalar(select(Account).where(Account.email == normalise_email(email)))
         return _record(row) if row else None
@@ -115,10 +128,12 @@ class SqlAccountDirectory:
         )
         return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
 
-    def start_session(self, account_id: int, ip: str, device: str) -> str:
+    def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str:
         raw = secrets.token_urlsafe(32)
         db.session.add(
-            SignInSession(account_id=account_id, token_hash=_hash_token(raw), ip=ip, device=device)
+            SignInSession(
+                account_id=account_id, token_hash=_hash_token(raw), ip=ip, device=device, device_id=device_id
+            )
         )
         db.session.commit()
         return raw
@@ -168,3 +183,121 @@ class SqlAccountDirectory:
             )
             for r in rows
         ]
+
+    # two-factor
+
+    def totp_secret(self, account_id: int) -> str | None:
+        sealed = db.session.scalar(select(Account.totp_secret).where(Account.id == account_id))
+        return self._box.open(sealed) if sealed else None
+
+    def enable_totp(self, account_id: int, secret: str, accepted_step: int) -> None:
+        db.session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(
+                totp_secret=self._box.seal(secret),
+                totp_enabled_at=utcnow(),
+                totp_offset=0,
+                totp_last_step=accepted_step,
+            )
+        )
+        db.session.commit()
+
+    def disable_totp(self, account_id: int) -> None:
+        db.session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(totp_secret=None, totp_enabled_at=None, totp_offset=0, totp_last_step=None)
+        )
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
+        db.session.commit()
+
+    def accept_totp_step(self, account_id: int, step: int, offset: int | None = None) -> bool:
+        values: dict[str, int] = {"totp_last_step": step}
+        if offset is not None:
+            values["totp_offset"] = offset
+        result = db.session.execute(
+            update(Account)
+            .where(
+                Account.id == account_id,
+                or_(Account.totp_last_step.is_(None), Account.totp_last_step < step),
+            )
+            .values(**values)
+        )
+        db.session.commit()
+        return result.rowcount == 1
+
+    def replace_recovery_codes(self, account_id: int, code_hashes: list[str]) -> None:
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
+        db.session.add_all(RecoveryCode(account_id=account_id, code_hash=h) for h in code_hashes)
+        db.session.commit()
+
+    def use_recovery_code(self, account_id: int, code_hash: str) -> bool:
+        result = db.session.execute(
+            update(RecoveryCode)
+            .where(
+                RecoveryCode.account_id == account_id,
+                RecoveryCode.code_hash == code_hash,
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=utcnow())
+        )
+        db.session.commit()
+        return result.rowcount == 1
+
+    def recovery_codes_left(self, account_id: int) -> int:
+        return (
+            db.session.scalar(
+                select(func.count())
+                .select_from(RecoveryCode)
+                .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+            )
+            or 0
+        )
+
+    # devices
+
+    def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
+        token_hash = _hash_token(token)
+        row = db.session.scalar(
+            select(Device).where(
+                Device.account_id == account_id, Device.token_hash == token_hash, Device.removed_at.is_(None)
+            )
+        )
+        if row is not None:
+            row.last_seen_at = utcnow()
+            row.summary = summary
+            db.session.commit()
+            return row.id, False
+        row = Device(account_id=account_id, token_hash=token_hash, summary=summary)
+        db.session.add(row)
+        db.session.commit()
+        return row.id, True
+
+    def devices(self, account_id: int) -> list[DeviceRecord]:
+        rows = db.session.scalars(
+            select(Device)
+            .where(Device.account_id == account_id, Device.removed_at.is_(None))
+            .order_by(Device.last_seen_at.desc())
+        )
+        return [
+            DeviceRecord(
+                id=r.id, summary=r.summary, first_seen_at=r.first_seen_at, last_seen_at=r.last_seen_at
+            )
+            for r in rows
+        ]
+
+    def remove_device(self, account_id: int, device_id: int) -> bool:
+        now = utcnow()
+        result = db.session.execute(
+            update(Device)
+            .where(Device.id == device_id, Device.account_id == account_id, Device.removed_at.is_(None))
+            .values(removed_at=now)
+        )
+        db.session.execute(
+            update(SignInSession)
+            .where(SignInSession.device_id == device_id, SignInSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+        db.session.commit()
+        return result.rowcount == 1

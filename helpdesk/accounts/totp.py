@@ -1,0 +1,131 @@
+"""Authenticator codes (TOTP, RFC 6238): checking them at the phone's measured clock offset,
+never accepting one twice, and measuring how far a phone's clock has drifted."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyotp
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+STEP_SECONDS = 30
+DIGITS = 6
+
+
+def new_secret() -> str:
+    """160 random bits, base32, as authenticator apps expect."""
+    return pyotp.random_base32(32)
+
+
+def provisioning_uri(secret: str, email: str, issuer: str) -> str:
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
+        name=email, issuer_name=issuer
+    )
+
+
+def time_step(now: datetime) -> int:
+    return int(now.timestamp()) // STEP_SECONDS
+
+
+def code_at(secret: str, step: int) -> str:
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).generate_otp(step)
+
+
+def clean_code(code: str) -> str:
+    return "".join(ch for ch in (code or "") if not ch.isspace() and ch != "-")
+
+
+def looks_like_totp(code: str) -> bool:
+    cleaned = clean_code(code)
+    return len(cleaned) == DIGITS and cleaned.isdigit()
+
+
+def matching_step(secret: str, code: str, around: int, window: int = 1) -> int | None:
+    """The step within ±window of *around* whose code is *code* (latest first), if any."""
+    code = clean_code(code)
+    if not looks_like_totp(code):
+        return None
+    for step in range(around + window, around - window - 1, -1):
+        if hmac.compare_digest(code_at(secret, step), code):
+            return step
+    return None
+
+
+@dataclass(frozen=True)
+class Drift:
+    """What two consecutive codes say about the phone's clock."""
+
+    status: str  # "found", "expired" (the codes are this key's, but old), "no-match"
+    offset_steps: int = 0  # the phone's step minus the server's, to verify at from now on
+    last_step: int = 0  # the step of the second code, never to be accepted again
+    seconds: int = 0  # the phone's clock minus the server's, best estimate
+
+    def describe(self) -> str:
+        """In plain words: "your phone is about 2 minutes 30 seconds fast"."""
+        amount = abs(self.seconds)
+        if amount < 20:
+            return "your phone's clock is right (within a few seconds)"
+        minutes, seconds = divmod(round(amount / 10.0) * 10, 60)
+        parts = []
+        if minutes:
+            parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        if seconds:
+            parts.append(f"{seconds} seconds")
+        return f"your phone is about {' '.join(parts)} {'fast' if self.seconds > 0 else 'slow'}"
+
+
+def measure_drift(secret: str, code: str, code2: str, now: datetime, window_seconds: int) -> Drift:
+    """Find two consecutive steps within ±window whose codes are *code* then *code2*.
+
+    The person typed `code`, waited for the next one, and typed `code2`, so when they sent
+    the form their phone was showing the second step. That pins the phone's clock to a
+    30-second slot; the midpoint of the slot is the estimate. The nearest match wins.
+    """
+    code, code2 = clean_code(code), clean_code(code2)
+    if not (looks_like_totp(code) and looks_like_totp(code2)):
+        return Drift("no-match")
+    server_step = time_step(now)
+    window = max(1, window_seconds // STEP_SECONDS)
+    for distance in range(window + 1):
+        for offset in (distance, -distance) if distance else (0,):
+            second = server_step + offset
+            if hmac.compare_digest(code_at(secret, second), code2) and hmac.compare_digest(
+                code_at(secret, second - 1), code
+            ):
+                slot_middle = (second + 0.5) * STEP_SECONDS
+                return Drift(
+                    "found",
+                    offset_steps=offset,
+                    last_step=second,
+                    seconds=round(slot_middle - now.timestamp()),
+                )
+    # no pair: is either code this key's at all, from a while ago? then it had expired
+    for step in range(server_step - window, server_step - 1):
+        current = code_at(secret, step)
+        if hmac.compare_digest(current, code) or hmac.compare_digest(current, code2):
+            return Drift("expired")
+    return Drift("no-match")
+
+
+class SecretBox:
+    """Authenticator keys are stored encrypted, with a key derived from the app's secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpdesk totp secrets").derive(
+            secret_key.encode("utf-8")
+        )
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, secret: str) -> str:
+        return self._fernet.encrypt(secret.encode("ascii")).decode("ascii")
+
+    def open(self, sealed: str) -> str | None:
+        try:
+            return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
+        except (InvalidToken, ValueError):
+            return None

@@ -1,0 +1,105 @@
+"""The second factor: checking a code (authenticator or recovery), enrolment, recovery codes,
+and the clock-drift resync."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from flask import current_app
+
+from ..config import Settings
+from ..models import utcnow
+from .directory import AccountRecord, directory
+from .totp import Drift, clean_code, looks_like_totp, matching_step, measure_drift, time_step
+
+RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
+RECOVERY_LENGTH = 10  # 31**10 ≈ 2**49.5
+RECOVERY_COUNT = 10
+FEW_CODES_LEFT = 3
+
+CodeKind = Literal["totp", "recovery"]
+
+
+def _settings() -> Settings:
+    return current_app.extensions["helpdesk.settings"]
+
+
+def _pepper() -> bytes:
+    return hashlib.sha256(b"helpdesk recovery codes\0" + _settings().secret_key.encode()).digest()
+
+
+def normalise_recovery_code(code: str) -> str:
+    return clean_code(code).upper()
+
+
+def recovery_code_hash(code: str) -> str:
+    """Keyed, so a stolen table alone does not let anyone try codes offline."""
+    return hmac.new(_pepper(), normalise_recovery_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def new_recovery_codes(account_id: int) -> list[str]:
+    """Ten fresh codes (shown once, grouped for reading); the old set stops working."""
+    codes = [
+        "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
+        for _ in range(RECOVERY_COUNT)
+    ]
+    directory().replace_recovery_codes(account_id, [recovery_code_hash(c) for c in codes])
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+def check_second_factor(account: AccountRecord, code: str) -> CodeKind | None:
+    """Accept an authenticator code (at the account's clock offset, never twice) or an unused
+    recovery code. The database settles two concurrent uses of one code: one wins."""
+    accounts = directory()
+    if looks_like_totp(code):
+        secret = accounts.totp_secret(account.id)
+        if secret is None:
+            return None
+        around = time_step(utcnow()) + account.totp_offset
+        step = matching_step(secret, code, around, window=1)
+        if step is not None and accounts.accept_totp_step(account.id, step):
+            return "totp"
+        return None
+    if len(normalise_recovery_code(code)) == RECOVERY_LENGTH:
+        if accounts.use_recovery_code(account.id, recovery_code_hash(code)):
+            return "recovery"
+    return None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str
+    uri: str
+
+
+def begin_enrolment(account: AccountRecord) -> Enrolment:
+    from .totp import new_secret, provisioning_uri
+
+    secret = new_secret()
+    return Enrolment(secret, provisioning_uri(secret, account.email, _settings().site_name))
+
+
+def confirm_enrolment(account: AccountRecord, secret: str, code: str) -> list[str] | None:
+    """Switch two-factor on once a code from the new key checks out; returns the new recovery codes."""
+    step = matching_step(secret, code, time_step(utcnow()), window=1)
+    if step is None:
+        return None
+    directory().enable_totp(account.id, secret, step)
+    return new_recovery_codes(account.id)
+
+
+def resync(account: AccountRecord, code: str, code2: str) -> Drift:
+    """Measure the phone's clock from two consecutive codes and verify at that offset from now on."""
+    secret = directory().totp_secret(account.id)
+    if secret is None:
+        return Drift("no-match")
+    drift = measure_drift(secret, code, code2, utcnow(), _settings().resync_window_seconds)
+    if drift.status == "found" and not directory().accept_totp_step(
+        account.id, drift.last_step, offset=drift.offset_steps
+    ):
+        return Drift("no-match")  # these codes were used already: they prove nothing new
+    return drift
