@@ -58,12 +58,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     content_state.load_into(app)
 
-    from .web import account, errors, public
+    from .web import account, errors, public, security
     from .web.diagnose import bp as diagnose_bp
 
     app.register_blueprint(public.bp)
     app.register_blueprint(diagnose_bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(security.bp)
     errors.register(app)
 
     from . import cli

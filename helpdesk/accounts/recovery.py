@@ -14,6 +14,7 @@ from .notices import send_no_account, send_password_changed, send_reset_link, se
 from .passwords import password_problem
 from .signin import policy
 from .tokens import Status, check_token, supersede_tokens, use_token
+from .two_factor import check_second_factor
 
 
 class TooManyRequests(Exception):
@@ -89,8 +90,19 @@ class Reset:
     problem: str = ""
 
 
-def reset_password(raw_token: str, new_password: str) -> Reset:
-    """Set a new password with a reset link: checked first, then the link is used once."""
+def reset_needs_code(raw_token: str) -> bool:
+    """Whether this link's account has two-factor on (told only to a holder of the link)."""
+    checked = check_token(raw_token, "reset")
+    account = directory().get(checked.account_id) if checked.account_id else None
+    return bool(account and account.two_factor)
+
+
+def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
+    """Set a new password with a reset link: checked first, then the link is used once.
+
+    With two-factor on, the person must also give an authenticator or recovery code:
+    a reset never bypasses the second factor (ASVS 6.4.3).
+    """
     checked = check_token(raw_token, "reset")
     if checked.status != "valid" or checked.account_id is None:
         return Reset(checked.status)
@@ -98,10 +110,15 @@ def reset_password(raw_token: str, new_password: str) -> Reset:
     account = accounts.get(checked.account_id)
     if account is None:
         return Reset("unknown")
-    settings_site = _site_name()
-    problem = password_problem(new_password, email=account.email, site_name=settings_site)
+    problem = password_problem(new_password, email=account.email, site_name=_site_name())
     if problem:
         return Reset("refused", problem)  # the link still works: nothing was lost
+    if account.two_factor:
+        if not code.strip():
+            return Reset("refused", "Enter the code from your authenticator app, or a recovery code.")
+        if check_second_factor(account, code) is None:
+            accounts.record_failure(account.id)  # counts towards the lock like any wrong code
+            return Reset("refused", "That code didn't work. Type the newest code, or a recovery code.")
     used = use_token(raw_token, "reset")
     if used.status != "valid":
         return Reset(used.status)  # a concurrent submission used it first

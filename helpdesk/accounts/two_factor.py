@@ -64,9 +64,9 @@ def check_second_factor(account: AccountRecord, code: str) -> CodeKind | None:
         if step is not None and accounts.accept_totp_step(account.id, step):
             return "totp"
         return None
-    if len(normalise_recovery_code(code)) == RECOVERY_LENGTH:
-        if accounts.use_recovery_code(account.id, recovery_code_hash(code)):
-            return "recovery"
+    is_recovery_code = len(normalise_recovery_code(code)) == RECOVERY_LENGTH
+    if is_recovery_code and accounts.use_recovery_code(account.id, recovery_code_hash(code)):
+        return "recovery"
     return None
 
 

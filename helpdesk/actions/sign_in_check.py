@@ -30,13 +30,20 @@ class VerifySignIn:
             return Outcome.retry("Enter your email address and password.")
         if ctx.sandbox:
             return Outcome.success("Sandbox: no sign-in was tried.", sandbox=True)
-        attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device())
+        code = (form.get("code") or "").strip()[:64] or None
+        attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device(), code)
+        if attempt.result == "needs-code":  # the password was right: saying so is no leak
+            return Outcome.retry("Your account uses two-step verification: also type a code from your app.")
         if not attempt.ok or attempt.account is None:
             # same words as the sign-in page: nothing about whether the account exists
             return Outcome.failure("That sign-in did not work.", signed_in=False)
         if not current_user.is_authenticated or current_user.account.id != attempt.account.id:
             sessions.start(attempt.account)
-        return Outcome.success("You are signed in: the fix worked.", signed_in=True)
+        if attempt.result == "recovery-code":
+            factor = "recovery-code"
+        else:
+            factor = "authenticator" if attempt.account.two_factor else "password"
+        return Outcome.success("You are signed in: the fix worked.", signed_in=True, factor=factor)
 
 
 register(VerifySignIn())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -10,8 +11,15 @@ from flask_login import current_user, login_required
 
 from ..accounts import sessions
 from ..accounts.directory import directory
-from ..accounts.recovery import ask_for_link, request_reset, request_unlock, reset_password, unlock_account
-from ..accounts.signin import attempt_sign_in
+from ..accounts.recovery import (
+    ask_for_link,
+    request_reset,
+    request_unlock,
+    reset_needs_code,
+    reset_password,
+    unlock_account,
+)
+from ..accounts.signin import SignInAttempt, attempt_sign_in, complete_sign_in
 from ..accounts.tokens import check_token
 from ..extensions import limiter
 
@@ -22,6 +30,13 @@ SIGN_IN_REFUSED = (
     "Check them and try again. After several tries an account is locked for a while: "
     "the help center can unlock it or reset your password."
 )
+SIGN_IN_RESULTS = {
+    "ok": "Signed in",
+    "ok-recovery-code": "Signed in with a recovery code",
+    "wrong-password": "Wrong password",
+    "wrong-code": "Wrong code",
+    "locked": "Refused: locked",
+}
 TOKEN_PROBLEMS = {
     "used": "This link was already used. Each link works only once.",
     "expired": "This link has expired: links work for 30 minutes.",
@@ -36,22 +51,62 @@ def _safe_next(target: str | None) -> str:
     return url_for("account.overview")
 
 
+PENDING_KEY = "sign_in_pending"  # the account whose password was right, waiting for its code
+PENDING_SECONDS = 300
+CODE_REFUSED = (
+    "That code didn't work. Codes change every 30 seconds: type the newest one, or a recovery code."
+)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute;300 per hour", methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("account.overview"))
     if request.method == "GET":
+        session.pop(PENDING_KEY, None)
         return render_template("account/login.html", email="", next=request.args.get("next", ""))
+    if "code" in request.form and PENDING_KEY in session:
+        return _login_code()
     email = request.form.get("email", "")[:320]
     password = request.form.get("password", "")[:1024]
+    next_url = request.form.get("next", "")
     attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device())
+    if attempt.result == "needs-code" and attempt.account is not None:
+        session[PENDING_KEY] = {"account": attempt.account.id, "at": time.time(), "next": next_url}
+        return render_template("account/login_code.html")
     if not attempt.ok or attempt.account is None:
-        return render_template(
-            "account/login.html", email=email, error=SIGN_IN_REFUSED, next=request.form.get("next", "")
-        ), 400
+        return render_template("account/login.html", email=email, error=SIGN_IN_REFUSED, next=next_url), 400
+    return _signed_in(attempt)
+
+
+def _login_code() -> Response | str | tuple[str, int]:
+    pending = session.get(PENDING_KEY) or {}
+    if time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        flash("That took a while, so please start again: sign-in codes must follow the password quickly.")
+        return redirect(url_for("account.login"), 303)
+    code = request.form.get("code", "")[:64]
+    attempt = complete_sign_in(pending["account"], code, sessions.client_ip(), sessions.client_device())
+    if not attempt.ok:
+        if attempt.result == "locked":
+            session.pop(PENDING_KEY, None)
+            return render_template("account/login.html", email="", error=SIGN_IN_REFUSED, next=""), 400
+        return render_template("account/login_code.html", error=CODE_REFUSED), 400
+    session.pop(PENDING_KEY, None)
+    return _signed_in(attempt, pending.get("next", ""))
+
+
+def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
+    assert attempt.account is not None
     sessions.start(attempt.account)
-    return redirect(_safe_next(request.form.get("next")), 303)
+    if attempt.result == "recovery-code":
+        flash(
+            "You signed in with a recovery code, which now no longer works. "
+            "Set up your authenticator app again and make new recovery codes."
+        )
+        return redirect(url_for("account.two_factor"), 303)
+    return redirect(_safe_next(next_url if next_url is not None else request.form.get("next")), 303)
 
 
 @bp.post("/logout")
@@ -66,12 +121,18 @@ def logout() -> Response:
 @login_required
 def overview() -> str:
     accounts = directory()
+    account_id = current_user.account.id
+    sessions_now = accounts.sessions(account_id)
+    this = next((s for s in sessions_now if s.id == current_user.session_id), None)
     return render_template(
         "account/overview.html",
-        account=current_user.account,
-        history=accounts.sign_ins(current_user.account.id, 20),
-        sessions=accounts.sessions(current_user.account.id),
-        this_session=current_user.session_id,
+        account=accounts.get(account_id),
+        history=accounts.sign_ins(account_id, 20),
+        sessions=sessions_now,
+        devices=accounts.devices(account_id),
+        this_device=this.device_id if this else None,
+        codes_left=accounts.recovery_codes_left(account_id),
+        results=SIGN_IN_RESULTS,
     )
 
 
@@ -123,11 +184,15 @@ def reset_form() -> Response:
     checked = check_token(token, "reset")
     if checked.status != "valid":
         return _link_problem(checked.status, "reset link", url_for("account.forgot_password"))
+    needs_code = reset_needs_code(token)
     if request.method == "GET":
-        return _no_referrer(Response(render_template("account/reset.html")))
-    result = reset_password(token, request.form.get("new_password", "")[:1024])
+        return _no_referrer(Response(render_template("account/reset.html", needs_code=needs_code)))
+    result = reset_password(
+        token, request.form.get("new_password", "")[:1024], request.form.get("code", "")[:64]
+    )
     if result.status == "refused":
-        return _no_referrer(Response(render_template("account/reset.html", error=result.problem), 400))
+        page = render_template("account/reset.html", error=result.problem, needs_code=needs_code)
+        return _no_referrer(Response(page, 400))
     if result.status != "valid":
         return _link_problem(str(result.status), "reset link", url_for("account.forgot_password"))
     session.pop("reset_token", None)

@@ -1,0 +1,72 @@
+"""resync-authenticator: measure the phone's clock from two consecutive codes, and allow for it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import render_template
+from markupsafe import Markup
+
+from ..accounts import sessions
+from ..accounts.directory import directory
+from ..accounts.signin import attempt_sign_in
+from ..accounts.two_factor import resync
+from ..throttle import allow
+from . import ActionContext, Outcome, register
+
+AUTOMATIC_TIME = (
+    "Turn on automatic date and time on your phone (Android: Settings > System > Date & time; "
+    "iPhone: Settings > General > Date & Time > Set Automatically), so it stays right."
+)
+
+
+class ResyncAuthenticator:
+    name = "resync-authenticator"
+    title = "Resync your authenticator"
+    submit_label = "Measure my phone's clock"
+    intro = "Type two codes in a row from your app; we work out how far your phone's clock is off."
+
+    def render_form(self, ctx: ActionContext) -> Markup:
+        # rendered by Jinja with autoescaping: already safe HTML
+        return Markup(render_template("actions/resync.html"))  # noqa: S704
+
+    def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
+        email = (form.get("email") or "").strip()[:320]
+        password = (form.get("password") or "")[:1024]
+        code, code2 = (form.get("code") or "")[:32], (form.get("code2") or "")[:32]
+        if not (email and password and code and code2):
+            return Outcome.retry("Fill in all four boxes: email address, password and two codes.")
+        if ctx.sandbox:
+            return Outcome.success("Sandbox: nothing was measured.", sandbox=True)
+        if not allow("resync-ip", sessions.client_ip(), "10/hour"):
+            return Outcome.retry("Too many tries from here. Please wait an hour.", http_status=429)
+        ip, device = sessions.client_ip(), sessions.client_device()
+        attempt = attempt_sign_in(email, password, ip, device)
+        if attempt.result != "needs-code" or attempt.account is None:
+            if attempt.ok:
+                return Outcome.failure("This account doesn't use an authenticator app.", drift="no-2fa")
+            return Outcome.retry("That email and password don't match an account we can check right now.")
+        account = attempt.account
+        if not allow("resync-account", str(account.id), "5/15 minutes"):
+            return Outcome.retry("Too many tries for this account. Please wait 15 minutes.", http_status=429)
+        drift = resync(account, code, code2)
+        accounts = directory()
+        if drift.status == "found":
+            accounts.record_sign_in(account.id, "resync", ip, device)
+            return Outcome.success(
+                f"Done: {drift.describe()}. We allow for that from now on. {AUTOMATIC_TIME}",
+                drift_seconds=drift.seconds,
+                offset_steps=drift.offset_steps,
+            )
+        accounts.record_failure(account.id)  # a resync that fails counts like a wrong code
+        accounts.record_sign_in(account.id, "resync-failed", ip, device)
+        if drift.status == "expired":
+            return Outcome.retry(
+                "That code had expired. Wait for a new code to appear, type it at once, "
+                "then wait for the next one and type that too.",
+                drift="expired",
+            )
+        return Outcome.failure("Those codes don't come from this account's entry.", drift="no-match")
+
+
+register(ResyncAuthenticator())

@@ -1,0 +1,110 @@
+"""Signed-in security settings: two-factor enrolment, recovery codes, devices, sign out everywhere."""
+
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from ..accounts.directory import directory
+from ..accounts.totp import provisioning_uri
+from ..accounts.two_factor import begin_enrolment, confirm_enrolment, new_recovery_codes
+from ..extensions import limiter
+from .content_state import settings
+
+bp = Blueprint("security", __name__, url_prefix="/account")
+ENROL_KEY = "enrol_secret"
+
+
+def _no_store(page: str, status: int = 200) -> Response:
+    response = Response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def qr_svg(uri: str) -> Markup:
+    """The otpauth URI as an inline SVG QR code (segno writes only paths and rects)."""
+    svg = segno.make(uri, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 (segno's own SVG, made from our URI, no user markup)
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@bp.get("/two-factor")
+@login_required
+def two_factor() -> Response:
+    account = directory().get(current_user.account.id)
+    assert account is not None
+    if account.two_factor and request.args.get("new") != "1":
+        return _no_store(
+            render_template(
+                "account/two_factor_on.html",
+                account=account,
+                codes_left=directory().recovery_codes_left(account.id),
+            )
+        )
+    enrolment = begin_enrolment(account)
+    session[ENROL_KEY] = enrolment.secret
+    return _no_store(_enrol_page(enrolment.secret, enrolment.uri))
+
+
+def _enrol_page(secret: str, uri: str, error: str = "") -> str:
+    return render_template(
+        "account/two_factor_enrol.html",
+        qr=qr_svg(uri),
+        key=_grouped(secret),
+        uri=uri,
+        error=error,
+        replacing=current_user.account.two_factor,
+    )
+
+
+@bp.post("/two-factor")
+@login_required
+@limiter.limit("20 per hour")
+def confirm_two_factor() -> Response:
+    secret = session.get(ENROL_KEY)
+    if not secret:
+        flash("Let's start the set-up again.")
+        return redirect(url_for(".two_factor"), 303)
+    account = current_user.account
+    codes = confirm_enrolment(account, secret, request.form.get("code", "")[:64])
+    if codes is None:
+        uri = provisioning_uri(secret, account.email, settings().site_name)
+        error = "That code didn't match. Type the code the app shows now for this site."
+        return _no_store(_enrol_page(secret, uri, error), 400)
+    session.pop(ENROL_KEY, None)
+    return _no_store(render_template("account/recovery_codes.html", codes=codes, first=True))
+
+
+@bp.post("/recovery-codes")
+@login_required
+@limiter.limit("10 per hour")
+def regenerate_codes() -> Response:
+    account = current_user.account
+    if not directory().check_password(account.id, request.form.get("password", "")[:1024]):
+        flash("That password wasn't right, so your recovery codes were not changed.")
+        return redirect(url_for(".two_factor"), 303)
+    if not directory().get(account.id).two_factor:
+        abort(400, description="Turn on two-step verification first.")
+    codes = new_recovery_codes(account.id)
+    return _no_store(render_template("account/recovery_codes.html", codes=codes, first=False))
+
+
+@bp.post("/devices/<int:device_id>/remove")
+@login_required
+def remove_device(device_id: int) -> Response:
+    if directory().remove_device(current_user.account.id, device_id):
+        flash("The device was removed and signed out.")
+    return redirect(url_for("account.overview") + "#devices", 303)
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> Response:
+    ended = directory().end_sessions(current_user.account.id, keep_token=current_user.token)
+    flash(f"Signed out everywhere else ({ended} other session{'s' if ended != 1 else ''} ended).")
+    return redirect(url_for("account.overview") + "#devices", 303)
