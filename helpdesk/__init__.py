@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
         SESSION_COOKIE_NAME="helpdesk_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
         # tokens are bound to the session; a page left open for hours must still submit
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=settings.rate_limits,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .content.articles import Article, check_links, load_article
 from .flows.checks import check_flow
-from .flows.engine import CompiledFlow, compile_flow
+from .flows.engine import CompiledFlow, compile_flow, pages_to_end
 from .flows.loader import load_flow
 from .flows.spec import Flow
 from .problems import Problem
@@ -119,6 +119,7 @@ def load_catalog(
         problems.extend(found)
         if not found:
             compiled[flow.id] = compile_flow(flow)
+    _count_handovers(compiled)
     for article in articles.values():
         problems.extend(check_links(article, articles, flow_ids))
     return Catalog(
@@ -131,3 +132,16 @@ def load_catalog(
 
 def _duplicate_flow(flow: Flow, other_path: str) -> Problem:
     return Problem(flow.path, flow.line_of("id"), f"duplicate flow id '{flow.id}' (also in {other_path})")
+
+
+def _count_handovers(compiled: dict[str, CompiledFlow]) -> None:
+    """A flow that hands over to another is as long as the pages the other still asks."""
+    first_pages = {fid: c.remaining.get(c.flow.start, 0) for fid, c in compiled.items()}
+    for fid, current in list(compiled.items()):
+        handover = {
+            sid: first_pages[step.flow]
+            for sid, step in current.flow.steps.items()
+            if step.kind == "end" and step.outcome == "flow" and step.flow in first_pages
+        }
+        if handover:
+            compiled[fid] = replace(current, remaining=pages_to_end(current.flow, handover))

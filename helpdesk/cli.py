@@ -90,13 +90,13 @@ def accounts_group() -> None:
 @with_appcontext
 def accounts_create(email: str) -> None:
     """Create an account; the password is read from standard input."""
-    from .accounts.directory import AccountExists, directory
+    from .accounts.directory import AccountExists, directory, valid_email
     from .accounts.passwords import password_problem
     from .web.content_state import settings
 
     password = sys.stdin.readline().rstrip("\r\n")
-    if "@" not in email:
-        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
+    if not valid_email(email):
+        raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")
     problem = password_problem(password, email=email, site_name=settings().site_name)
     if problem:
         raise click.ClickException(f"password refused: {problem}")

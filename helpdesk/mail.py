@@ -25,6 +25,9 @@ class MailError(RuntimeError):
 
 def compose(template: str, to: str, subject: str, **context: Any) -> EmailMessage:
     """A message with plain-text and HTML parts from templates/mail/<template>.txt and .html."""
+    if not to or any(ch in to for ch in "\r\n\x00,;<>") or to.count("@") != 1:
+        # a header built from anything but one plain address could mail other people
+        raise MailError(f"refusing to mail {to!r}: not one plain address")
     settings = current_app.extensions["helpdesk.settings"]
     context = {"site_name": settings.site_name, "support_email": settings.support_email, **context}
     message = EmailMessage()

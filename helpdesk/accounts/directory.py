@@ -6,6 +6,7 @@ writes an adapter with these methods and sets it in `create_app`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -101,6 +102,20 @@ class AccountDirectory(Protocol):
     def devices(self, account_id: int) -> list[DeviceRecord]: ...
     def remove_device(self, account_id: int, device_id: int) -> bool:
         """Forget the device and end its sessions."""
+
+
+# one address, nothing else: no display name, no list, no spaces or control characters
+# (a mail header built from anything more could send mail to other people)
+_EMAIL = re.compile(
+    r"^[^@\s\x00-\x1f\x7f,;:<>()\[\]\\\"]{1,64}"  # the local part
+    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_][\w-]*$"  # dotted labels, a non-numeric top level
+)
+
+
+def valid_email(email: str) -> bool:
+    """Whether *email* is exactly one plain address (what we accept and ever mail to)."""
+    email = (email or "").strip()
+    return len(email) <= 254 and bool(_EMAIL.fullmatch(email))
 
 
 def normalise_email(email: str) -> str:

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
+
 from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
-from .directory import directory, normalise_email
+from .directory import AccountRecord, directory, normalise_email, valid_email
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
 from .signin import policy
@@ -42,7 +44,7 @@ class LinkAsked:
 def ask_for_link(send: Callable[[str, str], None], email: str, ip: str) -> LinkAsked:
     """Check the address, then `send(email, ip)`; every outcome as words and an HTTP status."""
     email = (email or "").strip()[:320]
-    if "@" not in email or len(email) < 3:
+    if not valid_email(email):
         return LinkAsked(False, BAD_ADDRESS, 400)
     try:
         send(email, ip)
@@ -122,10 +124,19 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     used = use_token(raw_token, "reset")
     if used.status != "valid":
         return Reset(used.status)  # a concurrent submission used it first
-    accounts.set_password(account.id, new_password)  # also clears the lock and ends sessions
-    supersede_tokens(account.id)
-    send_password_changed(account)
+    change_password(account, new_password)
     return Reset("valid")
+
+
+def change_password(account: AccountRecord, new_password: str) -> None:
+    """Every password change: set it (clearing any lock, ending every session), make every open
+    link stop working, and tell the owner. A mail failure here must not undo or hide the change."""
+    directory().set_password(account.id, new_password)
+    supersede_tokens(account.id)
+    try:
+        send_password_changed(account)
+    except MailError:
+        current_app.logger.error("password-changed notice for account %s not sent", account.id)
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,4 @@ def unlock_account(raw_token: str) -> Unlock:
 
 
 def _site_name() -> str:
-    from flask import current_app
-
     return current_app.extensions["helpdesk.settings"].site_name

@@ -139,6 +139,23 @@ def answer(
     raise StaleStep(at_step)
 
 
+def claim_step(diagnosis: Diagnosis, step_id: str) -> bool:
+    """Take the right to run this step's action: of concurrent submissions exactly one wins."""
+    result = db.session.execute(
+        update(Diagnosis)
+        .where(
+            Diagnosis.id == diagnosis.id,
+            Diagnosis.revision == diagnosis.revision,
+            Diagnosis.step == step_id,
+        )
+        .values(revision=Diagnosis.revision + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(diagnosis)
+    return result.rowcount == 1
+
+
 def restart(diagnosis: Diagnosis) -> None:
     """Mark a diagnosis as given up so the person can begin again."""
     if diagnosis.status == "active":

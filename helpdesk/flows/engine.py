@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
 from dataclasses import dataclass, field
 
 from transitions import Machine, MachineError
@@ -67,37 +67,37 @@ def compile_flow(flow: Flow) -> CompiledFlow:
         auto_transitions=False,
         send_event=False,
     )
-    return CompiledFlow(flow=flow, machine=machine, remaining=_pages_to_end(flow))
+    return CompiledFlow(flow=flow, machine=machine, remaining=pages_to_end(flow))
 
 
-def _pages_to_end(flow: Flow) -> dict[str, int]:
+def pages_to_end(flow: Flow, handover: dict[str, int] | None = None) -> dict[str, int]:
     """Fewest pages still to go from each step to an end.
 
     The way through a fix is its success (or pending) branch: counting its failure branch
-    would promise "last step" on a page that, when the fix works, has more to come.
+    would promise "last step" on a page that, when the fix works, has more to come. An end
+    that hands over to another flow costs what that flow still asks (*handover*, by step).
     """
-    hopeful = _distances(flow, skip_failure=True)
-    anyway = _distances(flow, skip_failure=False)
+    hopeful = _distances(flow, handover or {}, skip_failure=True)
+    anyway = _distances(flow, handover or {}, skip_failure=False)
     return {sid: hopeful.get(sid, anyway.get(sid, 0)) for sid in flow.steps}
 
 
-def _distances(flow: Flow, *, skip_failure: bool) -> dict[str, int]:
+def _distances(flow: Flow, handover: dict[str, int], *, skip_failure: bool) -> dict[str, int]:
     reverse: dict[str, list[str]] = {sid: [] for sid in flow.steps}
     for step in flow.steps.values():
         for trigger, target in step.transitions():
             if target in reverse and not (skip_failure and trigger == "failure"):
                 reverse[target].append(step.id)
+    # Dijkstra from every end at once (ends may start above zero); each step is one page
     remaining: dict[str, int] = {}
-    queue: deque[str] = deque()
-    for sid, step in flow.steps.items():
-        if step.kind == "end":
-            remaining[sid] = 0
-            queue.append(sid)
-    # every step before an end is one page, so a plain breadth-first walk gives the minimum
+    queue = [(handover.get(sid, 0), sid) for sid, step in flow.steps.items() if step.kind == "end"]
+    heapq.heapify(queue)
     while queue:
-        current = queue.popleft()
+        distance, current = heapq.heappop(queue)
+        if current in remaining:
+            continue
+        remaining[current] = distance
         for source in reverse[current]:
             if source not in remaining:
-                remaining[source] = remaining[current] + 1
-                queue.append(source)
+                heapq.heappush(queue, (distance + 1, source))
     return remaining

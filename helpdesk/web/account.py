@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -46,9 +47,16 @@ TOKEN_PROBLEMS = {
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("account.overview")
+    """Only a path on this site: no scheme, no host, nothing a browser would read as one."""
+    fallback = url_for("account.overview")
+    if not target or len(target) > 500 or not target.startswith("/"):
+        return fallback
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return fallback  # browsers drop tabs and newlines, so "/\t/evil.test" would mean "//evil.test"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return fallback
+    return target
 
 
 PENDING_KEY = "sign_in_pending"  # the account whose password was right, waiting for its code

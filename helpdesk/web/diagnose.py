@@ -11,6 +11,7 @@ from ..cases.diagnoses import (
     InvalidMove,
     StaleStep,
     answer,
+    claim_step,
     flow_for,
     record_event,
     restart,
@@ -46,6 +47,7 @@ def _remembered(flow_id: str) -> Diagnosis | None:
 
 def _remember(diagnosis: Diagnosis) -> None:
     session.setdefault(SESSION_KEY, {})[diagnosis.flow_id] = diagnosis.id
+    session.permanent = True  # outlives closing the browser, so the diagnosis can be resumed
     session.modified = True
 
 
@@ -76,6 +78,7 @@ def start(flow_id: str) -> Response:
 
 
 @bp.post("/<flow_id>/restart")
+@limiter.limit("30 per hour")
 def start_over(flow_id: str) -> Response:
     compiled = _live_flow(flow_id)
     if compiled is None:
@@ -131,8 +134,9 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
     elif current.kind == "info":
         trigger = "continue"
     elif current.kind in ("action", "check"):
-        if step_id != diagnosis.step:
-            # the action already ran for this page (double submit or back): never run it twice
+        if step_id != diagnosis.step or not claim_step(diagnosis, step_id):
+            # the action already ran, or is running, for this page (double submit, back, two
+            # tabs at once): the database lets one submission through, never two
             return redirect(_step_url(diagnosis, _after(diagnosis, step_id)), 303)
         action = get_action(current.action)
         if action is None:
