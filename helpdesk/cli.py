@@ -87,8 +87,9 @@ def accounts_group() -> None:
 
 @accounts_group.command("create")
 @click.argument("email")
+@click.option("--totp", is_flag=True, help="Turn on two-step verification and print the otpauth URI.")
 @with_appcontext
-def accounts_create(email: str) -> None:
+def accounts_create(email: str, totp: bool) -> None:
     """Create an account; the password is read from standard input."""
     from .accounts.directory import AccountExists, directory, valid_email
     from .accounts.passwords import password_problem
@@ -105,6 +106,12 @@ def accounts_create(email: str) -> None:
     except AccountExists as exc:
         raise click.ClickException(f"an account with the email {email} exists already") from exc
     click.echo(f"created account {account.id}: {account.email}")
+    if totp:
+        from .accounts.two_factor import enable_without_confirmation
+
+        uri, codes = enable_without_confirmation(account)
+        click.echo(uri)
+        click.echo("recovery codes (shown once): " + " ".join(codes))
 
 
 @click.group("demo", help="Sample data for trying the help center.")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from sqlalchemy import delete, update
 
 from .accounts.directory import directory, normalise_email
 from .accounts.signin import policy
+from .accounts.two_factor import enable_without_confirmation
 from .extensions import db
-from .models import Account, AccountToken, SignInEvent, SignInSession, utcnow
+from .models import Account, AccountToken, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 
 DEMO_ACCOUNTS = (
     # email, password, state, what to try
     ("river@example.org", "violet-harbor-lantern-42", "fine", "signs in normally"),
     ("maple@example.org", "copper-meadow-whistle-17", "locked", "locked after too many attempts"),
     ("stone@example.org", "quiet-orbit-paper-88", "hard-locked", "locked until unlocked by email"),
+    ("fern@example.org", "amber-tide-compass-63", "two-factor", "two-step verification on"),
 )
 
 
@@ -41,6 +45,12 @@ def load_demo() -> list[str]:
             )
         db.session.commit()
         lines.append(f"{email:<22} password: {password:<28} {note}")
+        if state == "two-factor":
+            uri, codes = enable_without_confirmation(directory().get(account.id))
+            secret = parse_qs(urlsplit(uri).query)["secret"][0]
+            lines.append(f"{'':<22} authenticator key: {secret}")
+            lines.append(f"{'':<22} (oathtool --totp -b {secret} prints the current code)")
+            lines.append(f"{'':<22} recovery codes: {' '.join(codes[:3])} …")
     return lines
 
 
@@ -48,7 +58,7 @@ def _remove(email: str) -> None:
     account = db.session.query(Account).filter_by(email=normalise_email(email)).one_or_none()
     if account is None:
         return
-    for table in (SignInEvent, SignInSession, AccountToken):
+    for table in (SignInEvent, SignInSession, AccountToken, RecoveryCode, Device):
         db.session.execute(delete(table).where(table.account_id == account.id))
     db.session.delete(account)
     db.session.commit()

@@ -113,7 +113,7 @@ def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
             "You signed in with a recovery code, which now no longer works. "
             "Set up your authenticator app again and make new recovery codes."
         )
-        return redirect(url_for("account.two_factor"), 303)
+        return redirect(url_for("security.two_factor"), 303)
     return redirect(_safe_next(next_url if next_url is not None else request.form.get("next")), 303)
 
 
