@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -122,6 +123,8 @@ def answer(
                 status=status,
                 revision=Diagnosis.revision + 1,
                 updated_at=utcnow(),
+                running_step=None,
+                running_since=None,
             )
             .execution_options(synchronize_session=False)
         )
@@ -139,21 +142,38 @@ def answer(
     raise StaleStep(at_step)
 
 
+RUN_TIMEOUT = timedelta(minutes=2)  # a claim older than this was left by a crashed request
+
+
 def claim_step(diagnosis: Diagnosis, step_id: str) -> bool:
-    """Take the right to run this step's action: of concurrent submissions exactly one wins."""
+    """Take the right to run this step's action: of concurrent submissions exactly one wins,
+    and nobody else runs it until `release_step` or an answer moves the diagnosis on."""
+    now = utcnow()
     result = db.session.execute(
         update(Diagnosis)
         .where(
             Diagnosis.id == diagnosis.id,
-            Diagnosis.revision == diagnosis.revision,
             Diagnosis.step == step_id,
+            or_(Diagnosis.running_step.is_(None), Diagnosis.running_since < now - RUN_TIMEOUT),
         )
-        .values(revision=Diagnosis.revision + 1, updated_at=utcnow())
+        .values(running_step=step_id, running_since=now)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     db.session.refresh(diagnosis)
     return result.rowcount == 1
+
+
+def release_step(diagnosis: Diagnosis) -> None:
+    """The action did not move the diagnosis on (bad input, an error): let it be tried again."""
+    db.session.rollback()
+    db.session.execute(
+        update(Diagnosis)
+        .where(Diagnosis.id == diagnosis.id)
+        .values(running_step=None, running_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def restart(diagnosis: Diagnosis) -> None:

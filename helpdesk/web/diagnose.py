@@ -14,6 +14,7 @@ from ..cases.diagnoses import (
     claim_step,
     flow_for,
     record_event,
+    release_step,
     restart,
     start_diagnosis,
 )
@@ -142,8 +143,13 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
         if action is None:
             abort(503)
         ctx = _action_context(diagnosis, compiled, step_id)
-        outcome = action.submit(ctx, request.form)
+        try:
+            outcome = action.submit(ctx, request.form)
+        except Exception:
+            release_step(diagnosis)
+            raise
         if outcome.status == "retry":
+            release_step(diagnosis)
             return _render_step(diagnosis, compiled, step_id, error=outcome.message), outcome.http_status
         trigger = outcome.status
         kind = "checked" if current.kind == "check" else "action"
@@ -155,6 +161,8 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
     try:
         moved = answer(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
     except (StaleStep, InvalidMove):
+        if current.kind in ("action", "check"):
+            release_step(diagnosis)
         flash("That page was out of date, so nothing was changed. Here is where you are.")
         return redirect(_step_url(diagnosis), 303)
     target = compiled.step(moved.step)

@@ -188,7 +188,7 @@ def test_few_recovery_codes_left_are_shown_on_the_account_page(app, client, with
 
 
 def test_a_reset_never_bypasses_the_second_factor(app, client, with_2fa, outbox_dir):
-    secret, codes = with_2fa
+    _, codes = with_2fa
     ask_for_link(client, "pat@example.org")
     page = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
     assert 'name="code"' in page.get_data(as_text=True)
