@@ -25,7 +25,8 @@ def _no_store(page: str, status: int = 200) -> Response:
 
 def qr_svg(uri: str) -> Markup:
     """The otpauth URI as an inline SVG QR code (segno writes only paths and rects)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff")
+    # omitsize: a viewBox instead of a fixed size, so CSS can scale it without cropping
+    svg = segno.make(uri, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff", omitsize=True)
     return Markup(svg)  # noqa: S704 (segno's own SVG, made from our URI, no user markup)
 
 
