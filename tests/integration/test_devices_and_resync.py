@@ -212,3 +212,48 @@ def _reaches(compiled, start: str, target: str, seen: set[str]) -> bool:
         for _, nxt in compiled.step(start).transitions()
         if nxt not in seen
     )
+
+
+def test_someone_else_signed_in_walks_every_real_fix(app, account, outbox_dir):
+    """Review sign-ins, sign out everywhere, reset the password, turn on two-step: each recorded."""
+    from tests.integration.test_password_reset import NEW_PASSWORD, choose, open_link
+    from tests.mailbox import link_in
+
+    intruder = app.test_client()
+    sign_in(intruder, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": PHONE_UA})
+    client = app.test_client()
+    flow = "someone-else-signed-in"
+    begin(client, flow)
+    answer(client, flow, "what-happened", answer="not-sure")
+    answer(client, flow, "can-you-sign-in", answer="yes")
+    assert answer(
+        client, flow, "prove-it-is-you", email="pat@example.org", password=DEMO_PASSWORD
+    ).location.endswith("/review-sign-ins")
+    assert "/account#history" in client.get(f"/diagnose/{flow}/review-sign-ins").get_data(as_text=True)
+    answer(client, flow, "review-sign-ins")
+    answer(client, flow, "check-devices", answer="unknown")
+    assert answer(client, flow, "sign-out-everywhere").location.endswith("/reset-password")
+    assert intruder.get("/account").status_code == 302  # thrown out at once
+    answer(client, flow, "reset-password", email="pat@example.org")
+    choose(client, open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/")), NEW_PASSWORD)
+    answer(client, flow, "check-reset-email")
+    answer(client, flow, "confirm-new-password", email="pat@example.org", password=NEW_PASSWORD)
+    answer(client, flow, "two-step-on", answer="no")
+    answer(client, flow, "enable-two-step")
+    assert answer(client, flow, "check-two-step").location.endswith("/two-step-not-on")
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    key = re.search(r'class="code key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    client.post("/account/two-factor", data={"csrf_token": csrf_from(page), "code": pyotp.TOTP(key).now()})
+    answer(client, flow, "two-step-not-on", answer="set-up")
+    answer(client, flow, "enable-two-step")
+    assert answer(client, flow, "check-two-step").location.endswith("/secured")
+    actions = [(e["action"], e["answer"]) for e in events(app, "action")]
+    assert actions == [("sign-out-everywhere", "success"), ("send-reset-link", "pending")]
+    assert events(app, "action")[0]["ended"] == 1
+    checks = [(e["action"], e["answer"]) for e in events(app, "checked")]
+    assert checks == [
+        ("verify-sign-in", "success"),
+        ("verify-sign-in", "success"),
+        ("two-factor-enrolled", "failure"),
+        ("two-factor-enrolled", "success"),
+    ]
