@@ -48,6 +48,9 @@ class Settings:
     lock_longest_seconds: int = 24 * 3600
     lock_hard_stop: int = 100
     token_minutes: int = 30
+    # anonymous answers that could tell an existing account from an unknown one (a refused
+    # sign-in, "we sent a link") take at least this long, so their timing tells nothing
+    answer_floor_ms: int = 150
     # the authenticator resync looks this far either side of the server's clock
     resync_window_seconds: int = 15 * 60
     debug: bool = False

@@ -11,6 +11,7 @@ from flask import current_app
 from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
+from ..timing import uniform_duration
 from .directory import AccountRecord, directory, normalise_email, valid_email
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
@@ -47,7 +48,8 @@ def ask_for_link(send: Callable[[str, str], None], email: str, ip: str) -> LinkA
     if not valid_email(email):
         return LinkAsked(False, BAD_ADDRESS, 400)
     try:
-        send(email, ip)
+        with uniform_duration():
+            send(email, ip)
     except TooManyRequests:
         return LinkAsked(False, TOO_MANY, 429)
     except MailError:

@@ -8,6 +8,7 @@ from flask import current_app
 
 from ..mail import MailError
 from ..models import utcnow
+from ..timing import uniform_duration
 from .directory import AccountRecord, directory
 from .lockout import LockPolicy
 from .notices import send_recovery_code_used, send_unlock_link
@@ -36,6 +37,14 @@ def attempt_sign_in(
     With two-factor on and no code given, the result is `needs-code`: the password was right,
     and only `complete_sign_in` with a code finishes the sign-in.
     """
+    with uniform_duration() as floor:
+        attempt = _attempt(email, password, ip, device, code)
+        if attempt.ok:
+            floor.skip()  # only a refusal must look the same for every account
+    return attempt
+
+
+def _attempt(email: str, password: str, ip: str, device: str, code: str | None) -> SignInAttempt:
     accounts = directory()
     account = accounts.find(email)
     if account is None:
