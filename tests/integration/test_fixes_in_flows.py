@@ -90,3 +90,64 @@ def test_an_action_with_a_bad_address_stays_on_its_step(client):
     refused = answer(client, "locked-out", "unlock-by-email", email="nope")
     assert refused.status_code == 400
     assert "Enter the email address your account uses." in refused.get_data(as_text=True)
+
+
+def _flow_page_after(
+    app, flow: str, steps: list[tuple[str, dict]], final: tuple[str, dict]
+) -> tuple[int, str]:
+    import re
+
+    from tests.integration.test_sign_in import without_tokens
+
+    client = app.test_client()
+    begin(client, flow)
+    for step, fields in steps:
+        answer(client, flow, step, **fields)
+    step, fields = final
+    done = answer(client, flow, step, **fields)
+    page = (
+        client.get(done.location).get_data(as_text=True)
+        if done.status_code == 303
+        else done.get_data(as_text=True)
+    )
+    page = without_tokens(page)
+    page = re.sub(r'class="code">[^<]+<', 'class="code">REF<', page)
+    page = re.sub(r"Reference%20[A-Z0-9-]+", "Reference%20REF", page)
+    for email in ("pat@example.org", "nobody@example.org"):
+        page = page.replace(email, "EMAIL")
+    return done.status_code, page
+
+
+def test_flow_actions_answer_alike_for_existing_and_unknown_accounts(app, account):
+    reset_steps = [("show-password", {"answer": "forgotten"}), ("email-access", {"answer": "yes"})]
+    unlock_steps = [("was-it-you", {"answer": "yes"}), ("wait-or-unlock", {"answer": "unlock-now"})]
+    for flow, steps, step in (
+        ("wrong-password", reset_steps, "send-reset-link"),
+        ("locked-out", unlock_steps, "unlock-by-email"),
+    ):
+        known = _flow_page_after(app, flow, steps, (step, {"email": "pat@example.org"}))
+        unknown = _flow_page_after(app, flow, steps, (step, {"email": "nobody@example.org"}))
+        assert known == unknown
+
+
+def test_the_sign_in_check_answers_alike_for_unknown_and_wrong(app, account):
+    steps = [
+        ("show-password", {"answer": "forgotten"}),
+        ("email-access", {"answer": "yes"}),
+        ("send-reset-link", {"email": "pat@example.org"}),
+        ("check-your-email", {}),
+    ]
+    wrong = _flow_page_after(
+        app,
+        "wrong-password",
+        steps,
+        ("confirm-sign-in", {"email": "pat@example.org", "password": "wrong one"}),
+    )
+    unknown = _flow_page_after(
+        app,
+        "wrong-password",
+        steps,
+        ("confirm-sign-in", {"email": "nobody@example.org", "password": "wrong one"}),
+    )
+    assert wrong == unknown
+    assert "That sign-in did not work." in wrong[1]

@@ -77,3 +77,111 @@ def test_without_smtp_every_mail_is_one_rfc5322_file_in_the_outbox(app, client, 
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         assert message["Message-ID"] and message["Date"] and message["From"] and message["Subject"]
     assert not list(outbox_dir.glob(".*"))  # no half-written files left behind
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 that this test's client will trust (SSL_CERT_FILE)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file
+
+
+def _server_context(cert_file, key_file):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def test_smtp_with_starttls(tmp_path, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from tests.mailbox import Recorder, free_port
+
+    cert_file, key_file = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    recorder, port = Recorder(), free_port()
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=_server_context(cert_file, key_file),
+        require_starttls=True,
+    )
+    controller.start()
+    try:
+        app = build_app(tmp_path, mail_url=f"smtp://127.0.0.1:{port}?starttls=true")
+        assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 303
+    finally:
+        controller.stop()
+    assert len(recorder.messages) == 1
+
+
+def test_smtps_with_implicit_tls(tmp_path, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from tests.mailbox import Recorder, free_port
+
+    cert_file, key_file = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    recorder, port = Recorder(), free_port()
+    controller = Controller(
+        recorder, hostname="127.0.0.1", port=port, ssl_context=_server_context(cert_file, key_file)
+    )
+    controller.start()
+    try:
+        app = build_app(tmp_path, mail_url=f"smtps://127.0.0.1:{port}")
+        assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 303
+    finally:
+        controller.stop()
+    assert len(recorder.messages) == 1
+
+
+def test_an_untrusted_certificate_is_refused(tmp_path):
+    from aiosmtpd.controller import Controller
+
+    from tests.mailbox import Recorder, free_port
+
+    cert_file, key_file = _self_signed(tmp_path)  # not trusted: SSL_CERT_FILE not set
+    recorder, port = Recorder(), free_port()
+    controller = Controller(
+        recorder, hostname="127.0.0.1", port=port, ssl_context=_server_context(cert_file, key_file)
+    )
+    controller.start()
+    try:
+        app = build_app(tmp_path, mail_url=f"smtps://127.0.0.1:{port}")
+        assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 503
+    finally:
+        controller.stop()
+    assert recorder.messages == []
