@@ -6,13 +6,17 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from markupsafe import Markup
 
 from helpdesk.actions import ActionContext, Outcome, register
+
+T = TypeVar("T")
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -65,3 +69,26 @@ def run_flask(
         timeout=60,
         check=False,
     )
+
+
+def at_once(count: int, work: Callable[[], T]) -> list[T]:
+    """Run *work* in *count* threads released together; their results, or the first error."""
+    barrier = threading.Barrier(count)
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(work())
+        except BaseException as error:  # re-raised below, in the test's own thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from helpdesk.extensions import db
@@ -12,7 +10,7 @@ from tests.conftest import DEMO_PASSWORD, FIXTURES, build_app
 from tests.integration.test_diagnosis_journey import begin, post
 from tests.integration.test_password_reset import ask_for_link
 from tests.mailbox import SmtpServer, outbox
-from tests.support import PRETEND_FIX, csrf_from
+from tests.support import PRETEND_FIX, at_once, csrf_from
 
 BAD_ADDRESSES = [
     "pat@example.org\r\nBcc: victim@example.test",
@@ -105,23 +103,16 @@ def test_concurrent_submissions_of_one_action_run_it_once(tmp_path):
     page = client.get("/diagnose/fix-it/apply").get_data(as_text=True)
     cookie = client.get_cookie("helpdesk_session").value
     before = len(PRETEND_FIX.calls)
-    barrier = threading.Barrier(6)
-    statuses: list[int] = []
 
-    def submit() -> None:
+    def submit() -> int:
         browser_tab = app.test_client()
         browser_tab.set_cookie("helpdesk_session", cookie)
-        barrier.wait()
         answer = browser_tab.post(
             "/diagnose/fix-it/apply", data={"csrf_token": csrf_from(page), "word": "fixed"}
         )
-        statuses.append(answer.status_code)
+        return answer.status_code
 
-    threads = [threading.Thread(target=submit) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(6, submit)
     assert statuses == [303] * 6
     assert len(PRETEND_FIX.calls) == before + 1
     with app.app_context():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -15,7 +14,7 @@ from helpdesk.models import Account, AccountToken
 from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_sign_in import sign_in, without_tokens
 from tests.mailbox import link_in, outbox, text_of
-from tests.support import csrf_from
+from tests.support import at_once, csrf_from
 
 NEW_PASSWORD = "emerald-canyon-drift-55"
 
@@ -159,20 +158,15 @@ def test_a_reset_clears_the_lock(app, client, account, outbox_dir):
 def test_two_concurrent_resets_with_one_link_let_exactly_one_through(app, client, account, outbox_dir):
     ask_for_link(client, "pat@example.org")
     raw = link_in(outbox(outbox_dir)[-1], "/password/reset/").rsplit("/", 1)[1]
-    barrier = threading.Barrier(6)
-    results: list[str] = []
+    attempt = iter(range(6))
 
-    def submit(n: int) -> None:
+    def submit() -> str:
         with app.test_request_context("/password/reset", method="POST"):
-            barrier.wait()
-            results.append(str(reset_password(raw, f"{NEW_PASSWORD}-{n}").status))
+            result = str(reset_password(raw, f"{NEW_PASSWORD}-{next(attempt)}").status)
             db.session.remove()
+            return result
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(6, submit)
     assert sorted(results) == ["used"] * 5 + ["valid"]
     with app.app_context():
         assert db.session.get(Account, account.id).failed_count == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 
 from sqlalchemy import select
 
@@ -11,7 +10,7 @@ from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
 from helpdesk.models import Account, SignInSession
 from tests.conftest import DEMO_PASSWORD, build_app
-from tests.support import csrf_from
+from tests.support import at_once, csrf_from
 
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -143,24 +142,12 @@ def test_fifty_concurrent_wrong_passwords_count_exactly_fifty(tmp_path):
         account = directory().create("pat@example.org", DEMO_PASSWORD)
     from helpdesk.accounts.signin import attempt_sign_in
 
-    barrier = threading.Barrier(50)
-    errors: list[BaseException] = []
+    def wrong() -> bool:
+        with app.test_request_context("/login", method="POST"):
+            attempt = attempt_sign_in("pat@example.org", "a wrong password!", "127.0.0.1", "test")
+            db.session.remove()
+            return attempt.ok
 
-    def wrong() -> None:
-        try:
-            with app.test_request_context("/login", method="POST"):
-                barrier.wait()
-                attempt = attempt_sign_in("pat@example.org", "a wrong password!", "127.0.0.1", "test")
-                assert not attempt.ok
-                db.session.remove()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=wrong) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(50, wrong) == [False] * 50
     with app.app_context():
         assert db.session.get(Account, account.id).failed_count == 50

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
 from datetime import UTC, datetime
 
 import pyotp
@@ -19,7 +18,7 @@ from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_password_reset import NEW_PASSWORD, ask_for_link, choose, open_link
 from tests.integration.test_sign_in import sign_in
 from tests.mailbox import link_in, outbox, text_of
-from tests.support import csrf_from
+from tests.support import at_once, csrf_from
 
 T0 = datetime(2026, 11, 25, 10, 0, 15, tzinfo=UTC)
 
@@ -89,23 +88,17 @@ def test_the_same_code_sent_twice_at_once_is_accepted_once(app, with_2fa):
     from helpdesk.accounts.signin import complete_sign_in
 
     secret, _ = with_2fa
-    results: list[bool] = []
-    barrier = threading.Barrier(6)
     with app.app_context():
         account_id = directory().find("pat@example.org").id
     code = pyotp.TOTP(secret).now()
 
-    def submit() -> None:
+    def submit() -> bool:
         with app.test_request_context():
-            barrier.wait()
-            results.append(complete_sign_in(account_id, code, "127.0.0.1", "test").ok)
+            accepted = complete_sign_in(account_id, code, "127.0.0.1", "test").ok
             db.session.remove()
+            return accepted
 
-    threads = [threading.Thread(target=submit) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(6, submit)
     assert sorted(results) == [False] * 5 + [True]
 
 
