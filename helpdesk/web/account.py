@@ -118,6 +118,7 @@ def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
 
 
 @bp.post("/logout")
+@limiter.limit("60 per hour")
 def logout() -> Response:
     if current_user.is_authenticated:
         sessions.end(current_user)

@@ -39,3 +39,19 @@ def test_demo_load_creates_accounts_in_several_states_and_prints_them(tmp_path):
     assert "river@example.org" in first.stdout and "violet-harbor-lantern-42" in first.stdout
     assert "locked" in first.stdout
     assert flask(tmp_path, "demo", "load").returncode == 0  # loading again is fine
+
+
+def test_create_with_totp_prints_the_otpauth_uri_and_the_codes_work(tmp_path):
+    import re
+
+    import pyotp
+
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    created = flask(
+        tmp_path, "accounts", "create", "sam@example.org", "--totp", stdin="violet harbor lantern 42\n"
+    )
+    assert created.returncode == 0, created.stderr
+    uri = re.search(r"^otpauth://totp/\S+$", created.stdout, re.M).group(0)
+    parsed = pyotp.parse_uri(uri)
+    assert parsed.issuer == "Example Help" and parsed.name == "sam@example.org"
+    assert len(re.findall(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b", created.stdout)) == 10
