@@ -34,6 +34,14 @@ test: setup
 	$(BIN)/ruff check .
 	$(FLASK) content check
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@if [ -n "$$HELPDESK_TEST_POSTGRES_URL" ]; then \
+		echo "== the integration tests again, on PostgreSQL =="; \
+		$(BIN)/python -m pytest -n 2 tests/integration; \
+	elif [ -n "$$CI" ]; then \
+		echo "CI must run the PostgreSQL tests: set HELPDESK_TEST_POSTGRES_URL (.ci/run does)"; exit 1; \
+	else \
+		echo "PostgreSQL tests not run: set HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://user:pass@host/db"; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +20,47 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+# HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://user:pass@host/db runs the tests on
+# PostgreSQL: each xdist worker gets its own database (db_gw0, …), emptied before each test
+POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL", "")
+
+
+def _database_url(tmp_path: Path) -> str:
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{POSTGRES_URL}_{worker}"
+
+
+@pytest.fixture(autouse=True)
+def _empty_postgres() -> None:
+    """On PostgreSQL the database outlives a test: start each one with no tables."""
+    if not POSTGRES_URL:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(_database_url(Path()))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def build_app(tmp_path: Path, **overrides: Any) -> Flask:
     settings: dict[str, Any] = {
         "testing": True,
         "instance_dir": tmp_path / "instance",
-        "database_url": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "database_url": _database_url(tmp_path),
         "secret_key": "test-secret-key",
         "site_name": "Example Help",
         "support_email": "help@example.org",

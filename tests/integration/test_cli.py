@@ -69,7 +69,6 @@ def test_content_check_has_json_output():
 def test_the_migrations_build_the_schema_the_models_describe(tmp_path: Path):
     app = build_app(
         tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'migrated.sqlite3'}",
         content_dir=GOOD / "content",
         flows_dir=GOOD / "flows",
     )
