@@ -60,13 +60,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     content_state.load_into(app)
 
-    from .web import account, errors, public, security
+    from .web import account, errors, public, security, staff
     from .web.diagnose import bp as diagnose_bp
 
     app.register_blueprint(public.bp)
     app.register_blueprint(diagnose_bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(security.bp)
+    app.register_blueprint(staff.bp)
     errors.register(app)
 
     from . import cli

@@ -53,6 +53,8 @@ class Settings:
     answer_floor_ms: int = 150
     # the authenticator resync looks this far either side of the server's clock
     resync_window_seconds: int = 15 * 60
+    staff_idle_minutes: int = 30
+    staff_link_days: int = 7
     debug: bool = False
     testing: bool = False
     rate_limits: bool = True

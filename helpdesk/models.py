@@ -70,6 +70,7 @@ class Diagnosis(db.Model):  # type: ignore[name-defined]
     running_step: Mapped[str | None] = mapped_column(String(100))
     running_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("diagnoses.id"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("staff_links.id"))
     sandbox: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,6 +127,8 @@ class Account(db.Model):  # type: ignore[name-defined]
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_offset: Mapped[int] = mapped_column(default=0, server_default="0")
     totp_last_step: Mapped[int | None]
+    # support staff: "staff", "editor" or "admin" (None for everyone else)
+    role: Mapped[str | None] = mapped_column(String(20))
 
 
 class RecoveryCode(db.Model):  # type: ignore[name-defined]
@@ -199,3 +202,48 @@ class AccountToken(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):  # type: ignore[name-defined]
+    """One staff action or recovery event. Append-only; each entry hashes the one before it."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))  # who: a staff email, "system", "owner"
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str] = mapped_column(String(200), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # a predecessor can be had only once: two concurrent appends cannot fork the chain
+    previous_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class DiagnosisNote(db.Model):  # type: ignore[name-defined]
+    """A staff member's internal note on a diagnosis (never shown to the person)."""
+
+    __tablename__ = "diagnosis_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    diagnosis_id: Mapped[int] = mapped_column(ForeignKey("diagnoses.id"), index=True)
+    author: Mapped[str] = mapped_column(String(320))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffLink(db.Model):  # type: ignore[name-defined]
+    """A signed link a staff member sent, opening a diagnosis at a chosen step."""
+
+    __tablename__ = "staff_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+    flow_id: Mapped[str] = mapped_column(String(100))
+    step: Mapped[str] = mapped_column(String(100), default="")
+    answers: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

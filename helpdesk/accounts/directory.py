@@ -25,6 +25,7 @@ class AccountRecord:
     password_changed_at: datetime
     totp_enabled_at: datetime | None = None
     totp_offset: int = 0  # the phone's measured clock offset, in 30-second steps
+    role: str | None = None  # staff, editor, admin
 
     @property
     def two_factor(self) -> bool:
@@ -94,6 +95,9 @@ class AccountDirectory(Protocol):
     def replace_recovery_codes(self, account_id: int, code_hashes: list[str]) -> None: ...
     def use_recovery_code(self, account_id: int, code_hash: str) -> bool: ...
     def recovery_codes_left(self, account_id: int) -> int: ...
+
+    # staff
+    def set_role(self, account_id: int, role: str | None) -> None: ...
 
     # devices
     def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:

@@ -34,6 +34,7 @@ def _record(row: Account) -> AccountRecord:
         password_changed_at=row.password_changed_at,
         totp_enabled_at=row.totp_enabled_at,
         totp_offset=row.totp_offset,
+        role=row.role,
     )
 
 
@@ -254,6 +255,12 @@ class SqlAccountDirectory:
             )
             or 0
         )
+
+    # staff
+
+    def set_role(self, account_id: int, role: str | None) -> None:
+        db.session.execute(update(Account).where(Account.id == account_id).values(role=role))
+        db.session.commit()
 
     # devices
 

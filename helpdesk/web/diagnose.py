@@ -22,6 +22,7 @@ from ..content.render import render_inline
 from ..extensions import db, limiter
 from ..flows.engine import CompiledFlow
 from ..models import Diagnosis
+from ..staff import links as staff_links
 from .content_state import catalog, settings
 
 bp = Blueprint("diagnose", __name__, url_prefix="/diagnose")
@@ -69,12 +70,32 @@ def start(flow_id: str) -> Response:
     compiled = _live_flow(flow_id)
     if compiled is None:
         abort(404)
+    token = request.args.get("link")
+    if token:
+        return _open_link(compiled, token[:500])
     diagnosis = _remembered(flow_id)
     if diagnosis is not None and diagnosis.status == "active":
         if diagnosis.path != [diagnosis.step] or diagnosis.answers:
             flash("Welcome back: you are where you left off. Choose “Start over” to begin again.")
         return redirect(_step_url(diagnosis), 303)
     diagnosis = _new(compiled)
+    return redirect(_step_url(diagnosis), 303)
+
+
+def _open_link(compiled: CompiledFlow, token: str) -> Response:
+    """A link from support: checked, then a diagnosis opened where they chose, or told why not."""
+    opened = staff_links.check_token(token, compiled.id, settings().secret_key)
+    if opened.link is None:
+        return Response(
+            render_template("diagnose/link_problem.html", flow=compiled.flow, problem=opened.problem), 410
+        )
+    try:
+        diagnosis = staff_links.start_from_link(opened.link, compiled)
+    except staff_links.LinkProblem:  # the flow changed since the link was made
+        return Response(
+            render_template("diagnose/link_problem.html", flow=compiled.flow, problem="changed"), 409
+        )
+    _remember(diagnosis)
     return redirect(_step_url(diagnosis), 303)
 
 

@@ -1,0 +1,85 @@
+"""The audit trail: append-only, each entry hashing the one before it, so tampering shows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import AuditEntry, utcnow
+
+GENESIS = "0" * 64
+
+
+def _digest(entry: AuditEntry) -> str:
+    canonical = json.dumps(
+        {
+            "previous": entry.previous_hash,
+            "at": entry.at.isoformat(timespec="microseconds"),
+            "actor": entry.actor,
+            "action": entry.action,
+            "target": entry.target,
+            "ip": entry.ip,
+            "detail": entry.detail,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(action: str, *, actor: str, target: str = "", ip: str = "", **detail: Any) -> AuditEntry:
+    """Append one entry. Two appends at once both read the same last hash; the unique
+    previous_hash lets only one of them in, and the other retries on the new end."""
+    for _ in range(10):
+        previous = db.session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
+        entry = AuditEntry(
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            target=target[:200],
+            ip=ip,
+            detail=detail,
+            previous_hash=previous or GENESIS,
+        )
+        entry.entry_hash = _digest(entry)
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+            db.session.commit()
+            return entry
+        except IntegrityError:
+            db.session.rollback()
+    raise RuntimeError("the audit trail is too busy to append to")
+
+
+@dataclass(frozen=True)
+class Broken:
+    entry_id: int
+    reason: str
+
+
+def verify() -> Broken | None:
+    """The first entry that does not fit the chain, or None when every entry checks out."""
+    previous = GENESIS
+    for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(500):
+        if entry.previous_hash != previous:
+            return Broken(
+                entry.id, "its link to the entry before it is broken (an entry was removed or reordered)"
+            )
+        if _digest(entry) != entry.entry_hash:
+            return Broken(entry.id, "its contents changed after it was written")
+        previous = entry.entry_hash
+    return None
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _append_only(_mapper: Any, _connection: Any, target: AuditEntry) -> None:
+    raise PermissionError(f"audit entry {target.id} cannot be changed or removed")

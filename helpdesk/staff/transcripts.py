@@ -1,0 +1,89 @@
+"""A diagnosis as staff read it: every step, answer and outcome, with times, and their notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..cases.diagnoses import flow_for
+from ..cases.reference import normalise_reference
+from ..extensions import db
+from ..flows.engine import CompiledFlow
+from ..models import Diagnosis, DiagnosisEvent, DiagnosisNote
+
+NOTE_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Line:
+    at: datetime
+    kind: str
+    step: str
+    step_text: str
+    answer: str  # the choice's label, or the outcome
+    detail: dict[str, Any]
+
+
+@dataclass
+class Transcript:
+    diagnosis: Diagnosis
+    flow_title: str
+    lines: list[Line]
+    notes: list[DiagnosisNote]
+    related: list[Diagnosis] = field(default_factory=list)  # the diagnoses it continued from / into
+
+
+def find(reference: str) -> Diagnosis | None:
+    normalised = normalise_reference(reference)
+    if normalised is None:
+        return None
+    return db.session.scalar(select(Diagnosis).where(Diagnosis.reference == normalised))
+
+
+def read(diagnosis: Diagnosis, current: CompiledFlow | None) -> Transcript:
+    compiled = flow_for(diagnosis, current)
+    lines = []
+    for event in db.session.scalars(
+        select(DiagnosisEvent).where(DiagnosisEvent.diagnosis_id == diagnosis.id).order_by(DiagnosisEvent.id)
+    ):
+        lines.append(_line(event, compiled))
+    notes = list(
+        db.session.scalars(
+            select(DiagnosisNote).where(DiagnosisNote.diagnosis_id == diagnosis.id).order_by(DiagnosisNote.id)
+        )
+    )
+    related = list(
+        db.session.scalars(
+            select(Diagnosis).where(
+                (Diagnosis.parent_id == diagnosis.id) | (Diagnosis.id == (diagnosis.parent_id or -1))
+            )
+        )
+    )
+    title = compiled.flow.title if compiled else diagnosis.flow_id
+    return Transcript(diagnosis, title, lines, notes, related)
+
+
+def _line(event: DiagnosisEvent, compiled: CompiledFlow | None) -> Line:
+    step_text, answer = event.step, str(event.detail.get("answer", ""))
+    if compiled is not None and event.step in compiled.flow.steps:
+        step = compiled.step(event.step)
+        step_text = step.text.strip().splitlines()[0] if step.text.strip() else (step.action or step.id)
+        labels = {c.id: c.label for c in step.choices}
+        answer = labels.get(answer, answer)
+    detail = {k: v for k, v in event.detail.items() if k not in ("answer", "next")}
+    return Line(event.at, event.kind, event.step, step_text, answer, detail)
+
+
+def add_note(diagnosis: Diagnosis, author: str, text: str) -> DiagnosisNote:
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise ValueError("Write the note first.")
+    if len(text) > NOTE_LIMIT:
+        raise ValueError(f"Keep notes under {NOTE_LIMIT} characters.")
+    note = DiagnosisNote(diagnosis_id=diagnosis.id, author=author, text=text)
+    db.session.add(note)
+    db.session.commit()
+    return note

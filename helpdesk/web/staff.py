@@ -1,0 +1,164 @@
+"""The staff console: look up a diagnosis, read its transcript, add notes, send links, read the audit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit
+from ..accounts import sessions
+from ..accounts.directory import AccountRecord, directory
+from ..extensions import db
+from ..models import AuditEntry, Diagnosis, StaffLink
+from ..staff import links, transcripts
+from .content_state import catalog, settings
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+ACTIVE_KEY = "staff_active_at"
+
+
+def staff_only(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed in, with a staff role (admin may do everything), two-step on, and active lately."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("account.login", next=request.path))
+            account = directory().get(current_user.account.id)
+            if account is None or account.role is None or (roles and account.role not in (*roles, "admin")):
+                abort(403)  # the same 403 whatever the page holds
+            idle = settings().staff_idle_minutes * 60
+            if time.time() - session.get(ACTIVE_KEY, time.time()) > idle:
+                sessions.end(current_user)
+                flash(f"You were signed out after {settings().staff_idle_minutes} minutes without activity.")
+                return redirect(url_for("account.login", next=request.path))
+            if not account.two_factor:
+                flash("Staff accounts need two-step verification. Set it up to open the staff console.")
+                return redirect(url_for("security.two_factor"))
+            session[ACTIVE_KEY] = time.time()
+            return view(account, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def _audit(account: AccountRecord, action: str, target: str = "", **detail: Any) -> None:
+    audit.record(action, actor=account.email, target=target, ip=sessions.client_ip(), **detail)
+
+
+@bp.get("/")
+@staff_only("staff")
+def console(account: AccountRecord) -> str:
+    mine = db.session.scalars(
+        select(StaffLink).where(StaffLink.created_by == account.email).order_by(StaffLink.id.desc()).limit(20)
+    ).all()
+    opened = {
+        d.link_id: d
+        for d in db.session.scalars(select(Diagnosis).where(Diagnosis.link_id.in_([m.id for m in mine])))
+    }
+    return render_template("staff/console.html", account=account, links=mine, opened=opened)
+
+
+@bp.get("/diagnoses")
+@staff_only("staff")
+def lookup(account: AccountRecord) -> Response | tuple[str, int]:
+    reference = request.args.get("reference", "")[:40]
+    diagnosis = transcripts.find(reference)
+    if diagnosis is None:
+        _audit(account, "transcript.lookup-missed", reference)
+        return render_template(
+            "staff/console.html",
+            account=account,
+            links=[],
+            opened={},
+            lookup_error=f"No diagnosis has the reference {reference!r}.",
+        ), 404
+    return redirect(url_for(".transcript", reference=diagnosis.reference), 303)
+
+
+@bp.get("/diagnoses/<reference>")
+@staff_only("staff")
+def transcript(account: AccountRecord, reference: str) -> str:
+    diagnosis = transcripts.find(reference)
+    if diagnosis is None:
+        abort(404)
+    _audit(account, "transcript.view", diagnosis.reference)
+    current = catalog().flows.get(diagnosis.flow_id)
+    return render_template("staff/transcript.html", account=account, t=transcripts.read(diagnosis, current))
+
+
+@bp.post("/diagnoses/<reference>/notes")
+@staff_only("staff")
+def add_note(account: AccountRecord, reference: str) -> Response | tuple[str, int]:
+    diagnosis = transcripts.find(reference)
+    if diagnosis is None:
+        abort(404)
+    try:
+        transcripts.add_note(diagnosis, account.email, request.form.get("note", "")[:10_000])
+    except ValueError as problem:
+        current = catalog().flows.get(diagnosis.flow_id)
+        page = render_template(
+            "staff/transcript.html",
+            account=account,
+            t=transcripts.read(diagnosis, current),
+            note_error=str(problem),
+            note=request.form.get("note", "")[:10_000],
+        )
+        return page, 400
+    _audit(account, "transcript.note", diagnosis.reference)
+    return redirect(url_for(".transcript", reference=diagnosis.reference) + "#notes", 303)
+
+
+@bp.route("/links/new", methods=["GET", "POST"])
+@staff_only("staff")
+def new_link(account: AccountRecord) -> str | tuple[str, int]:
+    flows = sorted((c.flow for c in catalog().flows.values()), key=lambda f: f.title)
+    if request.method == "GET":
+        return render_template("staff/new_link.html", flows=flows, form={}, days=settings().staff_link_days)
+    form = {k: request.form.get(k, "")[:5000] for k in ("flow", "step", "answers", "days", "note")}
+    compiled = catalog().flows.get(form["flow"])
+    try:
+        if compiled is None:
+            raise links.LinkProblem("Choose a flow.")
+        days = int(form["days"] or settings().staff_link_days)
+        link, token = links.create_link(
+            compiled,
+            created_by=account.email,
+            step=form["step"].strip(),
+            answers=links.parse_answers(form["answers"]),
+            days=days,
+            note=form["note"],
+            secret_key=settings().secret_key,
+        )
+    except (links.LinkProblem, ValueError) as problem:
+        message = str(problem) if isinstance(problem, links.LinkProblem) else "Days must be a whole number."
+        return render_template(
+            "staff/new_link.html", flows=flows, form=form, error=message, days=settings().staff_link_days
+        ), 400
+    _audit(account, "link.create", f"link {link.id}", flow=link.flow_id, step=link.step, days=days)
+    url = settings().site_url.rstrip("/") + url_for("diagnose.start", flow_id=link.flow_id, link=token)
+    return render_template("staff/link_made.html", link=link, url=url)
+
+
+@bp.get("/audit")
+@staff_only("admin")
+def audit_trail(account: AccountRecord) -> str:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    actor, action = request.args.get("actor", "")[:320], request.args.get("action", "")[:60]
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    entries = db.session.scalars(query.limit(200)).all()
+    _audit(account, "audit.view", "", actor=actor, action=action)
+    return render_template(
+        "staff/audit.html", entries=entries, actor=actor, action=action, broken=audit.verify()
+    )
