@@ -133,6 +133,62 @@ def demo_load() -> None:
         click.echo(f"  {line}")
 
 
+@click.group("staff", help="Support staff.")
+def staff_group() -> None:
+    pass
+
+
+@staff_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "editor", "admin"]), required=True)
+@with_appcontext
+def staff_create(email: str, role: str) -> None:
+    """Give EMAIL a staff role, creating the account (password from standard input) if needed.
+
+    Staff must turn on two-step verification at their first sign-in.
+    """
+    from . import audit
+    from .accounts.directory import directory, valid_email
+    from .accounts.passwords import password_problem
+    from .web.content_state import settings
+
+    if not valid_email(email):
+        raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")
+    accounts = directory()
+    account = accounts.find(email)
+    if account is None:
+        password = sys.stdin.readline().rstrip("\r\n")
+        problem = password_problem(password, email=email, site_name=settings().site_name)
+        if problem:
+            raise click.ClickException(f"password refused: {problem}")
+        account = accounts.create(email, password)
+    accounts.set_role(account.id, role)
+    audit.record("staff.role", actor="command line", target=account.email, role=role)
+    click.echo(f"{account.email} is now {role}; two-step verification is required at the first sign-in")
+
+
+@click.group("audit", help="The audit trail.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check every entry against the one before it; exit 1 naming the first broken entry."""
+    from . import audit
+    from .extensions import db
+    from .models import AuditEntry
+
+    broken = audit.verify()
+    if broken is not None:
+        click.echo(f"audit entry {broken.entry_id}: {broken.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"{db.session.query(AuditEntry).count()} audit entries, the chain is intact")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(staff_group)
+    app.cli.add_command(audit_group)

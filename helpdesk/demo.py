@@ -18,6 +18,7 @@ DEMO_ACCOUNTS = (
     ("maple@example.org", "copper-meadow-whistle-17", "locked", "locked after too many attempts"),
     ("stone@example.org", "quiet-orbit-paper-88", "hard-locked", "locked until unlocked by email"),
     ("fern@example.org", "amber-tide-compass-63", "two-factor", "two-step verification on"),
+    ("admin@example.org", "granite-willow-beacon-29", "admin", "staff (admin): /staff/, two-step on"),
 )
 
 
@@ -45,7 +46,9 @@ def load_demo() -> list[str]:
             )
         db.session.commit()
         lines.append(f"{email:<22} password: {password:<28} {note}")
-        if state == "two-factor":
+        if state == "admin":
+            directory().set_role(account.id, "admin")
+        if state in ("two-factor", "admin"):
             uri, codes = enable_without_confirmation(directory().get(account.id))
             secret = parse_qs(urlsplit(uri).query)["secret"][0]
             lines.append(f"{'':<22} authenticator key: {secret}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, after_this_request, current_app, request, session
 from flask_login import login_user, logout_user
 
+from .. import audit
 from ..mail import MailError
 from .devices import describe_device
 from .directory import AccountRecord, directory
@@ -68,6 +69,10 @@ def start(account: AccountRecord) -> SignedIn:
     session.update(keep)
     person = SignedIn(found[0], found[1], token)
     login_user(person)
+    if account.role:
+        audit.record(
+            "staff.sign-in", actor=account.email, ip=client_ip(), device=client_device(), role=account.role
+        )
     return person
 
 

@@ -158,7 +158,7 @@ def audit_trail(account: AccountRecord) -> str:
     if action:
         query = query.where(AuditEntry.action.startswith(action))
     entries = db.session.scalars(query.limit(200)).all()
-    _audit(account, "audit.view", "", actor=actor, action=action)
+    _audit(account, "audit.view", "", filter_actor=actor, filter_action=action)
     return render_template(
         "staff/audit.html", entries=entries, actor=actor, action=action, broken=audit.verify()
     )

@@ -55,3 +55,22 @@ def test_create_with_totp_prints_the_otpauth_uri_and_the_codes_work(tmp_path):
     parsed = pyotp.parse_uri(uri)
     assert parsed.issuer == "Example Help" and parsed.name == "sam@example.org"
     assert len(re.findall(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b", created.stdout)) == 10
+
+
+def test_staff_create_and_audit_verify(tmp_path):
+    import sqlite3
+
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    made = flask(
+        tmp_path, "staff", "create", "lee@example.org", "--role", "editor", stdin="violet harbor lantern 42\n"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "lee@example.org is now editor" in made.stdout
+    intact = flask(tmp_path, "audit", "verify")
+    assert intact.returncode == 0 and "1 audit entries, the chain is intact" in intact.stdout
+    with sqlite3.connect(tmp_path / "helpdesk.sqlite3") as database:
+        database.execute("UPDATE audit_entries SET target = 'mallory@example.org' WHERE id = 1")
+    broken = flask(tmp_path, "audit", "verify")
+    assert broken.returncode == 1 and "audit entry 1: its contents changed" in broken.stderr
+    wrong_role = flask(tmp_path, "staff", "create", "lee@example.org", "--role", "boss")
+    assert wrong_role.returncode == 2
