@@ -198,3 +198,19 @@ def test_audit_entries_cannot_be_changed_through_the_code(app, helper):
         with pytest.raises(PermissionError):
             db.session.delete(db.session.scalar(select(AuditEntry)))
             db.session.commit()
+
+
+def test_concurrent_appends_keep_one_unbroken_chain(app):
+    from tests.support import at_once
+
+    def append() -> int:
+        with app.app_context():
+            entry_id = audit.record("test.append", actor="tester").id
+            db.session.remove()
+            return entry_id
+
+    ids = at_once(10, append)
+    assert len(set(ids)) == 10
+    with app.app_context():
+        assert audit.verify() is None
+        assert db.session.query(AuditEntry).count() == 10
