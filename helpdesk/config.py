@@ -54,6 +54,10 @@ class Settings:
     # the authenticator resync looks this far either side of the server's clock
     resync_window_seconds: int = 15 * 60
     staff_idle_minutes: int = 30
+    # identity-verified recovery: the wait after approval, a second approver, how long evidence is kept
+    recovery_hold_hours: int = 72
+    two_person_rule: bool = False
+    evidence_days: int = 30
     staff_link_days: int = 7
     debug: bool = False
     testing: bool = False

@@ -129,6 +129,8 @@ class Account(db.Model):  # type: ignore[name-defined]
     totp_last_step: Mapped[int | None]
     # support staff: "staff", "editor" or "admin" (None for everyone else)
     role: Mapped[str | None] = mapped_column(String(20))
+    # set by a staff-approved recovery: two-step verification must be set up at the next sign-in
+    must_enrol_2fa: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class RecoveryCode(db.Model):  # type: ignore[name-defined]
@@ -247,3 +249,48 @@ class StaffLink(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VerificationRequest(db.Model):  # type: ignore[name-defined]
+    """ "No factor left": a person asks staff to confirm who they are and give the account back."""
+
+    __tablename__ = "verification_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    account_email: Mapped[str] = mapped_column(String(320))  # as asked for; may match no account
+    contact_email: Mapped[str] = mapped_column(String(320))
+    contact_code_hash: Mapped[str] = mapped_column(String(64), default="")
+    contact_code_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_code_tries: Mapped[int] = mapped_column(default=0)
+    contact_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # collecting -> submitted -> (approved: on-hold -> completed | cancelled) | denied
+    status: Mapped[str] = mapped_column(String(20), default="collecting", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_approver: Mapped[str] = mapped_column(String(320), default="")
+    decided_by: Mapped[str] = mapped_column(String(320), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    reset_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evidence_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Evidence(db.Model):  # type: ignore[name-defined]
+    """An uploaded ID photo or selfie, stored outside static/ under a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("verification_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # id-document, selfie
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

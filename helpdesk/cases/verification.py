@@ -1,0 +1,400 @@
+"""Identity-verified recovery: a request, a proved contact address, evidence, a staff decision,
+a hold during which the owner can cancel, then a single-use reset link to the contact address."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from .. import audit
+from ..accounts.directory import AccountRecord, directory, normalise_email
+from ..config import Settings
+from ..extensions import db
+from ..mail import compose, send
+from ..models import Account, VerificationRequest, utcnow
+from .evidence import remove_files
+from .reference import new_reference, normalise_reference
+
+CODE_MINUTES = 10
+CODE_TRIES = 5
+
+
+def _settings() -> Settings:
+    return current_app.extensions["helpdesk.settings"]
+
+
+def _hash(value: str) -> str:
+    key = hashlib.sha256(b"helpdesk verification\0" + _settings().secret_key.encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _link(path: str) -> str:
+    return _settings().site_url.rstrip("/") + path
+
+
+def evidence_dir() -> Path:
+    return _settings().instance_dir / "evidence"
+
+
+def start(account_email: str, contact_email: str) -> VerificationRequest:
+    """A new request; its reference is the person's to quote, and a code goes to the contact."""
+    request = VerificationRequest(
+        reference=new_reference(),
+        account_email=normalise_email(account_email),
+        contact_email=normalise_email(contact_email),
+    )
+    db.session.add(request)
+    db.session.commit()
+    send_contact_code(request)
+    return request
+
+
+def send_contact_code(request: VerificationRequest) -> None:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    request.contact_code_hash = _hash(f"{request.id}:{code}")
+    request.contact_code_expires = utcnow() + timedelta(minutes=CODE_MINUTES)
+    request.contact_code_tries = 0
+    db.session.commit()
+    send(
+        compose(
+            "contact_code",
+            request.contact_email,
+            "Your code for the recovery request",
+            code=code,
+            minutes=CODE_MINUTES,
+            reference=request.reference,
+        )
+    )
+
+
+def confirm_contact(request: VerificationRequest, code: str) -> str:
+    """ "ok", "wrong", "expired" or "too-many"; the tries are counted in one statement."""
+    if request.contact_verified_at is not None:
+        return "ok"
+    if request.contact_code_expires is None or request.contact_code_expires <= utcnow():
+        return "expired"
+    counted = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.contact_code_tries < CODE_TRIES)
+        .values(contact_code_tries=VerificationRequest.contact_code_tries + 1)
+    )
+    db.session.commit()
+    if counted.rowcount == 0:
+        return "too-many"
+    cleaned = "".join(ch for ch in code if ch.isdigit())
+    if not hmac.compare_digest(_hash(f"{request.id}:{cleaned}"), request.contact_code_hash):
+        db.session.refresh(request)
+        return "too-many" if request.contact_code_tries >= CODE_TRIES else "wrong"
+    request.contact_verified_at = utcnow()
+    db.session.commit()
+    return "ok"
+
+
+def submit(request: VerificationRequest, answers: dict[str, str]) -> None:
+    request.answers = answers
+    request.status = "submitted"
+    request.submitted_at = utcnow()
+    db.session.commit()
+    audit.record("recovery.submitted", actor="person", target=request.reference)
+
+
+def find(reference: str, contact_email: str) -> VerificationRequest | None:
+    """The request for this reference, only with the contact address that proved itself."""
+    normalised = normalise_reference(reference)
+    if normalised is None:
+        return None
+    request = db.session.scalar(
+        select(VerificationRequest).where(VerificationRequest.reference == normalised)
+    )
+    if request is None or not hmac.compare_digest(request.contact_email, normalise_email(contact_email)):
+        return None
+    return request
+
+
+def queue() -> list[VerificationRequest]:
+    return list(
+        db.session.scalars(
+            select(VerificationRequest)
+            .where(VerificationRequest.status.in_(("submitted",)))
+            .order_by(VerificationRequest.submitted_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    question: str
+    said: str
+    history: str
+    agrees: bool | None  # None: nothing to compare with
+
+
+def compare_with_history(request: VerificationRequest) -> tuple[AccountRecord | None, list[Comparison]]:
+    """What the person said about recent activity next to what the account's history shows."""
+    account = directory().find(request.account_email)
+    said = request.answers or {}
+    if account is None:
+        return None, [Comparison("Account", request.account_email, "no account uses this address", False)]
+    good = [s for s in directory().sign_ins(account.id, 50) if s.result.startswith("ok")]
+    last = good[0] if good else None
+    rows = []
+    when = said.get("last_sign_in", "")
+    if last is None:
+        rows.append(Comparison("Last successful sign-in", when or "—", "none recorded", None))
+    else:
+        agrees = None
+        if when:
+            try:
+                from datetime import date
+
+                agrees = abs((date.fromisoformat(when) - last.at.date()).days) <= 3
+            except ValueError:
+                agrees = False
+        rows.append(Comparison("Last successful sign-in", when or "—", last.at.strftime("%-d %b %Y"), agrees))
+    device = said.get("device", "")
+    devices = sorted({s.device for s in good})
+    rows.append(
+        Comparison(
+            "Device used",
+            device or "—",
+            ", ".join(devices) or "none recorded",
+            None if not device or not devices else any(_overlap(device, d) for d in devices),
+        )
+    )
+    return account, rows
+
+
+def _overlap(said: str, recorded: str) -> bool:
+    words = {w for w in said.casefold().replace("/", " ").split() if len(w) > 2}
+    return any(w in recorded.casefold() for w in words)
+
+
+class DecisionRefused(ValueError):
+    pass
+
+
+def approve(request: VerificationRequest, staff: str, reason: str) -> str:
+    """ "approved" (the hold starts) or "needs-second" (two-person rule: one more approver)."""
+    if request.status != "submitted":
+        raise DecisionRefused("This request has been decided already.")
+    if directory().find(request.account_email) is None:
+        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
+    if _settings().two_person_rule and not request.first_approver:
+        request.first_approver = staff
+        db.session.commit()
+        audit.record("recovery.approve-first", actor=staff, target=request.reference, reason=reason)
+        return "needs-second"
+    if _settings().two_person_rule and request.first_approver == staff:
+        raise DecisionRefused("A second, different staff member must approve this request.")
+    cancel_token = secrets.token_urlsafe(32)
+    result = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.status == "submitted")
+        .values(
+            status="on-hold",
+            decided_by=staff,
+            decided_at=utcnow(),
+            decision_reason=reason,
+            hold_until=utcnow() + timedelta(hours=_settings().recovery_hold_hours),
+            cancel_token_hash=_hash(cancel_token),
+        )
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        raise DecisionRefused("This request has been decided already.")
+    db.session.refresh(request)
+    audit.record(
+        "recovery.approve",
+        actor=staff,
+        target=request.reference,
+        reason=reason,
+        hold_until=request.hold_until.isoformat(),
+    )
+    send(
+        compose(
+            "recovery_approved",
+            request.account_email,
+            "A recovery of your account was approved",
+            cancel_url=_link(f"/recovery/cancel/{cancel_token}"),
+            hold_until=request.hold_until,
+            reference=request.reference,
+        )
+    )
+    return "approved"
+
+
+def deny(request: VerificationRequest, staff: str, reason: str) -> None:
+    if not reason.strip():
+        raise DecisionRefused("Give the reason for denying.")
+    result = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.status == "submitted")
+        .values(status="denied", decided_by=staff, decided_at=utcnow(), decision_reason=reason)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        raise DecisionRefused("This request has been decided already.")
+    audit.record("recovery.deny", actor=staff, target=request.reference, reason=reason)
+
+
+def cancel_with_token(token: str) -> VerificationRequest | None:
+    request = db.session.scalar(
+        select(VerificationRequest).where(VerificationRequest.cancel_token_hash == _hash(token or ""))
+    )
+    if request is None or not token:
+        return None
+    return _cancel(request, actor="owner (cancel link)")
+
+
+def pending_for(account: AccountRecord) -> list[VerificationRequest]:
+    return list(
+        db.session.scalars(
+            select(VerificationRequest).where(
+                VerificationRequest.account_email == account.email, VerificationRequest.status == "on-hold"
+            )
+        )
+    )
+
+
+def cancel_for_owner(account: AccountRecord, request_id: int) -> VerificationRequest | None:
+    request = db.session.get(VerificationRequest, request_id)
+    if request is None or request.account_email != account.email:
+        return None
+    return _cancel(request, actor=account.email)
+
+
+def _cancel(request: VerificationRequest, actor: str) -> VerificationRequest:
+    result = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.status == "on-hold")
+        .values(status="cancelled", reset_token_hash="")
+    )
+    db.session.commit()
+    if result.rowcount == 1:
+        audit.record("recovery.cancel", actor=actor, target=request.reference)
+    db.session.refresh(request)
+    return request
+
+
+def run_due() -> int:
+    """Send the contact address its reset link for every hold that has passed (cron-safe)."""
+    sent = 0
+    for request in db.session.scalars(
+        select(VerificationRequest).where(
+            VerificationRequest.status == "on-hold",
+            VerificationRequest.hold_until <= utcnow(),
+            VerificationRequest.reset_sent_at.is_(None),
+        )
+    ).all():
+        token = secrets.token_urlsafe(32)
+        claimed = db.session.execute(
+            update(VerificationRequest)
+            .where(VerificationRequest.id == request.id, VerificationRequest.reset_sent_at.is_(None))
+            .values(reset_sent_at=utcnow(), reset_token_hash=_hash(token))
+        )
+        db.session.commit()
+        if claimed.rowcount != 1:
+            continue  # another run sent it
+        send(
+            compose(
+                "recovery_ready",
+                request.contact_email,
+                "You can set a new password now",
+                url=_link(f"/recovery/complete/{token}"),
+                reference=request.reference,
+            )
+        )
+        audit.record("recovery.link-sent", actor="system", target=request.reference)
+        sent += 1
+    return sent
+
+
+@dataclass(frozen=True)
+class Completion:
+    status: str  # done, not-yet (hold running), used, cancelled, unknown, refused
+    problem: str = ""
+
+
+def check_completion(token: str) -> tuple[VerificationRequest | None, str]:
+    request = (
+        db.session.scalar(
+            select(VerificationRequest).where(VerificationRequest.reset_token_hash == _hash(token or ""))
+        )
+        if token
+        else None
+    )
+    if request is None:
+        return None, "unknown"
+    if request.status == "completed":
+        return request, "used"
+    if request.status != "on-hold":
+        return request, "cancelled"
+    if request.hold_until is None or request.hold_until > utcnow():
+        return request, "not-yet"  # the hold is enforced here, not only by the job
+    return request, "ok"
+
+
+def complete(token: str, new_password: str) -> Completion:
+    """Set the new password, remove two-factor and recovery codes; re-enrolment is required."""
+    from ..accounts.passwords import password_problem
+    from ..accounts.recovery import change_password
+
+    request, state = check_completion(token)
+    if request is None or state != "ok":
+        return Completion(state)
+    account = directory().find(request.account_email)
+    if account is None:
+        return Completion("unknown")
+    problem = password_problem(new_password, email=account.email, site_name=_settings().site_name)
+    if problem:
+        return Completion("refused", problem)
+    used = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.status == "on-hold")
+        .values(status="completed", completed_at=utcnow(), reset_token_hash="")
+    )
+    db.session.commit()
+    if used.rowcount != 1:
+        return Completion("used")
+    directory().disable_totp(account.id)
+    db.session.execute(update(Account).where(Account.id == account.id).values(must_enrol_2fa=True))
+    db.session.commit()
+    change_password(account, new_password)
+    audit.record("recovery.completed", actor="person", target=request.reference)
+    return Completion("done")
+
+
+def purge(days: int | None = None) -> int:
+    """Delete evidence of requests decided more than *days* ago; decisions and audit stay."""
+    days = _settings().evidence_days if days is None else days
+    cutoff = utcnow() - timedelta(days=days)
+    purged = 0
+    for request in db.session.scalars(
+        select(VerificationRequest).where(
+            VerificationRequest.evidence_purged_at.is_(None),
+            VerificationRequest.decided_at.is_not(None),
+            VerificationRequest.decided_at <= cutoff,
+        )
+    ).all():
+        removed = remove_files(evidence_dir(), request.id)
+        request.evidence_purged_at = utcnow()
+        db.session.commit()
+        audit.record("recovery.purge", actor="system", target=request.reference, files=removed)
+        purged += 1
+    return purged
+
+
+def answers_from_form(form: Any) -> dict[str, str]:
+    return {
+        "last_sign_in": (form.get("last_sign_in") or "")[:20],
+        "device": (form.get("device") or "")[:200],
+        "other": (form.get("other") or "")[:2000],
+    }

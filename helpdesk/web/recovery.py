@@ -1,0 +1,175 @@
+"""Identity-verified recovery, the person's side: request, prove the contact address, send
+evidence, check the status; the owner's cancel link; setting the new password after the hold."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.directory import valid_email
+from ..cases import verification
+from ..cases.evidence import KINDS, EvidenceRefused, read_upload, store
+from ..extensions import db, limiter
+from ..mail import MailError
+from ..models import VerificationRequest
+
+bp = Blueprint("recovery", __name__, url_prefix="/recovery")
+SESSION_KEY = "verification_request"
+# two files of at most 10 MB each, and the form's fields: larger bodies are refused unread
+UPLOAD_LIMIT = 21 * 1024 * 1024
+
+
+@bp.before_request
+def allow_uploads() -> None:
+    if request.endpoint == "recovery.evidence":
+        request.max_content_length = UPLOAD_LIMIT
+
+
+def _current() -> VerificationRequest | None:
+    request_id = session.get(SESSION_KEY)
+    return db.session.get(VerificationRequest, request_id) if request_id else None
+
+
+def _no_referrer(response: Response) -> Response:
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/request", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def start() -> Response | str | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("recovery/start.html", form={})
+    form = {k: request.form.get(k, "").strip()[:320] for k in ("account_email", "contact_email")}
+    if not valid_email(form["account_email"]) or not valid_email(form["contact_email"]):
+        error = "Enter two email addresses: your account's, and one you can read now."
+        return render_template("recovery/start.html", form=form, error=error), 400
+    try:
+        created = verification.start(form["account_email"], form["contact_email"])
+    except MailError:
+        error = "We could not send the code just now. Please try again in a few minutes."
+        return render_template("recovery/start.html", form=form, error=error), 503
+    session[SESSION_KEY] = created.id
+    return redirect(url_for(".contact"), 303)
+
+
+@bp.route("/request/contact", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def contact() -> Response | str | tuple[str, int]:
+    current = _current()
+    if current is None:
+        return redirect(url_for(".start"), 303)
+    if current.contact_verified_at is not None:
+        return redirect(url_for(".evidence"), 303)
+    if request.method == "GET":
+        return render_template("recovery/contact.html", r=current)
+    if request.form.get("resend"):
+        try:
+            verification.send_contact_code(current)
+        except MailError:
+            return render_template(
+                "recovery/contact.html", r=current, error="We could not send the code."
+            ), 503
+        flash("We sent a new code.")
+        return redirect(url_for(".contact"), 303)
+    result = verification.confirm_contact(current, request.form.get("code", "")[:20])
+    if result == "ok":
+        return redirect(url_for(".evidence"), 303)
+    messages = {
+        "wrong": "That code isn't right. Check the email and try again.",
+        "expired": "That code has expired (codes work for 10 minutes). Ask for a new one.",
+        "too-many": "Too many wrong codes. Ask for a new one.",
+    }
+    return render_template("recovery/contact.html", r=current, error=messages[result]), 400
+
+
+@bp.route("/request/evidence", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def evidence() -> Response | str | tuple[str, int]:
+    current = _current()
+    if current is None or current.contact_verified_at is None:
+        return redirect(url_for(".start"), 303)
+    if current.status != "collecting":
+        return redirect(url_for(".submitted"), 303)
+    if request.method == "GET":
+        return render_template("recovery/evidence.html", r=current, form={})
+    form = verification.answers_from_form(request.form)
+    try:
+        files = [(kind, *read_upload(request.files.get(kind), what)) for kind, what in KINDS.items()]
+    except EvidenceRefused as refused:
+        return render_template("recovery/evidence.html", r=current, form=form, error=str(refused)), 400
+    for kind, data, content_type in files:
+        store(verification.evidence_dir(), current.id, kind, data, content_type)
+    verification.submit(current, form)
+    return redirect(url_for(".submitted"), 303)
+
+
+@bp.get("/request/done")
+def submitted() -> str:
+    current = _current()
+    if current is None:
+        abort(404)
+    return render_template("recovery/submitted.html", r=current)
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def status() -> str | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("recovery/status.html", r=None, form={})
+    form = {k: request.form.get(k, "")[:320] for k in ("reference", "contact_email")}
+    found = verification.find(form["reference"], form["contact_email"])
+    if found is None:
+        error = "No request matches that reference and contact address."
+        return render_template("recovery/status.html", r=None, form=form, error=error), 404
+    return render_template("recovery/status.html", r=found, form=form)
+
+
+@bp.route("/cancel/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def cancel(token: str) -> Response:
+    """GET shows a button (mail scanners open links); POST cancels."""
+    if request.method == "GET":
+        return _no_referrer(Response(render_template("recovery/cancel.html", token=token)))
+    cancelled = verification.cancel_with_token(token[:100])
+    if cancelled is None:
+        abort(404)
+    return _no_referrer(Response(render_template("recovery/cancelled.html", r=cancelled)))
+
+
+@bp.post("/cancel-pending/<int:request_id>")
+@login_required
+def cancel_pending(request_id: int) -> Response:
+    if verification.cancel_for_owner(current_user.account, request_id) is None:
+        abort(404)
+    flash("The recovery of your account was cancelled. Nothing was changed.")
+    return redirect(url_for("account.overview"), 303)
+
+
+@bp.get("/complete/<token>")
+def complete_link(token: str) -> Response:
+    session["recovery_token"] = token[:100]
+    return _no_referrer(redirect(url_for(".complete"), 303))
+
+
+@bp.route("/complete", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def complete() -> Response:
+    token = session.get("recovery_token", "")
+    found, state = verification.check_completion(token)
+    if state != "ok":
+        page = render_template("recovery/complete_problem.html", state=state, r=found)
+        return _no_referrer(Response(page, 404 if state == "unknown" else 409))
+    if request.method == "GET":
+        return _no_referrer(Response(render_template("recovery/complete.html")))
+    result = verification.complete(token, request.form.get("new_password", "")[:1024])
+    if result.status == "refused":
+        return _no_referrer(Response(render_template("recovery/complete.html", error=result.problem), 400))
+    if result.status != "done":
+        return _no_referrer(
+            Response(render_template("recovery/complete_problem.html", state=result.status), 409)
+        )
+    session.pop("recovery_token", None)
+    flash("Your new password is set. Sign in, then set up two-step verification again.")
+    return _no_referrer(redirect(url_for("account.login"), 303))
