@@ -187,8 +187,33 @@ def audit_verify() -> None:
     click.echo(f"{db.session.query(AuditEntry).count()} audit entries, the chain is intact")
 
 
+@click.group("cases", help="Identity-verification requests.")
+def cases_group() -> None:
+    pass
+
+
+@cases_group.command("run-due")
+@with_appcontext
+def cases_run_due() -> None:
+    """Mail the reset link for every approved request whose hold has passed (safe to run from cron)."""
+    from .cases.verification import run_due
+
+    click.echo(f"{run_due()} reset link(s) sent")
+
+
+@cases_group.command("purge")
+@click.option("--days", type=int, default=None, help="Default: HELPDESK_EVIDENCE_DAYS.")
+@with_appcontext
+def cases_purge(days: int | None) -> None:
+    """Delete evidence of requests decided more than DAYS ago (decisions and audit entries stay)."""
+    from .cases.verification import purge
+
+    click.echo(f"evidence of {purge(days)} request(s) deleted")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(staff_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(cases_group)

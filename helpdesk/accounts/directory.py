@@ -26,6 +26,7 @@ class AccountRecord:
     totp_enabled_at: datetime | None = None
     totp_offset: int = 0  # the phone's measured clock offset, in 30-second steps
     role: str | None = None  # staff, editor, admin
+    must_enrol_2fa: bool = False  # after a staff-approved recovery
 
     @property
     def two_factor(self) -> bool:

@@ -35,6 +35,7 @@ def _record(row: Account) -> AccountRecord:
         totp_enabled_at=row.totp_enabled_at,
         totp_offset=row.totp_offset,
         role=row.role,
+        must_enrol_2fa=row.must_enrol_2fa,
     )
 
 
@@ -200,6 +201,7 @@ class SqlAccountDirectory:
                 totp_enabled_at=utcnow(),
                 totp_offset=0,
                 totp_last_step=accepted_step,
+                must_enrol_2fa=False,
             )
         )
         db.session.commit()

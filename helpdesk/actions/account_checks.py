@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import session
 from flask_login import current_user
 from markupsafe import Markup
 
 from ..accounts.directory import directory
+from ..cases.verification import SESSION_KEY
+from ..extensions import db
+from ..models import VerificationRequest
 from . import ActionContext, Outcome, register
 
 NOT_SIGNED_IN = "Sign in first (the step before this one), then try again."
@@ -54,5 +58,27 @@ class SignOutEverywhere:
         )
 
 
+class VerificationRequested:
+    name = "verification-requested"
+    title = "Check your request was sent"
+    submit_label = "Check"
+    intro = "We check that the request you made in this browser has reached support."
+
+    def render_form(self, ctx: ActionContext) -> Markup:
+        return Markup("")
+
+    def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
+        if ctx.sandbox:
+            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
+        request_id = session.get(SESSION_KEY)
+        found = db.session.get(VerificationRequest, request_id) if request_id else None
+        if found is None or found.status == "collecting":
+            return Outcome.failure("No finished request from this browser yet.", requested=False)
+        return Outcome.success(
+            f"Your request {found.reference} has reached support.", requested=True, request=found.reference
+        )
+
+
 register(TwoFactorEnrolled())
+register(VerificationRequested())
 register(SignOutEverywhere())

@@ -23,6 +23,7 @@ from ..models import Account, VerificationRequest, utcnow
 from .evidence import remove_files
 from .reference import new_reference, normalise_reference
 
+SESSION_KEY = "verification_request"  # the request this browser is filling in
 CODE_MINUTES = 10
 CODE_TRIES = 5
 

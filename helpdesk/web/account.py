@@ -22,6 +22,7 @@ from ..accounts.recovery import (
 )
 from ..accounts.signin import SignInAttempt, attempt_sign_in, complete_sign_in
 from ..accounts.tokens import check_token
+from ..cases.verification import pending_for
 from ..extensions import limiter
 
 bp = Blueprint("account", __name__)
@@ -108,6 +109,9 @@ def _login_code() -> Response | str | tuple[str, int]:
 def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
     assert attempt.account is not None
     sessions.start(attempt.account)
+    if attempt.account.must_enrol_2fa:
+        flash("Your account was recovered with support's help: set up two-step verification again now.")
+        return redirect(url_for("security.two_factor"), 303)
     if attempt.result == "recovery-code":
         flash(
             "You signed in with a recovery code, which now no longer works. "
@@ -131,6 +135,8 @@ def logout() -> Response:
 def overview() -> str:
     accounts = directory()
     account_id = current_user.account.id
+    if accounts.get(account_id).must_enrol_2fa:
+        return redirect(url_for("security.two_factor"), 303)
     sessions_now = accounts.sessions(account_id)
     this = next((s for s in sessions_now if s.id == current_user.session_id), None)
     return render_template(
@@ -142,6 +148,7 @@ def overview() -> str:
         this_device=this.device_id if this else None,
         codes_left=accounts.recovery_codes_left(account_id),
         results=SIGN_IN_RESULTS,
+        pending_recoveries=pending_for(current_user.account),
     )
 
 

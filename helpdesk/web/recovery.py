@@ -14,7 +14,7 @@ from ..mail import MailError
 from ..models import VerificationRequest
 
 bp = Blueprint("recovery", __name__, url_prefix="/recovery")
-SESSION_KEY = "verification_request"
+SESSION_KEY = verification.SESSION_KEY
 # two files of at most 10 MB each, and the form's fields: larger bodies are refused unread
 UPLOAD_LIMIT = 21 * 1024 * 1024
 

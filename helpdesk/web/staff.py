@@ -7,15 +7,27 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit
 from ..accounts import sessions
 from ..accounts.directory import AccountRecord, directory
+from ..cases import verification
 from ..extensions import db
-from ..models import AuditEntry, Diagnosis, StaffLink
+from ..models import AuditEntry, Diagnosis, Evidence, StaffLink, VerificationRequest, utcnow
 from ..staff import links, transcripts
 from .content_state import catalog, settings
 
@@ -64,7 +76,14 @@ def console(account: AccountRecord) -> str:
         d.link_id: d
         for d in db.session.scalars(select(Diagnosis).where(Diagnosis.link_id.in_([m.id for m in mine])))
     }
-    return render_template("staff/console.html", account=account, links=mine, opened=opened)
+    return render_template(
+        "staff/console.html",
+        account=account,
+        links=mine,
+        opened=opened,
+        queue=verification.queue(),
+        now=utcnow(),
+    )
 
 
 @bp.get("/diagnoses")
@@ -162,3 +181,66 @@ def audit_trail(account: AccountRecord) -> str:
     return render_template(
         "staff/audit.html", entries=entries, actor=actor, action=action, broken=audit.verify()
     )
+
+
+@bp.get("/requests/<int:request_id>")
+@staff_only("staff")
+def verification_request(account: AccountRecord, request_id: int) -> str:
+    found = db.session.get(VerificationRequest, request_id)
+    if found is None:
+        abort(404)
+    owner, comparison = verification.compare_with_history(found)
+    files = db.session.scalars(select(Evidence).where(Evidence.request_id == found.id)).all()
+    _audit(account, "recovery.view", found.reference)
+    return render_template(
+        "staff/request.html",
+        account=account,
+        r=found,
+        owner=owner,
+        comparison=comparison,
+        files=files,
+        two_person=settings().two_person_rule,
+    )
+
+
+@bp.post("/requests/<int:request_id>/decision")
+@staff_only("staff")
+def decide(account: AccountRecord, request_id: int) -> Response | tuple[str, int]:
+    found = db.session.get(VerificationRequest, request_id)
+    if found is None:
+        abort(404)
+    reason = request.form.get("reason", "").strip()[:2000]
+    try:
+        if request.form.get("decision") == "approve":
+            outcome = verification.approve(found, account.email, reason)
+            flash(
+                "Approved: the hold has started and the account's owner was told."
+                if outcome == "approved"
+                else "Your approval is recorded. A second staff member must approve too."
+            )
+        elif request.form.get("decision") == "deny":
+            verification.deny(found, account.email, reason)
+            flash("Denied.")
+        else:
+            abort(400, description="Choose approve or deny.")
+    except verification.DecisionRefused as refused:
+        flash(str(refused))
+        return redirect(url_for(".verification_request", request_id=request_id), 303)
+    return redirect(url_for(".console"), 303)
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@staff_only("staff")
+def evidence_file(account: AccountRecord, evidence_id: int) -> Response:
+    item = db.session.get(Evidence, evidence_id)
+    if item is None:
+        abort(404)
+    path = verification.evidence_dir() / item.stored_name
+    if not path.is_file():
+        abort(410, description="This evidence was deleted after the decision.")
+    _audit(account, "recovery.evidence-view", f"evidence {item.id}", kind=item.kind)
+    response = send_file(path, mimetype=item.content_type, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
