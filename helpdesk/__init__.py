@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -49,6 +49,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+
+    from .web.recovery import UPLOAD_ENDPOINT, UPLOAD_LIMIT
+
+    @app.before_request
+    def upload_limit() -> None:
+        # before the CSRF check reads the form: only the evidence upload may send a large body
+        if request.endpoint == UPLOAD_ENDPOINT:
+            request.max_content_length = UPLOAD_LIMIT
+
     csrf.init_app(app)
     limiter.init_app(app)
 

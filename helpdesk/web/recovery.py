@@ -17,12 +17,7 @@ bp = Blueprint("recovery", __name__, url_prefix="/recovery")
 SESSION_KEY = verification.SESSION_KEY
 # two files of at most 10 MB each, and the form's fields: larger bodies are refused unread
 UPLOAD_LIMIT = 21 * 1024 * 1024
-
-
-@bp.before_request
-def allow_uploads() -> None:
-    if request.endpoint == "recovery.evidence":
-        request.max_content_length = UPLOAD_LIMIT
+UPLOAD_ENDPOINT = "recovery.evidence"
 
 
 def _current() -> VerificationRequest | None:
