@@ -144,3 +144,42 @@ def account(app: Flask):
 @pytest.fixture
 def outbox_dir(app: Flask) -> Path:
     return app.extensions["helpdesk.settings"].outbox_dir
+
+
+def make_staff(app: Flask, email: str, role: str, two_factor: bool = True) -> str | None:
+    """A staff account; returns its authenticator secret when two-step is on."""
+    import pyotp
+
+    from helpdesk.accounts.directory import directory
+    from helpdesk.accounts.two_factor import enable_without_confirmation
+
+    with app.test_request_context():
+        account = directory().create(email, DEMO_PASSWORD)
+        directory().set_role(account.id, role)
+        if two_factor:
+            uri, _ = enable_without_confirmation(account)
+            return pyotp.parse_uri(uri).secret
+    return None
+
+
+def staff_client(app: Flask, email: str, secret: str) -> FlaskClient:
+    """A browser signed in as that staff member, password and code."""
+    import pyotp
+
+    from tests.support import csrf_from
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"csrf_token": csrf_from(page), "email": email, "password": DEMO_PASSWORD})
+    client.post("/login", data={"csrf_token": csrf_from(page), "code": pyotp.TOTP(secret).now()})
+    return client
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    return staff_client(app, "admin@example.org", make_staff(app, "admin@example.org", "admin"))
+
+
+@pytest.fixture
+def helper(app: Flask) -> FlaskClient:
+    return staff_client(app, "helper@example.org", make_staff(app, "helper@example.org", "staff"))

@@ -5,54 +5,18 @@ from __future__ import annotations
 import re
 import time
 
-import pyotp
 import pytest
 from sqlalchemy import select, update
 
 from helpdesk import audit
-from helpdesk.accounts.directory import directory
-from helpdesk.accounts.two_factor import enable_without_confirmation
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Diagnosis
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, make_staff
 from tests.integration.test_diagnosis_journey import begin, post
 from tests.integration.test_sign_in import sign_in
 from tests.support import csrf_from
 
 STAFF_PAGES = ["/staff/", "/staff/diagnoses?reference=ABCD-EFGH", "/staff/links/new", "/staff/audit"]
-
-
-def make_staff(app, email: str, role: str, two_factor: bool = True) -> str | None:
-    with app.test_request_context():
-        account = directory().create(email, DEMO_PASSWORD)
-        directory().set_role(account.id, role)
-        if two_factor:
-            uri, _ = enable_without_confirmation(account)
-            return pyotp.parse_uri(uri).secret
-    return None
-
-
-def staff_client(app, email: str, secret: str):
-    client = app.test_client()
-    sign_in(client, email, DEMO_PASSWORD)
-    client.post(
-        "/login",
-        data={
-            "csrf_token": csrf_from(client.get("/unlock").get_data(as_text=True)),
-            "code": pyotp.TOTP(secret).now(),
-        },
-    )
-    return client
-
-
-@pytest.fixture
-def admin(app):
-    return staff_client(app, "admin@example.org", make_staff(app, "admin@example.org", "admin"))
-
-
-@pytest.fixture
-def helper(app):
-    return staff_client(app, "helper@example.org", make_staff(app, "helper@example.org", "staff"))
 
 
 def audit_actions(app) -> list[tuple[str, str]]:

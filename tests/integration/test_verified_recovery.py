@@ -14,9 +14,8 @@ from sqlalchemy import select
 from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Evidence, VerificationRequest
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, make_staff, staff_client
 from tests.integration.test_sign_in import sign_in
-from tests.integration.test_staff import helper, make_staff, staff_client  # noqa: F401 (fixture)
 from tests.mailbox import link_in, outbox, text_of
 from tests.support import csrf_from
 
@@ -60,7 +59,9 @@ def request_until_evidence(client, outbox_dir, account_email="pat@example.org"):
     )
 
 
-def send_evidence(client, id_document=(jpeg_with_location(), "id.jpg"), selfie=(png(), "me.png"), **answers):
+def send_evidence(client, id_document=None, selfie=None, **answers):
+    id_document = id_document or (jpeg_with_location(), "id.jpg")
+    selfie = selfie or (png(), "me.png")
     page = client.get("/recovery/request/evidence").get_data(as_text=True)
     data = {
         "csrf_token": csrf_from(page),
@@ -154,7 +155,7 @@ def test_the_contact_code_allows_five_tries_and_ten_minutes(app, client, account
         assert "has expired" in late.get_data(as_text=True)
 
 
-def test_an_unknown_account_is_accepted_the_same_way_and_denied_as_no_match(app, client, helper, outbox_dir):  # noqa: F811
+def test_an_unknown_account_is_accepted_the_same_way_and_denied_as_no_match(app, client, helper, outbox_dir):
     request_until_evidence(client, outbox_dir, account_email="nobody@example.org")
     assert send_evidence(client).location == "/recovery/request/done"
     request_id = only_request(app).id
@@ -179,7 +180,7 @@ def submitted_request(app, client, outbox_dir, **answers) -> int:
     return only_request(app).id
 
 
-def test_staff_see_evidence_and_the_history_comparison(app, client, account, helper, outbox_dir):  # noqa: F811
+def test_staff_see_evidence_and_the_history_comparison(app, client, account, helper, outbox_dir):
     sign_in(
         app.test_client(),
         "pat@example.org",
@@ -249,7 +250,7 @@ def test_approval_holds_then_the_contact_sets_a_password_and_must_re_enrol(
     assert signed.location == "/account/two-factor"
 
 
-def test_the_hold_is_checked_when_the_link_is_used(app, client, account, helper, outbox_dir):  # noqa: F811
+def test_the_hold_is_checked_when_the_link_is_used(app, client, account, helper, outbox_dir):
     from helpdesk.cases import verification
 
     with time_machine.travel(T0, tick=False):
@@ -262,7 +263,7 @@ def test_the_hold_is_checked_when_the_link_is_used(app, client, account, helper,
             assert verification.check_completion("early-token")[1] == "not-yet"
 
 
-def test_the_owner_cancels_by_link_or_on_the_account_page(app, client, account, helper, outbox_dir):  # noqa: F811
+def test_the_owner_cancels_by_link_or_on_the_account_page(app, client, account, helper, outbox_dir):
     request_id = submitted_request(app, client, outbox_dir)
     decide(helper, request_id, "approve")
     owner = app.test_client()
