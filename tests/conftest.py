@@ -183,3 +183,15 @@ def admin(app: Flask) -> FlaskClient:
 @pytest.fixture
 def helper(app: Flask) -> FlaskClient:
     return staff_client(app, "helper@example.org", make_staff(app, "helper@example.org", "staff"))
+
+
+@pytest.fixture
+def with_2fa(app: Flask, account):
+    """pat@example.org with two-step verification on: (secret, recovery codes)."""
+    import pyotp
+
+    from helpdesk.accounts.two_factor import enable_without_confirmation
+
+    with app.test_request_context():
+        uri, codes = enable_without_confirmation(account)
+    return pyotp.parse_uri(uri).secret, codes

@@ -16,7 +16,7 @@ from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_diagnosis_journey import begin
 from tests.integration.test_fixes_in_flows import answer
 from tests.integration.test_sign_in import PHONE_UA, sign_in
-from tests.integration.test_two_factor import T0, send_code, with_2fa  # noqa: F401 (fixture)
+from tests.integration.test_two_factor import T0
 from tests.mailbox import outbox, text_of
 from tests.support import csrf_from
 
@@ -78,7 +78,7 @@ def through_to_resync(client) -> None:
     )
 
 
-def test_resync_measures_the_drift_then_a_fresh_code_signs_in(app, client, with_2fa):  # noqa: F811
+def test_resync_measures_the_drift_then_a_fresh_code_signs_in(app, client, with_2fa):
     secret, _ = with_2fa
     phone = pyotp.TOTP(secret)
     with time_machine.travel(T0, tick=False) as clock:
@@ -114,7 +114,7 @@ def test_resync_measures_the_drift_then_a_fresh_code_signs_in(app, client, with_
         assert events(app, "checked")[0]["signed_in"] is True
 
 
-def test_codes_from_another_entry_lead_to_the_wrong_entry_branch(app, client, with_2fa):  # noqa: F811
+def test_codes_from_another_entry_lead_to_the_wrong_entry_branch(app, client, with_2fa):
     other = pyotp.TOTP(pyotp.random_base32())
     through_to_resync(client)
     wrong = answer(
@@ -130,7 +130,7 @@ def test_codes_from_another_entry_lead_to_the_wrong_entry_branch(app, client, wi
     assert events(app, "action")[0]["drift"] == "no-match"
 
 
-def test_an_expired_code_is_told_apart(app, client, with_2fa):  # noqa: F811
+def test_an_expired_code_is_told_apart(app, client, with_2fa):
     secret, _ = with_2fa
     with time_machine.travel(T0, tick=False):
         through_to_resync(client)
@@ -147,7 +147,7 @@ def test_an_expired_code_is_told_apart(app, client, with_2fa):  # noqa: F811
     assert refused.status_code == 400 and "That code had expired" in refused.get_data(as_text=True)
 
 
-def test_resync_attempts_are_limited_per_account(app, with_2fa):  # noqa: F811
+def test_resync_attempts_are_limited_per_account(app, with_2fa):
     statuses = []
     for _ in range(6):
         client = app.test_client()
@@ -166,7 +166,7 @@ def test_resync_attempts_are_limited_per_account(app, with_2fa):  # noqa: F811
     assert statuses[:5] == [303] * 5 and statuses[5] == 429
 
 
-def test_lost_phone_recovery_code_then_a_new_authenticator(app, client, with_2fa, outbox_dir):  # noqa: F811
+def test_lost_phone_recovery_code_then_a_new_authenticator(app, client, with_2fa, outbox_dir):
     _, codes = with_2fa
     path, _ = begin(client, "lost-phone")
     while not path.endswith("/sign-in-with-recovery-code"):

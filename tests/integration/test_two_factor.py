@@ -12,7 +12,6 @@ import pytest
 import time_machine
 
 from helpdesk.accounts.directory import directory
-from helpdesk.accounts.two_factor import enable_without_confirmation
 from helpdesk.extensions import db
 from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_password_reset import NEW_PASSWORD, ask_for_link, choose, open_link
@@ -21,14 +20,6 @@ from tests.mailbox import link_in, outbox, text_of
 from tests.support import at_once, csrf_from
 
 T0 = datetime(2026, 11, 25, 10, 0, 15, tzinfo=UTC)
-
-
-@pytest.fixture
-def with_2fa(app, account):
-    """pat@example.org with two-step verification on: (secret, recovery codes)."""
-    with app.test_request_context():
-        uri, codes = enable_without_confirmation(account)
-    return pyotp.parse_uri(uri).secret, codes
 
 
 def send_code(client, code: str):
