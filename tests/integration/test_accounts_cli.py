@@ -74,3 +74,11 @@ def test_staff_create_and_audit_verify(tmp_path):
     assert broken.returncode == 1 and "audit entry 1: its contents changed" in broken.stderr
     wrong_role = flask(tmp_path, "staff", "create", "lee@example.org", "--role", "boss")
     assert wrong_role.returncode == 2
+
+
+def test_cases_run_due_and_purge_run_from_the_command_line(tmp_path):
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    due = flask(tmp_path, "cases", "run-due")
+    assert due.returncode == 0 and "0 reset link(s) sent" in due.stdout
+    purged = flask(tmp_path, "cases", "purge", "--days", "30")
+    assert purged.returncode == 0 and "evidence of 0 request(s) deleted" in purged.stdout
