@@ -13,7 +13,7 @@ from tests.conftest import DEMO_PASSWORD, build_app
 from tests.support import at_once, csrf_from
 
 PHONE_UA = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Mobile Safari/537.36"
 )
 
