@@ -269,7 +269,8 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     status: Mapped[str] = mapped_column(String(20), default="collecting", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_approver: Mapped[str] = mapped_column(String(320), default="")
+    first_approver: Mapped[str] = mapped_column(String(320), default="")  # two-person rule
+    first_decision: Mapped[str] = mapped_column(String(10), default="")
     decided_by: Mapped[str] = mapped_column(String(320), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str] = mapped_column(Text, default="")

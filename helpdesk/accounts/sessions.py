@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from flask import Flask, Response, after_this_request, current_app, request, session
@@ -43,6 +44,7 @@ def client_device() -> str:
 
 
 DEVICE_COOKIE = "helpdesk_device"
+STAFF_ACTIVE_KEY = "staff_active_at"  # when a staff member last did something
 DEVICE_COOKIE_DAYS = 400
 
 
@@ -70,6 +72,7 @@ def start(account: AccountRecord) -> SignedIn:
     person = SignedIn(found[0], found[1], token)
     login_user(person)
     if account.role:
+        session[STAFF_ACTIVE_KEY] = time.time()
         audit.record(
             "staff.sign-in", actor=account.email, ip=client_ip(), device=client_device(), role=account.role
         )

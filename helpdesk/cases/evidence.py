@@ -8,7 +8,7 @@ import secrets
 import warnings
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
@@ -35,7 +35,7 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def read_upload(upload: FileStorage | None, what: str) -> tuple[bytes, str]:
+def read_upload(upload: FileStorage | None, what: str, photo_only: bool = False) -> tuple[bytes, str]:
     """The checked, cleaned bytes of one upload and their type. Nothing is stored yet."""
     if upload is None or not upload.filename:
         raise EvidenceRefused(f"Choose {what} to upload.")
@@ -49,6 +49,8 @@ def read_upload(upload: FileStorage | None, what: str) -> tuple[bytes, str]:
     if kind is None:
         raise EvidenceRefused(f"{what.capitalize()} must be a JPEG or PNG photo, or a PDF.")
     if kind == "application/pdf":
+        if photo_only:
+            raise EvidenceRefused(f"{what.capitalize()} must be a photo (JPEG or PNG).")
         if b"%%EOF" not in data[-2048:]:
             raise EvidenceRefused(f"{what.capitalize()} is not a complete PDF.")
         return data, kind
@@ -63,13 +65,9 @@ def _reencode(data: bytes, kind: str, what: str) -> bytes:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 clean = image.convert("RGB") if kind == "image/jpeg" else image.copy()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except Exception as exc:
         raise EvidenceRefused(f"{what.capitalize()} could not be read as an image.") from exc
+    clean.info = {}  # comments, EXIF, ICC and text chunks ride in .info: none of them is written back
     out = io.BytesIO()
     if kind == "image/jpeg":
         clean.save(out, format="JPEG", quality=90)

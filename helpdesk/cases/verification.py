@@ -18,7 +18,7 @@ from .. import audit
 from ..accounts.directory import AccountRecord, directory, normalise_email
 from ..config import Settings
 from ..extensions import db
-from ..mail import compose, send
+from ..mail import MailError, compose, send
 from ..models import Account, VerificationRequest, utcnow
 from .evidence import remove_files
 from .reference import new_reference, normalise_reference
@@ -26,6 +26,7 @@ from .reference import new_reference, normalise_reference
 SESSION_KEY = "verification_request"  # the request this browser is filling in
 CODE_MINUTES = 10
 CODE_TRIES = 5
+RESET_LINK_LIFETIME = timedelta(days=7)
 
 
 def _settings() -> Settings:
@@ -45,7 +46,7 @@ def evidence_dir() -> Path:
     return _settings().instance_dir / "evidence"
 
 
-def start(account_email: str, contact_email: str) -> VerificationRequest:
+def start(account_email: str, contact_email: str, ip: str = "") -> VerificationRequest:
     """A new request; its reference is the person's to quote, and a code goes to the contact."""
     request = VerificationRequest(
         reference=new_reference(),
@@ -54,6 +55,7 @@ def start(account_email: str, contact_email: str) -> VerificationRequest:
     )
     db.session.add(request)
     db.session.commit()
+    audit.record("recovery.started", actor="person", target=request.reference, ip=ip)
     send_contact_code(request)
     return request
 
@@ -76,7 +78,7 @@ def send_contact_code(request: VerificationRequest) -> None:
     )
 
 
-def confirm_contact(request: VerificationRequest, code: str) -> str:
+def confirm_contact(request: VerificationRequest, code: str, ip: str = "") -> str:
     """ "ok", "wrong", "expired" or "too-many"; the tries are counted in one statement."""
     if request.contact_verified_at is not None:
         return "ok"
@@ -96,15 +98,16 @@ def confirm_contact(request: VerificationRequest, code: str) -> str:
         return "too-many" if request.contact_code_tries >= CODE_TRIES else "wrong"
     request.contact_verified_at = utcnow()
     db.session.commit()
+    audit.record("recovery.contact-proved", actor="person", target=request.reference, ip=ip)
     return "ok"
 
 
-def submit(request: VerificationRequest, answers: dict[str, str]) -> None:
+def submit(request: VerificationRequest, answers: dict[str, str], ip: str = "") -> None:
     request.answers = answers
     request.status = "submitted"
     request.submitted_at = utcnow()
     db.session.commit()
-    audit.record("recovery.submitted", actor="person", target=request.reference)
+    audit.record("recovery.submitted", actor="person", target=request.reference, ip=ip)
 
 
 def find(reference: str, contact_email: str) -> VerificationRequest | None:
@@ -182,77 +185,111 @@ class DecisionRefused(ValueError):
     pass
 
 
-def approve(request: VerificationRequest, staff: str, reason: str) -> str:
-    """ "approved" (the hold starts) or "needs-second" (two-person rule: one more approver)."""
+def decide(request: VerificationRequest, staff: str, decision: str, reason: str, ip: str = "") -> str:
+    """Approve or deny, with a reason. Returns "approved", "denied" or "needs-second".
+
+    With the two-person rule a second, different staff member must make the same decision.
+    An approval starts the hold only once the account's own address has been told: if that
+    mail cannot be sent, nothing is recorded and the staff member is asked to try again.
+    """
+    reason = clean_text(reason)[:2000]
+    if decision not in ("approve", "deny"):
+        raise DecisionRefused("Choose approve or deny.")
+    if not reason:
+        raise DecisionRefused("Give the reason for the decision.")
     if request.status != "submitted":
         raise DecisionRefused("This request has been decided already.")
-    if directory().find(request.account_email) is None:
+    if decision == "approve" and directory().find(request.account_email) is None:
         raise DecisionRefused("No account uses this address: deny it as 'no match'.")
-    if _settings().two_person_rule and not request.first_approver:
-        request.first_approver = staff
-        db.session.commit()
-        audit.record("recovery.approve-first", actor=staff, target=request.reference, reason=reason)
-        return "needs-second"
-    if _settings().two_person_rule and request.first_approver == staff:
-        raise DecisionRefused("A second, different staff member must approve this request.")
-    cancel_token = secrets.token_urlsafe(32)
-    result = db.session.execute(
-        update(VerificationRequest)
-        .where(VerificationRequest.id == request.id, VerificationRequest.status == "submitted")
-        .values(
-            status="on-hold",
-            decided_by=staff,
-            decided_at=utcnow(),
-            decision_reason=reason,
-            hold_until=utcnow() + timedelta(hours=_settings().recovery_hold_hours),
-            cancel_token_hash=_hash(cancel_token),
+    if _settings().two_person_rule:
+        if not request.first_approver:
+            request.first_approver, request.first_decision = staff, decision
+            db.session.commit()
+            audit.record(
+                f"recovery.{decision}-first", actor=staff, target=request.reference, ip=ip, reason=reason
+            )
+            return "needs-second"
+        if request.first_approver == staff:
+            raise DecisionRefused("A second, different staff member must confirm this decision.")
+        if request.first_decision != decision:
+            raise DecisionRefused(
+                f"{request.first_approver} chose to {request.first_decision}; you chose to {decision}. "
+                "Agree on one decision first."
+            )
+    if decision == "deny":
+        _finish(
+            request,
+            {"status": "denied", "decided_by": staff, "decided_at": utcnow(), "decision_reason": reason},
         )
+        db.session.commit()
+        audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
+        return "denied"
+    cancel_token = secrets.token_urlsafe(32)
+    hold_until = utcnow() + timedelta(hours=_settings().recovery_hold_hours)
+    _finish(
+        request,
+        {
+            "status": "on-hold",
+            "decided_by": staff,
+            "decided_at": utcnow(),
+            "decision_reason": reason,
+            "hold_until": hold_until,
+            "cancel_token_hash": _hash(cancel_token),
+        },
     )
+    try:  # the owner must be told before the hold may run: no notice, no approval
+        send(
+            compose(
+                "recovery_approved",
+                request.account_email,
+                "A recovery of your account was approved",
+                cancel_url=_link(f"/recovery/cancel/{cancel_token}"),
+                hold_until=hold_until,
+                reference=request.reference,
+            )
+        )
+    except MailError as exc:
+        db.session.rollback()
+        raise DecisionRefused(
+            "We could not mail the account's owner, so the approval was not recorded. Try again later."
+        ) from exc
     db.session.commit()
-    if result.rowcount != 1:
-        raise DecisionRefused("This request has been decided already.")
     db.session.refresh(request)
     audit.record(
         "recovery.approve",
         actor=staff,
         target=request.reference,
+        ip=ip,
         reason=reason,
-        hold_until=request.hold_until.isoformat(),
-    )
-    send(
-        compose(
-            "recovery_approved",
-            request.account_email,
-            "A recovery of your account was approved",
-            cancel_url=_link(f"/recovery/cancel/{cancel_token}"),
-            hold_until=request.hold_until,
-            reference=request.reference,
-        )
+        hold_until=hold_until.isoformat(),
     )
     return "approved"
 
 
-def deny(request: VerificationRequest, staff: str, reason: str) -> None:
-    if not reason.strip():
-        raise DecisionRefused("Give the reason for denying.")
+def _finish(request: VerificationRequest, values: dict[str, Any]) -> None:
+    """Record a decision on a request still waiting for one (not committed here)."""
     result = db.session.execute(
         update(VerificationRequest)
         .where(VerificationRequest.id == request.id, VerificationRequest.status == "submitted")
-        .values(status="denied", decided_by=staff, decided_at=utcnow(), decision_reason=reason)
+        .values(**values)
     )
-    db.session.commit()
     if result.rowcount != 1:
+        db.session.rollback()
         raise DecisionRefused("This request has been decided already.")
-    audit.record("recovery.deny", actor=staff, target=request.reference, reason=reason)
 
 
-def cancel_with_token(token: str) -> VerificationRequest | None:
+def clean_text(text: str) -> str:
+    """Staff-typed text as stored: no NUL bytes (PostgreSQL refuses them), trimmed."""
+    return (text or "").replace("\x00", "").strip()
+
+
+def cancel_with_token(token: str, ip: str = "") -> VerificationRequest | None:
     request = db.session.scalar(
         select(VerificationRequest).where(VerificationRequest.cancel_token_hash == _hash(token or ""))
     )
     if request is None or not token:
         return None
-    return _cancel(request, actor="owner (cancel link)")
+    return _cancel(request, actor="owner (cancel link)", ip=ip)
 
 
 def pending_for(account: AccountRecord) -> list[VerificationRequest]:
@@ -265,14 +302,14 @@ def pending_for(account: AccountRecord) -> list[VerificationRequest]:
     )
 
 
-def cancel_for_owner(account: AccountRecord, request_id: int) -> VerificationRequest | None:
+def cancel_for_owner(account: AccountRecord, request_id: int, ip: str = "") -> VerificationRequest | None:
     request = db.session.get(VerificationRequest, request_id)
     if request is None or request.account_email != account.email:
         return None
-    return _cancel(request, actor=account.email)
+    return _cancel(request, actor=account.email, ip=ip)
 
 
-def _cancel(request: VerificationRequest, actor: str) -> VerificationRequest:
+def _cancel(request: VerificationRequest, actor: str, ip: str = "") -> VerificationRequest:
     result = db.session.execute(
         update(VerificationRequest)
         .where(VerificationRequest.id == request.id, VerificationRequest.status == "on-hold")
@@ -280,7 +317,7 @@ def _cancel(request: VerificationRequest, actor: str) -> VerificationRequest:
     )
     db.session.commit()
     if result.rowcount == 1:
-        audit.record("recovery.cancel", actor=actor, target=request.reference)
+        audit.record("recovery.cancel", actor=actor, target=request.reference, ip=ip)
     db.session.refresh(request)
     return request
 
@@ -298,7 +335,11 @@ def run_due() -> int:
         token = secrets.token_urlsafe(32)
         claimed = db.session.execute(
             update(VerificationRequest)
-            .where(VerificationRequest.id == request.id, VerificationRequest.reset_sent_at.is_(None))
+            .where(
+                VerificationRequest.id == request.id,
+                VerificationRequest.reset_sent_at.is_(None),
+                VerificationRequest.status == "on-hold",
+            )
             .values(reset_sent_at=utcnow(), reset_token_hash=_hash(token))
         )
         db.session.commit()
@@ -340,10 +381,12 @@ def check_completion(token: str) -> tuple[VerificationRequest | None, str]:
         return request, "cancelled"
     if request.hold_until is None or request.hold_until > utcnow():
         return request, "not-yet"  # the hold is enforced here, not only by the job
+    if request.reset_sent_at is None or request.reset_sent_at + RESET_LINK_LIFETIME <= utcnow():
+        return request, "expired"
     return request, "ok"
 
 
-def complete(token: str, new_password: str) -> Completion:
+def complete(token: str, new_password: str, ip: str = "") -> Completion:
     """Set the new password, remove two-factor and recovery codes; re-enrolment is required."""
     from ..accounts.passwords import password_problem
     from ..accounts.recovery import change_password
@@ -366,10 +409,20 @@ def complete(token: str, new_password: str) -> Completion:
     if used.rowcount != 1:
         return Completion("used")
     directory().disable_totp(account.id)
+    if account.role:  # staff access is never handed over by a recovery: an admin gives it back
+        directory().set_role(account.id, None)
+        audit.record(
+            "staff.role-removed",
+            actor="system",
+            target=account.email,
+            ip=ip,
+            role=account.role,
+            reason=f"recovery {request.reference}",
+        )
     db.session.execute(update(Account).where(Account.id == account.id).values(must_enrol_2fa=True))
     db.session.commit()
     change_password(account, new_password)
-    audit.record("recovery.completed", actor="person", target=request.reference)
+    audit.record("recovery.completed", actor="person", target=request.reference, ip=ip)
     return Completion("done")
 
 

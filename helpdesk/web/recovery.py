@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from ..accounts.directory import valid_email
+from ..accounts.sessions import client_ip
 from ..cases import verification
 from ..cases.evidence import KINDS, EvidenceRefused, read_upload, store
 from ..extensions import db, limiter
@@ -41,7 +42,7 @@ def start() -> Response | str | tuple[str, int]:
         error = "Enter two email addresses: your account's, and one you can read now."
         return render_template("recovery/start.html", form=form, error=error), 400
     try:
-        created = verification.start(form["account_email"], form["contact_email"])
+        created = verification.start(form["account_email"], form["contact_email"], ip=client_ip())
     except MailError:
         error = "We could not send the code just now. Please try again in a few minutes."
         return render_template("recovery/start.html", form=form, error=error), 503
@@ -68,7 +69,7 @@ def contact() -> Response | str | tuple[str, int]:
             ), 503
         flash("We sent a new code.")
         return redirect(url_for(".contact"), 303)
-    result = verification.confirm_contact(current, request.form.get("code", "")[:20])
+    result = verification.confirm_contact(current, request.form.get("code", "")[:20], ip=client_ip())
     if result == "ok":
         return redirect(url_for(".evidence"), 303)
     messages = {
@@ -91,12 +92,15 @@ def evidence() -> Response | str | tuple[str, int]:
         return render_template("recovery/evidence.html", r=current, form={})
     form = verification.answers_from_form(request.form)
     try:
-        files = [(kind, *read_upload(request.files.get(kind), what)) for kind, what in KINDS.items()]
+        files = [
+            (kind, *read_upload(request.files.get(kind), what, photo_only=kind == "selfie"))
+            for kind, what in KINDS.items()
+        ]
     except EvidenceRefused as refused:
         return render_template("recovery/evidence.html", r=current, form=form, error=str(refused)), 400
     for kind, data, content_type in files:
         store(verification.evidence_dir(), current.id, kind, data, content_type)
-    verification.submit(current, form)
+    verification.submit(current, form, ip=client_ip())
     return redirect(url_for(".submitted"), 303)
 
 
@@ -127,16 +131,16 @@ def cancel(token: str) -> Response:
     """GET shows a button (mail scanners open links); POST cancels."""
     if request.method == "GET":
         return _no_referrer(Response(render_template("recovery/cancel.html", token=token)))
-    cancelled = verification.cancel_with_token(token[:100])
+    cancelled = verification.cancel_with_token(token[:100], ip=client_ip())
     if cancelled is None:
         abort(404)
     return _no_referrer(Response(render_template("recovery/cancelled.html", r=cancelled)))
 
 
-@bp.post("/cancel-pending/<int:request_id>")
+@bp.post("/cancel-pending/<int(max=2147483647):request_id>")
 @login_required
 def cancel_pending(request_id: int) -> Response:
-    if verification.cancel_for_owner(current_user.account, request_id) is None:
+    if verification.cancel_for_owner(current_user.account, request_id, ip=client_ip()) is None:
         abort(404)
     flash("The recovery of your account was cancelled. Nothing was changed.")
     return redirect(url_for("account.overview"), 303)
@@ -158,7 +162,7 @@ def complete() -> Response:
         return _no_referrer(Response(page, 404 if state == "unknown" else 409))
     if request.method == "GET":
         return _no_referrer(Response(render_template("recovery/complete.html")))
-    result = verification.complete(token, request.form.get("new_password", "")[:1024])
+    result = verification.complete(token, request.form.get("new_password", "")[:1024], ip=client_ip())
     if result.status == "refused":
         return _no_referrer(Response(render_template("recovery/complete.html", error=result.problem), 400))
     if result.status != "done":

@@ -95,7 +95,7 @@ def regenerate_codes() -> Response:
     return _no_store(render_template("account/recovery_codes.html", codes=codes, first=False))
 
 
-@bp.post("/devices/<int:device_id>/remove")
+@bp.post("/devices/<int(max=2147483647):device_id>/remove")
 @login_required
 def remove_device(device_id: int) -> Response:
     if directory().remove_device(current_user.account.id, device_id):

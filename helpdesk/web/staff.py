@@ -32,7 +32,7 @@ from ..staff import links, transcripts
 from .content_state import catalog, settings
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-ACTIVE_KEY = "staff_active_at"
+ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY
 
 
 def staff_only(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -47,7 +47,7 @@ def staff_only(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
             if account is None or account.role is None or (roles and account.role not in (*roles, "admin")):
                 abort(403)  # the same 403 whatever the page holds
             idle = settings().staff_idle_minutes * 60
-            if time.time() - session.get(ACTIVE_KEY, time.time()) > idle:
+            if time.time() - session.get(ACTIVE_KEY, 0) > idle:  # never recorded counts as idle
                 sessions.end(current_user)
                 flash(f"You were signed out after {settings().staff_idle_minutes} minutes without activity.")
                 return redirect(url_for("account.login", next=request.path))
@@ -142,7 +142,8 @@ def new_link(account: AccountRecord) -> str | tuple[str, int]:
     flows = sorted((c.flow for c in catalog().flows.values()), key=lambda f: f.title)
     if request.method == "GET":
         return render_template("staff/new_link.html", flows=flows, form={}, days=settings().staff_link_days)
-    form = {k: request.form.get(k, "")[:5000] for k in ("flow", "step", "answers", "days", "note")}
+    fields = ("flow", "step", "answers", "days", "note")
+    form = {k: verification.clean_text(request.form.get(k, ""))[:5000] for k in fields}
     compiled = catalog().flows.get(form["flow"])
     try:
         if compiled is None:
@@ -183,7 +184,7 @@ def audit_trail(account: AccountRecord) -> str:
     )
 
 
-@bp.get("/requests/<int:request_id>")
+@bp.get("/requests/<int(max=2147483647):request_id>")
 @staff_only("staff")
 def verification_request(account: AccountRecord, request_id: int) -> str:
     found = db.session.get(VerificationRequest, request_id)
@@ -203,33 +204,34 @@ def verification_request(account: AccountRecord, request_id: int) -> str:
     )
 
 
-@bp.post("/requests/<int:request_id>/decision")
+@bp.post("/requests/<int(max=2147483647):request_id>/decision")
 @staff_only("staff")
 def decide(account: AccountRecord, request_id: int) -> Response | tuple[str, int]:
     found = db.session.get(VerificationRequest, request_id)
     if found is None:
         abort(404)
-    reason = request.form.get("reason", "").strip()[:2000]
     try:
-        if request.form.get("decision") == "approve":
-            outcome = verification.approve(found, account.email, reason)
-            flash(
-                "Approved: the hold has started and the account's owner was told."
-                if outcome == "approved"
-                else "Your approval is recorded. A second staff member must approve too."
-            )
-        elif request.form.get("decision") == "deny":
-            verification.deny(found, account.email, reason)
-            flash("Denied.")
-        else:
-            abort(400, description="Choose approve or deny.")
+        outcome = verification.decide(
+            found,
+            account.email,
+            request.form.get("decision", ""),
+            request.form.get("reason", "")[:5000],
+            ip=sessions.client_ip(),
+        )
     except verification.DecisionRefused as refused:
         flash(str(refused))
         return redirect(url_for(".verification_request", request_id=request_id), 303)
+    flash(
+        {
+            "approved": "Approved: the account's owner was told, and the hold has started.",
+            "denied": "Denied.",
+            "needs-second": "Your decision is recorded. A second staff member must make the same one.",
+        }[outcome]
+    )
     return redirect(url_for(".console"), 303)
 
 
-@bp.get("/evidence/<int:evidence_id>")
+@bp.get("/evidence/<int(max=2147483647):evidence_id>")
 @staff_only("staff")
 def evidence_file(account: AccountRecord, evidence_id: int) -> Response:
     item = db.session.get(Evidence, evidence_id)

@@ -32,6 +32,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('first_approver', sa.String(length=320), nullable=False),
+    sa.Column('first_decision', sa.String(length=10), nullable=False),
     sa.Column('decided_by', sa.String(length=320), nullable=False),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=False),

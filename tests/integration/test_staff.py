@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from helpdesk import audit
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Diagnosis
-from tests.conftest import DEMO_PASSWORD, make_staff
+from tests.conftest import DEMO_PASSWORD, make_staff, staff_client
 from tests.integration.test_diagnosis_journey import begin, post
 from tests.integration.test_sign_in import sign_in
 from tests.support import csrf_from
@@ -178,3 +178,31 @@ def test_concurrent_appends_keep_one_unbroken_chain(app):
     with app.app_context():
         assert audit.verify() is None
         assert db.session.query(AuditEntry).count() == 10
+
+
+def test_staff_are_signed_out_after_30_idle_minutes_by_the_clock(app):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    secret = make_staff(app, "clock@example.org", "staff")
+    with time_machine.travel(datetime.now(UTC), tick=True) as clock:
+        staff = staff_client(app, "clock@example.org", secret)
+        assert staff.get("/staff/").status_code == 200
+        clock.shift(timedelta(minutes=20))
+        assert staff.get("/staff/").status_code == 200  # activity keeps the session
+        clock.shift(timedelta(minutes=31))
+        assert staff.get("/staff/").location.startswith("/login")
+
+
+def test_editors_and_people_cannot_reach_requests_or_evidence(app, client, account):
+    editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    for who in (editor, client):
+        for page in ("/staff/requests/1", "/staff/evidence/1"):
+            assert who.get(page).status_code == 403
+
+
+def test_ids_out_of_range_are_a_404(helper):
+    assert helper.get("/staff/requests/99999999999999999999").status_code == 404
+    assert helper.get("/staff/evidence/99999999999999999999").status_code == 404

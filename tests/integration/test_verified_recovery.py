@@ -22,6 +22,12 @@ from tests.support import csrf_from
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
+def from_now():
+    """Time that runs on from the real clock, to be shifted; staff signed in by fixtures stay valid
+    (a session cookie signed "in the future" of a clock set back would not be)."""
+    return time_machine.travel(datetime.now(UTC), tick=True)
+
+
 def jpeg_with_location() -> bytes:
     image = Image.new("RGB", (64, 48), "navy")
     exif = Image.Exif()
@@ -215,11 +221,10 @@ def test_approval_holds_then_the_contact_sets_a_password_and_must_re_enrol(
     app, client, account, helper, outbox_dir
 ):
     from helpdesk.accounts.two_factor import enable_without_confirmation
-    from helpdesk.cli import cases_run_due  # noqa: F401 (the command exists)
 
     with app.test_request_context():
         enable_without_confirmation(account)
-    with time_machine.travel(T0, tick=False) as clock:
+    with from_now() as clock:
         request_id = submitted_request(app, client, outbox_dir)
         decide(helper, request_id, "approve")
         notice = outbox(outbox_dir)[-1]
@@ -253,7 +258,7 @@ def test_approval_holds_then_the_contact_sets_a_password_and_must_re_enrol(
 def test_the_hold_is_checked_when_the_link_is_used(app, client, account, helper, outbox_dir):
     from helpdesk.cases import verification
 
-    with time_machine.travel(T0, tick=False):
+    with from_now():
         request_id = submitted_request(app, client, outbox_dir)
         decide(helper, request_id, "approve")
         with app.test_request_context():
@@ -310,7 +315,7 @@ def test_evidence_is_purged_after_the_decision_but_the_decision_stays(
 ):
     from helpdesk.cases import verification
 
-    with time_machine.travel(T0, tick=False) as clock:
+    with from_now() as clock:
         request_id = submitted_request(app, client, outbox_dir)
         decide(helper, request_id, "deny", "not enough")
         folder = app.extensions["helpdesk.settings"].instance_dir / "evidence"
@@ -323,3 +328,126 @@ def test_evidence_is_purged_after_the_decision_but_the_decision_stays(
     assert list(folder.iterdir()) == []
     found = only_request(app)
     assert found.status == "denied" and found.decision_reason == "not enough" and found.evidence_purged_at
+
+
+def test_an_approval_is_not_recorded_when_the_owner_cannot_be_told(tmp_path):
+    from tests.conftest import build_app
+    from tests.mailbox import SmtpServer
+
+    with SmtpServer() as smtp:
+        app = build_app(tmp_path, mail_url=smtp.url)
+        with app.app_context():
+            directory().create("pat@example.org", DEMO_PASSWORD)
+        staff = staff_client(app, "one@example.org", make_staff(app, "one@example.org", "staff"))
+        person = app.test_client()
+        post(person, "/recovery/request", account_email="pat@example.org", contact_email="new@example.net")
+        code = re.search(r"^\s+(\d{6})\s*$", text_of(smtp.recorder.messages[-1]), re.M).group(1)
+        post(person, "/recovery/request/contact", code=code)
+        send_evidence(person)
+        request_id = only_request(app).id
+        smtp.recorder.refuse_next = 10  # the mail server is down now
+        refused = decide(staff, request_id, "approve")
+        assert "could not mail the account" in staff.get(refused.location).get_data(as_text=True)
+    found = only_request(app)
+    assert found.status == "submitted" and found.hold_until is None
+
+
+def test_a_recovered_staff_account_loses_its_role(app, client, helper, outbox_dir):
+    make_staff(app, "boss@example.org", "admin")
+    request_until_evidence(client, outbox_dir, account_email="boss@example.org")
+    send_evidence(client)
+    request_id = only_request(app).id
+    assert "a staff account (admin)" in helper.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    with from_now() as clock:
+        decide(helper, request_id, "approve")
+        clock.shift(timedelta(hours=73))
+        with app.test_request_context():
+            from helpdesk.cases.verification import run_due
+
+            run_due()
+        person = app.test_client()
+        person.get(link_in(outbox(outbox_dir)[-1], "/recovery/complete/"))
+        post(person, "/recovery/complete", new_password="fresh canyon drift 55")
+    with app.app_context():
+        assert directory().find("boss@example.org").role is None
+        actions = [e.action for e in db.session.scalars(select(AuditEntry))]
+    assert "staff.role-removed" in actions
+
+
+def test_the_completion_page_checks_the_hold_and_the_link_age(app, client, account, helper, outbox_dir):
+    with from_now() as clock:
+        request_id = submitted_request(app, client, outbox_dir)
+        decide(helper, request_id, "approve")
+        clock.shift(timedelta(hours=73))
+        with app.test_request_context():
+            from helpdesk.cases.verification import run_due
+
+            run_due()
+        link = link_in(outbox(outbox_dir)[-1], "/recovery/complete/")
+        with app.app_context():
+            found = db.session.get(VerificationRequest, request_id)
+            hold_end = found.hold_until
+            found.hold_until = hold_end + timedelta(days=1)  # as if the hold had been extended
+            db.session.commit()
+        person = app.test_client()
+        person.get(link)
+        early = person.get("/recovery/complete")
+        assert early.status_code == 409 and "waiting period hasn" in early.get_data(as_text=True)
+        with app.app_context():
+            db.session.get(VerificationRequest, request_id).hold_until = hold_end
+            db.session.commit()
+        clock.shift(timedelta(days=8))
+        late = person.get("/recovery/complete")
+        assert late.status_code == 409 and "links to set the password work for 7 days" in late.get_data(
+            as_text=True
+        )
+
+
+def test_photo_comments_and_broken_images_are_handled(app, client, account, outbox_dir):
+    from helpdesk.cases.evidence import EvidenceRefused, _reencode
+
+    image = Image.new("RGB", (30, 30), "red")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", comment=b"taken at 52.2N 21.0E by Pat")
+    cleaned = _reencode(out.getvalue(), "image/jpeg", "a photo")
+    assert b"52.2N" not in cleaned and b"Pat" not in cleaned
+    broken_png = png()[:40] + b"\x00" * 20 + png()[60:]
+    with pytest.raises(EvidenceRefused):
+        _reencode(broken_png, "image/png", "a photo")
+    request_until_evidence(client, outbox_dir)
+    refused = send_evidence(client, selfie=(PDF, "selfie.pdf"))
+    assert refused.status_code == 400 and "must be a photo" in refused.get_data(as_text=True)
+
+
+def test_the_two_person_rule_covers_denials(tmp_path):
+    from tests.conftest import build_app
+
+    app = build_app(tmp_path, two_person_rule=True)
+    with app.app_context():
+        directory().create("pat@example.org", DEMO_PASSWORD)
+    first = staff_client(app, "one@example.org", make_staff(app, "one@example.org", "staff"))
+    second = staff_client(app, "two@example.org", make_staff(app, "two@example.org", "staff"))
+    request_id = submitted_request(app, app.test_client(), app.extensions["helpdesk.settings"].outbox_dir)
+    decide(first, request_id, "deny", "no match")
+    assert only_request(app).status == "submitted"
+    disagree = decide(second, request_id, "approve", "looks fine")
+    assert "Agree on one decision first" in second.get(disagree.location).get_data(as_text=True)
+    decide(second, request_id, "deny", "no match indeed")
+    assert only_request(app).status == "denied"
+
+
+def test_a_decision_needs_a_reason_and_nul_bytes_are_dropped(app, client, account, helper, outbox_dir):
+    request_id = submitted_request(app, client, outbox_dir)
+    empty = decide(helper, request_id, "deny", "   ")
+    assert "Give the reason" in helper.get(empty.location).get_data(as_text=True)
+    decide(helper, request_id, "deny", "bad\x00 photo")
+    assert only_request(app).decision_reason == "bad photo"
+
+
+def test_recovery_events_are_audited_with_where_from(app, client, account, helper, outbox_dir):
+    request_id = submitted_request(app, client, outbox_dir)
+    decide(helper, request_id, "deny", "no")
+    with app.app_context():
+        entries = {e.action: e for e in db.session.scalars(select(AuditEntry))}
+    for action in ("recovery.started", "recovery.contact-proved", "recovery.submitted", "recovery.deny"):
+        assert entries[action].ip == "127.0.0.1", action
