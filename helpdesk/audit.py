@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from flask import current_app
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .models import AuditEntry, utcnow
+from .models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
 
@@ -52,11 +54,33 @@ def record(action: str, *, actor: str, target: str = "", ip: str = "", **detail:
         try:
             with db.session.begin_nested():
                 db.session.add(entry)
+                db.session.flush()
+                _move_head(entry)
             db.session.commit()
             return entry
         except IntegrityError:
             db.session.rollback()
     raise RuntimeError("the audit trail is too busy to append to")
+
+
+def _signature(last_id: int, last_hash: str) -> str:
+    key = hashlib.sha256(b"helpdesk audit head\0" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, f"{last_id}:{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def _move_head(entry: AuditEntry) -> None:
+    """Point the signed head at *entry*; it only ever moves forward."""
+    values = {
+        "last_id": entry.id,
+        "last_hash": entry.entry_hash,
+        "signature": _signature(entry.id, entry.entry_hash),
+    }
+    moved = db.session.execute(
+        update(AuditHead).where(AuditHead.id == 1, AuditHead.last_id < entry.id).values(**values)
+    )
+    if moved.rowcount == 0 and db.session.get(AuditHead, 1) is None:
+        db.session.add(AuditHead(id=1, **values))
+        db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,7 @@ class Broken:
 def verify() -> Broken | None:
     """The first entry that does not fit the chain, or None when every entry checks out."""
     previous = GENESIS
+    last: AuditEntry | None = None
     for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(500):
         if entry.previous_hash != previous:
             return Broken(
@@ -76,6 +101,17 @@ def verify() -> Broken | None:
         if _digest(entry) != entry.entry_hash:
             return Broken(entry.id, "its contents changed after it was written")
         previous = entry.entry_hash
+        last = entry
+    head = db.session.get(AuditHead, 1)
+    if head is None:
+        return Broken(last.id, "the signed record of the newest entry is missing") if last else None
+    if head.signature != _signature(head.last_id, head.last_hash):
+        return Broken(head.last_id, "the signed record of the newest entry was altered")
+    if last is None or last.id < head.last_id:
+        return Broken(head.last_id, "entries up to this one were removed from the end of the trail")
+    newest = db.session.get(AuditEntry, head.last_id)
+    if newest is None or newest.entry_hash != head.last_hash:
+        return Broken(head.last_id, "it does not match the signed record of the newest entry")
     return None
 
 

@@ -223,6 +223,17 @@ class AuditEntry(db.Model):  # type: ignore[name-defined]
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditHead(db.Model):  # type: ignore[name-defined]
+    """The newest audit entry, signed with the app's key: removing entries from the end shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    last_id: Mapped[int]
+    last_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))
+
+
 class DiagnosisNote(db.Model):  # type: ignore[name-defined]
     """A staff member's internal note on a diagnosis (never shown to the person)."""
 

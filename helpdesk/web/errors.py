@@ -16,7 +16,7 @@ PAGES = {
     404: ("Page not found", "We couldn't find that page. It may have moved."),
     405: ("That didn't work", "This page can't be used that way."),
     409: ("That changed meanwhile", "Please reload the page and try again."),
-    413: ("Too large", "What you sent is larger than we accept."),
+    413: ("Too large", "What you sent is larger than we accept. Photos and scans may be at most 10 MB each."),
     429: (
         "Too many tries",
         "You have tried this too often in a short time. Please wait a few minutes and try again.",

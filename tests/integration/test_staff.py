@@ -206,3 +206,17 @@ def test_editors_and_people_cannot_reach_requests_or_evidence(app, client, accou
 def test_ids_out_of_range_are_a_404(helper):
     assert helper.get("/staff/requests/99999999999999999999").status_code == 404
     assert helper.get("/staff/evidence/99999999999999999999").status_code == 404
+
+
+def test_removing_the_newest_entries_is_detected(app, helper):
+    from sqlalchemy import delete
+
+    helper.get("/staff/")
+    with app.app_context():
+        for n in range(3):
+            audit.record("test.entry", actor="tester", target=str(n))
+        newest = db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()))
+        db.session.execute(delete(AuditEntry).where(AuditEntry.id > newest - 2))  # by hand, around the code
+        db.session.commit()
+        broken = audit.verify()
+    assert broken is not None and broken.entry_id == newest and "removed from the end" in broken.reason
