@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 from aiosmtpd.smtp import AuthResult
@@ -124,64 +125,50 @@ def _server_context(cert_file, key_file):
     return context
 
 
-def test_smtp_with_starttls(tmp_path, monkeypatch):
+@contextmanager
+def tls_server(tmp_path, monkeypatch=None, **tls):
+    """An SMTP server with a fresh certificate; trusted by the app only when *monkeypatch* is given.
+
+    `starttls=True` offers STARTTLS (and requires it); otherwise the server speaks TLS at once.
+    """
     from aiosmtpd.controller import Controller
 
     from tests.mailbox import Recorder, free_port
 
     cert_file, key_file = _self_signed(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
-    recorder, port = Recorder(), free_port()
-    controller = Controller(
-        recorder,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=_server_context(cert_file, key_file),
-        require_starttls=True,
+    if monkeypatch is not None:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    context = _server_context(cert_file, key_file)
+    options = (
+        {"tls_context": context, "require_starttls": True}
+        if tls.get("starttls")
+        else {"ssl_context": context}
     )
+    recorder, port = Recorder(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
-        app = build_app(tmp_path, mail_url=f"smtp://127.0.0.1:{port}?starttls=true")
-        assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 303
+        yield recorder, port
     finally:
         controller.stop()
+
+
+def test_smtp_with_starttls(tmp_path, monkeypatch):
+    with tls_server(tmp_path, monkeypatch, starttls=True) as (recorder, port):
+        app = build_app(tmp_path, mail_url=f"smtp://127.0.0.1:{port}?starttls=true")
+        assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 303
     assert len(recorder.messages) == 1
 
 
 def test_smtps_with_implicit_tls(tmp_path, monkeypatch):
-    from aiosmtpd.controller import Controller
-
-    from tests.mailbox import Recorder, free_port
-
-    cert_file, key_file = _self_signed(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
-    recorder, port = Recorder(), free_port()
-    controller = Controller(
-        recorder, hostname="127.0.0.1", port=port, ssl_context=_server_context(cert_file, key_file)
-    )
-    controller.start()
-    try:
+    with tls_server(tmp_path, monkeypatch) as (recorder, port):
         app = build_app(tmp_path, mail_url=f"smtps://127.0.0.1:{port}")
         assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 303
-    finally:
-        controller.stop()
     assert len(recorder.messages) == 1
 
 
 def test_an_untrusted_certificate_is_refused(tmp_path):
-    from aiosmtpd.controller import Controller
-
-    from tests.mailbox import Recorder, free_port
-
-    cert_file, key_file = _self_signed(tmp_path)  # not trusted: SSL_CERT_FILE not set
-    recorder, port = Recorder(), free_port()
-    controller = Controller(
-        recorder, hostname="127.0.0.1", port=port, ssl_context=_server_context(cert_file, key_file)
-    )
-    controller.start()
-    try:
+    with tls_server(tmp_path) as (recorder, port):  # SSL_CERT_FILE not set: the certificate is unknown
         app = build_app(tmp_path, mail_url=f"smtps://127.0.0.1:{port}")
         assert ask_for_link(app.test_client(), "nobody@example.org").status_code == 503
-    finally:
-        controller.stop()
     assert recorder.messages == []
