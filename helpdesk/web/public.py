@@ -56,12 +56,16 @@ def article_index() -> str:
 
 @bp.get("/articles/<slug>")
 def article(slug: str) -> str:
+    return _article_page(slug)
+
+
+def _article_page(slug: str, **extra: object) -> str:
     found = catalog().articles.get(slug)
     if found is None or found.draft:
         abort(404)
     flows = [catalog().flows[f].flow for f in found.flows if f in catalog().flows]
     given = session.get("feedback", {}).get(slug)
-    return render_template("article.html", article=found, flows=flows, feedback=given)
+    return render_template("article.html", article=found, flows=flows, feedback=given, **extra)
 
 
 @bp.post("/articles/<slug>/feedback")
@@ -90,15 +94,8 @@ def article_feedback_comment(slug: str) -> Response | tuple[str, int]:
     try:
         add_comment(given["id"], request.form.get("comment", ""))
     except FeedbackError as problem:
-        found = catalog().articles[slug]
-        return render_template(
-            "article.html",
-            article=found,
-            flows=[],
-            feedback=given,
-            comment_error=str(problem),
-            comment=request.form.get("comment", "")[:5000],
-        ), 400
+        page = _article_page(slug, comment_error=str(problem), comment=request.form.get("comment", "")[:5000])
+        return page, 400
     given["commented"] = True
     session.modified = True
     flash("Thank you. Your comment helps us improve this article.")
