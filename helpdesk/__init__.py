@@ -69,7 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     content_state.load_into(app)
 
-    from .web import account, errors, public, recovery, security, staff
+    from .web import account, editor, errors, public, recovery, security, staff
     from .web.diagnose import bp as diagnose_bp
 
     app.register_blueprint(public.bp)
@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(security.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(recovery.bp)
+    app.register_blueprint(editor.bp)
     errors.register(app)
 
     from . import cli

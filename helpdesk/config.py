@@ -53,6 +53,8 @@ class Settings:
     answer_floor_ms: int = 150
     # the authenticator resync looks this far either side of the server's clock
     resync_window_seconds: int = 15 * 60
+    # how often (seconds) each worker looks for changed content files; -1 turns live reload off
+    reload_seconds: int = 3
     staff_idle_minutes: int = 30
     # identity-verified recovery: the wait after approval, a second approver, how long evidence is kept
     recovery_hold_hours: int = 72

@@ -66,6 +66,7 @@ def build_app(tmp_path: Path, **overrides: Any) -> Flask:
         "support_email": "help@example.org",
         "site_url": "http://localhost",
         "answer_floor_ms": 0,  # timing is measured by bench/enumeration.py, not asserted here
+        "reload_seconds": -1,  # tests that want live reload turn it on
     }
     settings.update(overrides)
     app = create_app(settings)

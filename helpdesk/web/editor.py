@@ -1,0 +1,29 @@
+"""The editor area: every flow and article with its validation status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, render_template
+
+from ..accounts.directory import AccountRecord
+from .content_state import catalog, pending_problems
+from .staff import staff_only
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+
+@bp.get("/")
+@staff_only("editor")
+def index(account: AccountRecord) -> str:
+    current = catalog()
+    by_file = defaultdict(list)
+    for problem in pending_problems():
+        by_file[problem.path].append(problem)
+    return render_template(
+        "editor/index.html",
+        account=account,
+        flows=sorted((c.flow for c in current.flows.values()), key=lambda f: f.id),
+        articles=sorted(current.articles.values(), key=lambda a: a.slug),
+        problems=dict(by_file),
+    )
