@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
 from ..accounts.directory import AccountRecord
+from ..flows.diagram import edges_of, svg
 from .content_state import catalog, pending_problems
 from .staff import staff_only
 
@@ -26,4 +27,19 @@ def index(account: AccountRecord) -> str:
         flows=sorted((c.flow for c in current.flows.values()), key=lambda f: f.id),
         articles=sorted(current.articles.values(), key=lambda a: a.slug),
         problems=dict(by_file),
+    )
+
+
+@bp.get("/flows/<flow_id>")
+@staff_only("editor")
+def flow_diagram(account: AccountRecord, flow_id: str) -> str:
+    compiled = catalog().flows.get(flow_id)
+    if compiled is None:
+        abort(404)
+    return render_template(
+        "editor/flow.html",
+        account=account,
+        flow=compiled.flow,
+        diagram=svg(compiled),
+        edges=edges_of(compiled),
     )

@@ -1,0 +1,34 @@
+"""In Chromium: an editor opens a flow's diagram; the rendered SVG shows every step."""
+
+from __future__ import annotations
+
+import pyotp
+
+from tests.conftest import DEMO_PASSWORD, make_staff
+
+
+def test_the_diagram_shows_every_step(browser, live_app, live_server):
+    secret = make_staff(live_app, "ed@example.org", "editor")
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/editor/")
+        page.get_by_label("Email address").fill("ed@example.org")
+        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="wrong-password").click()
+        diagram = page.locator("svg.flow-diagram")
+        assert diagram.is_visible()
+        steps = live_app.extensions["helpdesk.catalog"].flows["wrong-password"].flow.steps
+        drawn = {g.get_attribute("id") for g in page.locator("svg.flow-diagram g.step").all()}
+        assert drawn == {f"step-{sid}" for sid in steps}
+        for sid in steps:  # each box is laid out on screen, not just present in the markup
+            box = page.locator(f"svg.flow-diagram #step-{sid} rect").bounding_box()
+            assert box is not None and box["width"] > 50
+        assert page.locator("svg.flow-diagram g.edge").count() >= len(steps) - 1
+        assert page.locator("svg.flow-diagram g.problem").count() == 0
+    finally:
+        context.close()
