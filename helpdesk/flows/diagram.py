@@ -69,7 +69,12 @@ def svg(compiled: CompiledFlow) -> Markup:
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4a5560"/></marker></defs>',
     ]
     labels = {(s.id, c.id): c.label for s in flow.steps.values() for c in s.choices}
-    for source, target, trigger in edges:
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for source, target, trigger in edges:  # answers leading to the same step share one arrow
+        grouped.setdefault((source, target), []).append(trigger)
+    for (source, target), triggers in grouped.items():
+        trigger = "failure" if triggers == ["failure"] else ""
+        label = " / ".join(labels.get((source, t), t) for t in triggers)
         (x1, y1), (x2, y2) = position[source], position[target]
         start = (x1 + BOX_W / 2, y1 + BOX_H)
         end = (x2 + BOX_W / 2, y2)
@@ -80,12 +85,14 @@ def svg(compiled: CompiledFlow) -> Markup:
         else:
             path = f"M {start[0]} {start[1]} L {end[0]} {end[1]}"
         colour = "#b00020" if trigger == "failure" else "#4a5560"
-        label = labels.get((source, trigger), trigger)
+        # the label sits a third of the way along, nearer its own step, so labels of arrows
+        # leaving one step fan out instead of piling up in the middle
+        label_x, label_y = start[0] + (end[0] - start[0]) / 3 + 4, start[1] + (end[1] - start[1]) / 3
         parts.append(
             f'<g class="edge" data-from="{escape(source)}" data-to="{escape(target)}">'
             f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.4" marker-end="url(#arrow)"/>'
-            f'<text x="{(start[0] + end[0]) / 2 + 4}" y="{(start[1] + end[1]) / 2}" fill="{colour}" '
-            f'font-size="10">{escape(_short(label, 28))}</text></g>'
+            f'<text x="{label_x}" y="{label_y}" fill="{colour}" font-size="10">'
+            f"{escape(_short(label, 34))}</text></g>"
         )
     for sid, step in flow.steps.items():
         x, y = position[sid]

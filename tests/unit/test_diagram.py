@@ -19,7 +19,8 @@ def test_the_diagram_draws_every_step_and_every_transition_of_the_machine():
         assert f'id="step-{sid}"' in drawn
     edges = edges_of(compiled)
     assert ("apply", "ask-support", "failure") in edges and ("what", "explain", "broken") in edges
-    assert drawn.count('class="edge"') == len(edges) == sum(len(s.transitions()) for s in flow.steps.values())
+    assert len(edges) == sum(len(s.transitions()) for s in flow.steps.values())
+    assert drawn.count('class="edge"') == len({(source, target) for source, target, _ in edges})
     assert "It is broken" in drawn  # choices are labelled with what the person clicks
 
 
