@@ -43,3 +43,16 @@ def flow_diagram(account: AccountRecord, flow_id: str) -> str:
         diagram=svg(compiled),
         edges=edges_of(compiled),
     )
+
+
+@bp.get("/articles/<slug>")
+@staff_only("editor")
+def article_preview(account: AccountRecord, slug: str) -> str:
+    """The article exactly as the public page shows it, drafts included, marked as a preview."""
+    found = catalog().articles.get(slug)
+    if found is None:
+        abort(404)
+    flows = [catalog().flows[f].flow for f in found.flows if f in catalog().flows]
+    return render_template(
+        "article.html", article=found, flows=flows, feedback={"preview": True}, preview=True
+    )

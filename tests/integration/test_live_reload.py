@@ -47,3 +47,21 @@ def test_a_broken_edit_keeps_the_last_good_version_and_shows_editors_why(tmp_pat
 def test_the_editor_area_needs_the_editor_role(app, helper, admin):
     assert helper.get("/editor/").status_code == 403
     assert admin.get("/editor/").status_code == 200
+
+
+def test_editors_preview_articles_drafts_included(tmp_path, content_copy):
+    app, content, _ = live_app(tmp_path, content_copy)
+    (content / "coming-soon.md").write_text(
+        "---\ntitle: Coming soon\nsummary: Not yet.\ndraft: true\n---\n## Part\n\nText.\n"
+    )
+    anonymous = app.test_client()
+    assert anonymous.get("/articles/coming-soon").status_code == 404  # hidden from the public
+    editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
+    preview = editor.get("/editor/articles/coming-soon")
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Preview</strong> of a draft" in text
+    assert '<h2 id="part">Part</h2>' in text and "Was this helpful?" not in text
+    public = editor.get("/articles/public-wifi").get_data(as_text=True)
+    published = editor.get("/editor/articles/public-wifi").get_data(as_text=True)
+    body = public.split('<div class="prose">')[1].split("</div>")[0]
+    assert body in published  # the same rendering the public sees
