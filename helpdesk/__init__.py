@@ -74,6 +74,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(public.bp)
     app.register_blueprint(diagnose_bp)
+    from .web.diagnose import sandbox_bp
+
+    app.register_blueprint(sandbox_bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(security.bp)
     app.register_blueprint(staff.bp)

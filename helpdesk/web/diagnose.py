@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 
-from ..actions import ActionContext, get_action
+from ..actions import ActionContext, Outcome, get_action
 from ..cases.diagnoses import (
     InvalidMove,
     StaleStep,
@@ -21,34 +21,44 @@ from ..cases.diagnoses import (
 from ..content.render import render_inline
 from ..extensions import db, limiter
 from ..flows.engine import CompiledFlow
+from ..flows.spec import Step
 from ..models import Diagnosis
 from ..staff import links as staff_links
 from .content_state import catalog, settings
 
 bp = Blueprint("diagnose", __name__, url_prefix="/diagnose")
+# the same pages for editors trying flows: drafts too, actions simulated, recorded as sandbox
+sandbox_bp = Blueprint("sandbox", __name__, url_prefix="/editor/sandbox")
 SESSION_KEY = "diagnoses"
+SANDBOX_KEY = "sandbox_diagnoses"
+
+
+def in_sandbox() -> bool:
+    return request.blueprint == "sandbox"
 
 
 def _live_flow(flow_id: str) -> CompiledFlow | None:
     compiled = catalog().flows.get(flow_id)
-    if compiled is None or compiled.flow.draft:
+    if compiled is None or (compiled.flow.draft and not in_sandbox()):
         return None
     return compiled
 
 
 def _remembered(flow_id: str) -> Diagnosis | None:
-    """This browser's diagnosis of *flow_id*, if it has one."""
-    diagnosis_id = session.get(SESSION_KEY, {}).get(flow_id)
+    """This browser's diagnosis of *flow_id*, if it has one (sandbox and real ones apart)."""
+    diagnosis_id = session.get(SANDBOX_KEY if in_sandbox() else SESSION_KEY, {}).get(flow_id)
     if diagnosis_id is None:
         return None
     diagnosis = db.session.get(Diagnosis, diagnosis_id)
-    if diagnosis is None or diagnosis.flow_id != flow_id or diagnosis.sandbox:
+    if diagnosis is None or diagnosis.flow_id != flow_id or diagnosis.sandbox != in_sandbox():
         return None
     return diagnosis
 
 
 def _remember(diagnosis: Diagnosis) -> None:
-    session.setdefault(SESSION_KEY, {})[diagnosis.flow_id] = diagnosis.id
+    session.setdefault(SANDBOX_KEY if diagnosis.sandbox else SESSION_KEY, {})[diagnosis.flow_id] = (
+        diagnosis.id
+    )
     session.permanent = True  # outlives closing the browser, so the diagnosis can be resumed
     session.modified = True
 
@@ -58,7 +68,7 @@ def _step_url(diagnosis: Diagnosis, step: str | None = None) -> str:
 
 
 def _new(compiled: CompiledFlow, parent: Diagnosis | None = None) -> Diagnosis:
-    diagnosis = start_diagnosis(compiled, parent=parent)
+    diagnosis = start_diagnosis(compiled, parent=parent, sandbox=in_sandbox())
     _remember(diagnosis)
     return diagnosis
 
@@ -71,7 +81,7 @@ def start(flow_id: str) -> Response:
     if compiled is None:
         abort(404)
     token = request.args.get("link")
-    if token:
+    if token and not in_sandbox():
         return _open_link(compiled, token[:500])
     diagnosis = _remembered(flow_id)
     if diagnosis is not None and diagnosis.status == "active":
@@ -165,7 +175,7 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
             abort(503)
         ctx = _action_context(diagnosis, compiled, step_id)
         try:
-            outcome = action.submit(ctx, request.form)
+            outcome = _simulated(current) if in_sandbox() else action.submit(ctx, request.form)
         except Exception:
             release_step(diagnosis)
             raise
@@ -267,3 +277,28 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
         error=error,
         support_email=settings().support_email,
     )
+
+
+def _simulated(current: Step) -> Outcome:
+    """In the sandbox the editor picks the outcome: no mail is sent, no account changes."""
+    chosen = request.form.get("simulate", "")
+    if chosen not in {trigger for trigger, _ in current.transitions()}:
+        return Outcome.retry("Choose the outcome to simulate.")
+    return Outcome(chosen, f"Sandbox: simulated {chosen}.", {"simulated": True})  # type: ignore[arg-type]
+
+
+@sandbox_bp.before_request
+def editors_only() -> Response | None:
+    from .staff import require_role
+
+    refused = require_role("editor")
+    return refused if isinstance(refused, Response) else None
+
+
+for rule, view, methods in (
+    ("/<flow_id>", start, ["GET"]),
+    ("/<flow_id>/restart", start_over, ["POST"]),
+    ("/<flow_id>/<step_id>", step, ["GET"]),
+    ("/<flow_id>/<step_id>", submit, ["POST"]),
+):
+    sandbox_bp.add_url_rule(rule, view.__name__, view, methods=methods)

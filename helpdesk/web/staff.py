@@ -35,26 +35,37 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY
 
 
+def require_role(*roles: str) -> AccountRecord | Response:
+    """The signed-in staff member, or the response that turns the request away.
+
+    Signed in, with a staff role (admin may do everything), two-step on, and active lately.
+    """
+    if not current_user.is_authenticated:
+        return redirect(url_for("account.login", next=request.path))
+    account = directory().get(current_user.account.id)
+    if account is None or account.role is None or (roles and account.role not in (*roles, "admin")):
+        abort(403)  # the same 403 whatever the page holds
+    idle = settings().staff_idle_minutes * 60
+    if time.time() - session.get(ACTIVE_KEY, 0) > idle:  # never recorded counts as idle
+        sessions.end(current_user)
+        flash(f"You were signed out after {settings().staff_idle_minutes} minutes without activity.")
+        return redirect(url_for("account.login", next=request.path))
+    if not account.two_factor:
+        flash("Staff accounts need two-step verification. Set it up to open the staff console.")
+        return redirect(url_for("security.two_factor"))
+    session[ACTIVE_KEY] = time.time()
+    return account
+
+
 def staff_only(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Signed in, with a staff role (admin may do everything), two-step on, and active lately."""
+    """A view for staff with one of *roles*; it gets the staff member's account first."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return redirect(url_for("account.login", next=request.path))
-            account = directory().get(current_user.account.id)
-            if account is None or account.role is None or (roles and account.role not in (*roles, "admin")):
-                abort(403)  # the same 403 whatever the page holds
-            idle = settings().staff_idle_minutes * 60
-            if time.time() - session.get(ACTIVE_KEY, 0) > idle:  # never recorded counts as idle
-                sessions.end(current_user)
-                flash(f"You were signed out after {settings().staff_idle_minutes} minutes without activity.")
-                return redirect(url_for("account.login", next=request.path))
-            if not account.two_factor:
-                flash("Staff accounts need two-step verification. Set it up to open the staff console.")
-                return redirect(url_for("security.two_factor"))
-            session[ACTIVE_KEY] = time.time()
+            account = require_role(*roles)
+            if isinstance(account, Response):
+                return account
             return view(account, *args, **kwargs)
 
         return guarded

@@ -65,3 +65,46 @@ def test_editors_preview_articles_drafts_included(tmp_path, content_copy):
     published = editor.get("/editor/articles/public-wifi").get_data(as_text=True)
     body = public.split('<div class="prose">')[1].split("</div>")[0]
     assert body in published  # the same rendering the public sees
+
+
+def test_the_sandbox_runs_drafts_with_simulated_actions_kept_apart(tmp_path, content_copy):
+    from sqlalchemy import select
+
+    from helpdesk.extensions import db
+    from helpdesk.models import Diagnosis
+    from tests.mailbox import outbox
+    from tests.support import csrf_from
+
+    app, _, flows = live_app(tmp_path, content_copy)
+    path = flows / "locked-out.yaml"
+    path.write_text(path.read_text().replace("version: 1\n", "version: 1\ndraft: true\n", 1))
+    assert app.test_client().get("/diagnose/locked-out").status_code == 404  # hidden from the public
+    editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
+    first = editor.get("/editor/sandbox/locked-out")
+    assert first.location == "/editor/sandbox/locked-out/was-it-you"
+    page = editor.get(first.location).get_data(as_text=True)
+    assert (
+        "Sandbox</strong>: trying a flow" in page and 'action="/editor/sandbox/locked-out/was-it-you"' in page
+    )
+    for step, answer in (("was-it-you", "yes"), ("wait-or-unlock", "unlock-now")):
+        page = editor.get(f"/editor/sandbox/locked-out/{step}").get_data(as_text=True)
+        editor.post(
+            f"/editor/sandbox/locked-out/{step}", data={"csrf_token": csrf_from(page), "answer": answer}
+        )
+    page = editor.get("/editor/sandbox/locked-out/unlock-by-email").get_data(as_text=True)
+    assert "Simulate failure (to contact-support)" in page and 'name="email"' not in page
+    moved = editor.post(
+        "/editor/sandbox/locked-out/unlock-by-email",
+        data={"csrf_token": csrf_from(page), "simulate": "failure"},
+    )
+    assert moved.location == "/editor/sandbox/locked-out/contact-support"
+    assert outbox(app.extensions["helpdesk.settings"].outbox_dir) == []  # nothing was mailed
+    with app.app_context():
+        [diagnosis] = db.session.scalars(select(Diagnosis)).all()
+        assert diagnosis.sandbox is True and diagnosis.path[-1] == "contact-support"
+    assert editor.get("/diagnose/locked-out").status_code == 404  # the real pages stay apart
+
+
+def test_only_editors_use_the_sandbox(app, client, helper):
+    assert client.get("/editor/sandbox/wrong-password").location.startswith("/login")
+    assert helper.get("/editor/sandbox/wrong-password").status_code == 403
