@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
@@ -94,6 +94,18 @@ class DiagnosisEvent(db.Model):  # type: ignore[name-defined]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     diagnosis: Mapped[Diagnosis] = relationship(back_populates="events")
+
+
+class ArticleView(db.Model):  # type: ignore[name-defined]
+    """How often an article was read on one day: a count, nothing about the reader."""
+
+    __tablename__ = "article_views"
+    __table_args__ = (UniqueConstraint("article", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article: Mapped[str] = mapped_column(String(100))
+    day: Mapped[date]
+    views: Mapped[int] = mapped_column(default=0)
 
 
 class ArticleFeedback(db.Model):  # type: ignore[name-defined]

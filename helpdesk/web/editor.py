@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
+from datetime import timedelta
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup, escape
 
 from ..accounts.directory import AccountRecord
+from ..analytics import FlowStats, article_stats, flow_stats
 from ..flows.diagram import edges_of, svg
+from ..models import utcnow
 from .content_state import catalog, pending_problems
 from .staff import staff_only
 
@@ -56,3 +62,98 @@ def article_preview(account: AccountRecord, slug: str) -> str:
     return render_template(
         "article.html", article=found, flows=flows, feedback={"preview": True}, preview=True
     )
+
+
+PERIODS = (7, 30, 90)
+
+
+def _period() -> int:
+    days = request.args.get("days", "30")
+    return int(days) if days in {str(p) for p in PERIODS} else 30
+
+
+@bp.get("/analytics")
+@staff_only("editor")
+def analytics(account: AccountRecord) -> str:
+    days = _period()
+    since = utcnow() - timedelta(days=days)
+    flows = [flow_stats(c, since) for c in sorted(catalog().flows.values(), key=lambda c: c.id)]
+    articles = article_stats({a.slug: a.title for a in catalog().articles.values()}, since)
+    return render_template(
+        "editor/analytics.html",
+        account=account,
+        days=days,
+        periods=PERIODS,
+        flows=flows,
+        articles=articles,
+        funnel=funnel_svg,
+    )
+
+
+@bp.get("/analytics.csv")
+@staff_only("editor")
+def analytics_csv(account: AccountRecord) -> Response:
+    days = _period()
+    since = utcnow() - timedelta(days=days)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "flow",
+            "step",
+            "kind",
+            "reached",
+            "left_here",
+            "started",
+            "resolved",
+            "escalated",
+            "abandoned",
+            "median_minutes",
+        ]
+    )
+    for compiled in sorted(catalog().flows.values(), key=lambda c: c.id):
+        stats = flow_stats(compiled, since)
+        for step in stats.steps:
+            writer.writerow(
+                [
+                    stats.flow_id,
+                    step.step,
+                    step.kind,
+                    step.reached,
+                    step.left_here,
+                    stats.started,
+                    stats.outcomes["resolved"],
+                    stats.outcomes["escalated"],
+                    stats.outcomes["abandoned"],
+                    "" if stats.median_minutes is None else round(stats.median_minutes, 1),
+                ]
+            )
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-flows-{days}d.csv"'
+    return response
+
+
+def funnel_svg(stats: FlowStats) -> Markup:
+    """Per step: a bar for the people who reached it, the red part those who left there."""
+    rows = [s for s in stats.steps if s.reached]
+    top = max((s.reached for s in rows), default=1)
+    bar_w, row_h, label_w = 320, 22, 190
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {label_w + bar_w + 90} {row_h * len(rows) + 8}" '
+        f'class="funnel" role="img" aria-label="Steps of {escape(stats.title)}: reached and left">'
+    ]
+    for i, s in enumerate(rows):
+        y = 4 + i * row_h
+        width = bar_w * s.reached / top
+        left = bar_w * s.left_here / top
+        parts.append(
+            f'<g><text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
+            f"{escape(s.step)}</text>"
+            f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" fill="#0b57a4"/>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{left:.1f}" height="{row_h - 6}" fill="#b00020"/>'
+            f'<text x="{label_w + width + 6:.1f}" y="{y + 15}" font-size="12">{s.reached}'
+            f"{f' ({s.left_here} left)' if s.left_here else ''}</text></g>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())

@@ -16,6 +16,7 @@ from flask import (
 )
 from sqlalchemy import text
 
+from ..analytics import count_view
 from ..content.feedback import FeedbackError, add_comment, record_feedback
 from ..extensions import db, limiter
 from .content_state import catalog
@@ -56,7 +57,9 @@ def article_index() -> str:
 
 @bp.get("/articles/<slug>")
 def article(slug: str) -> str:
-    return _article_page(slug)
+    page = _article_page(slug)
+    count_view(slug)  # after the page was found: only real articles are counted
+    return page
 
 
 def _article_page(slug: str, **extra: object) -> str:
