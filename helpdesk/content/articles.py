@@ -21,7 +21,7 @@ from ..yamlsource import (
     syntax_error_line,
     syntax_error_message,
 )
-from .render import ARTICLE_LINK, Heading, render_markdown
+from .render import ARTICLE_LINK, IMAGE, Heading, render_markdown
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # name -> (type, required, description); kept in one place for the checker and the docs
@@ -61,6 +61,7 @@ class Article:
     draft: bool = False
     order: int = 100
     flows_line: int = 1
+    folder: Path = Path()  # where the file is: images are looked up next to it
 
     def has_section(self, section: str) -> bool:
         return section in self.sections
@@ -117,6 +118,7 @@ def load_article(
         draft=values.get("draft", False),
         order=values.get("order", 100),
         flows_line=lines.get("flows", 1),
+        folder=path.resolve().parent,
     )
     return article, problems
 
@@ -148,6 +150,10 @@ def _broken(target: str, article: Article, articles: dict[str, Article], flow_id
     elif target.startswith("/diagnose/"):
         flow_id = target.removeprefix("/diagnose/").split("/")[0].split("#")[0]
         return "" if flow_id in flow_ids else f"broken link: no flow '{flow_id}' ({target})"
+    elif IMAGE.match(target):
+        if not (article.folder / target).is_file():
+            return f"missing image: {target} (looked in {article.folder / target})"
+        return ""
     elif target.endswith(".md") or ".md#" in target:
         return f"broken link: {target!r} is not an article file name like 'other-article.md'"
     else:

@@ -54,9 +54,11 @@ ALLOWED_TAGS = {
     "tr",
     "ul",
     "mark",
+    "img",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
     "abbr": {"title"},
     "code": {"class"},
     "div": {"class"},
@@ -91,8 +93,13 @@ class Rendered:
     sections: dict[str, str]
 
 
+MEDIA_PREFIX = "/articles/media/"
+IMAGE = re.compile(r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]+\.(?:png|jpe?g|gif|webp|svg)$", re.IGNORECASE)
+
+
 class _ArticleLinks(Treeprocessor):
-    """Rewrite `slug.md#x` links to the article URL; they are checked by the validator."""
+    """Rewrite `slug.md#x` links to the article URL and `images/x.png` to the media URL;
+    both are checked by the validator."""
 
     def run(self, root: Element) -> None:
         for link in root.iter("a"):
@@ -100,6 +107,9 @@ class _ArticleLinks(Treeprocessor):
             found = ARTICLE_LINK.match(href)
             if found:
                 link.set("href", f"/articles/{found['slug']}{found['fragment'] or ''}")
+        for image in root.iter("img"):
+            if IMAGE.match(image.get("src", "")):
+                image.set("src", MEDIA_PREFIX + image.get("src", ""))
 
 
 class _ArticleLinkExtension(Extension):
@@ -122,8 +132,15 @@ def _converter() -> markdown.Markdown:
     )
 
 
+def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
+    # images come from the content folder only: a remote image would tell its host who reads what
+    if tag == "img" and attribute == "src" and not value.startswith(MEDIA_PREFIX):
+        return None
+    return value
+
+
 def sanitize(html: str) -> str:
-    """Remove anything that could run in the reader's browser."""
+    """Remove anything that could run in the reader's browser, and images from elsewhere."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -131,6 +148,7 @@ def sanitize(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_only_own_images,
     )
 
 

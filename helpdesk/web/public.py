@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -18,8 +19,9 @@ from sqlalchemy import text
 
 from ..analytics import count_view
 from ..content.feedback import FeedbackError, add_comment, record_feedback
+from ..content.render import IMAGE
 from ..extensions import db, limiter
-from .content_state import catalog
+from .content_state import catalog, settings
 
 bp = Blueprint("public", __name__)
 
@@ -103,6 +105,14 @@ def article_feedback_comment(slug: str) -> Response | tuple[str, int]:
     session.modified = True
     flash("Thank you. Your comment helps us improve this article.")
     return redirect(url_for(".article", slug=slug) + "#feedback", 303)
+
+
+@bp.get("/articles/media/<path:name>")
+def article_media(name: str) -> Response:
+    """Images of the articles, from the content folder (nothing else there is served)."""
+    if not IMAGE.match(name):
+        abort(404)
+    return send_from_directory(settings().content_dir, name, max_age=3600)
 
 
 @bp.get("/healthz")

@@ -84,3 +84,20 @@ def test_feedback_without_csrf_is_refused(fixture_client, fixture_app):
     refused = fixture_client.post("/articles/basics/feedback", data={"helpful": "yes"})
     assert refused.status_code == 400
     assert feedback_rows(fixture_app) == []
+
+
+def test_article_images_are_served_from_the_content_folder(fixture_client):
+    page = fixture_client.get("/articles/more").get_data(as_text=True)
+    assert '<img alt="A small diagram" src="/articles/media/images/diagram.png">' in page
+    image = fixture_client.get("/articles/media/images/diagram.png")
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    assert fixture_client.get("/articles/media/more.md").status_code == 404  # only images
+    assert fixture_client.get("/articles/media/../../pyproject.png").status_code == 404
+    assert fixture_client.get("/articles/media/images/missing.png").status_code == 404
+
+
+def test_remote_images_in_articles_are_dropped():
+    from helpdesk.content.render import render_markdown
+
+    html = render_markdown("![tracker](https://example.test/pixel.png)\n").html
+    assert "example.test" not in html
