@@ -25,6 +25,8 @@ class Catalog:
     flows: dict[str, CompiledFlow]
     problems: tuple[Problem, ...] = ()
     files: tuple[str, ...] = field(default=(), compare=False)
+    # flows that load but fail their checks: never served, but editors can see and try them
+    broken_flows: dict[str, Flow] = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -114,15 +116,19 @@ def load_catalog(
 
     flow_ids = set(flows)
     compiled: dict[str, CompiledFlow] = {}
+    broken: dict[str, Flow] = {}
     for flow in flows.values():
         found = check_flow(flow, article_exists=article_exists, action_names=action_names, flow_ids=flow_ids)
         problems.extend(found)
         if not found:
             compiled[flow.id] = compile_flow(flow)
+        else:
+            broken[flow.id] = flow
     _count_handovers(compiled)
     for article in articles.values():
         problems.extend(check_links(article, articles, flow_ids))
     return Catalog(
+        broken_flows=broken,
         articles=articles,
         flows=compiled,
         problems=tuple(sorted(set(problems))),

@@ -225,7 +225,10 @@ def flow_for(diagnosis: Diagnosis, current: CompiledFlow | None) -> CompiledFlow
     flow, problems = load_flow(stored.path, source=stored.source)
     if flow is None or problems or any(s not in flow.steps for s in diagnosis.path):
         return None
-    compiled = compile_flow(flow)
+    try:
+        compiled = compile_flow(flow)
+    except ValueError:  # a version that never validated (a sandbox run of a broken draft)
+        return None
     if len(_old_versions) >= 256:
         _old_versions.pop(next(iter(_old_versions)))
     _old_versions[key] = compiled

@@ -52,18 +52,24 @@ class CompiledFlow:
         return position.state
 
 
-def compile_flow(flow: Flow) -> CompiledFlow:
-    """Build the Machine for a valid flow (states = steps, triggers = answers and outcomes)."""
+def compile_flow(flow: Flow, lenient: bool = False) -> CompiledFlow:
+    """Build the Machine for a valid flow (states = steps, triggers = answers and outcomes).
+
+    *lenient* builds one for a flow with problems too (for the editors' diagram and sandbox):
+    ways out to steps that do not exist are left out, and a missing start becomes the first step.
+    """
     transitions = [
         {"trigger": trigger, "source": step.id, "dest": target}
         for step in flow.steps.values()
         for trigger, target in step.transitions()
+        if not lenient or target in flow.steps
     ]
+    start = flow.start if flow.start in flow.steps or not lenient else next(iter(flow.steps))
     machine = Machine(
         model=None,
         states=list(flow.steps),
         transitions=transitions,
-        initial=flow.start,
+        initial=start,
         auto_transitions=False,
         send_event=False,
     )

@@ -15,6 +15,8 @@ from flask import Flask, current_app
 from ..actions import action_names
 from ..catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
 from ..config import Settings
+from ..flows.engine import CompiledFlow, compile_flow
+from ..flows.spec import Flow
 from ..problems import ContentError, Problem
 
 KEY = "helpdesk.catalog"
@@ -56,6 +58,7 @@ class LiveContent:
     seen: tuple[tuple[str, int, int], ...]
     checked_at: float = field(default_factory=time.monotonic)
     problems: tuple[Problem, ...] = ()
+    on_disk: Catalog | None = None  # what the files hold when it could not go live
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh(self, app: Flask) -> None:
@@ -73,9 +76,10 @@ class LiveContent:
             self.seen = current
             if loaded.problems:
                 self.problems = loaded.problems  # the last good content stays live
+                self.on_disk = loaded
                 app.logger.warning("content not reloaded: %d problem(s)", len(loaded.problems))
                 return
-            self.problems = ()
+            self.problems, self.on_disk = (), None
             app.extensions[KEY] = loaded  # one assignment: requests see the old or the new, whole
         finally:
             self.lock.release()
@@ -94,3 +98,27 @@ def load_into(app: Flask) -> Catalog:
     if settings.reload_seconds >= 0:
         app.before_request(lambda: live.refresh(app))
     return loaded
+
+
+_lenient: dict[tuple[str, str], CompiledFlow] = {}
+
+
+def flow_for_editors(flow_id: str) -> tuple[CompiledFlow | None, bool]:
+    """The live flow, or (for editors) the version on disk that has problems, leniently compiled.
+
+    The second value says whether it has problems.
+    """
+    live = catalog().flows.get(flow_id)
+    on_disk = current_app.extensions[LIVE_KEY].on_disk
+    broken = (on_disk.broken_flows if on_disk else catalog().broken_flows).get(flow_id)
+    if broken is None:
+        return live, False
+    key = (broken.id, broken.digest)
+    if key not in _lenient:
+        _lenient[key] = compile_flow(broken, lenient=True)
+    return _lenient[key], True
+
+
+def flows_with_problems() -> list[Flow]:
+    on_disk = current_app.extensions[LIVE_KEY].on_disk
+    return sorted((on_disk.broken_flows if on_disk else catalog().broken_flows).values(), key=lambda f: f.id)

@@ -24,7 +24,7 @@ from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
 from ..models import Diagnosis
 from ..staff import links as staff_links
-from .content_state import catalog, settings
+from .content_state import catalog, flow_for_editors, settings
 
 bp = Blueprint("diagnose", __name__, url_prefix="/diagnose")
 # the same pages for editors trying flows: drafts too, actions simulated, recorded as sandbox
@@ -38,6 +38,8 @@ def in_sandbox() -> bool:
 
 
 def _live_flow(flow_id: str) -> CompiledFlow | None:
+    if in_sandbox():  # editors may try drafts and flows with problems, as far as they work
+        return flow_for_editors(flow_id)[0]
     compiled = catalog().flows.get(flow_id)
     if compiled is None or (compiled.flow.draft and not in_sandbox()):
         return None
@@ -129,7 +131,7 @@ def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | Response:
         if _live_flow(flow_id) is None:
             abort(404)
         return redirect(url_for(".start", flow_id=flow_id), 303)
-    compiled = flow_for(diagnosis, catalog().flows.get(flow_id))
+    compiled = flow_for(diagnosis, _live_flow(flow_id) if in_sandbox() else catalog().flows.get(flow_id))
     if compiled is None:
         return Response(render_template("diagnose/changed.html", diagnosis=diagnosis, flow_id=flow_id), 409)
     return diagnosis, compiled
@@ -191,9 +193,12 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
         return redirect(_step_url(diagnosis), 303)
     try:
         moved = answer(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
-    except (StaleStep, InvalidMove):
+    except (StaleStep, InvalidMove) as problem:
         if current.kind in ("action", "check"):
             release_step(diagnosis)
+        if in_sandbox() and isinstance(problem, InvalidMove):
+            flash("Sandbox: this way out leads to a step that does not exist yet. See the flow's problems.")
+            return redirect(_step_url(diagnosis, step_id), 303)
         flash("That page was out of date, so nothing was changed. Here is where you are.")
         return redirect(_step_url(diagnosis), 303)
     target = compiled.step(moved.step)

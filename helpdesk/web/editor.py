@@ -14,7 +14,7 @@ from ..accounts.directory import AccountRecord
 from ..analytics import FlowStats, article_stats, flow_stats
 from ..flows.diagram import edges_of, svg
 from ..models import utcnow
-from .content_state import catalog, pending_problems
+from .content_state import catalog, flow_for_editors, flows_with_problems, pending_problems
 from .staff import staff_only
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -31,6 +31,7 @@ def index(account: AccountRecord) -> str:
         "editor/index.html",
         account=account,
         flows=sorted((c.flow for c in current.flows.values()), key=lambda f: f.id),
+        broken_flows=flows_with_problems(),
         articles=sorted(current.articles.values(), key=lambda a: a.slug),
         problems=dict(by_file),
     )
@@ -39,15 +40,17 @@ def index(account: AccountRecord) -> str:
 @bp.get("/flows/<flow_id>")
 @staff_only("editor")
 def flow_diagram(account: AccountRecord, flow_id: str) -> str:
-    compiled = catalog().flows.get(flow_id)
+    compiled, has_problems = flow_for_editors(flow_id)
     if compiled is None:
         abort(404)
+    problems = [p for p in pending_problems() if p.path == compiled.flow.path] if has_problems else []
     return render_template(
         "editor/flow.html",
         account=account,
         flow=compiled.flow,
         diagram=svg(compiled),
         edges=edges_of(compiled),
+        problems=problems,
     )
 
 

@@ -108,3 +108,36 @@ def test_the_sandbox_runs_drafts_with_simulated_actions_kept_apart(tmp_path, con
 def test_only_editors_use_the_sandbox(app, client, helper):
     assert client.get("/editor/sandbox/wrong-password").location.startswith("/login")
     assert helper.get("/editor/sandbox/wrong-password").status_code == 403
+
+
+def test_editors_see_and_try_a_flow_that_breaks_in_a_later_step(tmp_path, content_copy):
+    from tests.support import csrf_from
+
+    app, _, flows = live_app(tmp_path, content_copy)
+    path = flows / "locked-out.yaml"
+    path.write_text(path.read_text().replace("next: unlock-by-email", "next: unlock-by-carrier-pigeon", 1))
+    editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
+    listing = editor.get("/editor/").get_data(as_text=True)
+    assert "Flows with problems (not live)" in listing
+    diagram = editor.get("/editor/flows/locked-out").get_data(as_text=True)
+    assert "Problems: this version is not live" in diagram and "unlock-by-carrier-pigeon" in diagram
+    assert 'class="step action problem" id="step-unlock-by-email"' in diagram  # now unreachable
+    editor.get("/editor/sandbox/locked-out")
+    page = editor.get("/editor/sandbox/locked-out/was-it-you").get_data(as_text=True)
+    editor.post(
+        "/editor/sandbox/locked-out/was-it-you", data={"csrf_token": csrf_from(page), "answer": "yes"}
+    )
+    page = editor.get("/editor/sandbox/locked-out/wait-or-unlock").get_data(as_text=True)
+    stuck = editor.post(
+        "/editor/sandbox/locked-out/wait-or-unlock",
+        data={"csrf_token": csrf_from(page), "answer": "unlock-now"},
+    )
+    assert stuck.location == "/editor/sandbox/locked-out/wait-or-unlock"
+    assert "leads to a step that does not exist yet" in editor.get(stuck.location).get_data(as_text=True)
+    ok = editor.post(
+        "/editor/sandbox/locked-out/wait-or-unlock", data={"csrf_token": csrf_from(page), "answer": "wait"}
+    )
+    assert ok.location == "/editor/sandbox/locked-out/wait-it-out"  # the rest of the flow still runs
+    assert (
+        app.test_client().get("/diagnose/locked-out").status_code == 303
+    )  # the public keeps the last good one
