@@ -99,8 +99,27 @@ def test_the_sandbox_runs_drafts_with_simulated_actions_kept_apart(tmp_path, con
     )
     assert moved.location == "/editor/sandbox/locked-out/contact-support"
     assert outbox(app.extensions["helpdesk.settings"].outbox_dir) == []  # nothing was mailed
+    # the sign-in check is simulated too: no account is touched, no sign-in recorded
+    editor.post("/editor/sandbox/locked-out/restart", data={"csrf_token": csrf_from(page)})
+    for step, answer in (("was-it-you", "yes"), ("wait-or-unlock", "unlock-now")):
+        page = editor.get(f"/editor/sandbox/locked-out/{step}").get_data(as_text=True)
+        editor.post(
+            f"/editor/sandbox/locked-out/{step}", data={"csrf_token": csrf_from(page), "answer": answer}
+        )
+    for step in ("unlock-by-email", "check-unlock-email", "confirm-sign-in"):
+        page = editor.get(f"/editor/sandbox/locked-out/{step}").get_data(as_text=True)
+        editor.post(
+            f"/editor/sandbox/locked-out/{step}", data={"csrf_token": csrf_from(page), "simulate": "success"}
+        )
     with app.app_context():
-        [diagnosis] = db.session.scalars(select(Diagnosis)).all()
+        from helpdesk.models import SignInEvent
+
+        assert db.session.query(SignInEvent).filter(SignInEvent.result != "ok").count() == 0
+        assert db.session.query(Diagnosis).filter_by(sandbox=True).count() == 2
+        ended = db.session.scalars(select(Diagnosis).order_by(Diagnosis.id.desc())).first()
+        assert ended.path[-1] == "signed-in-after-fix"
+    with app.app_context():
+        diagnosis = db.session.scalars(select(Diagnosis).order_by(Diagnosis.id)).first()
         assert diagnosis.sandbox is True and diagnosis.path[-1] == "contact-support"
     assert editor.get("/diagnose/locked-out").status_code == 404  # the real pages stay apart
 
