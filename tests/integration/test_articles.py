@@ -101,3 +101,21 @@ def test_remote_images_in_articles_are_dropped():
 
     html = render_markdown("![tracker](https://example.test/pixel.png)\n").html
     assert "example.test" not in html
+
+
+def test_the_check_link_page_gives_a_verdict_and_reasons(fixture_client):
+    from tests.support import csrf_from
+
+    page = fixture_client.get("/check-link").get_data(as_text=True)
+    bad = fixture_client.post(
+        "/check-link", data={"csrf_token": csrf_from(page), "link": "https://example.org@evil.test/login"}
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "don&#39;t trust this link" in text.replace("don't", "don&#39;t")
+    assert "really goes to evil.test" in text
+    good = fixture_client.post(
+        "/check-link", data={"csrf_token": csrf_from(page), "link": "https://example.org/x"}
+    )
+    assert "this is one of our addresses" in good.get_data(as_text=True)
+    empty = fixture_client.post("/check-link", data={"csrf_token": csrf_from(page), "link": "  "})
+    assert empty.status_code == 400 and "Paste a link" in empty.get_data(as_text=True)
