@@ -83,4 +83,4 @@ def action_names() -> set[str]:
 
 
 # every action module registers itself on import; they import the names above
-from . import account_checks, reset_link, resync, sign_in_check, unlock_link  # noqa: E402, F401
+from . import account_checks, link_check, reset_link, resync, sign_in_check, unlock_link  # noqa: E402, F401

@@ -151,3 +151,15 @@ def test_the_sign_in_check_answers_alike_for_unknown_and_wrong(app, account):
     )
     assert wrong == unknown
     assert "That sign-in did not work." in wrong[1]
+
+
+def test_the_site_check_flow_uses_the_link_checker(app, client):
+    begin(client, "is-this-site-ours")
+    answer(client, "is-this-site-ours", "how-arrived", answer="email")
+    assert answer(client, "is-this-site-ours", "link-warning").location.endswith("/paste-the-link")
+    fake = answer(client, "is-this-site-ours", "paste-the-link", link="https://example.org.evil.test/login")
+    assert fake.location.endswith("/typed-password")
+    page = client.get(fake.location).get_data(as_text=True)
+    assert "Don&#39;t trust this link" in page or "Don't trust this link" in page
+    [event] = [e for e in transcript(app) if e[0] == "action"]
+    assert event[2]["action"] == "check-link" and event[2]["official"] is False
