@@ -14,7 +14,16 @@ from flask import current_app
 from ..config import Settings
 from ..models import utcnow
 from .directory import AccountRecord, directory
-from .totp import Drift, clean_code, looks_like_totp, matching_step, measure_drift, time_step
+from .totp import (
+    Drift,
+    clean_code,
+    looks_like_totp,
+    matching_step,
+    measure_drift,
+    new_secret,
+    provisioning_uri,
+    time_step,
+)
 
 RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
 RECOVERY_LENGTH = 10  # 31**10 ≈ 2**49.5
@@ -77,8 +86,6 @@ class Enrolment:
 
 
 def begin_enrolment(account: AccountRecord) -> Enrolment:
-    from .totp import new_secret, provisioning_uri
-
     secret = new_secret()
     return Enrolment(secret, provisioning_uri(secret, account.email, _settings().site_name))
 

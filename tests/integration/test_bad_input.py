@@ -44,7 +44,7 @@ def test_a_flow_action_refuses_a_list_of_addresses(app, client, outbox_dir):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.test/x", "/\t/evil.test", "/\\evil.test", "https://evil.test/", "/%0d%0aSet-Cookie:x", "/ok\n"],
+    ["//evil.test/x", "/\t/evil.test", "/\\evil.test", "https://evil.test/", "/ok\n"],
 )
 def test_sign_in_never_sends_anyone_off_the_site(client, account, target):
     page = client.get("/login").get_data(as_text=True)
@@ -58,9 +58,23 @@ def test_sign_in_never_sends_anyone_off_the_site(client, account, target):
         },
     )
     assert answer.status_code == 303
-    assert answer.location in ("/account", target) and not answer.location.startswith("//")
-    if answer.location != "/account":
-        assert "\n" not in answer.location and "\t" not in answer.location
+    assert answer.location == "/account"  # every one of these would leave the site: refused
+
+
+def test_an_encoded_newline_stays_an_ordinary_path_on_this_site(client, account):
+    page = client.get("/login").get_data(as_text=True)
+    answer = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(page),
+            "email": "pat@example.org",
+            "password": DEMO_PASSWORD,
+            "next": "/%0d%0aSet-Cookie:x",
+        },
+    )
+    assert answer.location == "/%0d%0aSet-Cookie:x" and "Set-Cookie" not in answer.headers.get(
+        "Set-Cookie", "x="
+    )
 
 
 def test_a_reset_whose_notice_cannot_be_mailed_still_succeeds(tmp_path):
