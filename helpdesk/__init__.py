@@ -73,6 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .web.diagnose import bp as diagnose_bp
 
     app.register_blueprint(public.bp)
+    from .web import search_page
+
+    app.register_blueprint(search_page.bp)
     app.register_blueprint(diagnose_bp)
     from .web.diagnose import sandbox_bp
 

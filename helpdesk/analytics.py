@@ -7,33 +7,39 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .flows.engine import CompiledFlow
-from .models import ArticleFeedback, ArticleView, Diagnosis, DiagnosisEvent, utcnow
+from .models import ArticleFeedback, ArticleView, Diagnosis, DiagnosisEvent, SearchMiss, utcnow
 
 ENDED = ("resolved", "escalated", "linked")
 ABANDONED_AFTER_HOURS = 24
 
 
 def count_view(article: str) -> None:
-    """One more view of *article* today: one atomic UPDATE, or the day's first row."""
+    """One more view of *article* today."""
+    count_today(ArticleView, "views", article=article)
+
+
+def count_today(model: type[Any], counter: str, **key: str) -> None:
+    """Add one to today's *counter* of *model* for *key*: one atomic UPDATE, or the day's first row."""
     today = utcnow().date()
+    column = getattr(model, counter)
+    where = [getattr(model, name) == value for name, value in key.items()]
     for _ in range(3):
         updated = db.session.execute(
-            update(ArticleView)
-            .where(ArticleView.article == article, ArticleView.day == today)
-            .values(views=ArticleView.views + 1)
+            update(model).where(*where, model.day == today).values({counter: column + 1})
         )
         if updated.rowcount:
             db.session.commit()
             return
         try:
             with db.session.begin_nested():
-                db.session.add(ArticleView(article=article, day=today, views=1))
+                db.session.add(model(**key, day=today, **{counter: 1}))
             db.session.commit()
             return
         except IntegrityError:
@@ -142,3 +148,30 @@ def article_stats(articles: dict[str, str], since: datetime) -> list[ArticleStat
         )
         for slug, title in sorted(articles.items(), key=lambda item: -(views.get(item[0]) or 0))
     ]
+
+
+def searches_without_results(since: datetime, limit: int = 50) -> list[tuple[str, int]]:
+    """The queries that found nothing since *since*, the most asked first."""
+    total = func.sum(SearchMiss.count)
+    rows = db.session.execute(
+        select(SearchMiss.query, total)
+        .where(SearchMiss.day >= since.date())
+        .group_by(SearchMiss.query)
+        .order_by(total.desc(), SearchMiss.query)
+        .limit(limit)
+    ).all()
+    return [(query, int(count)) for query, count in rows]
+
+
+def most_read(since: datetime, limit: int = 5) -> list[str]:
+    """The slugs of the articles read most since *since*."""
+    total = func.sum(ArticleView.views)
+    return list(
+        db.session.scalars(
+            select(ArticleView.article)
+            .where(ArticleView.day >= since.date())
+            .group_by(ArticleView.article)
+            .order_by(total.desc(), ArticleView.article)
+            .limit(limit)
+        )
+    )

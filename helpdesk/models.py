@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,6 +119,51 @@ class ArticleView(db.Model):  # type: ignore[name-defined]
     views: Mapped[int] = mapped_column(default=0)
 
 
+class SearchMiss(db.Model):  # type: ignore[name-defined]
+    """A search that found nothing, counted per day: the query text (scrubbed), never who asked."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (UniqueConstraint("query", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date]
+    count: Mapped[int] = mapped_column(default=0)
+
+
+# The full-text index of the content on PostgreSQL (search/postgres.py). It is derived from the
+# content files and rebuilt from them, and it exists only there: SQLite search keeps its index in
+# memory. Created by migration 0008, and by create_all on PostgreSQL.
+SEARCH_INDEX_DDL = (
+    """CREATE TABLE IF NOT EXISTS search_documents (
+        id serial PRIMARY KEY,
+        kind varchar(10) NOT NULL,
+        slug varchar(100) NOT NULL,
+        title text NOT NULL,
+        summary text NOT NULL,
+        keywords text NOT NULL,
+        headings text NOT NULL,
+        body text NOT NULL,
+        document tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english', title), 'A')
+            || setweight(to_tsvector('english', keywords), 'B')
+            || setweight(to_tsvector('english', summary), 'B')
+            || setweight(to_tsvector('english', headings), 'C')
+            || setweight(to_tsvector('english', body), 'D')
+        ) STORED
+    )""",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_document ON search_documents USING gin (document)",
+    """CREATE TABLE IF NOT EXISTS search_index_state (
+        id integer PRIMARY KEY,
+        digest varchar(64) NOT NULL,
+        built_at timestamptz NOT NULL DEFAULT now()
+    )""",
+)
+SEARCH_INDEX_DROP = ("DROP TABLE IF EXISTS search_documents", "DROP TABLE IF EXISTS search_index_state")
+for _statement in SEARCH_INDEX_DDL:
+    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+
 class ArticleFeedback(db.Model):  # type: ignore[name-defined]
     """A reader's answer to "Was this helpful?"."""
 
@@ -143,6 +199,12 @@ class Account(db.Model):  # type: ignore[name-defined]
     role: Mapped[str | None] = mapped_column(String(20))
     # set by a staff-approved recovery: two-step verification must be set up at the next sign-in
     must_enrol_2fa: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # what the help center learnt about the current password when it last saw it in plain text
+    # (at a sign-in or when it was set): weak by today's rules, or set by a staff-approved recovery
+    password_weak: Mapped[bool] = mapped_column(default=False, server_default="0")
+    password_from_recovery: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # failed sign-ins up to this time were looked at by the owner ("I've reviewed these")
+    failures_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RecoveryCode(db.Model):  # type: ignore[name-defined]
@@ -170,6 +232,8 @@ class Device(db.Model):  # type: ignore[name-defined]
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the owner said "this is mine" (cleared when the password is reset or recovered)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SignInSession(db.Model):  # type: ignore[name-defined]

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
 from ..accounts.directory import AccountRecord
-from ..analytics import FlowStats, article_stats, flow_stats
+from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
 from ..flows.diagram import edges_of, svg
 from ..models import utcnow
 from .content_state import catalog, flow_for_editors, flows_with_problems, pending_problems
@@ -82,8 +82,10 @@ def analytics(account: AccountRecord) -> str:
     since = utcnow() - timedelta(days=days)
     flows = [flow_stats(c, since) for c in sorted(catalog().flows.values(), key=lambda c: c.id)]
     articles = article_stats({a.slug: a.title for a in catalog().articles.values()}, since)
+    searches = searches_without_results(since)
     return render_template(
         "editor/analytics.html",
+        searches=searches,
         account=account,
         days=days,
         periods=PERIODS,
@@ -134,6 +136,26 @@ def analytics_csv(account: AccountRecord) -> Response:
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-flows-{days}d.csv"'
     return response
+
+
+@bp.get("/analytics-searches.csv")
+@staff_only("editor")
+def searches_csv(account: AccountRecord) -> Response:
+    """The searches that found nothing in the period, with how often each was asked."""
+    days = _period()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["query", "searches"])
+    for query, count in searches_without_results(utcnow() - timedelta(days=days), limit=10_000):
+        writer.writerow([_spreadsheet_safe(query), count])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-searches-{days}d.csv"'
+    return response
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Queries are typed by anyone: one starting like a formula is kept as text in a spreadsheet."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def funnel_svg(stats: FlowStats) -> Markup:

@@ -1,0 +1,60 @@
+"""The search index on SQLite FTS5: bm25 ranking, Porter stemming, kept in memory in each worker
+and built from the content snapshot it serves, so it cannot drift from the files."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from .documents import Document
+from .index import MARK_END, MARK_START, WEIGHTS, Match, pick_snippet
+
+COLUMNS = ("title", "summary", "keywords", "headings", "body")
+
+
+_FIND = (
+    "SELECT kind, slug, title, summary, snippet(docs, ?, ?, ?, '…', 24), highlight(docs, ?, ?, ?)"
+    " FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 0, ?, ?, ?, ?, ?) LIMIT ?"
+)
+
+
+def _match_expression(terms: list[str], *, any_term: bool, prefix: bool) -> str:
+    """An FTS5 query from plain words: each one quoted, so nothing a person types is syntax."""
+    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
+    if prefix and quoted:
+        quoted[-1] += "*"
+    return (" OR " if any_term else " ").join(quoted)
+
+
+class Fts5Index:
+    def __init__(self, found: list[Document]) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, slug UNINDEXED, "
+            + ", ".join(COLUMNS)
+            + ", tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+        )
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((d.kind, d.slug, *d.texts()) for d in found),
+            )
+            self._db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+        self._weights = tuple(WEIGHTS[c] for c in COLUMNS)
+        self._columns = (2 + COLUMNS.index("body"), 2 + COLUMNS.index("summary"))
+
+    def find(self, terms: list[str], *, any_term: bool, prefix: bool, limit: int) -> list[Match]:
+        if not terms:
+            return []
+        expression = _match_expression(terms, any_term=any_term, prefix=prefix)
+        marks = (MARK_START, MARK_END)
+        with self._lock:
+            rows = self._db.execute(
+                _FIND,
+                (self._columns[0], *marks, self._columns[1], *marks, expression, *self._weights, limit),
+            ).fetchall()
+        return [
+            Match(kind, slug, title, summary, pick_snippet(body, highlighted))
+            for kind, slug, title, summary, body, highlighted in rows
+        ]

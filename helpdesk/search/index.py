@@ -1,0 +1,34 @@
+"""What every search index answers, whichever database holds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+MARK_START = "\ue000"  # private-use characters: queries cannot contain them (words.clean drops them)
+MARK_END = "\ue001"
+# how much a match counts in each part of a document: the title above all
+WEIGHTS = {"title": 10.0, "keywords": 6.0, "summary": 4.0, "headings": 3.0, "body": 1.0}
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str
+    slug: str
+    title: str
+    summary: str
+    snippet: str  # plain text with MARK_START/MARK_END around the matched words
+
+
+class Index(Protocol):
+    def find(self, terms: list[str], *, any_term: bool, prefix: bool, limit: int) -> list[Match]:
+        """The best documents for *terms*: all of them (or any, with any_term), ranked.
+
+        With prefix, the last term also matches the words it begins.
+        """
+        ...
+
+
+def pick_snippet(body: str, summary: str) -> str:
+    """The body's passage when the query matched there, else the summary (highlighted if it matched)."""
+    return body if MARK_START in body else summary

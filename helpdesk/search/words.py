@@ -1,0 +1,106 @@
+"""Words of queries and documents: how text is cut into terms, and typo correction from the
+index's own vocabulary (the words the help content actually uses)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+MAX_QUERY_CHARS = 200  # longer input is cut here: no help question needs more
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+")
+# dropped from queries: FTS5 has no stop words, and "how do I reset my password" must match
+# an article that never says "do"
+# fmt: off
+STOP_WORDS = frozenset((
+    "a", "about", "after", "again", "all", "am", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "for", "from", "had",
+    "has", "have", "having", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "myself",
+    "no", "nor", "not", "of", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same",
+    "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we",
+    "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
+    "you", "your", "yours"
+))
+# fmt: on
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Réinitialiser" and "reinitialiser" are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def clean(text: str) -> str:
+    """What is left of any input: no control characters, at most MAX_QUERY_CHARS, one line."""
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text[: MAX_QUERY_CHARS * 4])
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def words(text: str) -> list[str]:
+    """Every word of *text*, folded (for vocabularies)."""
+    return [w for w in _WORD.findall(fold(text)) if "_" not in w]
+
+
+def query_terms(text: str) -> list[str]:
+    """The terms a query searches for: folded words, stop words left out unless nothing else is."""
+    found = words(clean(text))
+    kept = [w for w in found if w not in STOP_WORDS and len(w) > 1]
+    return (kept or found)[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of the indexed content with how often each occurs."""
+
+    counts: dict[str, int]
+    choices: tuple[str, ...]  # the words long enough to correct towards
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Vocabulary:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(words(text))
+        return cls(dict(counts), tuple(w for w in counts if len(w) >= 3 and not w.isdigit()))
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    def correct(self, word: str) -> str | None:
+        """The content's word closest to a misspelt *word*, or None when it is known or too far.
+
+        One edit (a missing, extra, wrong or swapped letter) for short words, two for long ones;
+        among equally close words the most used wins.
+        """
+        if word in self.counts or len(word) < 3 or word.isdigit():
+            return None
+        allowed = 1 if len(word) <= 5 else 2
+        found = process.extract(
+            word, self.choices, scorer=DamerauLevenshtein.distance, score_cutoff=allowed, limit=20
+        )
+        if not found:
+            return None
+        # closest first; then a longer word (a letter left out is the commonest slip); then the most used
+        best = min(found, key=lambda hit: (hit[1], len(hit[0]) < len(word), -self.counts[hit[0]], hit[0]))
+        return best[0]
+
+    def corrected(self, terms: list[str], *, keep_last: bool = False) -> list[str]:
+        """*terms* with every misspelt one replaced (the last one kept while it is being typed)."""
+        fixed = []
+        for index, term in enumerate(terms):
+            if keep_last and index == len(terms) - 1:
+                fixed.append(term)
+            else:
+                fixed.append(self.correct(term) or term)
+        return fixed
+
+
+def respell(text: str, fixes: dict[str, str]) -> str:
+    """*text* with each word found in *fixes* (by its folded form) replaced by the fix."""
+    return _WORD.sub(lambda m: fixes.get(fold(m.group()), m.group()), text)

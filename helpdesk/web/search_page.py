@@ -1,0 +1,51 @@
+"""The search page, and the suggestions the search boxes show as you type."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from ..analytics import most_read
+from ..extensions import limiter
+from ..models import utcnow
+from ..search import search
+from ..search.misses import record_miss
+from .content_state import catalog
+from .public import ENTRY_FLOW
+
+bp = Blueprint("search", __name__)
+SUGGESTIONS = 6
+TOP_ARTICLES = 5
+
+
+@bp.get("/search")
+@limiter.limit("120 per minute")
+def results() -> str:
+    query = request.args.get("q", "")
+    found = search(query)
+    if found.query and not found.hits:
+        record_miss(query)
+    current = catalog()
+    flows = {f.id: f for f in current.public_flows()}
+    top = []
+    if not found.hits:
+        public = {a.slug: a for a in current.public_articles()}
+        read = most_read(utcnow() - timedelta(days=30), limit=TOP_ARTICLES)
+        top = [public[slug] for slug in read if slug in public]
+        top += [a for a in public.values() if a not in top][: TOP_ARTICLES - len(top)]
+    return render_template("search.html", results=found, entry=flows.get(ENTRY_FLOW), top_articles=top)
+
+
+@bp.get("/search/suggest")
+@limiter.limit("240 per minute")
+def suggest() -> Response:
+    """Titles for the words typed so far (the last one may be unfinished), as JSON."""
+    found = search(request.args.get("q", ""), limit=SUGGESTIONS, prefix=True)
+    return jsonify(
+        query=found.query,
+        hits=[
+            {"kind": h.kind, "title": h.title, "url": h.url, "snippet_html": h.snippet_html}
+            for h in found.hits
+        ],
+    )
