@@ -42,7 +42,7 @@ class SearchResults:
     query: str  # what was asked, cleaned
     shown_query: str  # what the hits are for: the query with its misspellings corrected
     corrected: bool  # the hits are for shown_query, because query itself found nothing
-    suggestion: str | None  # "did you mean": a corrected query, when the original found something
+    partial: bool  # no page has every word: the hits have some of them
     hits: list[Hit] = field(default_factory=list)
 
 
@@ -88,33 +88,40 @@ def build_index(served: Catalog) -> _Built:
 def search(query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False) -> SearchResults:
     """The articles and flows that answer *query*, best first. Any input is safe.
 
-    Every word must match; when nothing does, misspelt words are corrected from the content's
-    own vocabulary, and then any word may match. With *prefix* (typing in progress) the last
-    word also matches longer words it begins, and is not corrected.
+    Every word must match; when no page has them all, misspelt words are corrected from the
+    content's own vocabulary, and then pages with some of the words are found. With *prefix*
+    (typing in progress) the last word also matches the longer words it begins, uncorrected.
     """
     cleaned = clean(query)
     terms = query_terms(cleaned)
     if not terms:
-        return SearchResults(cleaned, cleaned, False, None)
+        return SearchResults(cleaned, cleaned, corrected=False, partial=False)
     built = _current()
     limit = max(1, min(limit, 50))
     fixed = built.vocabulary.corrected(terms, keep_last=prefix)
     fixes = {term: fix for term, fix in zip(terms, fixed, strict=True) if term != fix}
-    suggestion = respell(cleaned, fixes) if fixes else None
 
-    matches = built.index.find(terms, any_term=False, prefix=prefix, limit=limit)
-    corrected = False
+    def groups(words: list[str]) -> list[list[str]]:
+        """One group a word; a half-typed last word stands for the words it may become."""
+        found = [[word] for word in words]
+        if prefix:
+            found[-1] = built.vocabulary.completions(words[-1]) or [words[-1]]
+        return found
+
+    matches = built.index.find(groups(terms), any_group=False, limit=limit)
+    corrected = partial = False
     if not matches and fixes:
-        matches = built.index.find(fixed, any_term=False, prefix=prefix, limit=limit)
+        matches = built.index.find(groups(fixed), any_group=False, limit=limit)
         corrected = bool(matches)
     if not matches and len(terms) > 1:  # no page has every word: the pages with most of them
-        matches = built.index.find(fixed, any_term=True, prefix=prefix, limit=limit)
-        corrected = bool(matches and fixes)
+        matches = built.index.find(groups(fixed), any_group=True, limit=limit)
+        partial = bool(matches)
+        corrected = partial and bool(fixes)
     return SearchResults(
         query=cleaned,
-        shown_query=suggestion if corrected and suggestion else cleaned,
+        shown_query=respell(cleaned, fixes) if corrected else cleaned,
         corrected=corrected,
-        suggestion=None if corrected else suggestion,
+        partial=partial,
         hits=[_hit(m) for m in matches],
     )
 

@@ -18,12 +18,10 @@ _FIND = (
 )
 
 
-def _match_expression(terms: list[str], *, any_term: bool, prefix: bool) -> str:
+def _match_expression(groups: list[list[str]], *, any_group: bool) -> str:
     """An FTS5 query from plain words: each one quoted, so nothing a person types is syntax."""
-    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
-    if prefix and quoted:
-        quoted[-1] += "*"
-    return (" OR " if any_term else " ").join(quoted)
+    ors = ["(" + " OR ".join('"' + word.replace('"', '""') + '"' for word in group) + ")" for group in groups]
+    return (" OR " if any_group else " AND ").join(ors)
 
 
 class Fts5Index:
@@ -44,10 +42,10 @@ class Fts5Index:
         self._weights = tuple(WEIGHTS[c] for c in COLUMNS)
         self._columns = (2 + COLUMNS.index("body"), 2 + COLUMNS.index("summary"))
 
-    def find(self, terms: list[str], *, any_term: bool, prefix: bool, limit: int) -> list[Match]:
-        if not terms:
+    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
+        if not groups:
             return []
-        expression = _match_expression(terms, any_term=any_term, prefix=prefix)
+        expression = _match_expression(groups, any_group=any_group)
         marks = (MARK_START, MARK_END)
         with self._lock:
             rows = self._db.execute(

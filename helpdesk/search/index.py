@@ -21,10 +21,10 @@ class Match:
 
 
 class Index(Protocol):
-    def find(self, terms: list[str], *, any_term: bool, prefix: bool, limit: int) -> list[Match]:
-        """The best documents for *terms*: all of them (or any, with any_term), ranked.
+    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
+        """The best documents, ranked, that have a word of every group (of any group, with any_group).
 
-        With prefix, the last term also matches the words it begins.
+        A group is one word of the query, or the words a half-typed word may become.
         """
         ...
 

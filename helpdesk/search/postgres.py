@@ -29,12 +29,10 @@ _FIND = text(
 )
 
 
-def _tsquery(terms: list[str], *, any_term: bool, prefix: bool) -> str:
+def _tsquery(groups: list[list[str]], *, any_group: bool) -> str:
     """A to_tsquery expression from plain words (letters and digits only, each quoted)."""
-    quoted = ["'" + term.replace("'", "''").replace("\\", "") + "'" for term in terms]
-    if prefix and quoted:
-        quoted[-1] += ":*"
-    return (" | " if any_term else " & ").join(quoted)
+    ors = ["(" + " | ".join("'" + word.replace("'", "''") + "'" for word in group) + ")" for group in groups]
+    return (" | " if any_group else " & ").join(ors)
 
 
 def build(engine: Engine, found: list[Document], digest: str) -> bool:
@@ -72,10 +70,10 @@ class PostgresIndex:
         self._engine = engine
         build(engine, found, digest)
 
-    def find(self, terms: list[str], *, any_term: bool, prefix: bool, limit: int) -> list[Match]:
-        if not terms:
+    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
+        if not groups:
             return []
-        expression = _tsquery(terms, any_term=any_term, prefix=prefix)
+        expression = _tsquery(groups, any_group=any_group)
         with self._engine.connect() as connection:
             rows = connection.execute(
                 _FIND,

@@ -3,6 +3,7 @@ index's own vocabulary (the words the help content actually uses)."""
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -61,13 +62,22 @@ class Vocabulary:
 
     counts: dict[str, int]
     choices: tuple[str, ...]  # the words long enough to correct towards
+    ordered: tuple[str, ...]  # every word, sorted: the words a beginning may become are together
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Vocabulary:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(words(text))
-        return cls(dict(counts), tuple(w for w in counts if len(w) >= 3 and not w.isdigit()))
+        choices = tuple(w for w in counts if len(w) >= 3 and not w.isdigit())
+        return cls(dict(counts), choices, tuple(sorted(counts)))
+
+    def completions(self, beginning: str, limit: int = 12) -> list[str]:
+        """The most used words of the content that start with *beginning* (itself included)."""
+        start = bisect.bisect_left(self.ordered, beginning)
+        end = bisect.bisect_left(self.ordered, beginning + "\U0010ffff")
+        found = sorted(self.ordered[start:end], key=lambda w: (w != beginning, -self.counts[w], w))
+        return found[:limit]
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts

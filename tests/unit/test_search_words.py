@@ -1,0 +1,100 @@
+"""The words of search: cleaning any input, query terms, typo correction, scrubbing, highlighting."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpdesk.search import marked_html
+from helpdesk.search.index import MARK_END, MARK_START
+from helpdesk.search.misses import scrub
+from helpdesk.search.words import MAX_QUERY_CHARS, MAX_TERMS, Vocabulary, clean, query_terms, respell
+
+VOCABULARY = Vocabulary.of(
+    [
+        "Your password is refused. Reset your password with the link we email.",
+        "Your account is locked after too many tries; locked accounts unlock by email.",
+        "The authenticator app on your phone shows a code. Codes expire.",
+        "Check the clock of your phone. A lock icon in the address bar.",
+    ]
+)
+
+
+def test_control_characters_become_spaces_and_long_input_is_cut():
+    assert clean("reset\x00my\tpassword\r\n") == "reset my password"
+    assert len(clean("word " * 5000)) <= MAX_QUERY_CHARS
+    assert clean(MARK_START + "code" + MARK_END) == "code"  # the highlight markers cannot be typed
+
+
+def test_query_terms_are_folded_and_stop_words_dropped():
+    assert query_terms("How do I RESET my Password?") == ["reset", "password"]
+    assert query_terms("Réinitialiser") == ["reinitialiser"]
+    assert query_terms("can't sign in") == ["sign"]
+
+
+def test_a_query_of_only_stop_words_still_searches_for_them():
+    assert query_terms("how do I") == ["how", "do", "i"]
+
+
+def test_syntax_of_the_search_engines_is_just_text():
+    assert query_terms('"password" AND NOT (lock*) OR NEAR(a b) -x ^y') == ["password", "lock", "near"]
+    assert all(term.isalnum() for term in query_terms("pass'word\"; DROP TABLE docs; --"))
+
+
+def test_at_most_a_dozen_terms():
+    assert len(query_terms(" ".join(f"word{i}" for i in range(100)))) == MAX_TERMS
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("pasword", "password"),  # a letter left out
+        ("passwrod", "password"),  # two letters swapped
+        ("authentcator", "authenticator"),
+        ("autenticater", "authenticator"),  # two slips in a long word
+        ("lockd", "locked"),
+        ("unlok", "unlock"),
+        ("emial", "email"),
+    ],
+)
+def test_misspellings_are_corrected_towards_the_contents_own_words(typed, meant):
+    assert VOCABULARY.correct(typed) == meant
+
+
+@pytest.mark.parametrize("word", ["password", "xyzzy", "qq", "1234", "zzzzzzzzzzzz"])
+def test_known_words_and_words_too_far_from_any_are_left_alone(word):
+    assert VOCABULARY.correct(word) is None
+
+
+def test_short_words_allow_one_slip_only():
+    assert VOCABULARY.correct("lcck") == "lock"
+    assert VOCABULARY.correct("lxcx") is None
+
+
+def test_the_word_being_typed_is_not_corrected():
+    assert VOCABULARY.corrected(["pasword", "authent"], keep_last=True) == ["password", "authent"]
+
+
+def test_respelling_keeps_the_rest_of_the_query_as_typed():
+    assert respell("I'm Lockd out!", {"lockd": "locked"}) == "I'm locked out!"
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("reset password for pat@example.org", "reset password for [email]"),
+        ("call me on +44 20 7946 0958", "call me on [number]"),
+        ("code 123456 refused", "code [number] refused"),
+        ("token a1b2c3d4e5f6g7h8i9 expired", "token [code] expired"),
+        ("is https://login.example.evil.test/x?y=1 real", "is [link] real"),
+        ("Two Step", "two step"),
+        ("2fa", "2fa"),
+    ],
+)
+def test_personal_details_are_scrubbed_from_searches_that_found_nothing(query, kept):
+    assert scrub(query) == kept
+
+
+def test_highlights_are_escaped_and_balanced():
+    snippet = f"a <b> {MARK_START}password{MARK_END} & {MARK_START}reset{MARK_END}"
+    assert marked_html(snippet) == "a &lt;b&gt; <mark>password</mark> &amp; <mark>reset</mark>"
+    assert marked_html(f"<script>{MARK_START}x") == "&lt;script&gt;<mark>x</mark>"
