@@ -27,6 +27,9 @@ class AccountRecord:
     totp_offset: int = 0  # the phone's measured clock offset, in 30-second steps
     role: str | None = None  # staff, editor, admin
     must_enrol_2fa: bool = False  # after a staff-approved recovery
+    password_weak: bool = False  # found weak when last seen in plain text (sign-in or set)
+    password_from_recovery: bool = False  # set through a staff-approved recovery
+    failures_reviewed_at: datetime | None = None  # the owner reviewed failed sign-ins up to here
 
     @property
     def two_factor(self) -> bool:
@@ -39,6 +42,10 @@ class SignInRecord:
     ip: str
     device: str
     result: str  # ok, wrong-password, locked, …
+
+
+# the results of refused sign-ins by someone who knew the address (the owner, or someone guessing)
+FAILED_SIGN_IN_RESULTS = ("wrong-password", "wrong-code", "locked")
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class DeviceRecord:
     summary: str
     first_seen_at: datetime
     last_seen_at: datetime
+    confirmed_at: datetime | None = None  # the owner said "this is mine"
 
 
 class AccountExists(ValueError):
@@ -80,11 +88,22 @@ class AccountDirectory(Protocol):
     def clear_failures(self, account_id: int) -> None: ...
     def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None: ...
     def sign_ins(self, account_id: int, limit: int = 20) -> list[SignInRecord]: ...
+    def failed_sign_ins(self, account_id: int, since: datetime) -> list[SignInRecord]:
+        """Refused sign-ins (wrong password or code, locked) after *since*, newest first."""
+
+    def mark_failures_reviewed(self, account_id: int, through: datetime) -> None:
+        """The owner looked at failed sign-ins up to *through* (never moves back)."""
+
+    def note_password(self, account_id: int, *, weak: bool, from_recovery: bool | None = None) -> None:
+        """What was found about the current password when it was seen in plain text;
+        `from_recovery=None` leaves that flag as it is."""
+
     def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str: ...
     def session_account(self, token: str) -> tuple[AccountRecord, int] | None: ...
     def end_session(self, token: str) -> None: ...
     def end_sessions(self, account_id: int, keep_token: str | None = None) -> int: ...
-    def sessions(self, account_id: int) -> list[SessionRecord]: ...
+    def sessions(self, account_id: int) -> list[SessionRecord]:
+        """The signed-in sessions, most recently active first."""
 
     # two-factor
     def totp_secret(self, account_id: int) -> str | None: ...
@@ -107,6 +126,12 @@ class AccountDirectory(Protocol):
     def devices(self, account_id: int) -> list[DeviceRecord]: ...
     def remove_device(self, account_id: int, device_id: int) -> bool:
         """Forget the device and end its sessions."""
+
+    def confirm_device(self, account_id: int, device_id: int) -> bool:
+        """The owner says the device is theirs."""
+
+    def forget_device_confirmations(self, account_id: int) -> None:
+        """After a reset or recovery: whoever was in the account may have confirmed their own device."""
 
 
 # one address, nothing else: no display name, no list, no spaces or control characters

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from flask import current_app
 
@@ -126,19 +127,55 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     used = use_token(raw_token, "reset")
     if used.status != "valid":
         return Reset(used.status)  # a concurrent submission used it first
-    change_password(account, new_password)
+    change_password(account, new_password, by="reset-link")
     return Reset("valid")
 
 
-def change_password(account: AccountRecord, new_password: str) -> None:
+# who set a password: the signed-in owner, a holder of an emailed reset link, or a person
+# whose identity support verified (a recovery)
+ChangedBy = Literal["owner", "reset-link", "recovery"]
+
+
+def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy = "reset-link") -> None:
     """Every password change: set it (clearing any lock, ending every session), make every open
-    link stop working, and tell the owner. A mail failure here must not undo or hide the change."""
-    directory().set_password(account.id, new_password)
+    link stop working, and tell the owner. A mail failure here must not undo or hide the change.
+
+    After a reset or a recovery, devices confirmed before are not trusted any more: whoever was
+    in the account could have confirmed their own. The security checkup reads the flags noted here.
+    """
+    accounts = directory()
+    accounts.set_password(account.id, new_password)
+    weak = bool(password_problem(new_password, email=account.email, site_name=_site_name()))
+    accounts.note_password(account.id, weak=weak, from_recovery=by == "recovery")
+    if by != "owner":
+        accounts.forget_device_confirmations(account.id)
     supersede_tokens(account.id)
     try:
         send_password_changed(account)
     except MailError:
         current_app.logger.error("password-changed notice for account %s not sent", account.id)
+
+
+SAME_PASSWORD = "That is your current password. Choose a new one."  # noqa: S105 (words, not a secret)
+WRONG_CURRENT = "That isn't your current password, so nothing was changed."
+
+
+def change_own_password(account: AccountRecord, current_password: str, new_password: str) -> str:
+    """The signed-in owner changes their password, proving the current one first.
+
+    Returns why it was refused, in words for the person; "" once it is changed. Every session
+    ends, this one too: the caller signs this browser in again.
+    """
+    accounts = directory()
+    if not accounts.check_password(account.id, current_password):
+        return WRONG_CURRENT
+    problem = password_problem(new_password, email=account.email, site_name=_site_name())
+    if problem:
+        return problem
+    if accounts.check_password(account.id, new_password):
+        return SAME_PASSWORD  # or a recovery-set password could be "changed" to itself
+    change_password(account, new_password, by="owner")
+    return ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from flask_login import login_user, logout_user
 
 from .. import audit
 from ..mail import MailError
+from .checkup import RETURN_KEY
 from .devices import describe_device
 from .directory import AccountRecord, directory
 from .notices import send_new_device
@@ -66,7 +67,7 @@ def start(account: AccountRecord) -> SignedIn:
     token = accounts.start_session(account.id, client_ip(), client_device(), device_id)
     found = accounts.session_account(token)
     assert found is not None
-    keep = {k: session[k] for k in ("diagnoses", "feedback") if k in session}
+    keep = {k: session[k] for k in ("diagnoses", "feedback", RETURN_KEY) if k in session}
     session.clear()
     session.update(keep)
     person = SignedIn(found[0], found[1], token)

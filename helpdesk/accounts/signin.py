@@ -12,7 +12,7 @@ from ..timing import uniform_duration
 from .directory import AccountRecord, directory
 from .lockout import LockPolicy
 from .notices import send_recovery_code_used, send_unlock_link
-from .passwords import spend_verify_time
+from .passwords import password_problem, spend_verify_time
 from .two_factor import check_second_factor
 
 
@@ -57,6 +57,7 @@ def _attempt(email: str, password: str, ip: str, device: str, code: str | None) 
         return SignInAttempt(False, "locked", account)
     if not accounts.check_password(account.id, password):
         return _failed(account, "wrong-password", ip, device, lock_policy)
+    note_password_strength(account, password)
     if account.two_factor:
         if code is None:
             return SignInAttempt(False, "needs-code", account)
@@ -64,6 +65,18 @@ def _attempt(email: str, password: str, ip: str, device: str, code: str | None) 
     accounts.clear_failures(account.id)
     accounts.record_sign_in(account.id, "ok", ip, device)
     return SignInAttempt(True, "ok", accounts.get(account.id))
+
+
+def note_password_strength(account: AccountRecord, password: str) -> None:
+    """The only moment the password is known in plain text again: is it weak by today's rules?
+    (The security checkup on the account page asks the owner to change a weak one.)"""
+    weak = bool(password_problem(password, email=account.email, site_name=_site_name()))
+    if weak != account.password_weak:
+        directory().note_password(account.id, weak=weak)
+
+
+def _site_name() -> str:
+    return current_app.extensions["helpdesk.settings"].site_name
 
 
 def complete_sign_in(account_id: int, code: str, ip: str, device: str) -> SignInAttempt:

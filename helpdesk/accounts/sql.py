@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 from .directory import (
+    FAILED_SIGN_IN_RESULTS,
     AccountExists,
     AccountRecord,
     DeviceRecord,
@@ -36,6 +37,9 @@ def _record(row: Account) -> AccountRecord:
         totp_offset=row.totp_offset,
         role=row.role,
         must_enrol_2fa=row.must_enrol_2fa,
+        password_weak=row.password_weak,
+        password_from_recovery=row.password_from_recovery,
+        failures_reviewed_at=row.failures_reviewed_at,
     )
 
 
@@ -130,6 +134,37 @@ class SqlAccountDirectory:
         )
         return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
 
+    def failed_sign_ins(self, account_id: int, since: datetime) -> list[SignInRecord]:
+        rows = db.session.scalars(
+            select(SignInEvent)
+            .where(
+                SignInEvent.account_id == account_id,
+                SignInEvent.at > since,
+                SignInEvent.result.in_(FAILED_SIGN_IN_RESULTS),
+            )
+            .order_by(SignInEvent.id.desc())
+            .limit(500)  # a flood of guesses is summed up by its newest entries
+        )
+        return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
+
+    def mark_failures_reviewed(self, account_id: int, through: datetime) -> None:
+        db.session.execute(
+            update(Account)
+            .where(
+                Account.id == account_id,
+                or_(Account.failures_reviewed_at.is_(None), Account.failures_reviewed_at < through),
+            )
+            .values(failures_reviewed_at=through)
+        )
+        db.session.commit()
+
+    def note_password(self, account_id: int, *, weak: bool, from_recovery: bool | None = None) -> None:
+        values = {"password_weak": weak}
+        if from_recovery is not None:
+            values["password_from_recovery"] = from_recovery
+        db.session.execute(update(Account).where(Account.id == account_id).values(**values))
+        db.session.commit()
+
     def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str:
         raw = secrets.token_urlsafe(32)
         db.session.add(
@@ -181,7 +216,12 @@ class SqlAccountDirectory:
         )
         return [
             SessionRecord(
-                id=r.id, device=r.device, ip=r.ip, created_at=r.created_at, last_seen_at=r.last_seen_at
+                id=r.id,
+                device=r.device,
+                ip=r.ip,
+                created_at=r.created_at,
+                last_seen_at=r.last_seen_at,
+                device_id=r.device_id,
             )
             for r in rows
         ]
@@ -291,7 +331,11 @@ class SqlAccountDirectory:
         )
         return [
             DeviceRecord(
-                id=r.id, summary=r.summary, first_seen_at=r.first_seen_at, last_seen_at=r.last_seen_at
+                id=r.id,
+                summary=r.summary,
+                first_seen_at=r.first_seen_at,
+                last_seen_at=r.last_seen_at,
+                confirmed_at=r.confirmed_at,
             )
             for r in rows
         ]
@@ -310,3 +354,20 @@ class SqlAccountDirectory:
         )
         db.session.commit()
         return result.rowcount == 1
+
+    def confirm_device(self, account_id: int, device_id: int) -> bool:
+        result = db.session.execute(
+            update(Device)
+            .where(Device.id == device_id, Device.account_id == account_id, Device.removed_at.is_(None))
+            .values(confirmed_at=utcnow())
+        )
+        db.session.commit()
+        return result.rowcount == 1
+
+    def forget_device_confirmations(self, account_id: int) -> None:
+        db.session.execute(
+            update(Device)
+            .where(Device.account_id == account_id, Device.confirmed_at.is_not(None))
+            .values(confirmed_at=None)
+        )
+        db.session.commit()

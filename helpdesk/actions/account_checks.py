@@ -1,13 +1,15 @@
-"""Checks and fixes that act on the signed-in account: two-factor on? sign out everywhere."""
+"""Checks and fixes that act on the signed-in account: two-factor on? the security checkup all
+green? sign out everywhere."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import session
+from flask import render_template, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..accounts.checkup import RETURN_KEY, run_checkup
 from ..accounts.directory import directory
 from ..cases.verification import SESSION_KEY
 from ..extensions import db
@@ -36,6 +38,37 @@ class TwoFactorEnrolled:
             return Outcome.failure("Two-step verification isn't on yet.", two_factor=False)
         left = directory().recovery_codes_left(account.id)
         return Outcome.success("Two-step verification is on.", two_factor=True, recovery_codes_left=left)
+
+
+class AccountCheckup:
+    name = "account-checkup"
+    title = "Check your security checkup"
+    submit_label = "Check my account"
+    intro = "We check your account's security checkup: it passes when every item is green."
+
+    def render_form(self, ctx: ActionContext) -> Markup:
+        here = url_for("sandbox.start" if ctx.sandbox else "diagnose.start", flow_id=ctx.flow_id)
+        # rendered by Jinja with autoescaping: already safe HTML
+        return Markup(render_template("actions/account_checkup.html", back=here))  # noqa: S704
+
+    def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
+        if ctx.sandbox:
+            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
+        if not current_user.is_authenticated:
+            return Outcome.failure(
+                "You aren't signed in here: open the checkup, sign in, then check again.",
+                checkup="not-signed-in",
+            )
+        checkup = run_checkup(current_user.account.id, current_user.session_id)
+        if not checkup.all_green:
+            still = ", ".join(item.title.lower() for item in checkup.open_items)
+            return Outcome.failure(
+                f"Not yet: {checkup.done} of {len(checkup.items)} items are green. Still to do: {still}.",
+                checkup="open",
+                open=[item.id for item in checkup.open_items],
+            )
+        session.pop(RETURN_KEY, None)  # done: the account page need not offer the way back any more
+        return Outcome.success("Every item of your security checkup is green.", checkup="green")
 
 
 class SignOutEverywhere:
@@ -80,5 +113,6 @@ class VerificationRequested:
 
 
 register(TwoFactorEnrolled())
+register(AccountCheckup())
 register(VerificationRequested())
 register(SignOutEverywhere())

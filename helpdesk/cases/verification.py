@@ -421,7 +421,7 @@ def complete(token: str, new_password: str, ip: str = "") -> Completion:
         )
     db.session.execute(update(Account).where(Account.id == account.id).values(must_enrol_2fa=True))
     db.session.commit()
-    change_password(account, new_password)
+    change_password(account, new_password, by="recovery")
     audit.record("recovery.completed", actor="person", target=request.reference, ip=ip)
     return Completion("done")
 

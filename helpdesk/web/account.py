@@ -7,13 +7,25 @@ from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..accounts import sessions
+from ..accounts.checkup import RETURN_KEY, run_checkup
 from ..accounts.directory import directory
 from ..accounts.recovery import (
     ask_for_link,
+    change_own_password,
     request_reset,
     request_unlock,
     reset_needs_code,
@@ -130,26 +142,58 @@ def logout() -> Response:
     return redirect(url_for("public.home"), 303)
 
 
+def _remember_return(target: str | None) -> None:
+    """`/account?back=/diagnose/…`: a diagnosis sent the person here; offer the way back, even
+    after signing in (the key survives it) and after the fix pages in between."""
+    if not target:
+        return
+    safe = _safe_next(target)
+    if safe == target and safe.startswith(("/diagnose/", "/editor/sandbox/")):
+        session[RETURN_KEY] = safe
+
+
 @bp.get("/account")
-@login_required
-def overview() -> str:
+def overview() -> Response | str:
+    _remember_return(request.args.get("back"))
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
     accounts = directory()
     account_id = current_user.account.id
-    if accounts.get(account_id).must_enrol_2fa:
+    account = accounts.get(account_id)
+    if account.must_enrol_2fa:
         return redirect(url_for("security.two_factor"), 303)
-    sessions_now = accounts.sessions(account_id)
-    this = next((s for s in sessions_now if s.id == current_user.session_id), None)
+    checkup = run_checkup(account_id, current_user.session_id)
     return render_template(
         "account/overview.html",
-        account=accounts.get(account_id),
+        account=account,
+        checkup=checkup,
+        checkup_return=session.get(RETURN_KEY, ""),
         history=accounts.sign_ins(account_id, 20),
-        sessions=sessions_now,
+        sessions=accounts.sessions(account_id),
         devices=accounts.devices(account_id),
-        this_device=this.device_id if this else None,
-        codes_left=accounts.recovery_codes_left(account_id),
+        this_device=checkup.this_device,
+        codes_left=checkup.codes_left,
         results=SIGN_IN_RESULTS,
         pending_recoveries=pending_for(current_user.account),
     )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def change_password() -> Response | str | tuple[str, int]:
+    """The signed-in owner's password change: the current password first, then a new one."""
+    if request.method == "GET":
+        return render_template("account/password.html")
+    account = current_user.account
+    refused = change_own_password(
+        account, request.form.get("password", "")[:1024], request.form.get("new_password", "")[:1024]
+    )
+    if refused:
+        return render_template("account/password.html", error=refused), 400
+    sessions.start(directory().get(account.id))  # the change ended every session, this one too
+    flash("Your password was changed. Every other device was signed out.")
+    return redirect(url_for("account.overview") + "#checkup", 303)
 
 
 def _ask_for_link(template: str, send: Callable[[str, str], None]) -> Response | str | tuple[str, int]:

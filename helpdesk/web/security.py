@@ -1,16 +1,21 @@
-"""Signed-in security settings: two-factor enrolment, recovery codes, devices, sign out everywhere."""
+"""Signed-in security settings: two-factor enrolment, recovery codes, devices, sign out everywhere,
+and reviewing failed sign-ins."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from ..accounts.checkup import FAILURE_DAYS, failures_to_review, mark_failures_reviewed, recent_window_start
 from ..accounts.directory import directory
 from ..accounts.totp import provisioning_uri
 from ..accounts.two_factor import begin_enrolment, confirm_enrolment, new_recovery_codes
 from ..extensions import limiter
+from .account import SIGN_IN_RESULTS
 from .content_state import settings
 
 bp = Blueprint("security", __name__, url_prefix="/account")
@@ -95,12 +100,28 @@ def regenerate_codes() -> Response:
     return _no_store(render_template("account/recovery_codes.html", codes=codes, first=False))
 
 
+def _back_to_account() -> Response:
+    """To the part of the account page the button was on: the checkup or the device list."""
+    anchor = "checkup" if request.form.get("then") == "checkup" else "devices"
+    return redirect(url_for("account.overview") + "#" + anchor, 303)
+
+
 @bp.post("/devices/<int(max=2147483647):device_id>/remove")
 @login_required
 def remove_device(device_id: int) -> Response:
     if directory().remove_device(current_user.account.id, device_id):
         flash("The device was removed and signed out.")
-    return redirect(url_for("account.overview") + "#devices", 303)
+    return _back_to_account()
+
+
+@bp.post("/devices/<int(max=2147483647):device_id>/confirm")
+@login_required
+def confirm_device(device_id: int) -> Response:
+    if directory().confirm_device(current_user.account.id, device_id):
+        flash("Marked as yours. If you ever lose it, remove it here.")
+    else:
+        flash("That device is no longer on your list: it was removed.")
+    return _back_to_account()
 
 
 @bp.post("/sign-out-everywhere")
@@ -108,4 +129,44 @@ def remove_device(device_id: int) -> Response:
 def sign_out_everywhere() -> Response:
     ended = directory().end_sessions(current_user.account.id, keep_token=current_user.token)
     flash(f"Signed out everywhere else ({ended} other session{'s' if ended != 1 else ''} ended).")
-    return redirect(url_for("account.overview") + "#devices", 303)
+    return _back_to_account()
+
+
+@bp.get("/failed-sign-ins")
+@login_required
+def failed_sign_ins() -> Response:
+    """The owner's own failed sign-ins of the last days: when, from where, with what, and why."""
+    account = directory().get(current_user.account.id)
+    assert account is not None
+    unreviewed = failures_to_review(account)
+    return _no_store(
+        render_template(
+            "account/failed_sign_ins.html",
+            failures=directory().failed_sign_ins(account.id, recent_window_start()),
+            unreviewed=unreviewed,
+            days=FAILURE_DAYS,
+            results=SIGN_IN_RESULTS,
+            two_factor=account.two_factor,
+        )
+    )
+
+
+@bp.post("/failed-sign-ins")
+@login_required
+def review_failed_sign_ins() -> Response:
+    """ "I've reviewed these", up to the newest failure the page showed."""
+    through = _moment(request.form.get("through", ""))
+    if through is None:
+        abort(400, description="Open the list of failed sign-ins again and review it from there.")
+    mark_failures_reviewed(current_user.account.id, through)
+    flash("Thanks: these failed sign-ins are marked as reviewed. New ones will show up in the checkup.")
+    return redirect(url_for("account.overview") + "#checkup", 303)
+
+
+def _moment(text: str) -> datetime | None:
+    """An ISO time with its zone, as the review page sends it; None for anything else."""
+    try:
+        moment = datetime.fromisoformat(text[:64])
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,196 @@
+"""The security checkup on the account page: what is still weak after a recovery, item by item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from ..models import utcnow
+from .directory import AccountRecord, SessionRecord, SignInRecord, directory
+from .two_factor import FEW_CODES_LEFT
+
+FAILURE_DAYS = 14  # failed sign-ins older than this are history, not news
+# in the browser's session: where the owner came from (a diagnosis), to be sent back there
+RETURN_KEY = "checkup_return"
+
+ItemId = Literal["two-factor", "recovery-codes", "devices", "password", "failed-sign-ins"]
+
+
+@dataclass(frozen=True)
+class CheckupItem:
+    id: ItemId
+    title: str
+    ok: bool  # green: nothing to do
+    status: str  # one sentence for the owner
+
+
+@dataclass(frozen=True)
+class UnknownDevice:
+    """A browser signed in to the account elsewhere that the owner has not confirmed as theirs."""
+
+    device_id: int | None  # None: a session with no remembered device (only signing out ends it)
+    summary: str
+    ip: str
+    last_seen_at: datetime
+    sessions: int
+
+
+@dataclass(frozen=True)
+class Checkup:
+    items: tuple[CheckupItem, ...]
+    unknown_devices: tuple[UnknownDevice, ...] = ()
+    failures: tuple[SignInRecord, ...] = ()  # failed sign-ins not reviewed yet, newest first
+    codes_left: int = 0
+    this_device: int | None = None
+
+    @property
+    def all_green(self) -> bool:
+        return all(item.ok for item in self.items)
+
+    @property
+    def open_items(self) -> list[CheckupItem]:
+        return [item for item in self.items if not item.ok]
+
+    @property
+    def done(self) -> int:
+        return sum(item.ok for item in self.items)
+
+    def item(self, item_id: ItemId) -> CheckupItem:
+        return next(item for item in self.items if item.id == item_id)
+
+
+def run_checkup(account_id: int, this_session_id: int | None = None, now: datetime | None = None) -> Checkup:
+    """Every item of the checkup for the account, seen from the signed-in session *this_session_id*
+    (its device is the owner's own by definition)."""
+    accounts = directory()
+    account = accounts.get(account_id)
+    if account is None:
+        raise LookupError(account_id)
+    now = now or utcnow()
+    codes_left = accounts.recovery_codes_left(account_id) if account.two_factor else 0
+    sessions = accounts.sessions(account_id)
+    this = next((s for s in sessions if s.id == this_session_id), None)
+    this_device = this.device_id if this else None
+    unknown = _unknown_devices(account_id, sessions, this_session_id, this_device)
+    failures = failures_to_review(account, now)
+    items = (
+        _two_factor(account),
+        _recovery_codes(account, codes_left),
+        _devices(unknown),
+        _password(account),
+        _failed_sign_ins(failures),
+    )
+    return Checkup(items, tuple(unknown), tuple(failures), codes_left, this_device)
+
+
+def _two_factor(account: AccountRecord) -> CheckupItem:
+    if account.two_factor:
+        return CheckupItem("two-factor", "Two-step verification", True, "On: a password alone can't get in.")
+    return CheckupItem(
+        "two-factor", "Two-step verification", False, "Off: anyone who learns your password can sign in."
+    )
+
+
+def _recovery_codes(account: AccountRecord, left: int) -> CheckupItem:
+    title = "Recovery codes"
+    if not account.two_factor:
+        return CheckupItem(
+            "recovery-codes", title, False, "You get a fresh set when you turn on two-step verification."
+        )
+    if left > FEW_CODES_LEFT:
+        return CheckupItem("recovery-codes", title, True, f"{left} unused codes left.")
+    if left == 0:
+        return CheckupItem("recovery-codes", title, False, "None left: make a new set.")
+    return CheckupItem(
+        "recovery-codes",
+        title,
+        False,
+        f"Only {left} unused code{'s' if left != 1 else ''} left: make a new set.",
+    )
+
+
+def _unknown_devices(
+    account_id: int, sessions: list[SessionRecord], this_session_id: int | None, this_device: int | None
+) -> list[UnknownDevice]:
+    """Other signed-in sessions on devices the owner has not confirmed, one entry per device."""
+    confirmed = {d.id for d in directory().devices(account_id) if d.confirmed_at is not None}
+    found: dict[object, UnknownDevice] = {}
+    for s in sessions:  # most recently active first
+        if s.id == this_session_id or (s.device_id is not None and s.device_id in (this_device, *confirmed)):
+            continue
+        key = s.device_id if s.device_id is not None else ("session", s.id)
+        seen = found.get(key)
+        if seen is None:
+            found[key] = UnknownDevice(s.device_id, s.device or "Unknown device", s.ip, s.last_seen_at, 1)
+        else:
+            found[key] = UnknownDevice(
+                seen.device_id, seen.summary, seen.ip, seen.last_seen_at, seen.sessions + 1
+            )
+    return list(found.values())
+
+
+def _devices(unknown: list[UnknownDevice]) -> CheckupItem:
+    title = "Signed-in devices"
+    if not unknown:
+        return CheckupItem(
+            "devices", title, True, "Only this device and devices you confirmed are signed in."
+        )
+    count = len(unknown)
+    return CheckupItem(
+        "devices",
+        title,
+        False,
+        f"{count} device{'s' if count != 1 else ''} you haven't confirmed "
+        f"{'are' if count != 1 else 'is'} signed in. Confirm each one that is yours; remove the others.",
+    )
+
+
+def _password(account: AccountRecord) -> CheckupItem:
+    title = "Password"
+    if account.password_weak:
+        return CheckupItem(
+            "password", title, False, "Your password is too short, too common or easy to guess: change it."
+        )
+    if account.password_from_recovery:
+        return CheckupItem(
+            "password",
+            title,
+            False,
+            "It was set with a recovery link sent to another address: change it to one only you know.",
+        )
+    return CheckupItem("password", title, True, "Nothing we know of makes it weak.")
+
+
+def failures_to_review(account: AccountRecord, now: datetime | None = None) -> list[SignInRecord]:
+    """Failed sign-ins of the last FAILURE_DAYS days that the owner has not reviewed yet."""
+    since = recent_window_start(now)
+    if account.failures_reviewed_at is not None and account.failures_reviewed_at > since:
+        since = account.failures_reviewed_at
+    return directory().failed_sign_ins(account.id, since)
+
+
+def recent_window_start(now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - timedelta(days=FAILURE_DAYS)
+
+
+def _failed_sign_ins(failures: list[SignInRecord]) -> CheckupItem:
+    title = "Failed sign-ins"
+    if not failures:
+        return CheckupItem(
+            "failed-sign-ins", title, True, f"None to review from the last {FAILURE_DAYS} days."
+        )
+    count = len(failures)
+    return CheckupItem(
+        "failed-sign-ins",
+        title,
+        False,
+        f"{count} failed sign-in{'s' if count != 1 else ''} in the last {FAILURE_DAYS} days: "
+        "check they were you.",
+    )
+
+
+def mark_failures_reviewed(account_id: int, through: datetime, now: datetime | None = None) -> None:
+    """ "I've reviewed these": failures up to *through* (the newest one shown) stop counting;
+    one that arrived while the page was open still does."""
+    directory().mark_failures_reviewed(account_id, min(through, now or utcnow()))
