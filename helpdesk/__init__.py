@@ -85,6 +85,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(recovery.bp)
     app.register_blueprint(editor.bp)
+    from .web import api, handoff
+
+    app.register_blueprint(api.bp)
+    app.session_interface = api.SessionsOutsideTheApi()
+    app.register_blueprint(handoff.bp)
     errors.register(app)
 
     from . import cli

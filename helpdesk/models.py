@@ -85,6 +85,10 @@ class Diagnosis(db.Model):  # type: ignore[name-defined]
     sandbox: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the API's bearer token (its hash only); a handover passes it on to the next diagnosis
+    api_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # "continue in a browser" links used so far: a link carries this count, so each works once
+    browser_handoffs: Mapped[int] = mapped_column(default=0, server_default="0")
 
     events: Mapped[list[DiagnosisEvent]] = relationship(
         back_populates="diagnosis", order_by="DiagnosisEvent.id"

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from helpdesk import create_app
 from helpdesk.extensions import db
 from tests import support  # noqa: F401  (registers the test action)
+from tests.openapi_contract import ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -70,6 +71,7 @@ def build_app(tmp_path: Path, **overrides: Any) -> Flask:
     }
     settings.update(overrides)
     app = create_app(settings)
+    app.test_client_class = ContractClient  # every /api/ response is checked against the OpenAPI document
     with app.app_context():
         db.create_all()
     return app

@@ -8,6 +8,8 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..api import problems as api_problems
+from ..api.problems import is_api_request
 from ..extensions import db
 
 PAGES = {
@@ -33,7 +35,9 @@ CSP = (
 
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[Any, int]:
+    def http_error(error: HTTPException) -> Any:
+        if is_api_request():  # the API answers every error as problem+json
+            return api_problems.from_http_error(error)
         code = error.code or 500
         return _error_page(code, getattr(error, "description", None) if code in (400, 429) else None)
 
@@ -51,6 +55,8 @@ def register(app: Flask) -> None:
             return http_error(error)
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
+        if is_api_request():
+            return api_problems.server_error(), 500
         return _error_page(InternalServerError.code)
 
     @app.context_processor

@@ -1,0 +1,74 @@
+"""'Continue in a browser': a signed, short-lived, single-use link that opens an API diagnosis
+on the web pages, where the real fixes run (they need CSRF-protected forms and the account's
+own proofs, which the API never takes).
+
+The link carries the diagnosis and how many such links it has used so far; opening it bumps
+that count with a conditional UPDATE, so a link works once and older unused links stop
+working too. Making a link writes nothing, so every API read can offer one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
+
+from ..cases.diagnoses import record_event
+from ..extensions import db
+from ..models import Diagnosis
+
+LIFETIME_SECONDS = 15 * 60
+Problem = Literal["", "altered", "expired", "used"]
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="helpdesk api browser handoff")
+
+
+def site_url(path: str) -> str:
+    """An absolute URL on the configured site address (never taken from the request's Host)."""
+    return current_app.extensions["helpdesk.settings"].site_url.rstrip("/") + path
+
+
+def page_url(diagnosis: Diagnosis) -> str:
+    """The absolute URL that opens *diagnosis* at its current step in a browser."""
+    ticket = _serializer().dumps({"d": diagnosis.id, "n": diagnosis.browser_handoffs})
+    return site_url(url_for("handoff.open_in_browser", flow_id=diagnosis.flow_id, ticket=ticket))
+
+
+@dataclass(frozen=True)
+class Opened:
+    diagnosis: Diagnosis | None
+    problem: Problem = ""
+
+
+def open_ticket(flow_id: str, ticket: str) -> Opened:
+    """Use a link once: the diagnosis it opens, or why it cannot."""
+    try:
+        payload = _serializer().loads(ticket, max_age=LIFETIME_SECONDS)
+    except SignatureExpired:
+        return Opened(None, "expired")
+    except BadSignature:
+        return Opened(None, "altered")
+    if not isinstance(payload, dict) or not isinstance(payload.get("d"), int):
+        return Opened(None, "altered")
+    used = payload.get("n")
+    diagnosis = db.session.get(Diagnosis, payload["d"])
+    if diagnosis is None or diagnosis.flow_id != flow_id or diagnosis.sandbox or not isinstance(used, int):
+        return Opened(None, "altered")
+    result = db.session.execute(
+        update(Diagnosis)
+        .where(Diagnosis.id == diagnosis.id, Diagnosis.browser_handoffs == used)
+        .values(browser_handoffs=used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        return Opened(None, "used")
+    record_event(diagnosis, "opened_in_browser", diagnosis.step)
+    db.session.commit()
+    db.session.refresh(diagnosis)
+    return Opened(diagnosis)

@@ -1,0 +1,189 @@
+"""The JSON API, /api/v1/…: thin views over the domain, described by /api/openapi.json.
+
+No cookies: a diagnosis is reached with its bearer token only, so CSRF does not apply and a
+browser's session (even a signed-in one) can't drive anything here. Anonymous calls have the
+same per-address rate limits as the pages that do the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Request, Response, jsonify, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+
+from ..analytics import count_view
+from ..api import conversation, represent
+from ..api.access import authorised
+from ..api.body import json_object
+from ..api.openapi import document
+from ..api.problems import ApiProblem, is_api_request
+from ..extensions import csrf, limiter
+from ..linkcheck import NotALink, check_link
+from ..search import search as search_content
+from ..search.misses import record_miss
+from ..staff import transcripts
+from .content_state import catalog, settings
+from .public import ENTRY_FLOW, TOP_PROBLEMS
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+BODY_LIMIT = 64 * 1024
+
+
+class SessionsOutsideTheApi(SecureCookieSessionInterface):
+    """The app's cookie sessions, except under /api/: there the cookie is not even read, and
+    nothing is written back (a browser's session, signed in or not, counts for nothing)."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if is_api_request():
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+@bp.before_request
+def limit_body() -> None:
+    request.max_content_length = BODY_LIMIT
+
+
+@bp.after_request
+def not_cached(response: Response) -> Response:
+    if "/diagnoses" in request.path:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json(body: Any, status: int = 200, **headers: str) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return _json(document())
+
+
+@bp.get("/v1/flows")
+def flows() -> Response:
+    public = {f.id: f for f in catalog().public_flows()}
+    first = [i for i in (ENTRY_FLOW, *TOP_PROBLEMS) if i in public]
+    order = first + sorted((i for i in public if i not in first), key=lambda i: public[i].title)
+    return _json({"flows": [represent.flow_item(public[i]) for i in order]})
+
+
+@bp.get("/v1/flows/<flow_id>")
+def flow(flow_id: str) -> Response:
+    compiled = conversation.live_flow(flow_id)
+    if compiled is None:
+        raise ApiProblem(404, f"There is no flow {flow_id[:100]!r}. GET /api/v1/flows lists them.")
+    return _json(represent.flow_item(compiled.flow))
+
+
+@bp.post("/v1/diagnoses")
+@limiter.limit("60 per hour")
+def start() -> Response:
+    body = json_object({"flow": ("a flow id (text)", (str,), True, 100)})
+    diagnosis, compiled, token = conversation.start(body["flow"])
+    started = represent.started_body(diagnosis, compiled, token)
+    return _json(started, 201, Location=started["links"]["self"])
+
+
+@bp.get("/v1/diagnoses/<reference>")
+def diagnosis(reference: str) -> Response:
+    found = authorised(reference)
+    return _json(represent.diagnosis_body(found, conversation.flow_of(found)))
+
+
+@bp.get("/v1/diagnoses/<reference>/steps/<step_id>")
+def step(reference: str, step_id: str) -> Response:
+    found = authorised(reference)
+    compiled = conversation.flow_of(found)
+    if step_id not in found.path:
+        raise ApiProblem(
+            404,
+            f"This diagnosis has not been at {step_id[:100]!r}; it is at {found.step!r}.",
+            current_step=found.step,
+        )
+    return _json(represent.diagnosis_body(found, compiled, step_id))
+
+
+@bp.post("/v1/diagnoses/<reference>/answers")
+@limiter.limit("120 per hour")
+def answers(reference: str) -> Response:
+    found = authorised(reference)
+    body = json_object(
+        {
+            "step": ("a step id (text)", (str,), False, 100),
+            "answer": ("a choice id (text)", (str,), False, 100),
+            "revision": ("a whole number", (int,), False, 0),
+        }
+    )
+    compiled = conversation.flow_of(found)
+    moved = conversation.give_answer(
+        found, compiled, body.get("step") or found.step, body.get("answer"), body.get("revision")
+    )
+    return _json(represent.diagnosis_body(moved.diagnosis, moved.compiled, moved.step))
+
+
+@bp.get("/v1/diagnoses/<reference>/transcript")
+def transcript(reference: str) -> Response:
+    found = authorised(reference)
+    current = catalog().flows.get(found.flow_id)
+    return _json(represent.transcript_body(transcripts.read(found, current)))
+
+
+@bp.get("/v1/articles")
+def articles() -> Response:
+    return _json({"articles": [represent.article_item(a) for a in catalog().public_articles()]})
+
+
+@bp.get("/v1/articles/<slug>")
+def article(slug: str) -> Response:
+    found = catalog().articles.get(slug)
+    if found is None or found.draft:
+        raise ApiProblem(404, f"There is no article {slug[:100]!r}. GET /api/v1/articles lists them.")
+    count_view(slug)  # read through the API or on the page, it is a reader all the same
+    return _json(represent.article_body(found))
+
+
+@bp.post("/v1/check-link")
+@limiter.limit("60 per hour")
+def link_check() -> Response:
+    body = json_object({"link": ("the link or address (text)", (str,), True, 4000)})
+    try:
+        verdict = check_link(body["link"], settings().official_domains)
+    except NotALink as problem:
+        raise ApiProblem(422, str(problem), kind="not-a-link", title="That is not a link") from problem
+    return _json(represent.verdict_body(verdict))
+
+
+@bp.get("/v1/search")
+@limiter.limit("120 per minute")
+def search() -> Response:
+    query = request.args.get("q", "")
+    if len(query) > 500:
+        raise ApiProblem(422, "Keep the query under 500 characters.", kind="invalid")
+    limit = _whole_number("limit", 20, 1, 50)
+    prefix = _yes_or_no("prefix")
+    found = search_content(query, limit=limit, prefix=prefix)
+    if found.query and not found.hits and not prefix:
+        record_miss(query)  # as on the search page: editors see what people could not find
+    return _json(represent.search_body(found))
+
+
+def _whole_number(name: str, default: int, lowest: int, highest: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not lowest <= int(raw) <= highest:
+        raise ApiProblem(422, f"{name!r} must be a whole number from {lowest} to {highest}.", kind="invalid")
+    return int(raw)
+
+
+def _yes_or_no(name: str) -> bool:
+    raw = request.args.get(name, "false").lower()
+    if raw not in ("true", "false"):
+        raise ApiProblem(422, f"{name!r} must be true or false.", kind="invalid")
+    return raw == "true"
