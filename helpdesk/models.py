@@ -154,9 +154,16 @@ SEARCH_INDEX_DDL = (
             || setweight(to_tsvector('english', summary), 'B')
             || setweight(to_tsvector('english', headings), 'C')
             || setweight(to_tsvector('english', body), 'D')
+        ) STORED,
+        -- the words of the first tiers of results (search/index.py TIERS)
+        title_words tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || keywords)) STORED,
+        head_words tsvector GENERATED ALWAYS AS (
+            to_tsvector('english', title || ' ' || keywords || ' ' || summary || ' ' || headings)
         ) STORED
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_document ON search_documents USING gin (document)",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_title_words ON search_documents USING gin (title_words)",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_head_words ON search_documents USING gin (head_words)",
     """CREATE TABLE IF NOT EXISTS search_index_state (
         id integer PRIMARY KEY,
         digest varchar(64) NOT NULL,

@@ -7,14 +7,15 @@ import sqlite3
 import threading
 
 from .documents import Document
-from .index import MARK_END, MARK_START, WEIGHTS, Match, pick_snippet
+from .index import MARK_END, MARK_START, TIERS, WEIGHTS, Match, pick_snippet
 
 COLUMNS = ("title", "summary", "keywords", "headings", "body")
 
 
-_FIND = (
+_RANKED = "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 0, ?, ?, ?, ?, ?) LIMIT ?"
+_SHOWN = (
     "SELECT kind, slug, title, summary, snippet(docs, ?, ?, ?, '…', 24), highlight(docs, ?, ?, ?)"
-    " FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 0, ?, ?, ?, ?, ?) LIMIT ?"
+    " FROM docs WHERE docs MATCH ? AND rowid = ?"
 )
 
 
@@ -31,7 +32,7 @@ class Fts5Index:
         self._db.execute(
             "CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, slug UNINDEXED, "
             + ", ".join(COLUMNS)
-            + ", tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+            + ", tokenize = 'porter unicode61 remove_diacritics 2')"
         )
         with self._db:
             self._db.executemany(
@@ -48,10 +49,20 @@ class Fts5Index:
         expression = _match_expression(groups, any_group=any_group)
         marks = (MARK_START, MARK_END)
         with self._lock:
-            rows = self._db.execute(
-                _FIND,
-                (self._columns[0], *marks, self._columns[1], *marks, expression, *self._weights, limit),
-            ).fetchall()
+            best: list[int] = []
+            for tier in TIERS:  # the cheap tiers first: a common word is in few titles
+                filtered = expression if tier is None else "{" + " ".join(tier) + "} : (" + expression + ")"
+                for (rowid,) in self._db.execute(_RANKED, (filtered, *self._weights, limit)):
+                    if rowid not in best:
+                        best.append(rowid)
+                if len(best) >= limit:
+                    break
+            rows = [
+                self._db.execute(
+                    _SHOWN, (self._columns[0], *marks, self._columns[1], *marks, expression, rowid)
+                ).fetchone()
+                for rowid in best[:limit]
+            ]
         return [
             Match(kind, slug, title, summary, pick_snippet(body, highlighted))
             for kind, slug, title, summary, body, highlighted in rows

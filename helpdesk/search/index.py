@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -9,6 +10,15 @@ MARK_START = "\ue000"  # private-use characters: queries cannot contain them (wo
 MARK_END = "\ue001"
 # how much a match counts in each part of a document: the title above all
 WEIGHTS = {"title": 10.0, "keywords": 6.0, "summary": 4.0, "headings": 3.0, "body": 1.0}
+# Pages whose title or tags have every word come first, then those with them in the summary or
+# headings, then the rest; ranked within each tier. Besides being what people expect, it keeps a
+# common word fast: it is in few titles, so the thousands of pages that merely mention it are
+# only ranked when the titles do not give enough results. None is the whole page.
+TIERS: tuple[tuple[str, ...] | None, ...] = (
+    ("title", "keywords"),
+    ("title", "keywords", "summary", "headings"),
+    None,
+)
 
 
 @dataclass(frozen=True)
@@ -32,3 +42,30 @@ class Index(Protocol):
 def pick_snippet(body: str, summary: str) -> str:
     """The body's passage when the query matched there, else the summary (highlighted if it matched)."""
     return body if MARK_START in body else summary
+
+
+EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
+
+
+def excerpt(body: str, summary: str, stems: list[str]) -> str:
+    """A passage of *body* around its first word that begins with one of *stems*, those words
+    marked; the summary (marked) when the body has none. A stem ending in "i" also matches the
+    word ending in "y" it came from ("recoveri" for "recovery")."""
+    if not stems:
+        return summary
+    alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
+    word = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+
+    def mark(text: str) -> str:
+        return word.sub(lambda m: f"{MARK_START}{m.group()}{MARK_END}", text)
+
+    found = word.search(body)
+    if found is None:
+        return mark(summary)
+    start = max(0, found.start() - EXCERPT_BEFORE)
+    end = min(len(body), found.end() + EXCERPT_AFTER)
+    if start:  # begin and end on whole words
+        start = body.find(" ", start, found.start()) + 1 or start
+    if end < len(body):
+        end = max(body.rfind(" ", found.end(), end), found.end())
+    return ("…" if start else "") + mark(body[start:end]) + ("…" if end < len(body) else "")

@@ -1,31 +1,60 @@
 """The search index on PostgreSQL full-text search: weighted tsvectors (title above body), the
-English stemmer, a GIN index. It lives in the database, so every worker shares it; a worker that
-serves content the index was not built from rebuilds it in one transaction."""
+English stemmer, GIN indexes, the same tiers of results as on SQLite. It lives in the database,
+so every worker shares it; a worker that serves content the index was not built from rebuilds
+it in one transaction."""
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import Engine, text
 
 from ..models import SEARCH_INDEX_DDL, SEARCH_INDEX_DROP  # noqa: F401  (the tables searched here)
 from .documents import Document
-from .index import MARK_END, MARK_START, Match, pick_snippet
+from .index import Match, excerpt
 
 # D, C, B, A: a title match counts ten times a body match
 _RANK_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
-_BODY_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
-_SUMMARY_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+_GIN_INDEXES = (
+    "ix_search_documents_document",
+    "ix_search_documents_title_words",
+    "ix_search_documents_head_words",
+)
+
+
+# The tiers of TIERS in one statement (one round trip): the pages with every word in the title
+# or tags, then in the head (summary, headings), then anywhere; a later tier is only searched
+# when the earlier ones found fewer than :limit. Snippets are made for the pages shown only.
 _FIND = text(
-    """SELECT kind, slug, title, summary,
-           ts_headline('english', body, query, :body_headline) AS body_snippet,
-           ts_headline('english', summary, query, :summary_headline) AS summary_snippet
-    FROM (
-        SELECT d.*, q.query, ts_rank(:weights, d.document, q.query, 1) AS rank
-        FROM search_documents d, to_tsquery('english', :expression) AS q(query)
-        WHERE d.document @@ q.query
-        ORDER BY rank DESC, d.id
-        LIMIT :limit
-    ) AS best
-    ORDER BY rank DESC, id"""
+    """WITH q AS (SELECT to_tsquery('english', :expression) AS query),
+    title_tier AS (
+        SELECT d.id, 0 AS tier, ts_rank(:weights, d.document, q.query, 1) AS rank
+        FROM search_documents d, q WHERE d.title_words @@ q.query
+        ORDER BY rank DESC, d.id LIMIT :limit
+    ),
+    head_tier AS (
+        SELECT d.id, 1 AS tier, ts_rank(:weights, d.document, q.query, 1) AS rank
+        FROM search_documents d, q
+        WHERE (SELECT count(*) FROM title_tier) < :limit
+          AND d.head_words @@ q.query AND d.id NOT IN (SELECT id FROM title_tier)
+        ORDER BY rank DESC, d.id LIMIT :limit
+    ),
+    page_tier AS (
+        SELECT d.id, 2 AS tier, ts_rank(:weights, d.document, q.query, 1) AS rank
+        FROM search_documents d, q
+        WHERE (SELECT count(*) FROM title_tier) + (SELECT count(*) FROM head_tier) < :limit
+          AND d.document @@ q.query
+          AND d.id NOT IN (SELECT id FROM title_tier UNION ALL SELECT id FROM head_tier)
+        ORDER BY rank DESC, d.id LIMIT :limit
+    ),
+    best AS (
+        SELECT * FROM title_tier UNION ALL SELECT * FROM head_tier UNION ALL SELECT * FROM page_tier
+        ORDER BY tier, rank DESC, id LIMIT :limit
+    )
+    SELECT d.kind, d.slug, d.title, d.summary, d.body, CAST(q.query AS text) AS query
+    FROM best JOIN search_documents d ON d.id = best.id, q
+    ORDER BY best.tier, best.rank DESC, best.id"""
 )
 
 
@@ -58,6 +87,13 @@ def build(engine: Engine, found: list[Document], digest: str) -> bool:
                 ),
                 [{**d.__dict__} for d in found],
             )
+        # the GIN indexes are queried at once: move their pending entries in, and give the
+        # planner the new table's statistics
+        for index in _GIN_INDEXES:
+            connection.execute(
+                text("SELECT gin_clean_pending_list(CAST(:index AS regclass))"), {"index": index}
+            )
+        connection.execute(text("ANALYZE search_documents"))
         connection.execute(
             text("UPDATE search_index_state SET digest = :digest, built_at = now() WHERE id = 1"),
             {"digest": digest},
@@ -79,19 +115,16 @@ class PostgresIndex:
                 _FIND,
                 {
                     "expression": expression,
-                    "limit": limit,
                     "weights": _RANK_WEIGHTS,
-                    "body_headline": _BODY_HEADLINE,
-                    "summary_headline": _SUMMARY_HEADLINE,
+                    "limit": limit,
                 },
             ).all()
+        if not rows:
+            return []
+        # ts_headline reads the whole body of every page shown (most of the time of a search):
+        # the stems the query was turned into find the words to highlight just as well
+        stems = [m.group(1).replace("''", "'") for m in _LEXEME.finditer(rows[0].query)]
         return [
-            Match(
-                row.kind,
-                row.slug,
-                row.title,
-                row.summary,
-                pick_snippet(row.body_snippet, row.summary_snippet),
-            )
+            Match(row.kind, row.slug, row.title, row.summary, excerpt(row.body, row.summary, stems))
             for row in rows
         ]

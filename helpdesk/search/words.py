@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 
 MAX_QUERY_CHARS = 200  # longer input is cut here: no help question needs more
 MAX_TERMS = 12
+MIN_CORRECTED, MAX_CORRECTED = 3, 24  # shorter words are too ambiguous, longer ones are no words
 _WORD = re.compile(r"\w+")
 # dropped from queries: FTS5 has no stop words, and "how do I reset my password" must match
 # an article that never says "do"
@@ -61,7 +62,7 @@ class Vocabulary:
     """The words of the indexed content with how often each occurs."""
 
     counts: dict[str, int]
-    choices: tuple[str, ...]  # the words long enough to correct towards
+    by_length: dict[int, tuple[str, ...]]  # the words long enough to correct towards
     ordered: tuple[str, ...]  # every word, sorted: the words a beginning may become are together
 
     @classmethod
@@ -69,8 +70,11 @@ class Vocabulary:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(words(text))
-        choices = tuple(w for w in counts if len(w) >= 3 and not w.isdigit())
-        return cls(dict(counts), choices, tuple(sorted(counts)))
+        by_length: dict[int, list[str]] = {}
+        for word in counts:
+            if len(word) >= MIN_CORRECTED and not word.isdigit():
+                by_length.setdefault(len(word), []).append(word)
+        return cls(dict(counts), {n: tuple(ws) for n, ws in by_length.items()}, tuple(sorted(counts)))
 
     def completions(self, beginning: str, limit: int = 12) -> list[str]:
         """The most used words of the content that start with *beginning* (itself included)."""
@@ -88,12 +92,14 @@ class Vocabulary:
         One edit (a missing, extra, wrong or swapped letter) for short words, two for long ones;
         among equally close words the most used wins.
         """
-        if word in self.counts or len(word) < 3 or word.isdigit():
+        if word in self.counts or not MIN_CORRECTED <= len(word) <= MAX_CORRECTED or word.isdigit():
             return None
         allowed = 1 if len(word) <= 5 else 2
-        found = process.extract(
-            word, self.choices, scorer=DamerauLevenshtein.distance, score_cutoff=allowed, limit=20
-        )
+        # only words of a length within reach can be that close
+        near = [
+            w for n in range(len(word) - allowed, len(word) + allowed + 1) for w in self.by_length.get(n, ())
+        ]
+        found = process.extract(word, near, scorer=OSA.distance, score_cutoff=allowed, limit=20)
         if not found:
             return None
         # closest first; then a longer word (a letter left out is the commonest slip); then the most used

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.search import marked_html
-from helpdesk.search.index import MARK_END, MARK_START
+from helpdesk.search.index import MARK_END, MARK_START, excerpt
 from helpdesk.search.misses import scrub
 from helpdesk.search.words import MAX_QUERY_CHARS, MAX_TERMS, Vocabulary, clean, query_terms, respell
 
@@ -98,3 +98,24 @@ def test_highlights_are_escaped_and_balanced():
     snippet = f"a <b> {MARK_START}password{MARK_END} & {MARK_START}reset{MARK_END}"
     assert marked_html(snippet) == "a &lt;b&gt; <mark>password</mark> &amp; <mark>reset</mark>"
     assert marked_html(f"<script>{MARK_START}x") == "&lt;script&gt;<mark>x</mark>"
+
+
+def test_completions_are_the_contents_words_most_used_first():
+    assert VOCABULARY.completions("pass") == ["password"]
+    assert VOCABULARY.completions("lock") == ["lock", "locked"]  # the word itself, then longer ones
+    assert VOCABULARY.completions("zz") == []
+
+
+def test_an_excerpt_is_cut_around_the_first_match_on_whole_words():
+    body = ("filler " * 40) + "then Recovery codes help you recover more " + ("more " * 60)
+    found = excerpt(body, "The summary.", ["recoveri", "code"])
+    assert found.startswith("…filler ") and found.endswith(" more…")
+    assert f"{MARK_START}Recovery{MARK_END} {MARK_START}codes{MARK_END}" in found
+    assert "help you recover more" in found  # "recoveri" is "recovery", not any "recover…"
+
+
+def test_without_a_match_in_the_body_the_summary_is_the_excerpt():
+    assert excerpt("Nothing here.", "Reset your password.", ["password"]) == (
+        f"Reset your {MARK_START}password{MARK_END}."
+    )
+    assert excerpt("Nothing here.", "A summary.", []) == "A summary."
