@@ -120,6 +120,7 @@
         event.preventDefault();
         window.location.assign(hits[active].url);
       } else if (event.key === "Escape") {
+        event.preventDefault(); /* close the list; a second Escape clears the box as usual */
         close();
       }
     });
