@@ -171,6 +171,14 @@ SEARCH_INDEX_DDL = (
     )""",
 )
 SEARCH_INDEX_DROP = ("DROP TABLE IF EXISTS search_documents", "DROP TABLE IF EXISTS search_index_state")
+SEARCH_INDEX_TABLES = frozenset({"search_documents", "search_index_state"})
+
+
+def described_by_models(name: str | None, type_: str, parent_names: object) -> bool:
+    """For Alembic's comparisons: the search index tables are managed by hand (see above)."""
+    return not (type_ == "table" and name in SEARCH_INDEX_TABLES)
+
+
 for _statement in SEARCH_INDEX_DDL:
     event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 

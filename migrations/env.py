@@ -86,6 +86,9 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # the PostgreSQL search index tables are created by hand (helpdesk/models.py)
+    from helpdesk.models import described_by_models
+    conf_args.setdefault("include_name", described_by_models)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
