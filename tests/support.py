@@ -7,8 +7,10 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +21,15 @@ from helpdesk.actions import ActionContext, Outcome, register
 T = TypeVar("T")
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def a_step_ahead(minutes: int = 30, into_step: int = 15) -> datetime:
+    """A UTC time `minutes` from now, `into_step` seconds into a 30-second authenticator step.
+
+    A test that enrols an authenticator at the real time and then travels must travel forward:
+    enrolment marks the steps before it used, so a code from a fixed date in the past is refused.
+    """
+    return datetime.fromtimestamp((int(time.time()) // 30 + minutes * 2) * 30 + into_step, UTC)
 
 
 def csrf_from(html: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -58,12 +60,12 @@ def test_back_keeps_the_answer_and_double_submit_is_harmless(browser, fixture_li
         assert page.get_by_label("It is broken").is_checked()
         page.get_by_role("button", name="Continue").click()
         page.get_by_role("button", name="Continue").click()
-        assert page.get_by_label("Type a word").is_visible()
+        expect(page.get_by_label("Type a word")).to_be_visible()
         page.go_back()  # the browser's own back button: the info page again
         assert "You answered this before" in page.content()
         page.get_by_role("button", name="Continue").click()  # submitted a second time
         assert page.url.endswith("/diagnose/fix-it/apply")
-        assert page.get_by_label("Type a word").is_visible()
+        expect(page.get_by_label("Type a word")).to_be_visible()
         page.go_back()
         page.go_back()  # the first question, from history
         page.get_by_label("It is broken").check()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyotp
+from playwright.sync_api import expect
 
 from tests.conftest import DEMO_PASSWORD, make_staff
 
@@ -21,7 +22,7 @@ def test_the_diagram_shows_every_step(browser, live_app, live_server):
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("link", name="wrong-password").click()
         diagram = page.locator("svg.flow-diagram")
-        assert diagram.is_visible()
+        expect(diagram).to_be_visible()
         steps = live_app.extensions["helpdesk.catalog"].flows["wrong-password"].flow.steps
         drawn = {g.get_attribute("id") for g in page.locator("svg.flow-diagram g.step").all()}
         assert drawn == {f"step-{sid}" for sid in steps}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from helpdesk.accounts.directory import directory
 from tests.conftest import DEMO_PASSWORD
 from tests.mailbox import link_in, outbox
@@ -18,7 +20,7 @@ def test_forgotten_password_to_signed_in(browser, live_app, live_server):
         page.get_by_role("link", name="Forgot your password?").click()
         page.get_by_label("Email address").fill("pat@example.org")
         page.get_by_role("button", name="Send me a link").click()
-        assert page.get_by_role("heading", name="Check your email").is_visible()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
         [mail] = outbox(live_app.extensions["helpdesk.settings"].outbox_dir)
         page.goto(live_server.url + link_in(mail, "/password/reset/"))
         assert page.url.endswith("/password/reset")  # the token left the address bar
@@ -32,6 +34,6 @@ def test_forgotten_password_to_signed_in(browser, live_app, live_server):
         page.get_by_label("Password", exact=True).fill("emerald canyon drift 55")
         page.get_by_role("button", name="Sign in").click()
         assert page.url.endswith("/account")
-        assert page.get_by_role("heading", name="Your account").is_visible()
+        expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     finally:
         context.close()

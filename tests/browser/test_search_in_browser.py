@@ -3,6 +3,8 @@ plain form works with JavaScript off."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 
 def test_suggestions_appear_as_you_type_and_the_keyboard_picks_one(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -46,7 +48,7 @@ def test_escape_closes_the_suggestions_and_enter_searches(browser, live_server):
         box.press("Enter")  # nothing highlighted: the form is sent
         page.wait_for_url("**/search?q=locked")
         assert page.get_by_role("heading", level=1).inner_text() == "Search the help center"
-        assert page.get_by_role("link", name="My account is locked").first.is_visible()
+        expect(page.get_by_role("link", name="My account is locked").first).to_be_visible()
     finally:
         context.close()
 

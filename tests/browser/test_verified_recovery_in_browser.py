@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyotp
 import time_machine
+from playwright.sync_api import expect
 
 from helpdesk.accounts.directory import directory
 from helpdesk.cases.verification import run_due
 from tests.conftest import DEMO_PASSWORD, make_staff
 from tests.integration.test_verified_recovery import jpeg_with_location, png
 from tests.mailbox import link_in, outbox, text_of
+from tests.support import a_step_ahead
 
 
 def context_page(browser):
@@ -32,7 +34,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
     person_context, person = context_page(browser)
     staff_context, staff = context_page(browser)
     try:
-        with time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=UTC), tick=True) as clock:
+        with time_machine.travel(a_step_ahead(), tick=True) as clock:
             person.goto(live_server.url + "/recovery/request")
             person.get_by_label("Your account's email address").fill("pat@example.org")
             person.get_by_label("An email address you can read now").fill("new@example.net")
@@ -49,7 +51,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             person.get_by_label(re.compile("With what device")).fill("my laptop")
             person.get_by_role("button", name="Send my request").click()
             reference = person.locator(".code").first.inner_text()
-            assert person.get_by_role("heading", name="Request sent").is_visible()
+            expect(person.get_by_role("heading", name="Request sent")).to_be_visible()
 
             staff.goto(live_server.url + "/staff/")
             staff.get_by_label("Email address").fill("agent@example.org")
@@ -78,7 +80,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             person.get_by_role("button", name="Turn on two-step verification").click()
             assert person.locator(".recovery-codes li").count() == 10
             person.goto(live_server.url + "/account")
-            assert person.get_by_role("heading", name="Your account").is_visible()
+            expect(person.get_by_role("heading", name="Your account")).to_be_visible()
     finally:
         person_context.close()
         staff_context.close()

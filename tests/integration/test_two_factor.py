@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
 
 import pyotp
 import pytest
@@ -17,9 +16,9 @@ from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_password_reset import NEW_PASSWORD, ask_for_link, choose, open_link
 from tests.integration.test_sign_in import sign_in
 from tests.mailbox import link_in, outbox, text_of
-from tests.support import at_once, csrf_from
+from tests.support import a_step_ahead, at_once, csrf_from
 
-T0 = datetime(2026, 11, 25, 10, 0, 15, tzinfo=UTC)
+T0 = a_step_ahead()
 
 
 def send_code(client, code: str):
