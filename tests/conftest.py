@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from flask.testing import FlaskClient
 from helpdesk import create_app
 from helpdesk.extensions import db
 from tests import support  # noqa: F401  (registers the test action)
+from tests.mailbox import free_port
 from tests.openapi_contract import ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,10 +123,54 @@ def fixture_client(fixture_app: Flask) -> FlaskClient:
     return fixture_app.test_client()
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis server, emptied: HELPDESK_TEST_REDIS_URL, or Debian's redis-server started here."""
+    import redis
+
+    given = os.environ.get("HELPDESK_TEST_REDIS_URL", "")
+    server = None
+    if given:
+        url = given
+    else:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            message = "Redis not found: `sudo apt-get install redis-server` runs the shared-counter tests"
+            if os.environ.get("CI"):
+                pytest.fail(message + " — CI must run them", pytrace=False)
+            pytest.skip(message)
+        port = free_port()
+        folder = tmp_path_factory.mktemp("redis")
+        server = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(folder)],
+            stdout=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+    connection = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connection.flushdb()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    yield url
+    connection.close()
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly when the browser tests could not run (only outside CI: there they fail)."""
     for report in terminalreporter.stats.get("skipped", []):
         reason = str(getattr(report, "longrepr", ""))
+        if "Redis not found" in reason:
+            terminalreporter.write_sep("!", "shared-counter tests were SKIPPED", yellow=True)
+            terminalreporter.write_line("Redis is not installed: `sudo apt-get install redis-server`.")
         if "Chromium not found" in reason:
             terminalreporter.write_sep("!", "browser tests were SKIPPED", yellow=True)
             terminalreporter.write_line(
