@@ -165,18 +165,15 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    """Say plainly when the browser tests could not run (only outside CI: there they fail)."""
-    for report in terminalreporter.stats.get("skipped", []):
-        reason = str(getattr(report, "longrepr", ""))
-        if "Redis not found" in reason:
-            terminalreporter.write_sep("!", "shared-counter tests were SKIPPED", yellow=True)
-            terminalreporter.write_line("Redis is not installed: `sudo apt-get install redis-server`.")
-        if "Chromium not found" in reason:
-            terminalreporter.write_sep("!", "browser tests were SKIPPED", yellow=True)
-            terminalreporter.write_line(
-                "Chromium is not installed: `sudo apt-get install chromium` runs them (see README, 'Tests')."
-            )
-            return
+    """Say plainly when a system component was missing (only outside CI: there its tests fail)."""
+    reasons = " ".join(str(getattr(r, "longrepr", "")) for r in terminalreporter.stats.get("skipped", []))
+    for found, what, package in (
+        ("Chromium not found", "browser tests", "chromium"),
+        ("Redis not found", "shared-counter tests", "redis-server"),
+    ):
+        if found in reasons:
+            terminalreporter.write_sep("!", f"{what} were SKIPPED", yellow=True)
+            terminalreporter.write_line(f"`sudo apt-get install {package}` runs them (see README, 'Tests').")
 
 
 DEMO_PASSWORD = "violet-harbor-lantern-42"
