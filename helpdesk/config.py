@@ -29,6 +29,8 @@ class Settings:
     site_name: str = "Help Center"
     support_email: str = "support@example.org"
     official_domains: tuple[str, ...] = ("example.org",)
+    # link-shortening services the link checker names as such (besides links shaped like one)
+    link_shorteners: tuple[str, ...] = ()
     site_url: str = ""  # default: http://127.0.0.1:<port>
     port: int = 5000
     secret_key: str = ""

@@ -1,14 +1,24 @@
-"""Is this link really ours? A verdict on a pasted link or domain, with the reasons in plain words."""
+"""Is this link really ours? A verdict on a pasted link or domain, with the reasons in plain words.
+
+A link is read twice: the way a browser reads it (the WHATWG URL standard, through ada-url: a
+backslash ends the address, tabs and line breaks vanish, 0x7f.1 is an IP address, wide letters
+fold to narrow ones) and the way a person reads it (the text up to the first slash). It is ours
+only when the browser would open one of the official domains over https and nothing in the way it
+is written differs from what a person sees; every trick found is a reason.
+"""
 
 from __future__ import annotations
 
-import ipaddress
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
 
+import ada_url
 import tldextract
+from flask import current_app
+
+MAX_LENGTH = 4000
 
 # letters from other scripts that look like Latin ones (a small, common subset of Unicode's list)
 CONFUSABLES = str.maketrans(
@@ -39,6 +49,11 @@ CONFUSABLES = str.maketrans(
         "ɡ": "g",
     }
 )
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):(.?)", re.IGNORECASE)
+_SCRIPT_SCHEMES = {"javascript", "data", "vbscript", "blob"}
+_TABS_AND_BREAKS = re.compile(r"[\t\n\r]")
+_SHORT_CODE = re.compile(r"/[A-Za-z0-9_-]{4,12}/?")
 
 
 @lru_cache(maxsize=1)
@@ -74,102 +89,285 @@ def distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def check_link(text: str, official_domains: tuple[str, ...]) -> Verdict:
-    raw = (text or "").strip().replace("\x00", "")
-    if not raw:
-        raise NotALink("Paste a link or a site's address.")
-    if len(raw) > 4000:
-        raise NotALink("That is too long to be a link.")
-    lowered = raw.lower()
-    for scheme in ("javascript:", "data:", "vbscript:", "file:"):
-        if lowered.startswith(scheme):
-            return Verdict(
-                False,
-                "",
-                [
-                    f"It is a '{scheme}' link: it runs or shows something instead of opening a site. "
-                    "Never open it."
-                ],
-            )
-    reasons: list[str] = []
-    candidate = raw if "://" in raw else "https://" + raw
+def ascii_domain(name: str) -> str:
+    """A domain as browsers send it: lower case, no trailing dot, other scripts as xn--."""
+    name = name.strip().strip(".").lower()
     try:
-        parts = urlsplit(candidate)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 (raises on a bad port)
-    except ValueError as exc:
-        raise NotALink("That doesn't look like a link or an address we can read.") from exc
-    if parts.scheme not in ("http", "https"):
-        return Verdict(
-            False, host, [f"It starts with '{parts.scheme}:', not with https: it is not a web page of ours."]
-        )
-    if not host or " " in host:
-        raise NotALink("That doesn't look like a link or an address we can read.")
-    if "@" in parts.netloc:
-        reasons.append(f"Everything before the '@' is decoration: this link really goes to {host}.")
-    host = host.rstrip(".")
+        return ada_url.idna_to_ascii(name).decode("ascii") or name
+    except (UnicodeError, ValueError):
+        return name
+
+
+def _unicode_domain(host: str) -> str:
+    if "xn--" not in host:
+        return host
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        return ada_url.idna_to_unicode(host) or host
+    except (UnicodeError, ValueError):
+        return host
+
+
+def _foreign_letters(name: str) -> str:
+    """Which characters are not plain Latin letters, e.g. "letter 2 is Cyrillic, letter 5 is Greek"."""
+    found = []
+    for position, ch in enumerate(name, 1):
+        if ord(ch) > 127:
+            script = unicodedata.name(ch, "UNKNOWN").split(" ")[0].capitalize()
+            found.append(f"letter {position} is {script}")
+    return ", ".join(found[:4]) + (", …" if len(found) > 4 else "")
+
+
+def _as_a_person_reads_it(text: str) -> str:
+    """The address part a person sees: after the scheme, up to the first '/', '?' or '#'."""
+    rest = text
+    if "://" in rest:
+        rest = rest.split("://", 1)[1]
+    elif _scheme_of(rest) is not None:
+        rest = rest.split(":", 1)[1]
+    rest = rest.lstrip("/")
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
+def _host_part(authority: str) -> str:
+    host = authority.rsplit("@", 1)[-1]
+    if not host.startswith("["):
+        host = re.sub(r":\d*$", "", host)
+    return host.strip(".").casefold()
+
+
+def _scheme_of(text: str) -> str | None:
+    """The scheme the text starts with, if any ('example.org:8443/x' and 'localhost:80' have none)."""
+    found = _SCHEME.match(text)
+    if not found or "." in found.group(1) or found.group(2).isdigit():
+        return None
+    return found.group(1).lower()
+
+
+def _special_scheme_verdict(scheme: str, text: str) -> Verdict | None:
+    if scheme in _SCRIPT_SCHEMES:
         return Verdict(
             False,
-            host,
+            "",
             [
-                *reasons,
-                "It goes to a bare number (an IP address), not to our name. We never send links like that.",
+                f"It is a '{scheme}:' link: it runs or shows something instead of opening a site. "
+                "Never open it."
             ],
         )
-    except ValueError:
-        pass
-    shown = host
-    if any(ord(ch) > 127 for ch in host) or "xn--" in host:
-        try:
-            ascii_host = host.encode("idna").decode("ascii") if any(ord(c) > 127 for c in host) else host
-            shown = ascii_host.encode("ascii").decode("idna")
-        except UnicodeError:
-            return Verdict(
-                False,
-                host,
-                [*reasons, "The address contains characters that can't be part of a real site name."],
+    if scheme == "file":
+        return Verdict(
+            False,
+            "",
+            ["It is a 'file:' link: it opens a file on a computer, not a site of ours. Never open it."],
+        )
+    if scheme == "mailto":
+        address = text.split(":", 1)[1].split("?", 1)[0][:200]
+        return Verdict(
+            False,
+            "",
+            [f"It is an email address ('mailto:' link), not a web page: it starts an email to {address}."],
+        )
+    if scheme in ("http", "https"):
+        return None
+    return Verdict(False, "", [f"It starts with '{scheme}:', not with https: it is not a web page of ours."])
+
+
+def check_here(text: str) -> Verdict:
+    """check_link against this site's settings: its official domains and the shorteners it names."""
+    settings = current_app.extensions["helpdesk.settings"]
+    return check_link(text, settings.official_domains, settings.link_shorteners)
+
+
+def check_link(text: str, official_domains: tuple[str, ...], shorteners: tuple[str, ...] = ()) -> Verdict:
+    """The verdict on *text*, a pasted link or a typed address; NotALink when it can't be read."""
+    text = text or ""
+    if len(text) > MAX_LENGTH:
+        raise NotALink(
+            f"That is too long to be a link ({len(text):,} characters). Paste only the address: "
+            "one line, starting with https://."
+        )
+    shown = text.strip()
+    if not shown:
+        raise NotALink("Paste a link or a site's address.")
+    joined = _TABS_AND_BREAKS.sub("", shown)  # what a browser does first
+    scheme = _scheme_of(joined)
+    if scheme is not None:
+        special = _special_scheme_verdict(scheme, joined)
+        if special is not None:
+            return special
+        candidate = joined
+    else:
+        candidate = ("https:" if joined.startswith("//") else "https://") + joined
+    try:
+        url = ada_url.URL(candidate)
+    except ValueError as exc:
+        if any(unicodedata.category(ch) == "Cc" for ch in joined):
+            raise NotALink(
+                "That contains hidden control characters, so no browser could open it as it is. "
+                "Copy the link again, or type the address you see."
+            ) from exc
+        raise NotALink("That doesn't look like a link or an address we can read.") from exc
+    host = (url.hostname or "").rstrip(".")
+    if not host:
+        raise NotALink("That doesn't look like a link or an address we can read.")
+    return _judge(url, host, shown, joined, official_domains, shorteners)
+
+
+def _judge(
+    url: ada_url.URL,
+    host: str,
+    shown: str,
+    joined: str,
+    official_domains: tuple[str, ...],
+    shorteners: tuple[str, ...],
+) -> Verdict:
+    display = _unicode_domain(host)
+    authority = _as_a_person_reads_it(shown)
+    seen_host = _host_part(authority)
+    insecure = url.scheme_type == ada_url.SchemeType.HTTP
+    reasons: list[str] = []
+    disguised = False  # written so that a person reads something other than where it goes
+    if _TABS_AND_BREAKS.search(shown):
+        reasons.append(
+            f"It contains line breaks or tabs, which browsers drop: joined up, it opens {display}."
+        )
+        disguised = True
+    if "\\" in authority:
+        reasons.append(
+            f"It contains a backslash (\\), which browsers read as '/': it really opens {display}."
+        )
+        disguised = True
+    if url.username or url.password:
+        reasons.append(f"Everything before the '@' is decoration: this link really goes to {display}.")
+        disguised = True
+    if url.host_type in (ada_url.HostType.IPV4, ada_url.HostType.IPV6):
+        written = seen_host.strip("[]")
+        if url.host_type == ada_url.HostType.IPV4 and written and written != host and not disguised:
+            reasons.append(
+                f"It goes to a bare number written in disguise ({written[:60]}), which browsers read "
+                f"as the IP address {host}, not to our name. We never send links like that."
             )
-        reasons.append(f"The address uses letters from other alphabets ({shown}), which can imitate ours.")
-        host = ascii_host
+        else:
+            reasons.append(
+                "It goes to a bare number (an IP address), not to our name. We never send links like that."
+            )
+        return Verdict(False, host, reasons)
+    officials = sorted({ascii_domain(d) for d in official_domains if d.strip(". ")})
+    ours = next((o for o in officials if host == o or host.endswith("." + o)), None)
+    if "xn--" in host and ours is None:
+        if "xn--" in seen_host:
+            reasons.append(
+                f"The address is written in code (xn--…) that stands for {display} "
+                f"({_foreign_letters(display)}): it uses letters from other alphabets, which can "
+                "imitate ours."
+            )
+        else:
+            reasons.append(
+                f"The address uses letters from other alphabets ({display}: {_foreign_letters(display)}), "
+                "which can imitate ours."
+            )
+    elif not disguised and seen_host not in (display.casefold(), host):
+        if any(ord(ch) > 127 for ch in seen_host):
+            reasons.append(
+                "It is written with unusual characters (wide letters, odd dots or invisible marks) "
+                f"that browsers turn into {display}."
+            )
+        else:
+            reasons.append(f"Part of the address is written in code (%…): browsers read it as {display}.")
+        disguised = True
+    if ours is not None:
+        return _our_domain(url, host, display, ours, insecure, reasons)
+    return Verdict(
+        False, display, _not_ours(url, host, display, joined, officials, shorteners, insecure, reasons)
+    )
+
+
+def _our_domain(
+    url: ada_url.URL, host: str, display: str, ours: str, insecure: bool, reasons: list[str]
+) -> Verdict:
+    if insecure:
+        reasons.append(
+            "It is our address, but it starts with http:// instead of https://: the connection "
+            "isn't private. Type the address yourself with https://."
+        )
+    if url.port:
+        reasons.append(f"It adds a port number (:{url.port}) after the address; our links never do.")
+    if reasons:
+        if not insecure:
+            reasons.append(
+                f"It does open {display}, which is ours, but we never write links like that, so it didn't "
+                "come from us. To be safe, type the address yourself."
+            )
+        return Verdict(False, display, reasons)
+    belongs = f"{ours} is" if host == ours else f"{display} belongs to {ours}, which is"
+    return Verdict(True, display, [f"{belongs} one of our official addresses, and the link uses https."])
+
+
+def _not_ours(
+    url: ada_url.URL,
+    host: str,
+    display: str,
+    joined: str,
+    officials: list[str],
+    shorteners: tuple[str, ...],
+    insecure: bool,
+    reasons: list[str],
+) -> list[str]:
     extracted = _extract()(host)
-    if extracted.suffix:
+    if extracted.suffix and extracted.domain:
         registrable = f"{extracted.domain}.{extracted.suffix}"
     else:  # a name outside the public list (a private or test domain): its last two labels
         registrable = ".".join(host.split(".")[-2:])
-    officials = {d.lower().strip(".") for d in official_domains}
-    if registrable in officials:
-        if parts.scheme == "http":
-            reasons.append(
-                "It is our address, but it starts with http:// instead of https://: the connection "
-                "isn't private. Type the address yourself with https://."
-            )
-            return Verdict(False, shown, reasons)
-        if reasons:
-            return Verdict(False, shown, reasons)
-        return Verdict(
-            True, shown, [f"{registrable} is one of our official addresses, and the link uses https."]
-        )
+    shown_registrable = _unicode_domain(registrable)
+    named = False  # a reason already says it is some other address
     for official in officials:
         if f".{official}." in f".{host}.":
             reasons.append(
                 f"'{official}' appears in it, but only as a decoration in front of the real address, "
-                f"{registrable}."
+                f"{shown_registrable}."
             )
+            named = True
             break
     else:
-        label = registrable.split(".")[0]
-        for official in sorted(officials):
-            own = official.split(".")[0]
-            same_look = skeleton(label) in (skeleton(own), skeleton(official.replace(".", "")))
-            close = len(own) > 3 and distance(label, own) <= 2
-            contains = len(own) >= 5 and skeleton(own) in skeleton(label)
-            if same_look or close or contains:
-                reasons.append(f"{shown} looks like {official}, but it is a different address.")
-                break
-    if not reasons:
-        reasons.append(f"{registrable or host} is not one of our addresses ({', '.join(sorted(officials))}).")
-    if parts.scheme == "http":
+        lookalike = _looks_like(_unicode_domain(registrable), officials)
+        if lookalike:
+            reasons.append(f"{display} looks like {lookalike}, but it is a different address.")
+            named = True
+    if not named:
+        mentioned = next((o for o in officials if o in joined.lower()), None)
+        if mentioned:
+            reasons.append(f"'{mentioned}' appears in the link, but not as its address.")
+        reasons.append(f"{shown_registrable} is not one of our addresses ({', '.join(officials)}).")
+    if _is_short_link(url, registrable, shorteners):
+        reasons.append(
+            "It looks like a short link (a short address and a code): it hides where it really goes. "
+            "We never send short links."
+        )
+    if insecure:
         reasons.append("It starts with http://, so the connection isn't private either.")
-    return Verdict(False, shown, reasons)
+    return reasons
+
+
+def _looks_like(registrable: str, officials: list[str]) -> str | None:
+    label = registrable.split(".")[0]
+    for official in officials:
+        own = _unicode_domain(official).split(".")[0]
+        same_look = skeleton(label) in (skeleton(own), skeleton(official.replace(".", "")))
+        close = len(own) > 3 and distance(skeleton(label), skeleton(own)) <= 2
+        contains = len(own) >= 5 and skeleton(own) in skeleton(label)
+        if same_look or close or contains:
+            return official
+    return None
+
+
+def _is_short_link(url: ada_url.URL, registrable: str, shorteners: tuple[str, ...]) -> bool:
+    """A link shortener: one the operator listed, or the shape of one (a short name and a code)."""
+    if registrable in {ascii_domain(s) for s in shorteners}:
+        return True
+    code = url.pathname
+    label = registrable.split(".")[0]
+    return (
+        len(label) <= 7
+        and not url.search
+        and _SHORT_CODE.fullmatch(code) is not None
+        and any(ch.isdigit() or ch.isupper() for ch in code)
+    )

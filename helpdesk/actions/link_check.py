@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import current_app
 from markupsafe import Markup
 
-from ..linkcheck import NotALink, check_link
+from ..linkcheck import NotALink, check_here
 from . import ActionContext, Outcome, register
 
 
@@ -25,9 +24,7 @@ class CheckLink:
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         try:
-            verdict = check_link(
-                (form.get("link") or "")[:4000], current_app.extensions["helpdesk.settings"].official_domains
-            )
+            verdict = check_here(form.get("link") or "")
         except NotALink as problem:
             return Outcome.retry(str(problem))
         words = " ".join(verdict.reasons)

@@ -21,7 +21,7 @@ from ..analytics import count_view
 from ..content.feedback import FeedbackError, add_comment, record_feedback
 from ..content.render import IMAGE
 from ..extensions import db, limiter
-from ..linkcheck import NotALink, check_link
+from ..linkcheck import NotALink, check_here
 from .content_state import catalog, settings
 
 bp = Blueprint("public", __name__)
@@ -117,14 +117,14 @@ def article_media(name: str) -> Response:
 
 
 @bp.route("/check-link", methods=["GET", "POST"])
-@limiter.limit("60 per hour", methods=["POST"])
+@limiter.shared_limit("60 per hour", scope="check-link", methods=["POST"])
 def check_link_page() -> str | tuple[str, int]:
     """ "Is this link really ours?" The verdict, with the reasons in plain words."""
     if request.method == "GET":
         return render_template("check_link.html", text="", verdict=None)
-    text = request.form.get("link", "")[:4000]
+    text = request.form.get("link", "")
     try:
-        verdict = check_link(text, settings().official_domains)
+        verdict = check_here(text)
     except NotALink as problem:
         return render_template("check_link.html", text=text, verdict=None, error=str(problem)), 400
     return render_template("check_link.html", text=text, verdict=verdict)

@@ -119,3 +119,7 @@ def test_the_check_link_page_gives_a_verdict_and_reasons(fixture_client):
     assert "this is one of our addresses" in good.get_data(as_text=True)
     empty = fixture_client.post("/check-link", data={"csrf_token": csrf_from(page), "link": "  "})
     assert empty.status_code == 400 and "Paste a link" in empty.get_data(as_text=True)
+    long = "https://example.org" + "\n" * 3990 + ".evil.test/"  # never cut down to the official part
+    refused = fixture_client.post("/check-link", data={"csrf_token": csrf_from(page), "link": long})
+    assert refused.status_code == 400 and "too long" in refused.get_data(as_text=True)
+    assert 'href="/diagnose/is-this-site-ours"' in page

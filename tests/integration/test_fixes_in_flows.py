@@ -163,3 +163,22 @@ def test_the_site_check_flow_uses_the_link_checker(app, client):
     assert "Don&#39;t trust this link" in page or "Don't trust this link" in page
     [event] = [e for e in transcript(app) if e[0] == "action"]
     assert event[2]["action"] == "check-link" and event[2]["official"] is False
+
+
+def _typed_then_checked(client, link: str):
+    begin(client, "is-this-site-ours")
+    answer(client, "is-this-site-ours", "how-arrived", answer="typed")
+    to_checker = answer(client, "is-this-site-ours", "check-https", answer="check-for-me")
+    assert to_checker.location.endswith("/paste-the-link")
+    return answer(client, "is-this-site-ours", "paste-the-link", link=link)
+
+
+def test_an_address_typed_by_hand_can_be_checked_too(app, client):
+    genuine = _typed_then_checked(client, "https://login.example.org/")
+    assert genuine.location.endswith("/looks-genuine")
+    assert "this is one of our addresses" in client.get(genuine.location).get_data(as_text=True)
+    # a browser opens evil.test for this one: not ours
+    hostile = _typed_then_checked(app.test_client(), "https://evil.test\\.example.org/")
+    assert hostile.location.endswith("/typed-password")
+    outcomes = [e[2]["official"] for e in transcript(app) if e[0] == "action"]
+    assert sorted(outcomes) == [False, True]

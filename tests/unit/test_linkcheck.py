@@ -43,7 +43,7 @@ CASES = [
     ("http://192.168.1.1/login", False, "IP address"),
     ("https://127.0.0.1", False, "IP address"),
     ("https://[::1]/", False, "IP address"),
-    ("https://3232235777/", False, "not one of our"),
+    ("https://3232235777/", False, "in disguise"),
     ("javascript:alert(1)", False, "javascript:"),
     ("JavaScript:alert(document.cookie)", False, "javascript:"),
     ("data:text/html;base64,PHNjcmlwdD4=", False, "data:"),
@@ -70,6 +70,39 @@ CASES = [
     ("https://exampleorg.test", False, "looks like"),
     ("https://examp-le.org", False, "looks like"),
     ("https://e-x-a-m-p-l-e.org", False, "looks like"),
+    # read as a browser reads them (WHATWG URL), not as urllib does
+    ("https://evil.test\\.example.org/login", False, "backslash"),
+    ("evil.test\\.example.org", False, "backslash"),
+    ("https://evil.test\\@example.org", False, "backslash"),
+    ("https:/\\evil.test", False, "not one of our"),
+    ("https://example.org" + "\n" * 50 + ".evil.test/", False, "line breaks"),
+    ("https://exa\tmple.org.evil.test", False, "decoration"),
+    ("https://example.org\\login", False, "does open example.org"),
+    ("http://2130706433/", False, "in disguise"),
+    ("http://0x7f.1/", False, "in disguise"),
+    ("http://127.1/", False, "in disguise"),
+    ("http://0177.0.0.1/", False, "in disguise"),
+    ("https://%65xample.org", False, "code (%"),
+    ("https://example\u3002org", False, "unusual characters"),
+    ("https://\uff45xample.org", False, "unusual characters"),
+    ("https://exa\u200bmple.org", False, "unusual characters"),
+    ("https://exam\u00adple.org", False, "unusual characters"),
+    ("https://xn--xample-2of.org", False, "stands for"),
+    ("https://xn--xample-2of.org", False, "looks like"),
+    ("https:example.org", True, "official"),
+    ("//evil.test", False, "not one of our"),
+    ("example.org/login?next=https://example.org/account", True, "official"),
+    ("https://example.org:8443/", False, "port number"),
+    ("https://example.org:0/", False, "port number"),
+    ("example.org:8443", False, "port number"),
+    ("mailto:help@example.org", False, "email address"),
+    ("blob:https://evil.test/0b9f", False, "blob:"),
+    ("java\nscript:alert(1)", False, "javascript:"),
+    ("tel:+15550100", False, "tel:"),
+    ("https://evil.test/example.org", False, "appears in the link, but not as its address"),
+    ("https://ab.test/x7Kp2Qz", False, "short link"),
+    ("https://short.test/q", False, "not one of our"),
+    ("https://EXAMPLE.ORG/", True, "official"),
 ]
 
 
@@ -90,6 +123,42 @@ def test_there_are_at_least_60_cases():
 def test_unreadable_input_gets_a_clear_message(text):
     with pytest.raises(NotALink):
         check_link(text, OFFICIAL)
+
+
+def test_a_long_link_is_refused_whole_never_cut_to_a_shorter_one():
+    padded = "https://example.org" + "\n" * 3990 + ".evil.test/"
+    with pytest.raises(NotALink, match="too long"):
+        check_link(padded, OFFICIAL)
+
+
+def test_hidden_control_characters_are_named():
+    with pytest.raises(NotALink, match="control characters"):
+        check_link("https://exa\x00mple.org", OFFICIAL)
+
+
+def test_a_configured_official_subdomain_and_a_non_latin_official_domain():
+    assert check_link("https://help.example.test/x", ("help.example.test",)).official
+    assert not check_link("https://www.example.test/x", ("help.example.test",)).official
+    assert check_link("https://b\u00fccher.example/", ("xn--bcher-kva.example",)).official
+    assert check_link("https://xn--bcher-kva.example/", ("b\u00fccher.example",)).official
+
+
+def test_a_short_link_service_the_operator_names():
+    verdict = check_link("https://go.links.test/about", OFFICIAL, shorteners=("links.test",))
+    assert not verdict.official and any("short link" in r for r in verdict.reasons)
+    plain = check_link("https://go.links.test/about", OFFICIAL)
+    assert not any("short link" in r for r in plain.reasons)
+
+
+def test_the_reasons_never_say_a_hostile_link_goes_to_us():
+    verdict = check_link("https://evil.test\\@example.org", OFFICIAL)
+    assert verdict.host == "evil.test"
+    assert not any("goes to example.org" in r or "opens example.org" in r for r in verdict.reasons)
+
+
+def test_the_letters_from_other_alphabets_are_pointed_out():
+    verdict = check_link("https://ex\u0430mple.org", OFFICIAL)
+    assert any("letter 3 is Cyrillic" in reason for reason in verdict.reasons), verdict.reasons
 
 
 def test_skeleton_and_distance():
