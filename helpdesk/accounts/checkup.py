@@ -11,6 +11,7 @@ from .directory import AccountRecord, SessionRecord, SignInRecord, directory
 from .two_factor import FEW_CODES_LEFT
 
 FAILURE_DAYS = 14  # failed sign-ins older than this are history, not news
+FAILURES_SHOWN = 500  # a flood of guesses is summed up by its newest entries
 # in the browser's session: where the owner came from (a diagnosis), to be sent back there
 RETURN_KEY = "checkup_return"
 
@@ -27,13 +28,18 @@ class CheckupItem:
 
 @dataclass(frozen=True)
 class UnknownDevice:
-    """A browser signed in to the account elsewhere that the owner has not confirmed as theirs."""
+    """A browser the account knows that the owner has not confirmed as theirs: signed in
+    elsewhere, or remembered from an earlier sign-in (it would sign in again unannounced)."""
 
     device_id: int | None  # None: a session with no remembered device (only signing out ends it)
     summary: str
-    ip: str
+    ip: str  # "" when not signed in now: devices keep no address
     last_seen_at: datetime
-    sessions: int
+    sessions: int  # 0: remembered, not signed in now
+
+    @property
+    def signed_in(self) -> bool:
+        return self.sessions > 0
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Checkup:
     items: tuple[CheckupItem, ...]
     unknown_devices: tuple[UnknownDevice, ...] = ()
     failures: tuple[SignInRecord, ...] = ()  # failed sign-ins not reviewed yet, newest first
+    more_failures: bool = False  # more than FAILURES_SHOWN of them: `failures` holds the newest
     codes_left: int = 0
     this_device: int | None = None
 
@@ -81,7 +88,14 @@ def run_checkup(account_id: int, this_session_id: int | None = None, now: dateti
         _password(account),
         _failed_sign_ins(failures),
     )
-    return Checkup(items, tuple(unknown), tuple(failures), codes_left, this_device)
+    return Checkup(
+        items,
+        unknown_devices=tuple(unknown),
+        failures=tuple(failures[:FAILURES_SHOWN]),
+        more_failures=len(failures) > FAILURES_SHOWN,
+        codes_left=codes_left,
+        this_device=this_device,
+    )
 
 
 def _two_factor(account: AccountRecord) -> CheckupItem:
@@ -113,8 +127,10 @@ def _recovery_codes(account: AccountRecord, left: int) -> CheckupItem:
 def _unknown_devices(
     account_id: int, sessions: list[SessionRecord], this_session_id: int | None, this_device: int | None
 ) -> list[UnknownDevice]:
-    """Other signed-in sessions on devices the owner has not confirmed, one entry per device."""
-    confirmed = {d.id for d in directory().devices(account_id) if d.confirmed_at is not None}
+    """Devices the owner has not confirmed, one entry each: those signed in elsewhere first (most
+    recently active first), then those only remembered."""
+    devices = directory().devices(account_id)
+    confirmed = {d.id for d in devices if d.confirmed_at is not None}
     found: dict[object, UnknownDevice] = {}
     for s in sessions:  # most recently active first
         if s.id == this_session_id or (s.device_id is not None and s.device_id in (this_device, *confirmed)):
@@ -127,6 +143,9 @@ def _unknown_devices(
             found[key] = UnknownDevice(
                 seen.device_id, seen.summary, seen.ip, seen.last_seen_at, seen.sessions + 1
             )
+    for d in devices:  # most recently seen first
+        if d.id not in found and d.id != this_device and d.id not in confirmed:
+            found[d.id] = UnknownDevice(d.id, d.summary or "Unknown device", "", d.last_seen_at, 0)
     return list(found.values())
 
 
@@ -134,16 +153,30 @@ def _devices(unknown: list[UnknownDevice]) -> CheckupItem:
     title = "Signed-in devices"
     if not unknown:
         return CheckupItem(
-            "devices", title, True, "Only this device and devices you confirmed are signed in."
+            "devices", title, True, "Only this device and devices you confirmed are signed in or remembered."
         )
-    count = len(unknown)
-    return CheckupItem(
-        "devices",
-        title,
-        False,
-        f"{count} device{'s' if count != 1 else ''} you haven't confirmed "
-        f"{'are' if count != 1 else 'is'} signed in. Confirm each one that is yours; remove the others.",
-    )
+    signed_in = sum(d.signed_in for d in unknown)
+    remembered = len(unknown) - signed_in
+    parts = []
+    if signed_in:
+        verb = "are" if signed_in != 1 else "is"
+        parts.append(f"{_devices_count(signed_in)} you haven't confirmed {verb} signed in.")
+    if remembered:
+        also = " also" if signed_in else ""
+        parts.append(
+            f"{_devices_count(remembered)} you haven't confirmed{also} "
+            f"{'are' if remembered != 1 else 'is'} remembered from an earlier sign-in: "
+            f"{'they' if remembered != 1 else 'it'} could sign in again without a new-sign-in email."
+        )
+    if any(d.device_id is not None for d in unknown):
+        parts.append("Confirm each one that is yours; remove the others.")
+    if any(d.device_id is None for d in unknown):
+        parts.append("A session we can't tie to a device ends when you sign out everywhere else.")
+    return CheckupItem("devices", title, False, " ".join(parts))
+
+
+def _devices_count(count: int) -> str:
+    return f"{count} device{'s' if count != 1 else ''}"
 
 
 def _password(account: AccountRecord) -> CheckupItem:
@@ -163,11 +196,17 @@ def _password(account: AccountRecord) -> CheckupItem:
 
 
 def failures_to_review(account: AccountRecord, now: datetime | None = None) -> list[SignInRecord]:
-    """Failed sign-ins of the last FAILURE_DAYS days that the owner has not reviewed yet."""
+    """Failed sign-ins of the last FAILURE_DAYS days that the owner has not reviewed yet, newest
+    first: at most FAILURES_SHOWN + 1, so that one more than shown says there are more."""
     since = recent_window_start(now)
     if account.failures_reviewed_at is not None and account.failures_reviewed_at > since:
         since = account.failures_reviewed_at
-    return directory().failed_sign_ins(account.id, since)
+    return directory().failed_sign_ins(account.id, since, limit=FAILURES_SHOWN + 1)
+
+
+def failures_in_words(failures: list[SignInRecord] | tuple[SignInRecord, ...]) -> str:
+    """How many, as a person reads it: "3", or "more than 500" past what is fetched."""
+    return f"more than {FAILURES_SHOWN}" if len(failures) > FAILURES_SHOWN else str(len(failures))
 
 
 def recent_window_start(now: datetime | None = None) -> datetime:
@@ -180,12 +219,12 @@ def _failed_sign_ins(failures: list[SignInRecord]) -> CheckupItem:
         return CheckupItem(
             "failed-sign-ins", title, True, f"None to review from the last {FAILURE_DAYS} days."
         )
-    count = len(failures)
+    count = failures_in_words(failures)
     return CheckupItem(
         "failed-sign-ins",
         title,
         False,
-        f"{count} failed sign-in{'s' if count != 1 else ''} in the last {FAILURE_DAYS} days: "
+        f"{count.capitalize()} failed sign-in{'s' if count != '1' else ''} in the last {FAILURE_DAYS} days: "
         "check they were you.",
     )
 

@@ -88,8 +88,9 @@ class AccountDirectory(Protocol):
     def clear_failures(self, account_id: int) -> None: ...
     def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None: ...
     def sign_ins(self, account_id: int, limit: int = 20) -> list[SignInRecord]: ...
-    def failed_sign_ins(self, account_id: int, since: datetime) -> list[SignInRecord]:
-        """Refused sign-ins (wrong password or code, locked) after *since*, newest first."""
+    def failed_sign_ins(self, account_id: int, since: datetime, limit: int = 500) -> list[SignInRecord]:
+        """Refused sign-ins (wrong password or code, locked) after *since*, newest first,
+        at most *limit* of them."""
 
     def mark_failures_reviewed(self, account_id: int, through: datetime) -> None:
         """The owner looked at failed sign-ins up to *through* (never moves back)."""
@@ -129,6 +130,10 @@ class AccountDirectory(Protocol):
 
     def confirm_device(self, account_id: int, device_id: int) -> bool:
         """The owner says the device is theirs."""
+
+    def forget_unconfirmed_devices(self, account_id: int, keep_device_id: int | None = None) -> int:
+        """Forget every device the owner has not confirmed, but *keep_device_id*; how many were.
+        A forgotten device's next sign-in is a new device's (and mailed)."""
 
     def forget_device_confirmations(self, account_id: int) -> None:
         """After a reset or recovery: whoever was in the account may have confirmed their own device."""

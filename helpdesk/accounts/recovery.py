@@ -89,6 +89,10 @@ def _throttle(name: str, email: str, ip: str) -> None:
         raise TooManyRequests(name)
 
 
+SAME_PASSWORD = "That is your current password. Choose a new one."  # noqa: S105 (words, not a secret)
+SAME_PASSWORD_RESET = SAME_PASSWORD + " Each code works once, so enter a new one too."
+
+
 @dataclass(frozen=True)
 class Reset:
     status: Status | str  # valid (done), used, expired, superseded, unknown, refused
@@ -124,6 +128,10 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
         if check_second_factor(account, code) is None:
             accounts.record_failure(account.id)  # counts towards the lock like any wrong code
             return Reset("refused", "That code didn't work. Type the newest code, or a recovery code.")
+    # after the second factor: with it on, a link alone must not tell whether a guess is the password
+    if accounts.check_password(account.id, new_password):
+        # "changing" it to itself would clear what the checkup knows (set by a recovery, say)
+        return Reset("refused", SAME_PASSWORD_RESET if account.two_factor else SAME_PASSWORD)
     used = use_token(raw_token, "reset")
     if used.status != "valid":
         return Reset(used.status)  # a concurrent submission used it first
@@ -156,7 +164,6 @@ def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy 
         current_app.logger.error("password-changed notice for account %s not sent", account.id)
 
 
-SAME_PASSWORD = "That is your current password. Choose a new one."  # noqa: S105 (words, not a secret)
 WRONG_CURRENT = "That isn't your current password, so nothing was changed."
 
 

@@ -134,7 +134,7 @@ class SqlAccountDirectory:
         )
         return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
 
-    def failed_sign_ins(self, account_id: int, since: datetime) -> list[SignInRecord]:
+    def failed_sign_ins(self, account_id: int, since: datetime, limit: int = 500) -> list[SignInRecord]:
         rows = db.session.scalars(
             select(SignInEvent)
             .where(
@@ -143,7 +143,7 @@ class SqlAccountDirectory:
                 SignInEvent.result.in_(FAILED_SIGN_IN_RESULTS),
             )
             .order_by(SignInEvent.id.desc())
-            .limit(500)  # a flood of guesses is summed up by its newest entries
+            .limit(limit)  # a flood of guesses is summed up by its newest entries
         )
         return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
 
@@ -318,9 +318,38 @@ class SqlAccountDirectory:
             row.summary = summary
             db.session.commit()
             return row.id, False
+        # removed or forgotten, then back with the same cookie: a device not seen before (its
+        # token stays unique, so the old row comes back; the database decides between two tries)
+        now = utcnow()
+        revived = db.session.execute(
+            update(Device)
+            .where(
+                Device.account_id == account_id,
+                Device.token_hash == token_hash,
+                Device.removed_at.is_not(None),
+            )
+            .values(removed_at=None, confirmed_at=None, first_seen_at=now, last_seen_at=now, summary=summary)
+            .returning(Device.id)
+        ).scalar_one_or_none()
+        db.session.commit()
+        if revived is not None:
+            return revived, True
         row = Device(account_id=account_id, token_hash=token_hash, summary=summary)
         db.session.add(row)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            live = db.session.scalar(
+                select(Device.id).where(
+                    Device.account_id == account_id,
+                    Device.token_hash == token_hash,
+                    Device.removed_at.is_(None),
+                )
+            )
+            if live is None:
+                raise
+            return live, False  # a concurrent sign-in of this browser remembered it first
         return row.id, True
 
     def devices(self, account_id: int) -> list[DeviceRecord]:
@@ -363,6 +392,16 @@ class SqlAccountDirectory:
         )
         db.session.commit()
         return result.rowcount == 1
+
+    def forget_unconfirmed_devices(self, account_id: int, keep_device_id: int | None = None) -> int:
+        query = update(Device).where(
+            Device.account_id == account_id, Device.removed_at.is_(None), Device.confirmed_at.is_(None)
+        )
+        if keep_device_id is not None:
+            query = query.where(Device.id != keep_device_id)
+        result = db.session.execute(query.values(removed_at=utcnow()))
+        db.session.commit()
+        return result.rowcount
 
     def forget_device_confirmations(self, account_id: int) -> None:
         db.session.execute(

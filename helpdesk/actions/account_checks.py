@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ..accounts.checkup import RETURN_KEY, run_checkup
 from ..accounts.directory import directory
+from ..accounts.sign_out import sign_out_everywhere_else
 from ..cases.verification import SESSION_KEY
 from ..extensions import db
 from ..models import VerificationRequest
@@ -75,7 +76,10 @@ class SignOutEverywhere:
     name = "sign-out-everywhere"
     title = "Sign out everywhere else"
     submit_label = "Sign out every other device"
-    intro = "Every other browser and phone signed in to your account is signed out at once."
+    intro = (
+        "Every other browser and phone signed in to your account is signed out at once, "
+        "and those you haven't confirmed as yours are forgotten."
+    )
 
     def render_form(self, ctx: ActionContext) -> Markup:
         return Markup("")
@@ -85,10 +89,8 @@ class SignOutEverywhere:
             return Outcome.success("Sandbox: nobody was signed out.", sandbox=True)
         if not current_user.is_authenticated:
             return Outcome.failure(NOT_SIGNED_IN, ended=0)
-        ended = directory().end_sessions(current_user.account.id, keep_token=current_user.token)
-        return Outcome.success(
-            f"Done: {ended} other session{'s' if ended != 1 else ''} signed out.", ended=ended
-        )
+        done = sign_out_everywhere_else(current_user.account.id, current_user.token, current_user.session_id)
+        return Outcome.success(done.message, ended=done.sessions_ended, forgotten=done.devices_forgotten)
 
 
 class VerificationRequested:

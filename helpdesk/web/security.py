@@ -10,8 +10,16 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from ..accounts.checkup import FAILURE_DAYS, failures_to_review, mark_failures_reviewed, recent_window_start
+from ..accounts.checkup import (
+    FAILURE_DAYS,
+    FAILURES_SHOWN,
+    failures_in_words,
+    failures_to_review,
+    mark_failures_reviewed,
+    recent_window_start,
+)
 from ..accounts.directory import directory
+from ..accounts.sign_out import sign_out_everywhere_else
 from ..accounts.totp import provisioning_uri
 from ..accounts.two_factor import begin_enrolment, confirm_enrolment, new_recovery_codes
 from ..extensions import limiter
@@ -110,7 +118,7 @@ def _back_to_account() -> Response:
 @login_required
 def remove_device(device_id: int) -> Response:
     if directory().remove_device(current_user.account.id, device_id):
-        flash("The device was removed and signed out.")
+        flash("The device was removed and signed out. If it signs in again, we'll email you.")
     return _back_to_account()
 
 
@@ -127,8 +135,9 @@ def confirm_device(device_id: int) -> Response:
 @bp.post("/sign-out-everywhere")
 @login_required
 def sign_out_everywhere() -> Response:
-    ended = directory().end_sessions(current_user.account.id, keep_token=current_user.token)
-    flash(f"Signed out everywhere else ({ended} other session{'s' if ended != 1 else ''} ended).")
+    """Every other session ends, and devices the owner hasn't confirmed are forgotten."""
+    done = sign_out_everywhere_else(current_user.account.id, current_user.token, current_user.session_id)
+    flash(done.message)
     return _back_to_account()
 
 
@@ -139,11 +148,15 @@ def failed_sign_ins() -> Response:
     account = directory().get(current_user.account.id)
     assert account is not None
     unreviewed = failures_to_review(account)
+    failures = directory().failed_sign_ins(account.id, recent_window_start(), limit=FAILURES_SHOWN + 1)
     return _no_store(
         render_template(
             "account/failed_sign_ins.html",
-            failures=directory().failed_sign_ins(account.id, recent_window_start()),
-            unreviewed=unreviewed,
+            failures=failures[:FAILURES_SHOWN],
+            more=len(failures) > FAILURES_SHOWN,
+            unreviewed=unreviewed[:FAILURES_SHOWN],
+            unreviewed_count=failures_in_words(unreviewed),
+            shown=FAILURES_SHOWN,
             days=FAILURE_DAYS,
             results=SIGN_IN_RESULTS,
             two_factor=account.two_factor,

@@ -3,6 +3,8 @@ open, each item turns green, and the diagnosis's check passes."""
 
 from __future__ import annotations
 
+import re
+
 import pyotp
 
 from helpdesk.accounts.directory import directory
@@ -59,8 +61,12 @@ def test_the_checkup_turns_green_item_by_item_and_the_diagnosis_checks_it(browse
         assert "Needs attention" in item(laptop, "devices").inner_text()
         assert "Chrome on Android" in item(laptop, "devices").inner_text()
 
+        # each button's accessible name begins with what it shows (WCAG 2.5.3)
+        devices = item(laptop, "devices")
+        mine = re.compile(r"^This is mine: Chrome on Android, last active ")
+        assert devices.get_by_role("button", name=mine).count() == 1
         # one click: the phone is removed and signed out
-        item(laptop, "devices").get_by_role("button", name="Remove Chrome on Android").click()
+        devices.get_by_role("button", name=re.compile(r"^Remove and sign out: Chrome on Android")).click()
         assert "Done" in item(laptop, "devices").inner_text()
         assert "4 of 5 items are green" in laptop.locator(".checkup-summary").inner_text()
         phone.goto(live_server.url + "/account")
@@ -83,3 +89,25 @@ def test_the_checkup_turns_green_item_by_item_and_the_diagnosis_checks_it(browse
     finally:
         phone_context.close()
         laptop_context.close()
+
+
+def test_turning_on_two_step_from_the_checkup_comes_back_to_it_green(browser, live_app, live_server):
+    with live_app.app_context():
+        directory().create("pat@example.org", DEMO_PASSWORD)
+    context, page = new_page(browser, LAPTOP_UA)
+    try:
+        page.goto(live_server.url + "/login")
+        sign_in(page, DEMO_PASSWORD, "")
+        assert "Needs attention" in item(page, "two-factor").inner_text()
+        item(page, "two-factor").get_by_role("link", name="Turn on two-step verification").click()
+        key = page.locator(".key").inner_text().replace(" ", "")
+        page.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
+        page.get_by_role("button", name="Turn on two-step verification").click()
+        assert page.locator(".recovery-codes li").count() == 10
+        page.get_by_role("link", name="I've saved them").click()
+        assert page.url == live_server.url + "/account#checkup"
+        assert "Done" in item(page, "two-factor").inner_text()
+        assert "Done" in item(page, "recovery-codes").inner_text()
+        assert "All 5 items are green" in page.locator(".checkup-summary").inner_text()
+    finally:
+        context.close()

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pyotp
 import time_machine
 from sqlalchemy import select
 
-from helpdesk.accounts.checkup import run_checkup
+from helpdesk.accounts.checkup import FAILURES_SHOWN, run_checkup
 from helpdesk.accounts.directory import directory
 from helpdesk.accounts.two_factor import recovery_code_hash
 from helpdesk.extensions import db
-from helpdesk.models import DiagnosisEvent, SignInSession
+from helpdesk.models import DiagnosisEvent, SignInEvent, SignInSession, utcnow
 from tests.conftest import DEMO_PASSWORD, make_staff, staff_client
 from tests.integration.test_devices_and_resync import LAPTOP_UA
 from tests.integration.test_diagnosis_journey import begin
 from tests.integration.test_fixes_in_flows import answer
+from tests.integration.test_password_reset import ask_for_link, choose, open_link
 from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.integration.test_verified_recovery import decide, from_now, post, submitted_request
 from tests.mailbox import link_in, outbox
@@ -87,6 +89,63 @@ def test_three_recovery_codes_left_are_too_few(app, account, with_2fa):
         directory().use_recovery_code(account.id, recovery_code_hash(codes[6]))
     item = checkup_of(app, account.id).item("recovery-codes")
     assert not item.ok and item.status == "Only 3 unused codes left: make a new set."
+
+
+def test_no_recovery_codes_left_says_none_left_and_offers_a_new_set(app, client, account, with_2fa):
+    secret, codes = with_2fa
+    with app.test_request_context():
+        for code in codes:
+            assert directory().use_recovery_code(account.id, recovery_code_hash(code))
+    item = checkup_of(app, account.id).item("recovery-codes")
+    assert not item.ok and item.status == "None left: make a new set."
+    sign_in_with_code(client, secret)
+    page = client.get("/account").get_data(as_text=True)
+    assert "None left: make a new set." in page
+    assert 'href="/account/two-factor#recovery-codes">Make new recovery codes' in page
+
+
+CODE = re.compile(r"<li>([2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5})</li>")
+
+
+def test_making_new_codes_on_the_page_turns_the_item_green_and_leads_back_to_the_checkup(
+    app, client, account, with_2fa
+):
+    secret, codes = with_2fa
+    with app.test_request_context():
+        for code in codes[:8]:
+            directory().use_recovery_code(account.id, recovery_code_hash(code))
+    sign_in_with_code(client, secret)
+    assert not checkup_of(app, account.id).item("recovery-codes").ok
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert 'action="/account/recovery-codes"' in page
+    made = client.post(
+        "/account/recovery-codes", data={"csrf_token": csrf_from(page), "password": DEMO_PASSWORD}
+    )
+    shown = made.get_data(as_text=True)
+    assert made.status_code == 200 and len(CODE.findall(shown)) == 10
+    assert 'href="/account#checkup">I\'ve saved them' in shown
+    item = checkup_of(app, account.id).item("recovery-codes")
+    assert item.ok and item.status == "10 unused codes left."
+
+
+def test_turning_on_two_step_on_the_page_turns_two_items_green_and_leads_back_to_the_checkup(
+    app, client, account
+):
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'href="/account/two-factor">Turn on two-step verification' in page
+    enrol = client.get("/account/two-factor").get_data(as_text=True)
+    key = re.search(r'class="code key">([A-Z2-7 ]+)<', enrol).group(1).replace(" ", "")
+    done = client.post(
+        "/account/two-factor", data={"csrf_token": csrf_from(enrol), "code": pyotp.TOTP(key).now()}
+    )
+    shown = done.get_data(as_text=True)
+    assert done.status_code == 200 and len(CODE.findall(shown)) == 10
+    assert 'href="/account#checkup">I\'ve saved them' in shown
+    checkup = checkup_of(app, account.id)
+    assert checkup.item("two-factor").ok and checkup.item("recovery-codes").ok
+    page = client.get("/account").get_data(as_text=True)
+    assert "All 5 items are green" in page
 
 
 # devices and sessions
@@ -223,6 +282,63 @@ def test_a_password_set_by_a_staff_approved_recovery_must_be_changed(
     assert checkup_of(app, account.id).item("password").ok
 
 
+def recovered_by_staff(app, client, helper, outbox_dir, clock, password: str):
+    """A staff-approved recovery, held and then completed: *password* is set by the recovery."""
+    decide(helper, submitted_request(app, client, outbox_dir), "approve")
+    clock.shift(timedelta(hours=72, minutes=1))
+    with app.test_request_context():
+        from helpdesk.cases.verification import run_due
+
+        run_due()
+    person = app.test_client()
+    person.get(link_in(outbox(outbox_dir)[-1], "/recovery/complete/"))
+    post(person, "/recovery/complete", new_password=password)
+
+
+def test_a_reset_link_refuses_the_current_password_and_keeps_the_recovery_flag(
+    app, client, account, helper, outbox_dir
+):
+    recovered = "fresh canyon drift 55"
+    with from_now() as clock:
+        recovered_by_staff(app, client, helper, outbox_dir, clock, recovered)
+        assert not checkup_of(app, account.id).item("password").ok
+        person = app.test_client()
+        ask_for_link(person, "pat@example.org")
+        page = open_link(person, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+        refused = choose(person, page, recovered)
+        assert refused.status_code == 400
+        assert "That is your current password. Choose a new one." in refused.get_data(as_text=True)
+        item = checkup_of(app, account.id).item("password")
+        assert not item.ok and "recovery link sent to another address" in item.status
+        # the link still works, and a really new password clears the flag
+        page = person.get("/password/reset")
+        assert page.status_code == 200
+        assert choose(person, page, NEW_PASSWORD).location == "/login"
+    assert checkup_of(app, account.id).item("password").ok
+    with app.app_context():
+        assert directory().check_password(account.id, NEW_PASSWORD)
+
+
+def test_with_two_step_on_a_reset_tells_it_is_the_current_password_only_after_the_code(
+    app, client, account, with_2fa, outbox_dir
+):
+    _, codes = with_2fa
+    ask_for_link(client, "pat@example.org")
+    page = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+    token = csrf_from(page.get_data(as_text=True))
+    no_code = choose(client, page, DEMO_PASSWORD)
+    assert no_code.status_code == 400 and "current password" not in no_code.get_data(as_text=True)
+    same = client.post(
+        "/password/reset", data={"csrf_token": token, "new_password": DEMO_PASSWORD, "code": codes[0]}
+    )
+    text = same.get_data(as_text=True)
+    assert same.status_code == 400 and "That is your current password" in text and "enter a new one" in text
+    done = client.post(
+        "/password/reset", data={"csrf_token": token, "new_password": NEW_PASSWORD, "code": codes[1]}
+    )
+    assert done.location == "/login"
+
+
 # failed sign-ins
 
 
@@ -250,6 +366,57 @@ def test_failed_sign_ins_are_listed_for_review_until_new_ones_arrive(app, client
     assert not checkup_of(app, account.id).item("failed-sign-ins").ok
 
 
+def test_wrong_codes_and_refusals_while_locked_count_as_failed_sign_ins(app, client, account, with_2fa):
+    asked = sign_in(client, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": PHONE_UA})
+    token = csrf_from(asked.get_data(as_text=True))
+    wrong = client.post("/login", data={"csrf_token": token, "code": "000000"})
+    assert wrong.status_code == 400
+    with app.app_context():
+        directory().lock(account.id, utcnow() + timedelta(hours=1), directory().get(account.id).failed_count)
+    assert sign_in(app.test_client(), "pat@example.org", DEMO_PASSWORD).status_code == 400  # locked
+    checkup = checkup_of(app, account.id)
+    assert [f.result for f in checkup.failures] == ["locked", "wrong-code"]
+    item = checkup.item("failed-sign-ins")
+    assert not item.ok and item.status.startswith("2 failed sign-ins in the last 14 days")
+    with app.app_context():
+        directory().clear_failures(account.id)
+    secret, _ = with_2fa
+    sign_in_with_code(client, secret)
+    page = client.get("/account/failed-sign-ins").get_data(as_text=True)
+    assert "Wrong code" in page and "Refused: locked" in page
+
+
+def test_more_failed_sign_ins_than_are_shown_are_counted_as_more(app, client, account):
+    with app.app_context():
+        db.session.add_all(
+            SignInEvent(account_id=account.id, result="wrong-password", ip="198.51.100.7", device="Bot")
+            for _ in range(FAILURES_SHOWN + 1)
+        )
+        db.session.commit()
+    checkup = checkup_of(app, account.id)
+    item = checkup.item("failed-sign-ins")
+    assert item.status.startswith(f"More than {FAILURES_SHOWN} failed sign-ins in the last 14 days")
+    assert len(checkup.failures) == FAILURES_SHOWN and checkup.more_failures
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    page = client.get("/account/failed-sign-ins").get_data(as_text=True)
+    assert f"<strong>More than {FAILURES_SHOWN}</strong> are new" in page
+    assert f"(the newest {FAILURES_SHOWN} only)" in page
+
+
+def test_exactly_as_many_failed_sign_ins_as_are_shown_are_counted_exactly(app, client, account):
+    with app.app_context():
+        db.session.add_all(
+            SignInEvent(account_id=account.id, result="wrong-password", ip="198.51.100.7", device="Bot")
+            for _ in range(FAILURES_SHOWN)
+        )
+        db.session.commit()
+    item = checkup_of(app, account.id).item("failed-sign-ins")
+    assert item.status.startswith(f"{FAILURES_SHOWN} failed sign-ins in the last 14 days")
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    page = client.get("/account/failed-sign-ins").get_data(as_text=True)
+    assert f"<strong>{FAILURES_SHOWN}</strong> are new" in page and "only)" not in page
+
+
 def test_failed_sign_ins_older_than_fourteen_days_are_history(app, account):
     with time_machine.travel(datetime.now(UTC) - timedelta(days=15)):
         sign_in(app.test_client(), "pat@example.org", "an old wrong guess")
@@ -268,6 +435,44 @@ def test_a_made_up_review_time_is_refused_with_400(app, client, account):
     assert reviewed <= datetime.now(UTC)  # never later than now: future failures still count
 
 
+# every checkup form needs its CSRF token
+
+
+def test_every_checkup_form_refuses_a_post_without_its_token_and_changes_nothing(
+    app, client, account, with_2fa
+):
+    secret, codes = with_2fa
+    sign_in(app.test_client(), "pat@example.org", "a wrong guess here", **{"User-Agent": PHONE_UA})
+    phone = app.test_client()
+    asked = sign_in(phone, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": PHONE_UA})
+    phone.post(
+        "/login",
+        data={"csrf_token": csrf_from(asked.get_data(as_text=True)), "code": codes[0]},
+        headers={"User-Agent": PHONE_UA},
+    )
+    sign_in_with_code(client, secret)
+    with app.app_context():
+        [phone_device] = [d for d in directory().devices(account.id) if d.summary == "Chrome on Android"]
+    before = checkup_of(app, account.id)
+    for path, fields in (
+        (f"/account/devices/{phone_device.id}/remove", {"then": "checkup"}),
+        (f"/account/devices/{phone_device.id}/confirm", {"then": "checkup"}),
+        ("/account/sign-out-everywhere", {"then": "checkup"}),
+        ("/account/failed-sign-ins", {"through": datetime.now(UTC).isoformat()}),
+        ("/account/recovery-codes", {"password": DEMO_PASSWORD}),
+    ):
+        refused = client.post(path, data=fields)
+        assert refused.status_code == 400, path
+        bad_token = client.post(path, data={"csrf_token": "not-the-token", **fields})
+        assert bad_token.status_code == 400, path
+    with app.app_context():
+        [still] = [d for d in directory().devices(account.id) if d.summary == "Chrome on Android"]
+    assert still.confirmed_at is None  # neither removed nor confirmed
+    assert phone.get("/account").status_code == 200  # still signed in
+    after = checkup_of(app, account.id)
+    assert after.failures == before.failures and after.codes_left == before.codes_left == 9
+
+
 # the account page
 
 
@@ -279,6 +484,23 @@ def test_the_account_page_shows_each_item_with_its_fix(app, client, account):
     assert 'href="/account/two-factor">Turn on two-step verification' in page
     assert 'href="/account/failed-sign-ins">Review failed sign-ins' in page
     assert page.count("Needs attention") == 3
+
+
+def test_each_item_says_done_or_needs_attention_before_its_title(app, client, account):
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    page = client.get("/account").get_data(as_text=True)
+    headings = {
+        item_id: " ".join(re.sub(r"<[^>]+>", " ", heading).split())
+        for item_id, heading in re.findall(r'id="checkup-([a-z-]+)">\s*<h3>(.*?)</h3>', page, re.S)
+    }
+    assert headings == {
+        "two-factor": "! Needs attention: Two-step verification",
+        "recovery-codes": "! Needs attention: Recovery codes",
+        "devices": "✓ Done: Signed-in devices",
+        "password": "✓ Done: Password",
+        "failed-sign-ins": "✓ Done: Failed sign-ins",
+    }
+    assert page.count('<span aria-hidden="true">✓</span>') == 3  # the mark is not read out
 
 
 def test_the_checkup_page_needs_a_sign_in_and_brings_the_person_back(app, client, account):
@@ -335,6 +557,15 @@ def test_the_after_recovery_flow_checks_every_item_is_green(app, client, account
         ("open", ["failed-sign-ins"]),
         ("green", None),
     ]
+
+
+def test_a_check_failed_for_want_of_a_sign_in_does_not_claim_items_need_attention(app, client, account):
+    begin(client, "after-recovery")
+    answer(client, "after-recovery", "open-checkup")
+    failed = answer(client, "after-recovery", "check-account")
+    page = client.get(failed.location).get_data(as_text=True)
+    assert "aren&#39;t signed in" in page and "The check didn't pass yet" in page
+    assert "Some items still need attention" not in page
 
 
 def test_the_sandbox_simulates_the_checkup(app, account):

@@ -1,0 +1,40 @@
+"""Signing out everywhere else: every other session ends, and devices the owner never confirmed
+are forgotten, so their next sign-in counts as a new device's and is mailed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .directory import directory
+
+
+@dataclass(frozen=True)
+class SignedOutElsewhere:
+    sessions_ended: int
+    devices_forgotten: int
+
+    @property
+    def message(self) -> str:
+        """What happened, in one sentence for the owner."""
+        ended = self.sessions_ended
+        said = f"Signed out everywhere else: {ended} other session{'s' if ended != 1 else ''} ended"
+        forgotten = self.devices_forgotten
+        if forgotten:
+            said += (
+                f"; {forgotten} device{'s' if forgotten != 1 else ''} you hadn't confirmed "
+                f"{'were' if forgotten != 1 else 'was'} forgotten. "
+                "If one signs in again, we'll email you"
+            )
+        return said + "."
+
+
+def sign_out_everywhere_else(account_id: int, keep_token: str, this_session_id: int) -> SignedOutElsewhere:
+    """End every session of the account but this one (*keep_token*), and forget every device the
+    owner has not confirmed but this session's own."""
+    accounts = directory()
+    this_device = next((s.device_id for s in accounts.sessions(account_id) if s.id == this_session_id), None)
+    # forgotten before the sessions end: a device signing in between the two is then mailed as
+    # new, and its session ended
+    forgotten = accounts.forget_unconfirmed_devices(account_id, keep_device_id=this_device)
+    ended = accounts.end_sessions(account_id, keep_token=keep_token)
+    return SignedOutElsewhere(ended, forgotten)
