@@ -39,12 +39,29 @@ def _resolve(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _options_violations(path: str, response: TestResponse, documented: set[str]) -> list[str]:
+    """OPTIONS: 204, no body, and Allow naming the methods the document has there (plus the
+    implicit HEAD and OPTIONS); an address the document lacks is a 404 problem."""
+    if not documented:
+        if response.status_code != 404 or response.mimetype != PROBLEM:
+            return [f"OPTIONS {path} is not in the document, and answered {response.status_code}"]
+        return []
+    problems = []
+    if response.status_code != 204 or response.get_data():
+        size = len(response.get_data())
+        problems.append(f"OPTIONS {path} answered {response.status_code} with a body of {size} bytes")
+    allowed = {m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()}
+    if allowed - {"HEAD", "OPTIONS"} != documented:
+        problems.append(f"OPTIONS {path}: Allow {sorted(allowed)} is not the documented {sorted(documented)}")
+    return problems
+
+
 def violations(method: str, path: str, response: TestResponse) -> list[str]:
     """What in *response* the document does not allow (empty when it conforms)."""
-    if method == "OPTIONS":
-        return []
     status = response.status_code
     operations = [(p, m, o) for p, m, o in _operations() if p.match(path)]
+    if method == "OPTIONS":
+        return _options_violations(path, response, {m for _, m, _ in operations})
     operation = next((o for _, m, o in operations if m == method or (method == "HEAD" and m == "GET")), None)
     if operation is None:
         # no such address or method: the document cannot list these, but they are problems too

@@ -21,6 +21,7 @@ from ..models import Diagnosis, utcnow
 from .problems import ApiProblem
 
 REALM = 'Bearer realm="helpdesk"'
+UNKNOWN = "0" * 64  # no token hashes to this: what an unknown reference is compared with
 
 
 def issue_token(diagnosis: Diagnosis) -> str:
@@ -45,27 +46,34 @@ def _presented_token() -> str | None:
 
 
 def authorised(reference: str) -> Diagnosis:
-    """The diagnosis *reference* names, if the request's bearer token is its token; else a problem."""
+    """The diagnosis *reference* names, if the request's bearer token is its token; else a problem.
+
+    An unknown reference and a known one with another token get the same 401, so references
+    can't be probed; only the token's holder learns more (410 when it expired)."""
     raw = _presented_token()
     if raw is None:
         raise ApiProblem(
             401,
-            "Send the token you got when the diagnosis started: Authorization: Bearer <token>.",
+            "This request has no bearer token. Send the token you got when the diagnosis started: "
+            "Authorization: Bearer <token>.",
             kind="token-missing",
+            title="A bearer token is needed",
             headers={"WWW-Authenticate": REALM},
         )
     normalised = normalise_reference(reference)
     diagnosis = (
         db.session.scalar(select(Diagnosis).where(Diagnosis.reference == normalised)) if normalised else None
     )
-    if diagnosis is None or diagnosis.sandbox:
-        raise ApiProblem(404, f"There is no diagnosis with the reference {reference[:40]!r}.")
-    stored = diagnosis.api_token_hash or ""
-    if not stored or not hmac.compare_digest(stored, token_hash(raw)):
+    stored = diagnosis.api_token_hash if diagnosis is not None and not diagnosis.sandbox else None
+    # compared either way, so a wrong reference takes as long as a wrong token
+    fits = hmac.compare_digest(stored or UNKNOWN, token_hash(raw)) and stored is not None
+    if diagnosis is None or not fits:
         raise ApiProblem(
             401,
-            "That token does not belong to this diagnosis.",
+            "The token you sent does not open a diagnosis with this reference. Check both: the token "
+            "is the one given when the diagnosis started (a handover keeps it).",
             kind="token-invalid",
+            title="That token does not fit this diagnosis",
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         )
     if expires_at(diagnosis) <= utcnow():

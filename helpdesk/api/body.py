@@ -50,5 +50,7 @@ def json_object(fields: Fields) -> dict[str, Any]:
 
 
 def _escape(name: str) -> str:
-    """A JSON Pointer token (RFC 6901)."""
-    return name.replace("~", "~0").replace("/", "~1")
+    """A JSON Pointer token (RFC 6901), with any lone surrogate (valid in JSON text, but not
+    encodable as UTF-8) shown as U+FFFD, so the problem that names it can always be sent."""
+    readable = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in name)
+    return readable.replace("~", "~0").replace("/", "~1")

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from ..cases.diagnoses import InvalidMove, StaleStep, answer, flow_for, record_event, start_diagnosis
+from ..cases.diagnoses import (
+    InvalidMove,
+    StaleStep,
+    answer,
+    flow_for,
+    latest_child,
+    record_event,
+    start_diagnosis,
+)
 from ..extensions import db
 from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
@@ -146,26 +152,21 @@ def _trigger(diagnosis: Diagnosis, step: Step, choice: str | None) -> str:
     )
 
 
-def latest_child(parent: Diagnosis, flow_id: str) -> Diagnosis | None:
-    return db.session.scalar(
-        select(Diagnosis)
-        .where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id)
-        .order_by(Diagnosis.id.desc())
-        .limit(1)
-    )
-
-
 def continue_in(parent: Diagnosis, flow_id: str) -> Answered | None:
-    """An end that hands over to another flow: its diagnosis (resumed, or new and linked to this
-    one, holding the same token). None when that flow is not published any more."""
+    """An end that hands over to another flow: its diagnosis (the one already going on from this
+    one, whichever way it began, or a new one linked to it), holding the same token. None when
+    that flow is not published any more."""
     compiled = live_flow(flow_id)
     if compiled is None:
         return None
     child = latest_child(parent, flow_id)
-    if child is None or child.status != "active" or child.api_token_hash != parent.api_token_hash:
-        child = start_diagnosis(compiled, parent=parent)
-        child.api_token_hash = parent.api_token_hash
+    if child is None or child.status != "active":
+        child = start_diagnosis(compiled, parent=parent)  # it inherits the parent's token
         record_event(parent, "continued", parent.step, flow=flow_id, reference=child.reference)
+        db.session.commit()
+    elif child.api_token_hash != parent.api_token_hash:
+        # begun on a page before handovers passed the token on: the conversation is one
+        child.api_token_hash = parent.api_token_hash
         db.session.commit()
     child_flow = flow_of(child)
     return Answered(child, child_flow, child.step)

@@ -123,9 +123,13 @@ SCHEMAS: dict[str, Any] = {
         {
             "step": {
                 "type": "string",
+                "minLength": 1,
                 "maxLength": 100,
-                "description": "The step answered; default: the current one. An earlier step on the path "
-                "may be answered again: the same answer changes nothing, a different one goes on from there.",
+                "examples": ["what"],
+                "description": "The step this answer is for, usually `current_step`. Required, so a request "
+                "sent twice can't answer the next question too: the same answer again changes nothing. An "
+                "earlier step on the path may be answered again: a different answer goes on from there. A "
+                "step the diagnosis has not reached is a 409.",
             },
             "answer": {
                 "type": "string",
@@ -138,7 +142,7 @@ SCHEMAS: dict[str, Any] = {
             },
         },
         "An answer to a question or info step. Fix steps (action, check) run in a browser: links.page.",
-        optional=("step", "answer", "revision"),
+        optional=("answer", "revision"),
     ),
     "Choice": _object({"id": TEXT, "label": TEXT, "hint": _nullable(TEXT)}),
     "Progress": _object(
@@ -204,7 +208,8 @@ SCHEMAS: dict[str, Any] = {
                         {
                             **URL,
                             "description": "Opens this diagnosis at this step in a browser: signed, "
-                            "single-use, valid 15 minutes. Fix steps are done there.",
+                            "valid 15 minutes, used once the person presses the page's Continue button "
+                            "(fetching it, e.g. by a link preview, uses nothing). Fix steps are done there.",
                         }
                     ),
                 }
@@ -305,7 +310,8 @@ SCHEMAS: dict[str, Any] = {
 
 _PROBLEMS = {
     400: "The body is not valid JSON.",
-    401: "No bearer token, or not this diagnosis's.",
+    401: "No bearer token, or a token that opens no diagnosis with this reference (an unknown "
+    "reference gets the same answer, so references can't be probed).",
     404: "Not found.",
     409: "It changed meanwhile: a stale revision or step, a guide that changed since the diagnosis "
     "began, a fix step (runs in a browser) or an end.",
@@ -354,7 +360,7 @@ def _path_parameter(name: str, description: str) -> dict[str, Any]:
 
 REFERENCE_PARAMETER = _path_parameter("reference", "The diagnosis's reference code, e.g. 7KQM-X3PA.")
 BEARER = [{"bearer": []}]
-FOR_DIAGNOSIS = (401, 404, 409, 410)
+FOR_DIAGNOSIS = (401, 409, 410)
 
 PATHS: dict[str, Any] = {
     "/api/openapi.json": {
@@ -417,7 +423,7 @@ PATHS: dict[str, Any] = {
                 REFERENCE_PARAMETER,
                 _path_parameter("step_id", "A step on the diagnosis's path."),
             ],
-            "responses": _responses(200, "Diagnosis", *FOR_DIAGNOSIS),
+            "responses": _responses(200, "Diagnosis", *FOR_DIAGNOSIS, 404),
         }
     },
     "/api/v1/diagnoses/{reference}/answers": {
@@ -441,7 +447,7 @@ PATHS: dict[str, Any] = {
             "tags": ["diagnoses"],
             "security": BEARER,
             "parameters": [REFERENCE_PARAMETER],
-            "responses": _responses(200, "Transcript", 401, 404, 410),
+            "responses": _responses(200, "Transcript", 401, 410),
         }
     },
     "/api/v1/articles": {

@@ -82,7 +82,8 @@ def problem_response(
         "instance": request.path,
         **extra,
     }
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
+    # ASCII with \u escapes: whatever a request put into a problem (a lone surrogate, say) encodes
+    response = Response(json.dumps(body, ensure_ascii=True), status=status, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response.headers[name] = value

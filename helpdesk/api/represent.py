@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, url_for
 
 from ..actions import Action, get_action
+from ..cases.diagnoses import latest_child
 from ..content.articles import Article
 from ..content.render import render_inline
 from ..extensions import db
@@ -24,7 +25,6 @@ from ..search import SearchResults
 from ..staff.transcripts import Transcript
 from ..web.content_state import catalog
 from .access import expires_at
-from .conversation import latest_child
 from .handoff import page_url, site_url
 
 END_HEADINGS = {

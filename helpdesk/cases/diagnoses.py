@@ -50,7 +50,8 @@ def remember_flow_version(compiled: CompiledFlow) -> None:
 def start_diagnosis(
     compiled: CompiledFlow, *, parent: Diagnosis | None = None, sandbox: bool = False
 ) -> Diagnosis:
-    """A new diagnosis at the flow's start, with a unique reference code."""
+    """A new diagnosis at the flow's start, with a unique reference code. One that goes on from
+    *parent* (a handover, on a page or through the API) holds the parent's API token too."""
     remember_flow_version(compiled)
     for _ in range(10):
         diagnosis = Diagnosis(
@@ -63,6 +64,7 @@ def start_diagnosis(
             status=_status_at(compiled, compiled.flow.start),
             parent_id=parent.id if parent else None,
             sandbox=sandbox,
+            api_token_hash=parent.api_token_hash if parent else None,
         )
         try:
             with db.session.begin_nested():
@@ -76,6 +78,16 @@ def start_diagnosis(
         db.session.commit()
         return diagnosis
     raise RuntimeError("could not draw a free reference code")
+
+
+def latest_child(parent: Diagnosis, flow_id: str) -> Diagnosis | None:
+    """The diagnosis *parent* handed over to *flow_id* most recently, if any."""
+    return db.session.scalar(
+        select(Diagnosis)
+        .where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id)
+        .order_by(Diagnosis.id.desc())
+        .limit(1)
+    )
 
 
 def record_event(diagnosis: Diagnosis, kind: str, step: str, **detail: Any) -> DiagnosisEvent:

@@ -1,8 +1,9 @@
 """The JSON API, /api/v1/…: thin views over the domain, described by /api/openapi.json.
 
 No cookies: a diagnosis is reached with its bearer token only, so CSRF does not apply and a
-browser's session (even a signed-in one) can't drive anything here. Anonymous calls have the
-same per-address rate limits as the pages that do the same thing.
+browser's session (even a signed-in one) can't drive anything here. Anonymous calls draw on the
+same per-address allowances as the pages that do the same thing: one counter for both (a shared
+limit's scope), so switching between page and API gains nothing.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from ..api.body import json_object
 from ..api.openapi import document
 from ..api.problems import ApiProblem, is_api_request
 from ..extensions import csrf, limiter
-from ..linkcheck import NotALink, check_link
+from ..linkcheck import NotALink, check_here
 from ..search import search as search_content
 from ..search.misses import record_miss
 from ..staff import transcripts
-from .content_state import catalog, settings
+from .content_state import catalog
 from .public import ENTRY_FLOW, TOP_PROBLEMS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -51,6 +52,18 @@ def not_cached(response: Response) -> Response:
     if "/diagnoses" in request.path:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.after_request
+def options_are_empty(response: Response) -> Response:
+    """OPTIONS: 204 with the methods of the address in Allow, and no body (rather than Flask's
+    empty text/html 200); an unknown address is a 404 problem like any other method's."""
+    if request.method != "OPTIONS" or response.status_code != 200:
+        return response
+    empty = Response(status=204)
+    del empty.headers["Content-Type"]  # no body, so no type
+    empty.headers["Allow"] = response.headers.get("Allow", "")
+    return empty
 
 
 def _json(body: Any, status: int = 200, **headers: str) -> Response:
@@ -82,7 +95,7 @@ def flow(flow_id: str) -> Response:
 
 
 @bp.post("/v1/diagnoses")
-@limiter.limit("60 per hour")
+@limiter.shared_limit("60 per hour", scope="diagnosis-start")
 def start() -> Response:
     body = json_object({"flow": ("a flow id (text)", (str,), True, 100)})
     diagnosis, compiled, token = conversation.start(body["flow"])
@@ -110,20 +123,18 @@ def step(reference: str, step_id: str) -> Response:
 
 
 @bp.post("/v1/diagnoses/<reference>/answers")
-@limiter.limit("120 per hour")
+@limiter.shared_limit("120 per hour", scope="diagnosis-answer")
 def answers(reference: str) -> Response:
     found = authorised(reference)
     body = json_object(
         {
-            "step": ("a step id (text)", (str,), False, 100),
+            "step": ("a step id (text)", (str,), True, 100),
             "answer": ("a choice id (text)", (str,), False, 100),
             "revision": ("a whole number", (int,), False, 0),
         }
     )
     compiled = conversation.flow_of(found)
-    moved = conversation.give_answer(
-        found, compiled, body.get("step") or found.step, body.get("answer"), body.get("revision")
-    )
+    moved = conversation.give_answer(found, compiled, body["step"], body.get("answer"), body.get("revision"))
     return _json(represent.diagnosis_body(moved.diagnosis, moved.compiled, moved.step))
 
 
@@ -149,18 +160,23 @@ def article(slug: str) -> Response:
 
 
 @bp.post("/v1/check-link")
-@limiter.limit("60 per hour")
+@limiter.shared_limit("60 per hour", scope="check-link")
 def link_check() -> Response:
     body = json_object({"link": ("the link or address (text)", (str,), True, 4000)})
     try:
-        verdict = check_link(body["link"], settings().official_domains)
+        verdict = check_here(body["link"])  # as the page does: the same domains and shorteners
     except NotALink as problem:
         raise ApiProblem(422, str(problem), kind="not-a-link", title="That is not a link") from problem
     return _json(represent.verdict_body(verdict))
 
 
+def _as_you_type() -> bool:
+    return request.args.get("prefix", "").lower() == "true"
+
+
 @bp.get("/v1/search")
-@limiter.limit("120 per minute")
+@limiter.shared_limit("120 per minute", scope="search", exempt_when=_as_you_type)
+@limiter.shared_limit("240 per minute", scope="search-suggest", exempt_when=lambda: not _as_you_type())
 def search() -> Response:
     query = request.args.get("q", "")
     if len(query) > 500:

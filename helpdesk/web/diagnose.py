@@ -13,6 +13,7 @@ from ..cases.diagnoses import (
     answer,
     claim_step,
     flow_for,
+    latest_child,
     record_event,
     release_step,
     restart,
@@ -76,7 +77,7 @@ def _new(compiled: CompiledFlow, parent: Diagnosis | None = None) -> Diagnosis:
 
 
 @bp.get("/<flow_id>")
-@limiter.limit("60 per hour", methods=["GET"])
+@limiter.shared_limit("60 per hour", scope="diagnosis-start", methods=["GET"])  # with the API's
 def start(flow_id: str) -> Response:
     """Resume this browser's diagnosis of the flow, or begin a new one."""
     compiled = _live_flow(flow_id)
@@ -149,7 +150,7 @@ def step(flow_id: str, step_id: str) -> Response | str:
 
 
 @bp.post("/<flow_id>/<step_id>")
-@limiter.limit("120 per hour")
+@limiter.shared_limit("120 per hour", scope="diagnosis-answer")  # with the API's
 def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
     loaded = _load(flow_id)
     if isinstance(loaded, Response):
@@ -219,9 +220,12 @@ def _continue_in(parent: Diagnosis, flow_id: str, note: str) -> Response:
         return redirect(_step_url(parent), 303)
     child = _remembered(flow_id)
     if child is None or child.status != "active" or child.parent_id != parent.id:
-        child = _new(compiled, parent=parent)
-        record_event(parent, "continued", parent.step, flow=flow_id, reference=child.reference)
-        db.session.commit()
+        child = latest_child(parent, flow_id)  # it may have gone on through the API already
+        if child is None or child.status != "active":
+            child = _new(compiled, parent=parent)
+            record_event(parent, "continued", parent.step, flow=flow_id, reference=child.reference)
+            db.session.commit()
+        _remember(child)
     if note:
         flash(note)
     return redirect(_step_url(child), 303)

@@ -20,7 +20,7 @@ TOP_ARTICLES = 5
 
 
 @bp.get("/search")
-@limiter.limit("120 per minute")
+@limiter.shared_limit("120 per minute", scope="search")  # with the API's /api/v1/search
 def results() -> str:
     query = request.args.get("q", "")
     found = search(query)
@@ -38,7 +38,7 @@ def results() -> str:
 
 
 @bp.get("/search/suggest")
-@limiter.limit("240 per minute")
+@limiter.shared_limit("240 per minute", scope="search-suggest")  # with the API's prefix=true
 def suggest() -> Response:
     """Titles for the words typed so far (the last one may be unfinished), as JSON."""
     found = search(request.args.get("q", ""), limit=SUGGESTIONS, prefix=True)

@@ -4,6 +4,7 @@ OpenAPI document (tests/openapi_contract.py)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import timedelta
@@ -35,6 +36,13 @@ def start(client: FlaskClient, flow: str = "fix-it") -> tuple[dict, dict[str, st
 
 def give(client: FlaskClient, body: dict, auth: dict[str, str], **fields: object):
     return client.post(body["links"]["answers"], json=fields, headers=auth)
+
+
+def open_in_browser(browser: FlaskClient, link: str):
+    """What a person does with a "continue in a browser" link: open it, press Continue."""
+    shown = browser.get(path_of(link))
+    assert shown.status_code == 200, shown.get_data(as_text=True)
+    return post(browser, path_of(link), shown.get_data(as_text=True))
 
 
 def path_of(url: str) -> str:
@@ -96,12 +104,12 @@ def test_starting_gives_the_first_step_and_a_token_stored_only_as_its_hash(fixtu
 
 def test_an_answer_moves_the_diagnosis_as_the_page_would(fixture_app, fixture_client):
     body, auth = start(fixture_client)
-    moved = give(fixture_client, body, auth, answer="broken").get_json()
+    moved = give(fixture_client, body, auth, step="what", answer="broken").get_json()
     assert moved["current_step"] == "explain" and moved["revision"] == 1
     assert moved["step"]["kind"] == "info"
     assert moved["step"]["choices"] == [{"id": "continue", "label": "Continue", "hint": None}]
     assert moved["step"]["links"]["back"] == body["links"]["self"] + "/steps/what"
-    on = give(fixture_client, moved, auth).get_json()  # an info step needs no answer
+    on = give(fixture_client, moved, auth, step="explain").get_json()  # an info step needs no answer
     assert on["current_step"] == "apply" and on["step"]["kind"] == "action"
     with fixture_app.app_context():
         kinds = db.session.scalars(select(DiagnosisEvent.kind).order_by(DiagnosisEvent.id)).all()
@@ -119,10 +127,10 @@ def test_diagnosis_calls_need_its_own_bearer_token(fixture_client):
     is_problem(wrong, 401, "token-invalid")
     assert 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
     foreign = {"Authorization": f"Bearer {other['token']}"}
-    is_problem(fixture_client.post(url + "/answers", json={"answer": "broken"}, headers=foreign), 401)
+    answer = {"step": "what", "answer": "broken"}
+    is_problem(fixture_client.post(url + "/answers", json=answer, headers=foreign), 401)
     is_problem(fixture_client.get(url, headers={"Authorization": f"Basic {body['token']}"}), 401)
     assert fixture_client.get(url, headers=auth).status_code == 200
-    is_problem(fixture_client.get("/api/v1/diagnoses/ABCD-EFGH", headers=auth), 404)
 
 
 def test_a_browser_session_counts_for_nothing_in_the_api(fixture_app):
@@ -130,12 +138,13 @@ def test_a_browser_session_counts_for_nothing_in_the_api(fixture_app):
     begin(browser)  # a diagnosis this browser's cookie holds
     with fixture_app.app_context():
         reference = db.session.scalar(select(Diagnosis.reference))
-    refused = browser.post(f"/api/v1/diagnoses/{reference}/answers", json={"answer": "broken"})
+    answer = {"step": "what", "answer": "broken"}
+    refused = browser.post(f"/api/v1/diagnoses/{reference}/answers", json=answer)
     is_problem(refused, 401, "token-missing")
     body, auth = start(browser)
     for response in (
         browser.get(path_of(body["links"]["self"]), headers=auth),
-        browser.post(path_of(body["links"]["answers"]), json={"answer": "broken"}, headers=auth),
+        browser.post(path_of(body["links"]["answers"]), json=answer, headers=auth),
     ):
         assert response.status_code == 200 and "Set-Cookie" not in response.headers
     assert browser.get("/diagnose/fix-it/what").status_code == 200  # its own diagnosis is untouched
@@ -143,8 +152,8 @@ def test_a_browser_session_counts_for_nothing_in_the_api(fixture_app):
 
 def test_a_fix_step_hands_back_a_link_that_opens_the_diagnosis_in_a_browser(fixture_app, fixture_client):
     body, auth = start(fixture_client)
-    give(fixture_client, body, auth, answer="broken")
-    at_fix = give(fixture_client, body, auth).get_json()
+    give(fixture_client, body, auth, step="what", answer="broken")
+    at_fix = give(fixture_client, body, auth, step="explain").get_json()
     step = at_fix["step"]
     assert step["action"] == {
         "name": "pretend-fix",
@@ -156,7 +165,7 @@ def test_a_fix_step_hands_back_a_link_that_opens_the_diagnosis_in_a_browser(fixt
     refused = is_problem(give(fixture_client, body, auth, step="apply"), 409, "fix-in-browser")
     assert refused["page"].startswith("http://localhost/diagnose/fix-it/continue/")
     browser = fixture_app.test_client()
-    opened = browser.get(path_of(step["links"]["page"]))
+    opened = open_in_browser(browser, step["links"]["page"])
     assert opened.status_code == 303 and opened.location == "/diagnose/fix-it/apply"
     page = browser.get(opened.location).get_data(as_text=True)
     assert "Apply the pretend fix" in page and at_fix["reference"] in page
@@ -171,7 +180,7 @@ def test_a_fix_step_hands_back_a_link_that_opens_the_diagnosis_in_a_browser(fixt
 def test_a_browser_link_works_once_and_for_fifteen_minutes(fixture_app, fixture_client):
     body, _ = start(fixture_client)
     link = path_of(body["step"]["links"]["page"])
-    assert fixture_app.test_client().get(link).status_code == 303
+    assert open_in_browser(fixture_app.test_client(), body["step"]["links"]["page"]).status_code == 303
     used = fixture_app.test_client().get(link)
     assert used.status_code == 410 and "has been used already" in used.get_data(as_text=True)
     fresh, _ = start(fixture_client)
@@ -188,9 +197,59 @@ def test_a_browser_link_works_once_and_for_fifteen_minutes(fixture_app, fixture_
         assert len(opened.all()) == 1
 
 
+def test_fetching_a_browser_link_uses_nothing_until_the_person_presses_continue(fixture_app, fixture_client):
+    body, _ = start(fixture_client)
+    link = path_of(body["step"]["links"]["page"])
+    scanner = fixture_app.test_client()
+    assert scanner.head(link).status_code == 200
+    shown = scanner.get(link)  # a mail scanner or link preview: it sees the page, nothing more
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert f'Continue your diagnosis <span class="code">{body["reference"]}</span> in this browser' in page
+    assert f'<form method="post" action="{link}">' in page and 'name="csrf_token"' in page
+    assert '<button type="submit" class="primary">Continue in this browser</button>' in page
+    assert scanner.get("/diagnose/fix-it/what").status_code == 303  # the scanner holds no diagnosis
+    forged = fixture_app.test_client().post(link)  # no CSRF token: refused, the link not used
+    assert forged.status_code == 400
+    person = fixture_app.test_client()
+    opened = open_in_browser(person, body["step"]["links"]["page"])
+    assert opened.status_code == 303 and opened.location == "/diagnose/fix-it/what"
+    assert person.get(opened.location).status_code == 200
+    again = post(scanner, link, page)  # the scanner's own page is stale now
+    assert again.status_code == 410 and "has been used already" in again.get_data(as_text=True)
+
+
+def test_a_browser_link_carries_the_reference_not_the_row_id(fixture_app, fixture_client):
+    body, _ = start(fixture_client)
+    ticket = body["step"]["links"]["page"].rsplit("/", 1)[1]
+    payload = json.loads(base64.urlsafe_b64decode(ticket.split(".")[0] + "=="))
+    assert payload == {"r": body["reference"], "n": 0}
+
+
+@pytest.mark.parametrize(
+    ("ending", "message"),
+    [("abandoned", "was started over"), ("expired", "has expired: nothing was answered")],
+)
+def test_a_browser_link_to_a_diagnosis_given_up_or_expired_since_says_so(
+    fixture_app, fixture_client, ending, message
+):
+    body, _ = start(fixture_client)
+    link = path_of(body["step"]["links"]["page"])
+    browser = fixture_app.test_client()
+    page = browser.get(link).get_data(as_text=True)  # shown while the diagnosis was still going
+    with fixture_app.app_context():
+        if ending == "abandoned":
+            db.session.execute(db.update(Diagnosis).values(status="abandoned"))
+        else:
+            db.session.execute(db.update(Diagnosis).values(updated_at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+    for response in (browser.get(link), post(browser, link, page)):
+        assert response.status_code == 410 and message in response.get_data(as_text=True)
+
+
 def test_going_back_keeps_the_answer_and_a_different_one_rewinds(fixture_app, fixture_client):
     body, auth = start(fixture_client)
-    moved = give(fixture_client, body, auth, answer="broken").get_json()
+    moved = give(fixture_client, body, auth, step="what", answer="broken").get_json()
     back = fixture_client.get(path_of(moved["step"]["links"]["back"]), headers=auth).get_json()
     assert back["current_step"] == "explain"  # looking back changes nothing
     assert back["step"]["id"] == "what" and back["step"]["current"] is False
@@ -211,31 +270,35 @@ def test_answers_the_diagnosis_has_moved_past_are_conflicts(fixture_client):
     body, auth = start(fixture_client)
     stale = is_problem(give(fixture_client, body, auth, step="explain"), 409, "stale-step")
     assert stale["current_step"] == "what"
-    give(fixture_client, body, auth, answer="broken")
-    old = is_problem(give(fixture_client, body, auth, answer="continue", revision=0), 409, "stale-revision")
+    give(fixture_client, body, auth, step="what", answer="broken")
+    old = is_problem(
+        give(fixture_client, body, auth, step="explain", answer="continue", revision=0), 409, "stale-revision"
+    )
     assert old["revision"] == 1
-    assert give(fixture_client, body, auth, answer="continue", revision=1).status_code == 200
+    assert give(fixture_client, body, auth, step="explain", answer="continue", revision=1).status_code == 200
     is_problem(give(fixture_client, body, auth, step="no-such-step"), 422, "unknown-step")
 
 
 def test_an_end_takes_no_answer(fixture_client):
     body, auth = start(fixture_client)
-    give(fixture_client, body, auth, answer="dunno")
-    is_problem(give(fixture_client, body, auth), 409, "at-an-end")
+    give(fixture_client, body, auth, step="what", answer="dunno")
+    is_problem(give(fixture_client, body, auth, step="ask-support"), 409, "at-an-end")
 
 
 @pytest.mark.parametrize(
     ("fields", "kind", "pointer"),
     [
-        ({"answer": "nope"}, "unknown-choice", None),
-        ({}, "answer-required", None),
-        ({"answer": 3}, "invalid", "/answer"),
-        ({"answer": "broken", "revision": "1"}, "invalid", "/revision"),
-        ({"answer": "broken", "revision": True}, "invalid", "/revision"),
-        ({"answer": "broken", "choice": "broken"}, "invalid", "/choice"),
-        ({"answer": "x" * 101}, "invalid", "/answer"),
-        ({"answer": "bro\x00ken"}, "unknown-choice", None),
-        ({"step/x~": 1}, "invalid", "/step~1x~0"),
+        ({"step": "what", "answer": "nope"}, "unknown-choice", None),
+        ({"step": "what"}, "answer-required", None),
+        ({"answer": "broken"}, "invalid", "/step"),
+        ({"step": 3, "answer": "broken"}, "invalid", "/step"),
+        ({"step": "what", "answer": 3}, "invalid", "/answer"),
+        ({"step": "what", "answer": "broken", "revision": "1"}, "invalid", "/revision"),
+        ({"step": "what", "answer": "broken", "revision": True}, "invalid", "/revision"),
+        ({"step": "what", "answer": "broken", "choice": "broken"}, "invalid", "/choice"),
+        ({"step": "what", "answer": "x" * 101}, "invalid", "/answer"),
+        ({"step": "what", "answer": "bro\x00ken"}, "unknown-choice", None),
+        ({"step": "what", "step/x~": 1}, "invalid", "/step~1x~0"),
     ],
 )
 def test_a_wrong_answer_body_is_422_naming_the_mistake(fixture_client, fields, kind, pointer):
@@ -246,6 +309,19 @@ def test_a_wrong_answer_body_is_422_naming_the_mistake(fixture_client, fields, k
     if kind == "unknown-choice":
         assert problem["choices"] == ["broken", "elsewhere", "dunno"]
         assert "broken, elsewhere, dunno" in problem["detail"]
+
+
+def test_an_answer_without_its_step_is_refused_so_a_retry_cannot_skip_a_question(fixture_client):
+    body, auth = start(fixture_client)
+    missing = is_problem(give(fixture_client, body, auth, answer="broken"), 422, "invalid")
+    assert "'step' is required" in missing["detail"]
+    assert missing["errors"] == [{"pointer": "/step", "detail": "is required (a step id (text))"}]
+    first = give(fixture_client, body, auth, step="what", answer="broken").get_json()
+    retried = give(fixture_client, body, auth, step="what", answer="broken").get_json()  # sent twice
+    assert first["current_step"] == retried["current_step"] == "explain"
+    assert retried["revision"] == first["revision"] == 1
+    ahead = is_problem(give(fixture_client, body, auth, step="apply"), 409, "stale-step")
+    assert ahead["current_step"] == "explain"
 
 
 @pytest.mark.parametrize(
@@ -273,11 +349,11 @@ def test_hostile_ids_are_404_never_500(fixture_client):
         "/api/v1/flows/fix%00it",
         "/api/v1/articles/%E2%80%AEbasics",
         "/api/v1/articles/..%2F..%2Fetc%2Fpasswd",
-        "/api/v1/diagnoses/%00%00%00%00-%00%00%00%00",
         path_of(body["links"]["self"]) + "/steps/%00",
         path_of(body["links"]["self"]) + "/steps/" + "é" * 300,
     ):
         is_problem(fixture_client.get(url, headers=auth), 404)
+    is_problem(fixture_client.get("/api/v1/diagnoses/%00%00%00%00-%00%00%00%00", headers=auth), 401)
     for flow in ("fix\x00it", "ﬁx-it", "x" * 100, "../fix-it"):
         is_problem(fixture_client.post("/api/v1/diagnoses", json={"flow": flow}), 404)
     is_problem(fixture_client.post("/api/v1/diagnoses", json={"flow": "x" * 101}), 422)
@@ -301,7 +377,7 @@ def test_a_guide_changed_under_a_diagnosis_is_409(fixture_app, fixture_client):
         fixture_client.get(path_of(body["links"]["self"]), headers=auth), 409, "guide-changed"
     )
     assert changed["reference"] == body["reference"]
-    is_problem(give(fixture_client, body, auth, answer="broken"), 409, "guide-changed")
+    is_problem(give(fixture_client, body, auth, step="what", answer="broken"), 409, "guide-changed")
     transcript = fixture_client.get(path_of(body["links"]["transcript"]), headers=auth)
     assert transcript.status_code == 200  # what was said stays readable
 
@@ -311,27 +387,25 @@ def test_a_diagnosis_finishes_on_the_flow_version_it_began(tmp_path, content_cop
     app = build_app(tmp_path, content_dir=content, flows_dir=flows)
     client = app.test_client()
     body, auth = start(client, "locked-out")
-    give(client, body, auth, answer="yes")
+    give(client, body, auth, step="was-it-you", answer="yes")
     source = (flows / "locked-out.yaml").read_text().replace("wait-or-unlock", "can-you-wait")
     (flows / "locked-out.yaml").write_text(source)
     second = build_app(tmp_path, content_dir=content, flows_dir=flows)
     again = second.test_client()
     resumed = again.get(path_of(body["links"]["self"]), headers=auth).get_json()
     assert resumed["current_step"] == "wait-or-unlock"  # the old version's step
-    moved = give(again, body, auth, answer="wait").get_json()
+    moved = give(again, body, auth, step="wait-or-unlock", answer="wait").get_json()
     assert moved["current_step"] == "wait-it-out"
     fresh, _ = start(again, "locked-out")
-    assert (
-        give(again, fresh, {"Authorization": f"Bearer {fresh['token']}"}, answer="yes").get_json()[
-            "current_step"
-        ]
-        == "can-you-wait"
+    fresh_auth = {"Authorization": f"Bearer {fresh['token']}"}
+    assert give(again, fresh, fresh_auth, step="was-it-you", answer="yes").get_json()["current_step"] == (
+        "can-you-wait"
     )
 
 
 def test_a_handover_goes_on_in_a_new_diagnosis_with_the_same_token(fixture_app, fixture_client):
     body, auth = start(fixture_client)
-    handed = give(fixture_client, body, auth, answer="elsewhere").get_json()
+    handed = give(fixture_client, body, auth, step="what", answer="elsewhere").get_json()
     assert handed["flow"]["id"] == "other-flow" and handed["reference"] != body["reference"]
     assert handed["continued_from"] == body["reference"] and handed["current_step"] == "first"
     assert handed["step"]["links"]["back"] == body["links"]["self"] + "/steps/what"  # as the page's Back
@@ -341,7 +415,7 @@ def test_a_handover_goes_on_in_a_new_diagnosis_with_the_same_token(fixture_app, 
     assert parent["step"]["end"]["continued_in"] == handed["reference"]
     again = give(fixture_client, body, auth, step="what", answer="elsewhere").get_json()
     assert again["reference"] == handed["reference"]  # resumed, not a second one
-    done = give(fixture_client, handed, auth, answer="yes").get_json()
+    done = give(fixture_client, handed, auth, step="first", answer="yes").get_json()
     assert done["status"] == "resolved" and done["step"]["end"]["outcome"] == "resolved"
     with fixture_app.app_context():
         assert db.session.query(Diagnosis).filter_by(flow_id="other-flow").count() == 1
@@ -362,10 +436,10 @@ def test_a_diagnosis_expires_a_session_lifetime_after_its_last_answer(fixture_cl
 def test_a_diagnosis_given_up_in_a_browser_takes_no_more_answers(fixture_app, fixture_client):
     body, auth = start(fixture_client)
     browser = fixture_app.test_client()
-    browser.get(path_of(body["step"]["links"]["page"]))
+    open_in_browser(browser, body["step"]["links"]["page"])
     page = browser.get("/diagnose/fix-it/what").get_data(as_text=True)
     browser.post("/diagnose/fix-it/restart", data={"csrf_token": csrf_from(page)})
-    is_problem(give(fixture_client, body, auth, answer="broken"), 410, "abandoned")
+    is_problem(give(fixture_client, body, auth, step="what", answer="broken"), 410, "abandoned")
     assert (
         fixture_client.get(path_of(body["links"]["self"]), headers=auth).get_json()["status"] == "abandoned"
     )
@@ -376,7 +450,7 @@ def test_sandbox_diagnoses_are_not_in_the_api(fixture_app, fixture_client):
     with fixture_app.app_context():
         db.session.execute(db.update(Diagnosis).values(sandbox=True))
         db.session.commit()
-    is_problem(fixture_client.get(path_of(body["links"]["self"]), headers=auth), 404)
+    is_problem(fixture_client.get(path_of(body["links"]["self"]), headers=auth), 401, "token-invalid")
 
 
 def test_a_draft_flow_cannot_be_started(tmp_path, content_copy):
@@ -390,7 +464,7 @@ def test_a_draft_flow_cannot_be_started(tmp_path, content_copy):
 
 def test_the_transcript_has_every_answer_with_times_and_the_reference(fixture_client):
     body, auth = start(fixture_client)
-    give(fixture_client, body, auth, answer="broken")
+    give(fixture_client, body, auth, step="what", answer="broken")
     give(fixture_client, body, auth, step="what", answer="dunno")
     transcript = fixture_client.get(path_of(body["links"]["transcript"]), headers=auth).get_json()
     assert transcript["reference"] == body["reference"] and transcript["status"] == "escalated"
@@ -407,12 +481,12 @@ def test_the_transcript_has_every_answer_with_times_and_the_reference(fixture_cl
 
 def test_a_real_fix_runs_in_the_browser_the_api_sent_the_person_to(app, client, account, outbox_dir):
     body, auth = start(client, "locked-out")
-    give(client, body, auth, answer="yes")
-    at_fix = give(client, body, auth, answer="unlock-now").get_json()
+    give(client, body, auth, step="was-it-you", answer="yes")
+    at_fix = give(client, body, auth, step="wait-or-unlock", answer="unlock-now").get_json()
     assert at_fix["step"]["action"]["name"] == "send-unlock-link"
     assert "unlock link" in at_fix["step"]["text_html"]
     browser = app.test_client()
-    opened = browser.get(path_of(at_fix["step"]["links"]["page"]))
+    opened = open_in_browser(browser, at_fix["step"]["links"]["page"])
     page = browser.get(opened.location).get_data(as_text=True)
     assert 'name="email"' in page
     sent = post(browser, opened.location, page, email="pat@example.org")
@@ -478,3 +552,153 @@ def test_the_api_is_rate_limited_like_the_pages_with_a_problem(fixture_client):
     problem = is_problem(limited, 429, "too-many-requests")
     assert "60 per 1 hour" in problem["detail"] and int(limited.headers["Retry-After"]) > 0
     assert fixture_client.get("/api/v1/flows").status_code == 200  # reading is not limited
+
+
+@pytest.mark.parametrize(
+    ("where", "raw"),
+    [
+        ("/api/v1/check-link", '{"link": "a", "\\ud800": 1}'),
+        ("/api/v1/diagnoses", '{"flow": "fix-it", "\\udfff/\\ud800~": 1}'),
+        ("answers", '{"step": "what", "answer": "broken", "\\ud800": 1}'),
+        ("answers", '{"step": "\\ud800", "answer": "broken"}'),
+        ("answers", '{"step": "what", "answer": "\\ud800"}'),
+        ("/api/v1/diagnoses", '{"flow": "\\ud800"}'),
+        ("/api/v1/check-link", '{"link": "https://\\ud800.example.org/"}'),
+    ],
+)
+def test_a_lone_surrogate_in_a_body_is_a_clear_4xx_never_a_500(fixture_client, where, raw):
+    body, auth = start(fixture_client)
+    url = path_of(body["links"]["answers"]) if where == "answers" else where
+    refused = fixture_client.post(url, data=raw, content_type="application/json", headers=auth)
+    assert refused.status_code in (404, 422) and refused.mimetype == PROBLEM
+    assert refused.get_data().isascii()  # every character escaped: any text can be sent
+    problem = refused.get_json()
+    assert problem["detail"]
+    pointers = [e["pointer"] for e in problem.get("errors", [])]
+    if '"\\ud800": 1' in raw:
+        assert "/\ufffd" in pointers
+    if "\\udfff/" in raw:
+        assert "/\ufffd~1\ufffd~0" in pointers
+
+
+def test_a_handover_made_in_the_browser_is_reached_with_the_same_token_and_not_forked(
+    fixture_app, fixture_client
+):
+    body, auth = start(fixture_client)
+    browser = fixture_app.test_client()
+    open_in_browser(browser, body["step"]["links"]["page"])
+    page = browser.get("/diagnose/fix-it/what").get_data(as_text=True)
+    assert post(browser, "/diagnose/fix-it/what", page, answer="elsewhere").location == (
+        "/diagnose/other-flow/first"
+    )
+    parent = fixture_client.get(path_of(body["links"]["self"]), headers=auth).get_json()
+    child = parent["step"]["end"]["continued_in"]
+    reached = fixture_client.get(f"/api/v1/diagnoses/{child}", headers=auth)
+    assert reached.status_code == 200 and reached.get_json()["continued_from"] == body["reference"]
+    again = give(fixture_client, body, auth, step="what", answer="elsewhere").get_json()
+    assert again["reference"] == child  # the same answer again: the same diagnosis, not a second one
+    with fixture_app.app_context():
+        assert db.session.query(Diagnosis).filter_by(flow_id="other-flow").count() == 1
+
+
+def test_going_on_in_a_browser_after_an_api_handover_joins_that_diagnosis(fixture_app, fixture_client):
+    body, auth = start(fixture_client)
+    handed = give(fixture_client, body, auth, step="what", answer="elsewhere").get_json()
+    parent = fixture_client.get(path_of(body["links"]["self"]), headers=auth).get_json()
+    browser = fixture_app.test_client()
+    open_in_browser(browser, parent["step"]["links"]["page"])
+    page = browser.get("/diagnose/fix-it/what").get_data(as_text=True)
+    went = post(browser, "/diagnose/fix-it/what", page, answer="elsewhere")
+    assert went.location == "/diagnose/other-flow/first"
+    assert handed["reference"] in browser.get(went.location).get_data(as_text=True)
+    with fixture_app.app_context():
+        assert db.session.query(Diagnosis).filter_by(flow_id="other-flow").count() == 1
+
+
+def test_an_unknown_reference_is_answered_like_a_wrong_token(fixture_client):
+    body, auth = start(fixture_client)
+    wrong = fixture_client.get(path_of(body["links"]["self"]), headers={"Authorization": "Bearer nope"})
+    for url in (
+        "/api/v1/diagnoses/ABCD-EFGH",
+        "/api/v1/diagnoses/ABCD-EFGH/transcript",
+        "/api/v1/diagnoses/x",
+    ):
+        unknown = fixture_client.get(url, headers=auth)
+        assert unknown.headers["WWW-Authenticate"] == wrong.headers["WWW-Authenticate"]
+        assert {**is_problem(unknown, 401), "instance": ""} == {**is_problem(wrong, 401), "instance": ""}
+    answered = fixture_client.post("/api/v1/diagnoses/ABCD-EFGH/answers", json={"step": "what"}, headers=auth)
+    is_problem(answered, 401, "token-invalid")
+
+
+def test_a_401_says_whether_the_token_was_missing_or_wrong(fixture_client):
+    body, _ = start(fixture_client)
+    url = path_of(body["links"]["self"])
+    missing = is_problem(fixture_client.get(url), 401, "token-missing")
+    assert missing["title"] == "A bearer token is needed" and "has no bearer token" in missing["detail"]
+    wrong = is_problem(
+        fixture_client.get(url, headers={"Authorization": "Bearer nope"}), 401, "token-invalid"
+    )
+    assert wrong["title"] == "That token does not fit this diagnosis"
+    assert "The token you sent does not open" in wrong["detail"]
+
+
+def test_options_is_an_empty_204_naming_the_documented_methods(fixture_client):
+    body, _ = start(fixture_client)
+    for url, allowed in (
+        ("/api/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+        ("/api/v1/flows", {"GET", "HEAD", "OPTIONS"}),
+        ("/api/v1/diagnoses", {"POST", "OPTIONS"}),
+        (path_of(body["links"]["answers"]), {"POST", "OPTIONS"}),
+        (path_of(body["links"]["self"]), {"GET", "HEAD", "OPTIONS"}),
+    ):
+        answered = fixture_client.options(url)
+        assert answered.status_code == 204 and answered.get_data() == b"" and not answered.mimetype
+        assert {m.strip() for m in answered.headers["Allow"].split(",")} == allowed
+    is_problem(fixture_client.options("/api/v1/nothing-here"), 404, "not-found")
+
+
+ALLOWANCES = {"start": 60, "answer": 120, "check-link": 60, "search": 120, "suggest": 240}
+
+
+def _page_and_api(app, what: str):
+    """Two ways to do *what*: on the pages and through the API, as one client address would."""
+    browser, client = app.test_client(), app.test_client()
+    if what == "start":
+        return (lambda: browser.get("/diagnose/fix-it")), (
+            lambda: client.post("/api/v1/diagnoses", json={"flow": "fix-it"})
+        )
+    if what == "answer":
+        url, page = begin(browser)
+        body, auth = start(client)
+        return (lambda: post(browser, url, page, answer="broken")), (
+            lambda: give(client, body, auth, step="what", answer="broken")
+        )
+    if what == "check-link":
+        token = csrf_from(browser.get("/check-link").get_data(as_text=True))
+        link = "https://example.org/"
+        return (lambda: browser.post("/check-link", data={"csrf_token": token, "link": link})), (
+            lambda: client.post("/api/v1/check-link", json={"link": link})
+        )
+    if what == "search":
+        return (lambda: browser.get("/search?q=basics")), (lambda: client.get("/api/v1/search?q=basics"))
+    return (lambda: browser.get("/search/suggest?q=bas")), (
+        lambda: client.get("/api/v1/search?q=bas&prefix=true")
+    )
+
+
+@pytest.mark.parametrize("what", list(ALLOWANCES))
+def test_a_page_and_the_api_draw_on_one_allowance(fixture_app, what):
+    page, api = _page_and_api(fixture_app, what)
+    for n in range(ALLOWANCES[what]):
+        used = (page if n % 2 else api)()
+        assert used.status_code < 400, (n, used.status_code)
+    assert page().status_code == 429
+    problem = is_problem(api(), 429, "too-many-requests")
+    assert f"{ALLOWANCES[what]} per 1 " in problem["detail"]
+
+
+def test_search_as_you_type_has_the_suggestions_allowance_not_the_search_one(fixture_client):
+    for _ in range(120):
+        assert fixture_client.get("/search?q=basics").status_code == 200
+    is_problem(fixture_client.get("/api/v1/search?q=basics"), 429)
+    assert fixture_client.get("/api/v1/search?q=bas&prefix=true").status_code == 200
