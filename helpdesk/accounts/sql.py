@@ -47,6 +47,12 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def _device_hash(account_id: int, token: str) -> str:
+    # one browser may be remembered by several accounts (the column is unique), and the table
+    # doesn't tell which accounts share a browser
+    return _hash_token(f"device:{account_id}:{token}")
+
+
 class SqlAccountDirectory:
     def __init__(self, secret_key: str) -> None:
         self._box = SecretBox(secret_key)
@@ -307,7 +313,7 @@ class SqlAccountDirectory:
     # devices
 
     def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
-        token_hash = _hash_token(token)
+        token_hash = _device_hash(account_id, token)
         row = db.session.scalar(
             select(Device).where(
                 Device.account_id == account_id, Device.token_hash == token_hash, Device.removed_at.is_(None)

@@ -43,6 +43,19 @@ def test_a_device_not_seen_before_gets_a_notice(app, account, outbox_dir):
     assert "Chrome on Android" in text_of(notice) and "/diagnose/someone-else-signed-in" in text_of(notice)
 
 
+def test_one_browser_signs_in_to_two_accounts(app, account):
+    with app.app_context():
+        other = directory().create("sam@example.org", DEMO_PASSWORD)
+    browser = app.test_client()
+    assert sign_in(browser, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": LAPTOP_UA}).status_code == 303
+    browser.post("/logout", data={"csrf_token": csrf_from(browser.get("/account").get_data(as_text=True))})
+    second = sign_in(browser, "sam@example.org", DEMO_PASSWORD, **{"User-Agent": LAPTOP_UA})
+    assert second.status_code == 303 and second.location == "/account"
+    with app.app_context():
+        assert [d.summary for d in directory().devices(account.id)] == ["Firefox on Linux"]
+        assert [d.summary for d in directory().devices(other.id)] == ["Firefox on Linux"]
+
+
 def test_removing_a_device_signs_it_out_at_once(app, account):
     laptop, phone = app.test_client(), app.test_client()
     sign_in(laptop, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": LAPTOP_UA})
