@@ -36,9 +36,7 @@ def json_object(fields: Fields) -> dict[str, Any]:
             if required:
                 errors.append({"pointer": "/" + name, "detail": f"is required ({type_name})"})
             continue
-        value = body[name]
-        if value is None and not required:
-            continue
+        value = body[name]  # null is not a value of any field: leave the field out instead
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             errors.append({"pointer": "/" + name, "detail": f"must be {type_name}"})
         elif longest and isinstance(value, str) and len(value) > longest:

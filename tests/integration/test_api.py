@@ -298,6 +298,8 @@ def test_an_end_takes_no_answer(fixture_client):
         ({"step": "what", "answer": "broken", "choice": "broken"}, "invalid", "/choice"),
         ({"step": "what", "answer": "x" * 101}, "invalid", "/answer"),
         ({"step": "what", "answer": "bro\x00ken"}, "unknown-choice", None),
+        ({"step": "what", "answer": None}, "invalid", "/answer"),
+        ({"step": "what", "answer": "broken", "revision": None}, "invalid", "/revision"),
         ({"step": "what", "step/x~": 1}, "invalid", "/step~1x~0"),
     ],
 )
