@@ -24,6 +24,7 @@ from ..yamlsource import (
 from .render import ARTICLE_LINK, IMAGE, Heading, render_markdown
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_SLUG_LENGTH = 100  # what the tables keep of a slug (models.py: the search index, feedback)
 # name -> (type, required, description); kept in one place for the checker and the docs
 FRONT_MATTER_FIELDS: dict[str, tuple[str, bool, str]] = {
     "title": ("text", True, "The article's title."),
@@ -86,6 +87,9 @@ def load_article(
     problems: list[Problem] = []
     if not SLUG.match(slug):
         problems.append(Problem(shown, 1, f"file name {path.name!r} must be lower-case letters, digits, '-'"))
+    if len(slug) > MAX_SLUG_LENGTH:
+        message = f"file name is {len(slug)} characters before '.md': at most {MAX_SLUG_LENGTH} characters"
+        return None, [*problems, Problem(shown, 1, message)]  # never served: no table could keep it
     front, body, body_line = _split(source)
     if front is None:
         problems.append(Problem(shown, 1, "missing front matter: start the file with '---', the keys, '---'"))

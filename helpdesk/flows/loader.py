@@ -24,6 +24,7 @@ from .spec import (
     END_OUTCOMES,
     FLOW_FIELDS,
     ID_PATTERN,
+    MAX_ID_LENGTH,
     STEP_KINDS,
     Choice,
     Flow,
@@ -126,6 +127,9 @@ class _Reader:
                 f"{where} must be an id of lower-case letters, digits and '-', got {text!r}",
             )
             return None
+        if kind == "id" and len(text) > MAX_ID_LENGTH:
+            self.problem(line(node), f"{where} is {len(text)} characters: at most {MAX_ID_LENGTH}")
+            return None
         if kind == "kind" and text not in STEP_KINDS:
             self.problem(line(node), f"{where}: unknown step kind {text!r} (use {', '.join(STEP_KINDS)})")
             return None
@@ -203,6 +207,9 @@ def _read_steps(reader: _Reader, node: yaml.Node | None) -> dict[str, Step] | No
     for step_id, step_node, key_line in items:
         if not _ID.match(step_id):
             reader.problem(key_line, f"step id {step_id!r} must be lower-case letters, digits and '-'")
+            continue
+        if len(step_id) > MAX_ID_LENGTH:
+            reader.problem(key_line, f"step id is {len(step_id)} characters: at most {MAX_ID_LENGTH}")
             continue
         step = _read_step(reader, step_id, step_node, key_line)
         if step is not None:

@@ -8,6 +8,7 @@ from typing import Any
 STEP_KINDS = ("question", "info", "action", "check", "end")
 END_OUTCOMES = ("resolved", "escalate", "flow")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+MAX_ID_LENGTH = 100  # what the tables keep of a flow or step id (models.py)
 
 # Field rules, per mapping: name -> (type name, required, description).
 # The loader checks files by these rules and the JSON Schema is generated from them.
@@ -141,7 +142,7 @@ class Flow:
 
 
 _SCHEMA_TYPES: dict[str, dict[str, Any]] = {
-    "id": {"type": "string", "pattern": ID_PATTERN},
+    "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
     "text": {"type": "string", "minLength": 1},
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},
@@ -182,7 +183,7 @@ def json_schema() -> dict[str, Any]:
         steps={
             "type": "object",
             "minProperties": 1,
-            "propertyNames": {"pattern": ID_PATTERN},
+            "propertyNames": {"pattern": ID_PATTERN, "maxLength": MAX_ID_LENGTH},
             "additionalProperties": {"$ref": "#/$defs/step"},
         },
     )

@@ -9,10 +9,12 @@ content, so files and index never disagree.
 from __future__ import annotations
 
 import threading
+from collections.abc import Container
 from dataclasses import dataclass, field
 from html import escape
 
 from flask import current_app, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..catalog import Catalog
 from ..extensions import db
@@ -20,7 +22,7 @@ from ..web.content_state import catalog
 from .documents import digest, documents
 from .fts5 import Fts5Index
 from .index import MARK_END, MARK_START, Index, Match
-from .words import Vocabulary, clean, query_terms, respell
+from .words import Vocabulary, clean, query_terms, respell, words
 
 KEY = "helpdesk.search"
 DEFAULT_LIMIT = 20
@@ -44,6 +46,7 @@ class SearchResults:
     corrected: bool  # the hits are for shown_query, because query itself found nothing
     partial: bool  # no page has every word: the hits have some of them
     hits: list[Hit] = field(default_factory=list)
+    only_common_words: bool = False  # nothing was searched: every word was one like "the" or "I"
 
 
 @dataclass
@@ -73,16 +76,28 @@ def _current() -> _Built:
 
 
 def build_index(served: Catalog) -> _Built:
+    """The index of *served*: shared in PostgreSQL when that is the database, else in memory.
+
+    Should PostgreSQL refuse the documents (a value its table cannot hold: the content checks
+    should have stopped it, but one bad document must never make every search fail), this
+    worker searches an index of its own in memory instead, and says so in the log.
+    """
     found = documents(served)
     vocabulary = Vocabulary.of(text for d in found for text in d.texts())
-    index: Index
+    index: Index | None = None
     if db.engine.dialect.name == "postgresql":
         from .postgres import PostgresIndex
 
-        index = PostgresIndex(db.engine, found, digest(found))
-    else:
-        index = Fts5Index(found)
-    return _Built(served, index, vocabulary)
+        try:
+            index = PostgresIndex(db.engine, found, digest(found))
+        except SQLAlchemyError:
+            current_app.logger.exception("search index not stored in PostgreSQL: searching in memory")
+    return _Built(served, index or Fts5Index(found), vocabulary)
+
+
+def known_words() -> Container[str]:
+    """The words of the content being served: a word of the help is no one's secret."""
+    return _current().vocabulary
 
 
 def search(query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False) -> SearchResults:
@@ -95,10 +110,14 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False) -> S
     cleaned = clean(query)
     terms = query_terms(cleaned)
     if not terms:
-        return SearchResults(cleaned, cleaned, corrected=False, partial=False)
+        vague = bool(words(cleaned))
+        return SearchResults(cleaned, cleaned, corrected=False, partial=False, only_common_words=vague)
     built = _current()
     limit = max(1, min(limit, 50))
     fixed = built.vocabulary.corrected(terms, keep_last=prefix)
+    if prefix and not built.vocabulary.completions(terms[-1], limit=1):
+        # no word of the content begins so: the last word is misspelt rather than unfinished
+        fixed[-1] = built.vocabulary.correct(terms[-1]) or terms[-1]
     fixes = {term: fix for term, fix in zip(terms, fixed, strict=True) if term != fix}
 
     def groups(words: list[str]) -> list[list[str]]:

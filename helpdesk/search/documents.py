@@ -42,7 +42,8 @@ def documents(catalog: Catalog) -> list[Document]:
             title=article.title,
             summary=article.summary,
             keywords=" · ".join(article.tags),
-            headings=" · ".join(h.title for h in article.headings),
+            # a heading's title is text of the rendered HTML: "&lt;" is "<", not the word "lt"
+            headings=" · ".join(html.unescape(h.title) for h in article.headings),
             body=plain_text(article.html),
         )
         for article in catalog.public_articles()
@@ -64,7 +65,7 @@ def documents(catalog: Catalog) -> list[Document]:
 
 def digest(found: list[Document]) -> str:
     """Changes whenever anything searchable changes: the index is rebuilt when it does."""
-    hashed = hashlib.sha256()
+    hashed = hashlib.sha256(b"search documents 2\x00")  # a new form of the documents: rebuild
     for document in found:
         for part in astuple(document):
             hashed.update(part.encode("utf-8", "surrogatepass"))

@@ -64,6 +64,12 @@ def _tsquery(groups: list[list[str]], *, any_group: bool) -> str:
     return (" | " if any_group else " & ").join(ors)
 
 
+def _indexed(text: str) -> str:
+    """*text* as to_tsvector must read it: its parser drops whatever looks like an HTML tag, so
+    "press <Enter>" would lose "Enter"; with a space after every "<" nothing does."""
+    return text.replace("<", "< ")
+
+
 def build(engine: Engine, found: list[Document], digest: str) -> bool:
     """Make the stored index hold *found*, unless it already does. True when it was rebuilt.
 
@@ -85,7 +91,10 @@ def build(engine: Engine, found: list[Document], digest: str) -> bool:
                     "INSERT INTO search_documents (kind, slug, title, summary, keywords, headings, body)"
                     " VALUES (:kind, :slug, :title, :summary, :keywords, :headings, :body)"
                 ),
-                [{**d.__dict__} for d in found],
+                [
+                    {**{k: _indexed(v) for k, v in d.__dict__.items()}, "kind": d.kind, "slug": d.slug}
+                    for d in found
+                ],
             )
         # the GIN indexes are queried at once: move their pending entries in, and give the
         # planner the new table's statistics
@@ -105,6 +114,8 @@ class PostgresIndex:
     def __init__(self, engine: Engine, found: list[Document], digest: str) -> None:
         self._engine = engine
         build(engine, found, digest)
+        # what is shown comes from the documents as they are, not as they were stored for indexing
+        self._documents = {(d.kind, d.slug): d for d in found}
 
     def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
         if not groups:
@@ -124,7 +135,12 @@ class PostgresIndex:
         # ts_headline reads the whole body of every page shown (most of the time of a search):
         # the stems the query was turned into find the words to highlight just as well
         stems = [m.group(1).replace("''", "'") for m in _LEXEME.finditer(rows[0].query)]
-        return [
-            Match(row.kind, row.slug, row.title, row.summary, excerpt(row.body, row.summary, stems))
-            for row in rows
-        ]
+        found = []
+        for row in rows:
+            shown = self._documents.get((row.kind, row.slug), row)  # row: another worker's content
+            found.append(
+                Match(
+                    row.kind, row.slug, shown.title, shown.summary, excerpt(shown.body, shown.summary, stems)
+                )
+            )
+        return found

@@ -16,7 +16,8 @@ from rapidfuzz.distance import OSA
 MAX_QUERY_CHARS = 200  # longer input is cut here: no help question needs more
 MAX_TERMS = 12
 MIN_CORRECTED, MAX_CORRECTED = 3, 24  # shorter words are too ambiguous, longer ones are no words
-_WORD = re.compile(r"\w+")
+# letters and digits: "_" breaks words, as it does for both indexes (FTS5 unicode61 and to_tsvector)
+_WORD = re.compile(r"[^\W_]+")
 # dropped from queries: FTS5 has no stop words, and "how do I reset my password" must match
 # an article that never says "do"
 # fmt: off
@@ -39,21 +40,25 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def clean(text: str) -> str:
-    """What is left of any input: no control characters, at most MAX_QUERY_CHARS, one line."""
-    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text[: MAX_QUERY_CHARS * 4])
-    return " ".join(text.split())[:MAX_QUERY_CHARS]
+def clean(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """What is left of any input: no control characters, at most *limit* characters, one line."""
+    text = "".join(
+        " " if unicodedata.category(c).startswith("C") else c for c in text[: max(limit, MAX_QUERY_CHARS * 4)]
+    )
+    return " ".join(text.split())[:limit]
 
 
 def words(text: str) -> list[str]:
     """Every word of *text*, folded (for vocabularies)."""
-    return [w for w in _WORD.findall(fold(text)) if "_" not in w]
+    return _WORD.findall(fold(text))
 
 
 def query_terms(text: str) -> list[str]:
-    """The terms a query searches for: folded words, stop words left out unless nothing else is."""
-    found = words(clean(text))
-    kept = [w for w in found if w not in STOP_WORDS and len(w) > 1]
+    """The terms a query searches for: folded words without the stop words, and without single
+    letters unless nothing else is left. A query of stop words alone has none: every page has
+    "the" and "I", so ranking pages by them would be noise."""
+    found = [w for w in words(clean(text)) if w not in STOP_WORDS]
+    kept = [w for w in found if len(w) > 1]
     return (kept or found)[:MAX_TERMS]
 
 

@@ -4,13 +4,22 @@ searches kept for editors (scrubbed), the index following the content files."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import re
 import shutil
 
 import pytest
+from sqlalchemy import select
 
 from helpdesk.analytics import count_view
+from helpdesk.extensions import db
+from helpdesk.models import SearchMiss
+from helpdesk.problems import ContentError
 from helpdesk.search import search
+from helpdesk.search.documents import documents
+from helpdesk.web.content_state import KEY as CATALOG_KEY
+from helpdesk.web.content_state import catalog
 from tests.conftest import FIXTURES, build_app, make_staff, staff_client
 
 
@@ -84,6 +93,14 @@ def own_content(tmp_path):
         front = f"---\ntitle: {title}\nsummary: About {slug}.\n" + ("draft: true\n" if draft else "")
         (content / f"{slug}.md").write_text(front + "---\n" + body + "\n")
 
+    # the same words in both, "zither" in the title of one and in the tags of the other: the two
+    # are in the first tier of results, and only the weight of the column can put the title first
+    # (the one with it in the title is longer, and sorted after the other, so it wins no tie)
+    tuned = "---\ntitle: Zither tuning by ear for patient beginners\nsummary: Strings.\ntags: [harp]\n"
+    (content / "zither-in-the-title.md").write_text(tuned + "---\nTurn the pegs.\n")
+    tagged = "---\ntitle: Harp tuning by ear for patient beginners\nsummary: Strings.\ntags: [zither]\n"
+    (content / "zither-in-the-tags.md").write_text(tagged + "---\nTurn the pegs.\n")
+
     article("in-the-title", "Bicycle repairs", "How to mend things.")
     article("in-the-body", "Mending things", "A bicycle, a bicycle, and another bicycle.")
     article("stemmed", "Gardening", "She was gardening while others gardened.")
@@ -95,6 +112,11 @@ def own_content(tmp_path):
 def test_a_match_in_the_title_ranks_above_matches_in_the_body(own_content):
     app, _, _ = own_content
     assert slugs(app, "bicycle")[:2] == ["article:in-the-title", "article:in-the-body"]
+
+
+def test_within_one_tier_a_match_in_the_title_outweighs_one_in_the_tags(own_content):
+    app, _, _ = own_content
+    assert slugs(app, "zither")[:2] == ["article:zither-in-the-title", "article:zither-in-the-tags"]
 
 
 def test_words_match_their_other_forms(own_content):
@@ -140,6 +162,125 @@ def test_suggestions_as_you_type_are_json(client):
     assert 0 < len(hits) <= 6
     assert {"kind", "title", "url", "snippet_html"} <= set(hits[0])
     assert any(h["url"] == "/articles/two-factor-codes" for h in hits)
+
+
+def test_suggestions_correct_a_misspelt_word_being_typed(client):
+    for typed, expected in [
+        ("pasword", "/articles/forgotten-password"),
+        ("authentcator", "/articles/two-factor-codes"),
+        ("lockd", "/diagnose/locked-out"),
+    ]:
+        found = client.get("/search/suggest", query_string={"q": typed}).get_json()
+        assert expected in [h["url"] for h in found["hits"]], typed
+
+
+def test_a_word_with_an_underscore_is_searched_as_its_parts(client):
+    page = client.get("/search?q=reset_password").get_data(as_text=True)
+    assert 'href="/articles/forgotten-password"' in page
+    assert "Nothing matched" not in page
+
+
+def test_a_query_of_only_common_words_asks_for_a_better_one(app, client):
+    page = client.get("/search?q=the+a+I").get_data(as_text=True)
+    assert "Try a word that says what went wrong" in page
+    assert 'class="search-results"' not in page  # not a list of every page
+    assert 'href="/diagnose/cant-sign-in"' in page  # the entry flow, as when nothing matched
+    assert client.get("/search/suggest?q=the").get_json()["hits"] == []
+    with app.app_context():
+        assert db.session.scalars(select(SearchMiss.query)).all() == []  # no gap in the content
+
+
+def test_recovery_and_reference_codes_never_reach_the_editors(app, client):
+    for query in ["7KQ4M-XW2PB", "zqxvw 7kq4mxw2pb", "9HXT-M3VR", "ZQXV-WQKZ", "xqzv\uff20qzxv.qqzz"]:
+        client.get("/search", query_string={"q": query})
+    with app.app_context():
+        kept = sorted(db.session.execute(select(SearchMiss.query, SearchMiss.count)).tuples())
+    assert kept == [("[code]", 3), ("[email]", 1), ("zqxvw [code]", 1)]
+
+
+@pytest.fixture
+def marked_up_content(content_copy, tmp_path):
+    """The sample content plus an article whose every field holds markup and escapes."""
+    content, flows = content_copy
+    (content / "markup-zebra.md").write_text(
+        "---\n"
+        "title: \"<script>alert('t')</script> Zebra crossing\"\n"
+        "summary: \"<img src=x onerror=alert('s')> Okapi summary &lt;b&gt;\"\n"
+        'tags: ["<b>zebra</b>"]\n'
+        "---\n"
+        "## Zebra <script>alert('h')</script> & fish &lt;chips&gt;\n\n"
+        "Zebra body <img src=x onerror=alert('b')> and &lt;script&gt;alert('e')&lt;/script&gt; "
+        "and `<script>` in code.\n"
+    )
+    app = build_app(tmp_path, content_dir=content, flows_dir=flows)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_markup_in_the_content_is_shown_as_text_in_results_and_the_api(marked_up_content):
+    client = marked_up_content.test_client()
+    for query in ["zebra", "zebra body", "fish chips", "okapi"]:
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        assert 'href="/articles/markup-zebra"' in page, query
+        assert "<script>alert" not in page and not re.search(r"<img[^>]*onerror", page), query
+        assert "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; Zebra crossing</a>" in page
+    # the summary is the snippet when the body does not match: plain text, escaped
+    page = client.get("/search?q=okapi").get_data(as_text=True)
+    assert (
+        "&lt;img src=x onerror=alert(&#x27;s&#x27;)&gt; <mark>Okapi</mark> summary &amp;lt;b&amp;gt;" in page
+    )
+    # the body's passage: what the reader of the article sees, markup and escapes as text
+    page = client.get("/search?q=zebra+body").get_data(as_text=True)
+    assert "<mark>body</mark> &lt;img src=x onerror=alert(&#x27;b&#x27;)&gt; and &lt;script&gt;" in page
+    for query in ["zebra", "zebra body", "okapi"]:
+        hits = client.get("/api/v1/search", query_string={"q": query}).get_json()["hits"]
+        hit = next(h for h in hits if h["slug"] == "markup-zebra")
+        assert hit["title"] == "<script>alert('t')</script> Zebra crossing"  # JSON text, not HTML
+        assert "<" not in re.sub(r"</?mark>", "", hit["snippet_html"]), hit["snippet_html"]
+    suggested = client.get("/search/suggest?q=zebr").get_json()["hits"]
+    assert "/articles/markup-zebra" in [h["url"] for h in suggested]
+    assert all("<" not in re.sub(r"</?mark>", "", h["snippet_html"]) for h in suggested)
+
+
+def test_headings_are_indexed_as_the_reader_reads_them(marked_up_content):
+    with marked_up_content.test_request_context():
+        document = next(d for d in documents(catalog()) if d.slug == "markup-zebra")
+        assert "& fish <chips>" in document.headings
+    # "&lt;" is in the summary as typed (front matter is plain text); "&" is only in the heading
+    assert "article:markup-zebra" not in slugs(marked_up_content, "amp")
+    assert "article:markup-zebra" in slugs(marked_up_content, "chips")
+
+
+def test_a_content_file_with_too_long_a_name_is_refused_and_search_goes_on(own_content):
+    app, content, _ = own_content
+    client = app.test_client()
+    long_name = "a-" * 50 + "bicycle"  # 107 characters: more than the index and the tables keep
+    (content / f"{long_name}.md").write_text("---\ntitle: Bicycle\nsummary: Too long a name.\n---\nBody.\n")
+    client.get("/")  # live reload sees the file, refuses it, and keeps the last good content
+    page = client.get("/search?q=bicycle")
+    assert page.status_code == 200 and 'href="/articles/in-the-title"' in page.get_data(as_text=True)
+    assert long_name not in page.get_data(as_text=True)
+    with pytest.raises(ContentError, match="at most 100 characters"):
+        build_app(
+            app.extensions["helpdesk.settings"].instance_dir.parent / "again",
+            content_dir=content,
+            flows_dir=app.extensions["helpdesk.settings"].flows_dir,
+        )
+
+
+def test_one_document_the_index_cannot_hold_does_not_break_search(own_content):
+    app, _, _ = own_content
+    with app.app_context():
+        served = catalog()
+        long_slug = "b-" * 60 + "bicycle"  # past the content checks: what the index must survive
+        article = dataclasses.replace(served.articles["in-the-title"], slug=long_slug)
+        app.extensions[CATALOG_KEY] = dataclasses.replace(
+            served, articles={**served.articles, long_slug: article}
+        )
+    page = app.test_client().get("/search?q=bicycle")
+    assert page.status_code == 200
+    assert 'href="/articles/in-the-body"' in page.get_data(as_text=True)
 
 
 NASTY = [

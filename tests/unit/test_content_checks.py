@@ -58,3 +58,16 @@ def test_a_broken_file_leaves_the_rest_loaded() -> None:
     )
     assert "loop" not in catalog.flows
     assert {"fix-it", "other-flow"} <= set(catalog.flows)
+
+
+def test_an_article_file_name_longer_than_a_slug_may_be_is_refused(tmp_path: Path) -> None:
+    long_name = tmp_path / ("a-long-name-" * 9 + "too-long.md")  # 116 characters before ".md"
+    long_name.write_text("---\ntitle: Long\nsummary: A name no table keeps.\n---\nText.\n")
+    at_limit = tmp_path / ("b" * 100 + ".md")
+    at_limit.write_text("---\ntitle: Just right\nsummary: The longest name there may be.\n---\nText.\n")
+    catalog = load_catalog(GOOD / "content", GOOD / "flows", action_names(), [long_name, at_limit])
+    assert [str(p) for p in catalog.problems] == [
+        f"{long_name}:1: file name is 116 characters before '.md': at most 100 characters"
+    ]
+    assert "a-long-name-" * 9 + "too-long" not in catalog.articles  # never served
+    assert "b" * 100 in catalog.articles

@@ -31,8 +31,17 @@ def test_query_terms_are_folded_and_stop_words_dropped():
     assert query_terms("can't sign in") == ["sign"]
 
 
-def test_a_query_of_only_stop_words_still_searches_for_them():
-    assert query_terms("how do I") == ["how", "do", "i"]
+def test_a_query_of_only_stop_words_searches_for_nothing():
+    # every page has "the" and "I": ranking pages by them is noise, not an answer
+    assert query_terms("how do I") == []
+    assert query_terms("the") == [] and query_terms("a I") == []
+    assert query_terms("x") == ["x"]  # a lone short word that is no stop word is still searched
+
+
+def test_an_underscore_breaks_words_in_queries_as_it_does_in_the_index():
+    assert query_terms("reset_password") == ["reset", "password"]
+    assert query_terms("MY_ACCOUNT__locked") == ["account", "locked"]
+    assert "reset" in Vocabulary.of(["Use reset_password."])
 
 
 def test_syntax_of_the_search_engines_is_just_text():
@@ -88,10 +97,51 @@ def test_respelling_keeps_the_rest_of_the_query_as_typed():
         ("is https://login.example.evil.test/x?y=1 real", "is [link] real"),
         ("Two Step", "two step"),
         ("2fa", "2fa"),
+        ("2-factor", "2-factor"),
+        # this site's own recovery codes (two_factor.py), however they are typed
+        ("code 7KQ4M-XW2PB refused", "code [code] refused"),
+        ("7kq4m-xw2pb", "[code]"),
+        ("7KQ4MXW2PB", "[code]"),
+        ("KQMXW-PBRTZ", "[code]"),  # no digit in it: still the shape of a code
+        ("kqmxwpbrtz no good", "[code] no good"),
+        # diagnosis reference codes (cases/reference.py)
+        ("case 7KQ4-XW2P", "case [code]"),
+        ("case kqmx-pbrt", "case [code]"),
+        ("case KQMXPBRT", "case [code]"),
+        # reset and unlock link tokens (accounts/tokens.py), keys
+        ("link Zq-8vK_3mW9xTnB2pLr7sYc4dHf6gJk1aE0uQiOoXyV dead", "link [code] dead"),
+        ("token a1b2c3d4e5f6g7h8i9 expired", "token [code] expired"),
+        ("Zq-8vK_3mW9xTnB2", "[code]"),
+        # any word of letters and digits of eight characters or more
+        ("user4821x", "[code]"),
+        ("iphone15 app", "[code] app"),
+        # what NFKC turns into the characters the patterns know
+        ("pat\uff20example.org", "[email]"),
+        ("\uff17\uff2b\uff31\uff14\uff2d-XW2PB", "[code]"),
     ],
 )
 def test_personal_details_are_scrubbed_from_searches_that_found_nothing(query, kept):
     assert scrub(query) == kept
+
+
+def test_a_word_of_the_content_shaped_like_a_code_is_kept():
+    assert scrub("change username", known={"username", "change"}) == "change username"
+    assert scrub("change usernmae", known={"username", "change"}) == "change [code]"
+    assert scrub("what went wrong", known={"what", "went", "wrong"}) == "what went wrong"
+
+
+def test_a_code_typed_with_a_space_is_scrubbed_whole():
+    assert scrub("7KQ4M XW2PB please") == "[code] please"
+    assert scrub("case 7kq4 xw2p", known={"case"}) == "case [code]"
+    assert scrub("case 7kq4 xw2p") == "[code]"  # "case 7kq4" is a code too: nothing of either is kept
+
+
+def test_an_email_address_at_the_length_limit_is_scrubbed_whole():
+    padding = "word " * 39  # 195 characters: the cut at 200 falls inside the address
+    kept = scrub(padding + "patsmith@example.org")
+    assert "pat" not in kept and len(kept) <= MAX_QUERY_CHARS
+    assert kept.endswith("word")  # the cut does not leave half of the placeholder either
+    assert scrub(padding + "x" * 20) == padding.strip()  # nor half a word
 
 
 def test_highlights_are_escaped_and_balanced():
