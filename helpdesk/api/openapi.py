@@ -293,6 +293,10 @@ SCHEMAS: dict[str, Any] = {
             },
             "corrected": {"type": "boolean", "description": "The hits are for shown_query."},
             "partial": {"type": "boolean", "description": "No page has every word: these have some."},
+            "only_common_words": {
+                "type": "boolean",
+                "description": 'Nothing was searched: every word was one like "the" or "I".',
+            },
             "hits": {"type": "array", "items": _ref("SearchHit")},
         }
     ),

@@ -244,6 +244,7 @@ def search_body(found: SearchResults) -> dict[str, Any]:
         "shown_query": found.shown_query,
         "corrected": found.corrected,
         "partial": found.partial,
+        "only_common_words": found.only_common_words,
         "hits": [
             {
                 "kind": hit.kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,7 +176,8 @@ def render_inline(text: str) -> str:
 
 def _heading_title(html: str, heading_id: str) -> str:
     found = re.search(rf'<h[1-6] id="{re.escape(heading_id)}">(.*?)</h[1-6]>', html, re.S)
-    return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else heading_id
+    # plain text, as a reader sees it: templates and JSON escape it once, where they use it
+    return html_module.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else heading_id
 
 
 def _sections(html: str) -> dict[str, str]:

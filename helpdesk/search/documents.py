@@ -43,7 +43,7 @@ def documents(catalog: Catalog) -> list[Document]:
             summary=article.summary,
             keywords=" · ".join(article.tags),
             # a heading's title is text of the rendered HTML: "&lt;" is "<", not the word "lt"
-            headings=" · ".join(html.unescape(h.title) for h in article.headings),
+            headings=" · ".join(h.title for h in article.headings),
             body=plain_text(article.html),
         )
         for article in catalog.public_articles()

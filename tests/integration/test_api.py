@@ -545,6 +545,9 @@ def test_search_finds_flows_and_articles_and_refuses_a_bad_limit(client):
     for bad in ("limit=0", "limit=51", "limit=ten", "limit=%C2%B2", "prefix=maybe", "q=" + "a" * 501):
         is_problem(client.get(f"/api/v1/search?{bad}"), 422)
     assert client.get("/api/v1/search?q=%00%ff<script>").status_code == 200
+    vague = client.get("/api/v1/search?q=the+a+I").get_json()
+    assert vague["only_common_words"] is True and vague["hits"] == []
+    assert found["only_common_words"] is False
 
 
 def test_the_api_is_rate_limited_like_the_pages_with_a_problem(fixture_client):

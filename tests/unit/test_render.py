@@ -77,3 +77,9 @@ def test_an_article_keeps_its_front_matter_and_link_lines(tmp_path) -> None:
     assert problems == []
     assert article.title == "Sample" and article.tags == ("a", "b")
     assert [(link.target, link.line) for link in article.links] == [("other.md#y", 9)]
+
+
+def test_heading_titles_are_plain_text_as_a_reader_sees_them() -> None:
+    rendered = render_markdown("## Caps *lock* & <b>keys</b>\n\ntext\n")
+    [heading] = rendered.headings
+    assert heading.title == "Caps lock & keys"  # the page escapes it once; never "&amp;amp;"
