@@ -85,11 +85,12 @@ def load_article(
         except (OSError, UnicodeDecodeError) as exc:
             return None, [Problem(shown, 1, f"cannot read file: {exc}")]
     problems: list[Problem] = []
+    # a bad file name is never served: its address would be odd, and no table could keep a long one
     if not SLUG.match(slug):
-        problems.append(Problem(shown, 1, f"file name {path.name!r} must be lower-case letters, digits, '-'"))
+        return None, [Problem(shown, 1, f"file name {path.name!r} must be lower-case letters, digits, '-'")]
     if len(slug) > MAX_SLUG_LENGTH:
         message = f"file name is {len(slug)} characters before '.md': at most {MAX_SLUG_LENGTH} characters"
-        return None, [*problems, Problem(shown, 1, message)]  # never served: no table could keep it
+        return None, [Problem(shown, 1, message)]
     front, body, body_line = _split(source)
     if front is None:
         problems.append(Problem(shown, 1, "missing front matter: start the file with '---', the keys, '---'"))

@@ -71,3 +71,13 @@ def test_an_article_file_name_longer_than_a_slug_may_be_is_refused(tmp_path: Pat
     ]
     assert "a-long-name-" * 9 + "too-long" not in catalog.articles  # never served
     assert "b" * 100 in catalog.articles
+
+
+def test_an_article_file_name_that_is_not_a_slug_is_reported_and_never_served(tmp_path: Path) -> None:
+    odd = tmp_path / "Caps And Spaces.md"
+    odd.write_text("---\ntitle: Odd\nsummary: A name that is no address.\n---\nText.\n")
+    catalog = load_catalog(GOOD / "content", GOOD / "flows", action_names(), [odd])
+    assert [str(p) for p in catalog.problems] == [
+        f"{odd}:1: file name 'Caps And Spaces.md' must be lower-case letters, digits, '-'"
+    ]
+    assert "Caps And Spaces" not in catalog.articles
