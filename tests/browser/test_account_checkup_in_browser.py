@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pyotp
+from playwright.sync_api import expect
 
 from helpdesk.accounts.directory import directory
 from helpdesk.accounts.two_factor import enable_without_confirmation
@@ -64,7 +65,7 @@ def test_the_checkup_turns_green_item_by_item_and_the_diagnosis_checks_it(browse
         # each button's accessible name begins with what it shows (WCAG 2.5.3)
         devices = item(laptop, "devices")
         mine = re.compile(r"^This is mine: Chrome on Android, last active ")
-        assert devices.get_by_role("button", name=mine).count() == 1
+        expect(devices.get_by_role("button", name=mine)).to_have_count(1)
         # one click: the phone is removed and signed out
         devices.get_by_role("button", name=re.compile(r"^Remove and sign out: Chrome on Android")).click()
         assert "Done" in item(laptop, "devices").inner_text()
@@ -103,7 +104,7 @@ def test_turning_on_two_step_from_the_checkup_comes_back_to_it_green(browser, li
         key = page.locator(".key").inner_text().replace(" ", "")
         page.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
         page.get_by_role("button", name="Turn on two-step verification").click()
-        assert page.locator(".recovery-codes li").count() == 10
+        expect(page.locator(".recovery-codes li")).to_have_count(10)
         page.get_by_role("link", name="I've saved them").click()
         assert page.url == live_server.url + "/account#checkup"
         assert "Done" in item(page, "two-factor").inner_text()

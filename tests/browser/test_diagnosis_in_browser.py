@@ -39,11 +39,11 @@ def test_a_person_walks_the_entry_flow_to_an_end_without_javascript(browser, liv
                     page.keyboard.press("ArrowUp")
                 assert radios.last.is_checked()
             page.locator("form button.primary").first.click()
-            assert page.locator("h1").count() == 1
+            expect(page.locator("h1")).to_have_count(1)
         heading = page.locator("h1").inner_text()
         assert heading in ("You're all set", "Let's get you to a person"), heading
         # the reference is kept across flows handed over to
-        assert page.locator(".reference .code").count() == 1
+        expect(page.locator(".reference .code")).to_have_count(1)
         page.screenshot(path=str(tmp_path / "end.png"), full_page=True)
     finally:
         context.close()

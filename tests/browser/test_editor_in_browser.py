@@ -30,6 +30,6 @@ def test_the_diagram_shows_every_step(browser, live_app, live_server):
             box = page.locator(f"svg.flow-diagram #step-{sid} rect").bounding_box()
             assert box is not None and box["width"] > 50
         assert page.locator("svg.flow-diagram g.edge").count() >= len(steps) - 1
-        assert page.locator("svg.flow-diagram g.problem").count() == 0
+        expect(page.locator("svg.flow-diagram g.problem")).to_have_count(0)
     finally:
         context.close()

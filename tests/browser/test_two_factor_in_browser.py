@@ -53,7 +53,7 @@ def test_the_enrolment_qr_code_decodes_to_the_otpauth_uri(browser, live_app, liv
         # the decoded key works: the code it gives switches two-step verification on
         page.get_by_label("Code from the app").fill(pyotp.parse_uri(decoded).now())
         page.get_by_role("button", name="Turn on two-step verification").click()
-        assert page.locator(".recovery-codes li").count() == 10
+        expect(page.locator(".recovery-codes li")).to_have_count(10)
     finally:
         context.close()
 

@@ -60,7 +60,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             staff.get_by_label("Code").fill(pyotp.TOTP(secret).now())
             staff.get_by_role("button", name="Sign in").click()
             staff.get_by_role("link", name=reference).click()
-            assert staff.locator("figure.evidence img").count() == 2  # the ID photo and the selfie
+            expect(staff.locator("figure.evidence img")).to_have_count(2)  # the ID photo and the selfie
             staff.get_by_label(re.compile("Reason")).fill("ID matches; history matches")
             staff.get_by_role("button", name=re.compile("Approve")).click()
             assert "the hold has started" in staff.content()
@@ -78,7 +78,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             key = person.locator(".key").inner_text().replace(" ", "")
             person.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())
             person.get_by_role("button", name="Turn on two-step verification").click()
-            assert person.locator(".recovery-codes li").count() == 10
+            expect(person.locator(".recovery-codes li")).to_have_count(10)
             person.goto(live_server.url + "/account")
             expect(person.get_by_role("heading", name="Your account")).to_be_visible()
     finally:
