@@ -265,15 +265,7 @@ def test_a_password_set_by_a_staff_approved_recovery_must_be_changed(
     app, client, account, helper, outbox_dir
 ):
     with from_now() as clock:
-        decide(helper, submitted_request(app, client, outbox_dir), "approve")
-        clock.shift(timedelta(hours=72, minutes=1))
-        with app.test_request_context():
-            from helpdesk.cases.verification import run_due
-
-            run_due()
-        person = app.test_client()
-        person.get(link_in(outbox(outbox_dir)[-1], "/recovery/complete/"))
-        post(person, "/recovery/complete", new_password="fresh canyon drift 55")
+        person = recovered_by_staff(app, client, helper, outbox_dir, clock, "fresh canyon drift 55")
     item = checkup_of(app, account.id).item("password")
     assert not item.ok and "recovery link sent to another address" in item.status
     sign_in(person, "pat@example.org", "fresh canyon drift 55")
@@ -283,7 +275,8 @@ def test_a_password_set_by_a_staff_approved_recovery_must_be_changed(
 
 
 def recovered_by_staff(app, client, helper, outbox_dir, clock, password: str):
-    """A staff-approved recovery, held and then completed: *password* is set by the recovery."""
+    """A staff-approved recovery, held and then completed: *password* is set by the recovery.
+    Returns the browser that completed it."""
     decide(helper, submitted_request(app, client, outbox_dir), "approve")
     clock.shift(timedelta(hours=72, minutes=1))
     with app.test_request_context():
@@ -293,6 +286,7 @@ def recovered_by_staff(app, client, helper, outbox_dir, clock, password: str):
     person = app.test_client()
     person.get(link_in(outbox(outbox_dir)[-1], "/recovery/complete/"))
     post(person, "/recovery/complete", new_password=password)
+    return person
 
 
 def test_a_reset_link_refuses_the_current_password_and_keeps_the_recovery_flag(
