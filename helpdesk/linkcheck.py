@@ -119,11 +119,7 @@ def _foreign_letters(name: str) -> str:
 
 def _as_a_person_reads_it(text: str) -> str:
     """The address part a person sees: after the scheme, up to the first '/', '?' or '#'."""
-    rest = text
-    if "://" in rest:
-        rest = rest.split("://", 1)[1]
-    elif _scheme_of(rest) is not None:
-        rest = rest.split(":", 1)[1]
+    rest = text.split(":", 1)[1] if _scheme_of(text) is not None else text
     rest = rest.lstrip("/")
     return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
@@ -234,6 +230,12 @@ def _judge(
     if "\\" in authority:
         reasons.append(
             f"It contains a backslash (\\), which browsers read as '/': it really opens {display}."
+        )
+        disguised = True
+    if _scheme_of(joined) in ("http", "https") and not re.match(r"[a-z]+:[/\\]{2}", joined, re.IGNORECASE):
+        reasons.append(
+            f"It has no '//' after '{url.protocol}': on a web page such a link opens a page of that "
+            f"page's own site, not {display}."
         )
         disguised = True
     if url.username or url.password:
