@@ -314,6 +314,12 @@ class SqlAccountDirectory:
 
     def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
         token_hash = _device_hash(account_id, token)
+        # a device remembered before keys were kept per account: re-key it where it is
+        db.session.execute(
+            update(Device)
+            .where(Device.account_id == account_id, Device.token_hash == _hash_token(token))
+            .values(token_hash=token_hash)
+        )
         row = db.session.scalar(
             select(Device).where(
                 Device.account_id == account_id, Device.token_hash == token_hash, Device.removed_at.is_(None)

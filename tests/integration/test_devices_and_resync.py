@@ -56,6 +56,30 @@ def test_one_browser_signs_in_to_two_accounts(app, account):
         assert [d.summary for d in directory().devices(other.id)] == ["Firefox on Linux"]
 
 
+def test_a_device_remembered_under_the_old_shared_key_is_still_known(app, account, outbox_dir):
+    import hashlib
+
+    from helpdesk.models import Device
+
+    browser = app.test_client()
+    sign_in(browser, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": LAPTOP_UA})
+    cookie = browser.get_cookie("helpdesk_device").value
+    with app.app_context():  # as the row was stored before keys were per account
+        [device] = db.session.scalars(select(Device)).all()
+        device.token_hash = hashlib.sha256(cookie.encode()).hexdigest()
+        db.session.commit()
+    browser.post("/logout", data={"csrf_token": csrf_from(browser.get("/account").get_data(as_text=True))})
+    sign_in(app.test_client(), "pat@example.org", DEMO_PASSWORD, **{"User-Agent": PHONE_UA})
+    assert len(outbox(outbox_dir)) == 1  # the phone is new
+    sign_in(browser, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": LAPTOP_UA})
+    assert len(outbox(outbox_dir)) == 1  # the laptop is not
+    with app.app_context():
+        assert sorted(d.summary for d in directory().devices(account.id)) == [
+            "Chrome on Android",
+            "Firefox on Linux",
+        ]
+
+
 def test_removing_a_device_signs_it_out_at_once(app, account):
     laptop, phone = app.test_client(), app.test_client()
     sign_in(laptop, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": LAPTOP_UA})
