@@ -90,7 +90,6 @@ def _throttle(name: str, email: str, ip: str) -> None:
 
 
 SAME_PASSWORD = "That is your current password. Choose a new one."  # noqa: S105 (words, not a secret)
-SAME_PASSWORD_RESET = SAME_PASSWORD + " Each code works once, so enter a new one too."
 
 
 @dataclass(frozen=True)
@@ -128,10 +127,6 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
         if check_second_factor(account, code) is None:
             accounts.record_failure(account.id)  # counts towards the lock like any wrong code
             return Reset("refused", "That code didn't work. Type the newest code, or a recovery code.")
-    # after the second factor: with it on, a link alone must not tell whether a guess is the password
-    if accounts.check_password(account.id, new_password):
-        # "changing" it to itself would clear what the checkup knows (set by a recovery, say)
-        return Reset("refused", SAME_PASSWORD_RESET if account.two_factor else SAME_PASSWORD)
     used = use_token(raw_token, "reset")
     if used.status != "valid":
         return Reset(used.status)  # a concurrent submission used it first
@@ -152,9 +147,12 @@ def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy 
     in the account could have confirmed their own. The security checkup reads the flags noted here.
     """
     accounts = directory()
+    # a reset link must not tell whether a guess is the current password, so "changing" it to
+    # itself is done like any change; it only keeps what the checkup knows (set by a recovery, say)
+    unchanged = by != "recovery" and accounts.check_password(account.id, new_password)
     accounts.set_password(account.id, new_password)
     weak = bool(password_problem(new_password, email=account.email, site_name=_site_name()))
-    accounts.note_password(account.id, weak=weak, from_recovery=by == "recovery")
+    accounts.note_password(account.id, weak=weak, from_recovery=None if unchanged else by == "recovery")
     if by != "owner":
         accounts.forget_device_confirmations(account.id)
     supersede_tokens(account.id)
