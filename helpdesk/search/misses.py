@@ -28,7 +28,8 @@ _EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
 _TOKEN = re.compile(r"(?<![\w.-])(?:(?=[\w.-]*\d)(?=[\w.-]*[^\W\d_])[\w.-]{16,}|[\w.-]{32,})(?![\w.-])")
 _MIXED = re.compile(r"(?<!\w)(?=\w*\d)(?=\w*[^\W\d_])\w{8,}(?!\w)")  # letters and digits, 8 or more
 _NUMBER = re.compile(r"\+?\d[\d\s().-]{2,}\d")  # four digits or more: phone numbers, codes
-_SEPARATOR = "[-_.]"
+# between a code's halves: a dash of any kind or a slash (spaces around allowed), '_' or '.'
+_SEPARATOR = r"(?:\s*[-/\u2010-\u2015\u2212]\s*|[_.])"
 
 
 def _code_shapes(alphabet: str, length: int) -> tuple[re.Pattern[str], re.Pattern[str]]:

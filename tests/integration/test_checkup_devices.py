@@ -14,10 +14,7 @@ from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import outbox, text_of
 from tests.support import csrf_from
 
-TABLET_UA = (
-    "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.0 Mobile/15E148 Safari/604.1"
-)
+DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
 NEW_SIGN_IN = "New sign-in to your account"
 
 
@@ -60,8 +57,8 @@ def test_sign_out_everywhere_else_forgets_unconfirmed_devices_and_mails_their_ne
 ):
     laptop = signed_in(app, LAPTOP_UA)
     here = session_id_of(laptop)  # the newest session: before the others sign in
-    phone, tablet = signed_in(app, PHONE_UA), signed_in(app, TABLET_UA)
-    mine = device_named(app, account.id, describe_device(TABLET_UA))
+    phone, desktop = signed_in(app, PHONE_UA), signed_in(app, DESKTOP_UA)
+    mine = device_named(app, account.id, describe_device(DESKTOP_UA))
     submit(laptop, f"/account/devices/{mine.id}/confirm")
     mailed = len(outbox(outbox_dir))
 
@@ -70,9 +67,9 @@ def test_sign_out_everywhere_else_forgets_unconfirmed_devices_and_mails_their_ne
     page = laptop.get(ended.location).get_data(as_text=True)
     assert "2 other sessions ended; 1 device you hadn&#39;t confirmed was forgotten" in page
     assert checkup_of(app, account.id, here).item("devices").ok
-    assert phone.get("/account").status_code == 302 and tablet.get("/account").status_code == 302
+    assert phone.get("/account").status_code == 302 and desktop.get("/account").status_code == 302
     assert device_named(app, account.id, "Chrome on Android") is None  # forgotten
-    assert device_named(app, account.id, describe_device(TABLET_UA)).confirmed_at is not None  # kept
+    assert device_named(app, account.id, describe_device(DESKTOP_UA)).confirmed_at is not None  # kept
     assert device_named(app, account.id, "Firefox on Linux") is not None  # this one, kept
 
     # the forgotten phone, same browser and cookie, signs in again: news to the owner
@@ -80,8 +77,8 @@ def test_sign_out_everywhere_else_forgets_unconfirmed_devices_and_mails_their_ne
     notices = outbox(outbox_dir)[mailed:]
     assert [m["Subject"] for m in notices] == [NEW_SIGN_IN] and "Chrome on Android" in text_of(notices[0])
     assert not checkup_of(app, account.id, here).item("devices").ok
-    # the confirmed tablet is still known: no mail
-    assert sign_in(tablet, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": TABLET_UA}).status_code == 303
+    # the confirmed desktop is still known: no mail
+    assert sign_in(desktop, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": DESKTOP_UA}).status_code == 303
     assert len(outbox(outbox_dir)) == mailed + 1
 
 
@@ -144,11 +141,11 @@ def test_every_button_s_accessible_name_begins_with_its_visible_label(app, accou
     """WCAG 2.5.3 Label in Name: a voice user says what they see, "click This is mine"."""
     laptop = signed_in(app, LAPTOP_UA)
     signed_in(app, PHONE_UA)
-    sign_out(signed_in(app, TABLET_UA))
+    sign_out(signed_in(app, DESKTOP_UA))
     parser = _Buttons()
     parser.feed(laptop.get("/account").get_data(as_text=True))
     labelled = [(name, text) for name, text in parser.found if name is not None]
-    # in the checkup: phone and tablet, two buttons each; in the device list: the same again
+    # in the checkup: phone and desktop, two buttons each; in the device list: the same again
     assert len(labelled) == 8
     for name, text in labelled:
         assert name.startswith(text + ": "), (name, text)

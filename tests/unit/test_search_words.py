@@ -104,17 +104,22 @@ def test_respelling_keeps_the_rest_of_the_query_as_typed():
         ("7KQ4MXW2PB", "[code]"),
         ("KQMXW-PBRTZ", "[code]"),  # no digit in it: still the shape of a code
         ("kqmxwpbrtz no good", "[code] no good"),
+        ("ABCDE - FGHJK", "[code]"),
+        ("ABCDE/FGHJK", "[code]"),
+        ("7KQ4M\u2013XW2PB", "[code]"),  # an en dash, as some keyboards and apps put it
         # diagnosis reference codes (cases/reference.py)
         ("case 7KQ4-XW2P", "case [code]"),
         ("case kqmx-pbrt", "case [code]"),
         ("case KQMXPBRT", "case [code]"),
+        ("case 7KQM\u2013X3PA", "case [code]"),
+        ("case 7KQM / X3PA", "case [code]"),
         # reset and unlock link tokens (accounts/tokens.py), keys
         ("link Zq-8vK_3mW9xTnB2pLr7sYc4dHf6gJk1aE0uQiOoXyV dead", "link [code] dead"),
         ("token a1b2c3d4e5f6g7h8i9 expired", "token [code] expired"),
         ("Zq-8vK_3mW9xTnB2", "[code]"),
         # any word of letters and digits of eight characters or more
         ("user4821x", "[code]"),
-        ("iphone15 app", "[code] app"),
+        ("model15x app", "[code] app"),
         # what NFKC turns into the characters the patterns know
         ("pat\uff20example.org", "[email]"),
         ("\uff17\uff2b\uff31\uff14\uff2d-XW2PB", "[code]"),
