@@ -125,7 +125,8 @@ def fixture_client(fixture_app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Redis server, emptied: HELPDESK_TEST_REDIS_URL, or Debian's redis-server started here."""
+    """A real Redis server, emptied: HELPDESK_TEST_REDIS_URL (a database for the tests alone: it is
+    flushed), or Debian's redis-server started here."""
     import redis
 
     given = os.environ.get("HELPDESK_TEST_REDIS_URL", "")
