@@ -11,11 +11,9 @@ from ..cases.diagnoses import (
     StaleStep,
     answer,
     flow_for,
-    latest_child,
-    record_event,
+    hand_over,
     start_diagnosis,
 )
-from ..extensions import db
 from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
 from ..models import Diagnosis
@@ -159,14 +157,6 @@ def continue_in(parent: Diagnosis, flow_id: str) -> Answered | None:
     compiled = live_flow(flow_id)
     if compiled is None:
         return None
-    child = latest_child(parent, flow_id)
-    if child is None or child.status != "active":
-        child = start_diagnosis(compiled, parent=parent)  # it inherits the parent's token
-        record_event(parent, "continued", parent.step, flow=flow_id, reference=child.reference)
-        db.session.commit()
-    elif child.api_token_hash != parent.api_token_hash:
-        # begun on a page before handovers passed the token on: the conversation is one
-        child.api_token_hash = parent.api_token_hash
-        db.session.commit()
+    child = hand_over(parent, compiled)
     child_flow = flow_of(child)
     return Answered(child, child_flow, child.step)

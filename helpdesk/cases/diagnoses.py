@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -88,6 +89,48 @@ def latest_child(parent: Diagnosis, flow_id: str) -> Diagnosis | None:
         .order_by(Diagnosis.id.desc())
         .limit(1)
     )
+
+
+def _active_child(parent: Diagnosis, flow_id: str) -> Diagnosis | None:
+    return db.session.scalar(
+        select(Diagnosis)
+        .where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id, Diagnosis.status == "active")
+        .order_by(Diagnosis.id.desc())
+        .limit(1)
+    )
+
+
+HANDOVER_WAIT = 2.0  # seconds a request waits for another one that is handing over right now
+
+
+def hand_over(parent: Diagnosis, compiled: CompiledFlow, *, sandbox: bool = False) -> Diagnosis:
+    """The diagnosis *parent* goes on with in *compiled*'s flow (an end that hands over): the one
+    already going on from it, whichever way it began (page or API), or a new one linked to it,
+    holding the parent's API token. Two requests at once get the same one: the database lets
+    one of them claim the parent's end step to start it, the other waits for it."""
+    deadline = time.monotonic() + HANDOVER_WAIT
+    while True:
+        child = _active_child(parent, compiled.id)
+        if child is not None:
+            if parent.api_token_hash and child.api_token_hash != parent.api_token_hash:
+                child.api_token_hash = parent.api_token_hash  # begun before handovers passed it on
+                db.session.commit()
+            return child
+        if claim_step(parent, parent.step):
+            break
+        if time.monotonic() > deadline:
+            break  # a claim left by a crashed request: go on rather than keep the person waiting
+        time.sleep(0.05)
+    try:
+        child = _active_child(parent, compiled.id)
+        if child is None:
+            child = start_diagnosis(compiled, parent=parent, sandbox=sandbox)
+            record_event(parent, "continued", parent.step, flow=compiled.id, reference=child.reference)
+            db.session.commit()
+    finally:
+        release_step(parent)
+    db.session.refresh(child)
+    return child
 
 
 def record_event(diagnosis: Diagnosis, kind: str, step: str, **detail: Any) -> DiagnosisEvent:

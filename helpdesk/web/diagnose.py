@@ -13,8 +13,7 @@ from ..cases.diagnoses import (
     answer,
     claim_step,
     flow_for,
-    latest_child,
-    record_event,
+    hand_over,
     release_step,
     restart,
     start_diagnosis,
@@ -218,14 +217,8 @@ def _continue_in(parent: Diagnosis, flow_id: str, note: str) -> Response:
     compiled = _live_flow(flow_id)
     if compiled is None:
         return redirect(_step_url(parent), 303)
-    child = _remembered(flow_id)
-    if child is None or child.status != "active" or child.parent_id != parent.id:
-        child = latest_child(parent, flow_id)  # it may have gone on through the API already
-        if child is None or child.status != "active":
-            child = _new(compiled, parent=parent)
-            record_event(parent, "continued", parent.step, flow=flow_id, reference=child.reference)
-            db.session.commit()
-        _remember(child)
+    child = hand_over(parent, compiled, sandbox=in_sandbox())
+    _remember(child)
     if note:
         flash(note)
     return redirect(_step_url(child), 303)

@@ -425,6 +425,22 @@ def test_a_handover_goes_on_in_a_new_diagnosis_with_the_same_token(fixture_app, 
         assert [e.detail["reference"] for e in continued] == [handed["reference"]]
 
 
+def test_two_handover_answers_at_once_make_one_next_diagnosis(fixture_app, fixture_client):
+    from tests.support import at_once
+
+    body, auth = start(fixture_client)
+    references = at_once(
+        6, lambda: give(fixture_app.test_client(), body, auth, step="what", answer="elsewhere").get_json()
+    )
+    assert len({r["reference"] for r in references}) == 1
+    with fixture_app.app_context():
+        assert db.session.query(Diagnosis).filter_by(flow_id="other-flow").count() == 1
+        assert (
+            len(db.session.scalars(select(DiagnosisEvent).where(DiagnosisEvent.kind == "continued")).all())
+            == 1
+        )
+
+
 def test_a_diagnosis_expires_a_session_lifetime_after_its_last_answer(fixture_client):
     body, auth = start(fixture_client)
     url = path_of(body["links"]["self"])
