@@ -231,7 +231,11 @@ SCHEMAS: dict[str, Any] = {
             "step": TEXT,
             "step_text": TEXT,
             "answer": _nullable(TEXT),
-            "message": _nullable(TEXT),
+            "message": {
+                **_nullable(TEXT),
+                "description": "Always null for a fix (action or check): what it said stays on the "
+                "page that ran it, which may speak of an account proved there.",
+            },
         }
     ),
     "Transcript": _object(

@@ -180,6 +180,9 @@ def started_body(diagnosis: Diagnosis, compiled: CompiledFlow, token: str) -> di
     return {**diagnosis_body(diagnosis, compiled), "token": token, "token_type": "Bearer"}
 
 
+FIX_EVENTS = {"action", "checked"}
+
+
 def transcript_body(transcript: Transcript) -> dict[str, Any]:
     diagnosis = transcript.diagnosis
     return {
@@ -199,7 +202,11 @@ def transcript_body(transcript: Transcript) -> dict[str, Any]:
                 "step": line.step,
                 "step_text": line.step_text,
                 "answer": line.answer or None,
-                "message": str(line.detail.get("message") or "") or None,
+                # what a fix said stays on the page that ran it: it may speak of an account
+                # the person proved there, and a token is no such proof
+                "message": None
+                if line.kind in FIX_EVENTS
+                else (str(line.detail.get("message") or "") or None),
             }
             for line in transcript.lines
         ],

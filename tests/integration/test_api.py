@@ -175,6 +175,9 @@ def test_a_fix_step_hands_back_a_link_that_opens_the_diagnosis_in_a_browser(fixt
     assert now["current_step"] == "confirm" and now["step"]["kind"] == "check"
     earlier = fixture_client.get(path_of(now["step"]["links"]["back"]), headers=auth).get_json()
     assert earlier["step"]["action"]["done"] is True and earlier["step"]["chosen"] == "success"
+    lines = fixture_client.get(path_of(body["links"]["transcript"]), headers=auth).get_json()["lines"]
+    [fix] = [line for line in lines if line["kind"] == "action"]
+    assert fix["answer"] == "success" and fix["message"] is None  # its words stay on the page
 
 
 def test_a_browser_link_works_once_and_for_fifteen_minutes(fixture_app, fixture_client):
