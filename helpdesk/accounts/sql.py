@@ -314,17 +314,14 @@ class SqlAccountDirectory:
 
     def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
         token_hash = _device_hash(account_id, token)
-        # a device remembered before keys were kept per account: re-key it where it is
-        db.session.execute(
-            update(Device)
-            .where(Device.account_id == account_id, Device.token_hash == _hash_token(token))
-            .values(token_hash=token_hash)
-        )
-        row = db.session.scalar(
-            select(Device).where(
-                Device.account_id == account_id, Device.token_hash == token_hash, Device.removed_at.is_(None)
+        row = self._live_device(account_id, token_hash)
+        if row is None:  # remembered before keys were kept per account? re-key it where it is
+            db.session.execute(
+                update(Device)
+                .where(Device.account_id == account_id, Device.token_hash == _hash_token(token))
+                .values(token_hash=token_hash)
             )
-        )
+            row = self._live_device(account_id, token_hash)
         if row is not None:
             row.last_seen_at = utcnow()
             row.summary = summary
@@ -352,17 +349,18 @@ class SqlAccountDirectory:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            live = db.session.scalar(
-                select(Device.id).where(
-                    Device.account_id == account_id,
-                    Device.token_hash == token_hash,
-                    Device.removed_at.is_(None),
-                )
-            )
+            live = self._live_device(account_id, token_hash)
             if live is None:
                 raise
-            return live, False  # a concurrent sign-in of this browser remembered it first
+            return live.id, False  # a concurrent sign-in of this browser remembered it first
         return row.id, True
+
+    def _live_device(self, account_id: int, token_hash: str) -> Device | None:
+        return db.session.scalar(
+            select(Device).where(
+                Device.account_id == account_id, Device.token_hash == token_hash, Device.removed_at.is_(None)
+            )
+        )
 
     def devices(self, account_id: int) -> list[DeviceRecord]:
         rows = db.session.scalars(

@@ -81,23 +81,13 @@ def start_diagnosis(
     raise RuntimeError("could not draw a free reference code")
 
 
-def latest_child(parent: Diagnosis, flow_id: str) -> Diagnosis | None:
-    """The diagnosis *parent* handed over to *flow_id* most recently, if any."""
-    return db.session.scalar(
-        select(Diagnosis)
-        .where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id)
-        .order_by(Diagnosis.id.desc())
-        .limit(1)
-    )
-
-
-def _active_child(parent: Diagnosis, flow_id: str) -> Diagnosis | None:
-    return db.session.scalar(
-        select(Diagnosis)
-        .where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id, Diagnosis.status == "active")
-        .order_by(Diagnosis.id.desc())
-        .limit(1)
-    )
+def latest_child(parent: Diagnosis, flow_id: str, *, active: bool = False) -> Diagnosis | None:
+    """The diagnosis *parent* handed over to *flow_id* most recently (still going on, if
+    *active*), if any."""
+    query = select(Diagnosis).where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id)
+    if active:
+        query = query.where(Diagnosis.status == "active")
+    return db.session.scalar(query.order_by(Diagnosis.id.desc()).limit(1))
 
 
 HANDOVER_WAIT = 2.0  # seconds a request waits for another one that is handing over right now
@@ -110,11 +100,8 @@ def hand_over(parent: Diagnosis, compiled: CompiledFlow, *, sandbox: bool = Fals
     one of them claim the parent's end step to start it, the other waits for it."""
     deadline = time.monotonic() + HANDOVER_WAIT
     while True:
-        child = _active_child(parent, compiled.id)
+        child = latest_child(parent, compiled.id, active=True)
         if child is not None:
-            if parent.api_token_hash and child.api_token_hash != parent.api_token_hash:
-                child.api_token_hash = parent.api_token_hash  # begun before handovers passed it on
-                db.session.commit()
             return child
         if claim_step(parent, parent.step):
             break
@@ -122,7 +109,7 @@ def hand_over(parent: Diagnosis, compiled: CompiledFlow, *, sandbox: bool = Fals
             break  # a claim left by a crashed request: go on rather than keep the person waiting
         time.sleep(0.05)
     try:
-        child = _active_child(parent, compiled.id)
+        child = latest_child(parent, compiled.id, active=True)
         if child is None:
             child = start_diagnosis(compiled, parent=parent, sandbox=sandbox)
             record_event(parent, "continued", parent.step, flow=compiled.id, reference=child.reference)

@@ -123,3 +123,8 @@ def test_the_check_link_page_gives_a_verdict_and_reasons(fixture_client):
     refused = fixture_client.post("/check-link", data={"csrf_token": csrf_from(page), "link": long})
     assert refused.status_code == 400 and "too long" in refused.get_data(as_text=True)
     assert 'href="/diagnose/is-this-site-ours"' in page
+
+
+def test_the_phishing_article_links_to_the_checker_and_its_flow(client):
+    page = client.get("/articles/spotting-phishing").get_data(as_text=True)
+    assert 'href="/check-link"' in page and "/diagnose/is-this-site-ours" in page
