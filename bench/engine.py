@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from helpdesk import create_app  # noqa: E402
 from helpdesk.actions import action_names  # noqa: E402
 from helpdesk.cases.diagnoses import answer, flow_for, start_diagnosis  # noqa: E402
-from helpdesk.catalog import load_catalog  # noqa: E402
+from helpdesk.content.catalog import load_catalog  # noqa: E402
 from helpdesk.content.render import render_inline, render_markdown  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.flows.engine import compile_flow  # noqa: E402

@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from helpdesk import create_app  # noqa: E402
 from helpdesk.content.articles import Article  # noqa: E402
+from helpdesk.content.live import KEY  # noqa: E402
 from helpdesk.content.render import Heading  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.search import search  # noqa: E402
 from helpdesk.search.documents import documents  # noqa: E402
 from helpdesk.search.words import STOP_WORDS, words  # noqa: E402
-from helpdesk.web.content_state import KEY  # noqa: E402
 
 TOPICS = 300
 SIGN_IN = 10  # of the topics

@@ -61,13 +61,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import actions as _actions  # noqa: F401  (the registry, filled by its modules)
     from .accounts import sessions
+    from .actions import action_names
+    from .content import live
 
     sessions.register(app)
-    from .web import content_state
-
-    content_state.load_into(app)
+    live.load_into(app, action_names())
 
     from .web import account, editor, errors, public, recovery, security, staff
     from .web.diagnose import bp as diagnose_bp

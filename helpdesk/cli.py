@@ -10,8 +10,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog
 from .config import Settings, SettingsError
+from .content.catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog
 
 
 @click.group("content", help="Check the articles and flows.")
@@ -93,7 +93,7 @@ def accounts_create(email: str, totp: bool) -> None:
     """Create an account; the password is read from standard input."""
     from .accounts.directory import AccountExists, directory, valid_email
     from .accounts.passwords import password_problem
-    from .web.content_state import settings
+    from .config import settings
 
     password = sys.stdin.readline().rstrip("\r\n")
     if not valid_email(email):
@@ -123,8 +123,8 @@ def demo_group() -> None:
 @with_appcontext
 def demo_load() -> None:
     """Create the demo accounts (again, if they exist) and print their credentials."""
+    from .content.live import catalog
     from .demo import load_demo
-    from .web.content_state import catalog
 
     current = catalog()
     click.echo(f"content: {len(current.articles)} articles, {len(current.flows)} flows are live")
@@ -150,7 +150,7 @@ def staff_create(email: str, role: str) -> None:
     from . import audit
     from .accounts.directory import directory, valid_email
     from .accounts.passwords import password_problem
-    from .web.content_state import settings
+    from .config import settings
 
     if not valid_email(email):
         raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -118,6 +120,11 @@ class Settings:
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def settings() -> Settings:
+    """The settings of the app serving now (inside an app context)."""
+    return current_app.extensions["helpdesk.settings"]
 
 
 def _convert(annotation: Any, raw: str) -> Any:

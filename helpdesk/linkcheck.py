@@ -16,7 +16,8 @@ from functools import lru_cache
 
 import ada_url
 import tldextract
-from flask import current_app
+
+from .config import settings
 
 MAX_LENGTH = 4000
 
@@ -169,8 +170,8 @@ def _special_scheme_verdict(scheme: str, text: str) -> Verdict | None:
 
 def check_here(text: str) -> Verdict:
     """check_link against this site's settings: its official domains and the shorteners it names."""
-    settings = current_app.extensions["helpdesk.settings"]
-    return check_link(text, settings.official_domains, settings.link_shorteners)
+    configured = settings()
+    return check_link(text, configured.official_domains, configured.link_shorteners)
 
 
 def check_link(text: str, official_domains: tuple[str, ...], shorteners: tuple[str, ...] = ()) -> Verdict:

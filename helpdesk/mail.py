@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
+from .config import settings
+
 ATTEMPTS = 3
 _sequence = itertools.count(1)
 
@@ -28,14 +30,14 @@ def compose(template: str, to: str, subject: str, **context: Any) -> EmailMessag
     if not to or any(ch in to for ch in "\r\n\x00,;<>") or to.count("@") != 1:
         # a header built from anything but one plain address could mail other people
         raise MailError(f"refusing to mail {to!r}: not one plain address")
-    settings = current_app.extensions["helpdesk.settings"]
-    context = {"site_name": settings.site_name, "support_email": settings.support_email, **context}
+    configured = settings()
+    context = {"site_name": configured.site_name, "support_email": configured.support_email, **context}
     message = EmailMessage()
-    message["From"] = f"{settings.site_name} <{settings.mail_from}>"
+    message["From"] = f"{configured.site_name} <{configured.mail_from}>"
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.partition("@")[2] or "localhost")
+    message["Message-ID"] = make_msgid(domain=configured.mail_from.partition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render_template(f"mail/{template}.txt", **context))
     message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
@@ -44,11 +46,11 @@ def compose(template: str, to: str, subject: str, **context: Any) -> EmailMessag
 
 def send(message: EmailMessage) -> None:
     """Deliver *message*; raises MailError when it could not be (never loses it silently)."""
-    settings = current_app.extensions["helpdesk.settings"]
-    if settings.mail_url:
-        _send_smtp(settings.mail_url, message)
+    configured = settings()
+    if configured.mail_url:
+        _send_smtp(configured.mail_url, message)
     else:
-        _write_outbox(settings.outbox_dir, message)
+        _write_outbox(configured.outbox_dir, message)
 
 
 def _write_outbox(outbox: Path, message: EmailMessage) -> Path:

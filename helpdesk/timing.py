@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app
+from .config import settings
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Floor:
 def uniform_duration() -> Iterator[Floor]:
     """Pad the block to HELPDESK_ANSWER_FLOOR_MS, so that the work done for an existing account
     (a password check and two writes, a token and a mail) and for an unknown one look alike."""
-    floor = current_app.extensions["helpdesk.settings"].answer_floor_ms / 1000
+    floor = settings().answer_floor_ms / 1000
     started = time.perf_counter()
     control = Floor()
     try:

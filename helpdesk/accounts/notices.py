@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-
-from ..config import Settings
+from ..config import settings
 from ..mail import compose, send
 from .directory import AccountRecord
 from .tokens import issue_token
 
 
-def _settings() -> Settings:
-    return current_app.extensions["helpdesk.settings"]
-
-
 def link(path: str) -> str:
     """An absolute link built from the configured site URL, never from the request's Host."""
-    return _settings().site_url.rstrip("/") + path
+    return settings().site_url.rstrip("/") + path
 
 
 def lifetime() -> timedelta:
-    return timedelta(minutes=_settings().token_minutes)
+    return timedelta(minutes=settings().token_minutes)
 
 
 def send_reset_link(account: AccountRecord) -> None:
@@ -33,7 +27,7 @@ def send_reset_link(account: AccountRecord) -> None:
             account.email,
             "Reset your password",
             url=link(f"/password/reset/{raw}"),
-            minutes=_settings().token_minutes,
+            minutes=settings().token_minutes,
         )
     )
 
@@ -52,7 +46,7 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
             account.email,
             subject,
             url=link(f"/unlock/{raw}"),
-            minutes=_settings().token_minutes,
+            minutes=settings().token_minutes,
             locked=locked,
             lock_notice=lock_notice,
             suspicious_url=link("/diagnose/someone-else-signed-in"),

@@ -9,6 +9,7 @@ from typing import Literal
 
 from flask import current_app
 
+from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
@@ -209,4 +210,4 @@ def unlock_account(raw_token: str) -> Unlock:
 
 
 def _site_name() -> str:
-    return current_app.extensions["helpdesk.settings"].site_name
+    return settings().site_name

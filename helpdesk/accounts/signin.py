@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
 from ..timing import uniform_duration
@@ -25,7 +26,7 @@ class SignInAttempt:
 
 
 def policy() -> LockPolicy:
-    return LockPolicy.from_settings(current_app.extensions["helpdesk.settings"])
+    return LockPolicy.from_settings(settings())
 
 
 def attempt_sign_in(
@@ -76,7 +77,7 @@ def note_password_strength(account: AccountRecord, password: str) -> None:
 
 
 def _site_name() -> str:
-    return current_app.extensions["helpdesk.settings"].site_name
+    return settings().site_name
 
 
 def complete_sign_in(account_id: int, code: str, ip: str, device: str) -> SignInAttempt:

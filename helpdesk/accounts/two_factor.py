@@ -9,9 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from flask import current_app
-
-from ..config import Settings
+from ..config import settings
 from ..models import utcnow
 from .directory import AccountRecord, directory
 from .totp import (
@@ -33,12 +31,9 @@ FEW_CODES_LEFT = 3
 CodeKind = Literal["totp", "recovery"]
 
 
-def _settings() -> Settings:
-    return current_app.extensions["helpdesk.settings"]
-
 
 def _pepper() -> bytes:
-    return hashlib.sha256(b"helpdesk recovery codes\0" + _settings().secret_key.encode()).digest()
+    return hashlib.sha256(b"helpdesk recovery codes\0" + settings().secret_key.encode()).digest()
 
 
 def normalise_recovery_code(code: str) -> str:
@@ -87,7 +82,7 @@ class Enrolment:
 
 def begin_enrolment(account: AccountRecord) -> Enrolment:
     secret = new_secret()
-    return Enrolment(secret, provisioning_uri(secret, account.email, _settings().site_name))
+    return Enrolment(secret, provisioning_uri(secret, account.email, settings().site_name))
 
 
 def confirm_enrolment(account: AccountRecord, secret: str, code: str) -> list[str] | None:
@@ -104,7 +99,7 @@ def resync(account: AccountRecord, code: str, code2: str) -> Drift:
     secret = directory().totp_secret(account.id)
     if secret is None:
         return Drift("no-match")
-    drift = measure_drift(secret, code, code2, utcnow(), _settings().resync_window_seconds)
+    drift = measure_drift(secret, code, code2, utcnow(), settings().resync_window_seconds)
     if drift.status == "found" and not directory().accept_totp_step(
         account.id, drift.last_step, offset=drift.offset_steps
     ):

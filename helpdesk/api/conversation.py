@@ -14,10 +14,10 @@ from ..cases.diagnoses import (
     hand_over,
     start_diagnosis,
 )
+from ..content.live import catalog
 from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
 from ..models import Diagnosis
-from ..web.content_state import catalog
 from .access import issue_token
 from .handoff import page_url
 from .problems import ApiProblem

@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from ..cases.diagnoses import record_event
+from ..config import settings
 from ..extensions import db
 from ..models import Diagnosis, utcnow
 from .access import expires_at
@@ -35,7 +36,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def site_url(path: str) -> str:
     """An absolute URL on the configured site address (never taken from the request's Host)."""
-    return current_app.extensions["helpdesk.settings"].site_url.rstrip("/") + path
+    return settings().site_url.rstrip("/") + path
 
 
 def page_url(diagnosis: Diagnosis) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from ..actions import Action, get_action
 from ..cases.diagnoses import latest_child
+from ..config import settings
 from ..content.articles import Article
+from ..content.live import catalog
 from ..content.render import render_inline
 from ..extensions import db
 from ..flows.engine import CompiledFlow
@@ -23,7 +25,6 @@ from ..linkcheck import Verdict
 from ..models import Diagnosis
 from ..search import SearchResults
 from ..staff.transcripts import Transcript
-from ..web.content_state import catalog
 from .access import expires_at
 from .handoff import page_url, site_url
 
@@ -166,11 +167,11 @@ def _end(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> dict[str
             next_flow = {"id": linked.id, "title": linked.flow.title}
         child = latest_child(diagnosis, step.flow)
         continued_in = child.reference if child else None
-    settings = current_app.extensions["helpdesk.settings"]
+    configured = settings()
     return {
         "outcome": step.outcome,
         "reference": diagnosis.reference,
-        "support_email": settings.support_email if step.outcome == "escalate" else None,
+        "support_email": configured.support_email if step.outcome == "escalate" else None,
         "next_flow": next_flow,
         "continued_in": continued_in,
     }

@@ -11,12 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from .. import audit
 from ..accounts.directory import AccountRecord, directory, normalise_email
-from ..config import Settings
+from ..config import settings
 from ..extensions import db
 from ..mail import MailError, compose, send
 from ..models import Account, VerificationRequest, utcnow
@@ -29,21 +28,18 @@ CODE_TRIES = 5
 RESET_LINK_LIFETIME = timedelta(days=7)
 
 
-def _settings() -> Settings:
-    return current_app.extensions["helpdesk.settings"]
-
 
 def _hash(value: str) -> str:
-    key = hashlib.sha256(b"helpdesk verification\0" + _settings().secret_key.encode()).digest()
+    key = hashlib.sha256(b"helpdesk verification\0" + settings().secret_key.encode()).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
 def _link(path: str) -> str:
-    return _settings().site_url.rstrip("/") + path
+    return settings().site_url.rstrip("/") + path
 
 
 def evidence_dir() -> Path:
-    return _settings().instance_dir / "evidence"
+    return settings().instance_dir / "evidence"
 
 
 def start(account_email: str, contact_email: str, ip: str = "") -> VerificationRequest:
@@ -201,7 +197,7 @@ def decide(request: VerificationRequest, staff: str, decision: str, reason: str,
         raise DecisionRefused("This request has been decided already.")
     if decision == "approve" and directory().find(request.account_email) is None:
         raise DecisionRefused("No account uses this address: deny it as 'no match'.")
-    if _settings().two_person_rule:
+    if settings().two_person_rule:
         if not request.first_approver:
             request.first_approver, request.first_decision = staff, decision
             db.session.commit()
@@ -225,7 +221,7 @@ def decide(request: VerificationRequest, staff: str, decision: str, reason: str,
         audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
         return "denied"
     cancel_token = secrets.token_urlsafe(32)
-    hold_until = utcnow() + timedelta(hours=_settings().recovery_hold_hours)
+    hold_until = utcnow() + timedelta(hours=settings().recovery_hold_hours)
     _finish(
         request,
         {
@@ -397,7 +393,7 @@ def complete(token: str, new_password: str, ip: str = "") -> Completion:
     account = directory().find(request.account_email)
     if account is None:
         return Completion("unknown")
-    problem = password_problem(new_password, email=account.email, site_name=_settings().site_name)
+    problem = password_problem(new_password, email=account.email, site_name=settings().site_name)
     if problem:
         return Completion("refused", problem)
     used = db.session.execute(
@@ -428,7 +424,7 @@ def complete(token: str, new_password: str, ip: str = "") -> Completion:
 
 def purge(days: int | None = None) -> int:
     """Delete evidence of requests decided more than *days* ago; decisions and audit stay."""
-    days = _settings().evidence_days if days is None else days
+    days = settings().evidence_days if days is None else days
     cutoff = utcnow() - timedelta(days=days)
     purged = 0
     for request in db.session.scalars(

@@ -16,9 +16,9 @@ from html import escape
 from flask import current_app, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..catalog import Catalog
+from ..content.catalog import Catalog
+from ..content.live import catalog
 from ..extensions import db
-from ..web.content_state import catalog
 from .documents import digest, documents
 from .fts5 import Fts5Index
 from .index import MARK_END, MARK_START, Index, Match

@@ -7,7 +7,7 @@ import html
 import re
 from dataclasses import astuple, dataclass
 
-from ..catalog import Catalog
+from ..content.catalog import Catalog
 
 # a block's edge separates words; an inline tag (<strong>, <a>) sits inside a sentence
 _BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|div|br|hr|tr|td|th|table|blockquote|pre|figure)\b[^>]*>")

@@ -19,12 +19,12 @@ from ..api.access import authorised
 from ..api.body import json_object
 from ..api.openapi import document
 from ..api.problems import ApiProblem, is_api_request
+from ..content.live import catalog
 from ..extensions import csrf, limiter
 from ..linkcheck import NotALink, check_here
 from ..search import search as search_content
 from ..search.misses import record_miss
 from ..staff import transcripts
-from .content_state import catalog
 from .public import ENTRY_FLOW, TOP_PROBLEMS
 
 bp = Blueprint("api", __name__, url_prefix="/api")

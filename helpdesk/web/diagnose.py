@@ -18,13 +18,14 @@ from ..cases.diagnoses import (
     restart,
     start_diagnosis,
 )
+from ..config import settings
+from ..content.live import catalog, flow_for_editors
 from ..content.render import render_inline
 from ..extensions import db, limiter
 from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
 from ..models import Diagnosis
 from ..staff import links as staff_links
-from .content_state import catalog, flow_for_editors, settings
 
 bp = Blueprint("diagnose", __name__, url_prefix="/diagnose")
 # the same pages for editors trying flows: drafts too, actions simulated, recorded as sandbox

@@ -12,9 +12,9 @@ from markupsafe import Markup, escape
 
 from ..accounts.directory import AccountRecord
 from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
+from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
 from ..models import utcnow
-from .content_state import catalog, flow_for_editors, flows_with_problems, pending_problems
 from .staff import staff_only
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ..api.handoff import Opened, open_ticket, read_ticket
+from ..content.live import catalog
 from ..extensions import limiter
-from .content_state import catalog
 from .diagnose import _remember
 
 bp = Blueprint("handoff", __name__)

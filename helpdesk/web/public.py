@@ -18,11 +18,12 @@ from flask import (
 from sqlalchemy import text
 
 from ..analytics import count_view
+from ..config import settings
 from ..content.feedback import FeedbackError, add_comment, record_feedback
+from ..content.live import catalog
 from ..content.render import IMAGE
 from ..extensions import db, limiter
 from ..linkcheck import NotALink, check_here
-from .content_state import catalog, settings
 
 bp = Blueprint("public", __name__)
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..analytics import most_read
+from ..content.live import catalog
 from ..extensions import limiter
 from ..models import utcnow
 from ..search import search
 from ..search.misses import record_miss
-from .content_state import catalog
 from .public import ENTRY_FLOW
 
 bp = Blueprint("search", __name__)

@@ -22,9 +22,9 @@ from ..accounts.directory import directory
 from ..accounts.sign_out import sign_out_everywhere_else
 from ..accounts.totp import provisioning_uri
 from ..accounts.two_factor import begin_enrolment, confirm_enrolment, new_recovery_codes
+from ..config import settings
 from ..extensions import limiter
 from .account import SIGN_IN_RESULTS
-from .content_state import settings
 
 bp = Blueprint("security", __name__, url_prefix="/account")
 ENROL_KEY = "enrol_secret"

@@ -26,10 +26,11 @@ from .. import audit
 from ..accounts import sessions
 from ..accounts.directory import AccountRecord, directory
 from ..cases import verification
+from ..config import settings
+from ..content.live import catalog
 from ..extensions import db
 from ..models import AuditEntry, Diagnosis, Evidence, StaffLink, VerificationRequest, utcnow
 from ..staff import links, transcripts
-from .content_state import catalog, settings
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from helpdesk.analytics import count_view
+from helpdesk.content.live import KEY as CATALOG_KEY
+from helpdesk.content.live import catalog
 from helpdesk.extensions import db
 from helpdesk.models import SearchMiss
 from helpdesk.problems import ContentError
 from helpdesk.search import search
 from helpdesk.search.documents import documents
-from helpdesk.web.content_state import KEY as CATALOG_KEY
-from helpdesk.web.content_state import catalog
 from tests.conftest import FIXTURES, build_app, make_staff, staff_client
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk.actions import action_names
-from helpdesk.catalog import load_catalog
+from helpdesk.content.catalog import load_catalog
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 GOOD = FIXTURES / "good"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from helpdesk.actions import action_names
-from helpdesk.catalog import load_catalog
+from helpdesk.content.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOG = load_catalog(ROOT / "content", ROOT / "flows", action_names())

@@ -7,24 +7,20 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
 
-from ..actions import action_names
-from ..catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
 from ..config import Settings
 from ..flows.engine import CompiledFlow, compile_flow
 from ..flows.spec import Flow
 from ..problems import ContentError, Problem
+from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
 
 KEY = "helpdesk.catalog"
 LIVE_KEY = "helpdesk.live_content"
-
-
-def settings() -> Settings:
-    return current_app.extensions["helpdesk.settings"]
 
 
 def catalog() -> Catalog:
@@ -56,6 +52,7 @@ class LiveContent:
     """One per app (so one per worker process): what is on disk, and when it was last looked at."""
 
     seen: tuple[tuple[str, int, int], ...]
+    action_names: frozenset[str]  # the fixes flows may name (the registry lives above content)
     checked_at: float = field(default_factory=time.monotonic)
     problems: tuple[Problem, ...] = ()
     on_disk: Catalog | None = None  # what the files hold when it could not go live
@@ -72,7 +69,7 @@ class LiveContent:
             current = fingerprint(settings.content_dir, settings.flows_dir)
             if current == self.seen:
                 return
-            loaded = load_catalog(settings.content_dir, settings.flows_dir, action_names())
+            loaded = load_catalog(settings.content_dir, settings.flows_dir, self.action_names)
             self.seen = current
             if loaded.problems:
                 self.problems = loaded.problems  # the last good content stays live
@@ -85,15 +82,16 @@ class LiveContent:
             self.lock.release()
 
 
-def load_into(app: Flask) -> Catalog:
+def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     """Load the content; refuse to start on broken content, listing every problem."""
     settings: Settings = app.extensions["helpdesk.settings"]
     seen = fingerprint(settings.content_dir, settings.flows_dir)
-    loaded = load_catalog(settings.content_dir, settings.flows_dir, action_names())
+    names = frozenset(action_names)
+    loaded = load_catalog(settings.content_dir, settings.flows_dir, names)
     if loaded.problems:
         raise ContentError(list(loaded.problems))
     app.extensions[KEY] = loaded
-    live = LiveContent(seen)
+    live = LiveContent(seen, names)
     app.extensions[LIVE_KEY] = live
     if settings.reload_seconds >= 0:
         app.before_request(lambda: live.refresh(app))

@@ -6,12 +6,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .content.articles import Article, check_links, load_article
-from .flows.checks import check_flow
-from .flows.engine import CompiledFlow, compile_flow, pages_to_end
-from .flows.loader import load_flow
-from .flows.spec import Flow
-from .problems import Problem
+from ..flows.checks import check_flow
+from ..flows.engine import CompiledFlow, compile_flow, pages_to_end
+from ..flows.loader import load_flow
+from ..flows.spec import Flow
+from ..problems import Problem
+from .articles import Article, check_links, load_article
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 ARTICLE_SUFFIXES = (".md",)
