@@ -11,7 +11,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .config import Settings, SettingsError
-from .content.catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog
+from .content.catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog, well_known_problems
 
 
 @click.group("content", help="Check the articles and flows.")
@@ -40,6 +40,8 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
             raise click.BadParameter(f"{path} is not a flow (.yaml) or article (.md)")
     catalog = load_catalog(settings.content_dir, settings.flows_dir, action_names(), extra)
     problems = list(catalog.problems)
+    if not paths:
+        problems.extend(well_known_problems(catalog, settings.flows_dir))
     if paths:
         wanted = {_same(p) for p in extra}
         problems = [p for p in problems if _same(Path(p.path)) in wanted]

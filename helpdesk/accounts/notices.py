@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .. import links
 from ..config import settings
+from ..links import WellKnownFlow
 from ..mail import compose, send
 from .directory import AccountRecord
 from .tokens import issue_token
 
-
-def link(path: str) -> str:
-    """An absolute link built from the configured site URL, never from the request's Host."""
-    return settings().site_url.rstrip("/") + path
+SUSPICIOUS = WellKnownFlow.SOMEONE_ELSE_SIGNED_IN
 
 
 def lifetime() -> timedelta:
@@ -26,7 +25,7 @@ def send_reset_link(account: AccountRecord) -> None:
             "reset_link",
             account.email,
             "Reset your password",
-            url=link(f"/password/reset/{raw}"),
+            url=links.reset_page(raw),
             minutes=settings().token_minutes,
         )
     )
@@ -34,7 +33,7 @@ def send_reset_link(account: AccountRecord) -> None:
 
 def send_no_account(email: str, what: str) -> None:
     """Asked for a link for an address no account uses: say so to that address only."""
-    send(compose("no_account", email, "About your request", what=what, url=link("/")))
+    send(compose("no_account", email, "About your request", what=what, url=links.home()))
 
 
 def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool = False) -> None:
@@ -45,12 +44,12 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
             "unlock_link",
             account.email,
             subject,
-            url=link(f"/unlock/{raw}"),
+            url=links.unlock_page(raw),
             minutes=settings().token_minutes,
             locked=locked,
             lock_notice=lock_notice,
-            suspicious_url=link("/diagnose/someone-else-signed-in"),
-            reset_url=link("/password/forgot"),
+            suspicious_url=links.diagnosis_page(SUSPICIOUS),
+            reset_url=links.forgot_password_page(),
         )
     )
 
@@ -61,8 +60,8 @@ def send_password_changed(account: AccountRecord) -> None:
             "password_changed",
             account.email,
             "Your password was changed",
-            suspicious_url=link("/diagnose/someone-else-signed-in"),
-            reset_url=link("/password/forgot"),
+            suspicious_url=links.diagnosis_page(SUSPICIOUS),
+            reset_url=links.forgot_password_page(),
         )
     )
 
@@ -74,8 +73,8 @@ def send_recovery_code_used(account: AccountRecord, left: int) -> None:
             account.email,
             "A recovery code was used to sign in",
             left=left,
-            account_url=link("/account"),
-            suspicious_url=link("/diagnose/someone-else-signed-in"),
+            account_url=links.account_page(),
+            suspicious_url=links.diagnosis_page(SUSPICIOUS),
         )
     )
 
@@ -88,7 +87,7 @@ def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
             "New sign-in to your account",
             device=device,
             ip=ip,
-            account_url=link("/account"),
-            suspicious_url=link("/diagnose/someone-else-signed-in"),
+            account_url=links.account_page(),
+            suspicious_url=links.diagnosis_page(SUSPICIOUS),
         )
     )

@@ -10,6 +10,7 @@ from ..flows.checks import check_flow
 from ..flows.engine import CompiledFlow, compile_flow, pages_to_end
 from ..flows.loader import load_flow
 from ..flows.spec import Flow
+from ..links import WellKnownFlow
 from ..problems import Problem
 from .articles import Article, check_links, load_article
 
@@ -151,3 +152,19 @@ def _count_handovers(compiled: dict[str, CompiledFlow]) -> None:
         }
         if handover:
             compiled[fid] = replace(current, remaining=pages_to_end(current.flow, handover))
+
+
+def well_known_problems(catalog: Catalog, flows_dir: Path) -> list[Problem]:
+    """The flows the product's own pages and mails link to by id, missing from *catalog*: each
+    would be a broken link on every page that offers it."""
+    published = {c.id for c in catalog.flows.values() if not c.flow.draft}
+    return [
+        Problem(
+            _display(flows_dir / f"{flow.value}.yaml"),
+            1,
+            f"the site's own pages and mails link to the flow '{flow.value}', "
+            "but no published flow has that id",
+        )
+        for flow in WellKnownFlow
+        if flow.value not in published
+    ]

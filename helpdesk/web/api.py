@@ -22,10 +22,10 @@ from ..api.problems import ApiProblem, is_api_request
 from ..content.live import catalog
 from ..extensions import csrf, limiter
 from ..linkcheck import NotALink, check_here
+from ..links import ENTRY_FLOW, TOP_PROBLEMS
 from ..search import search as search_content
 from ..search.misses import record_miss
 from ..staff import transcripts
-from .public import ENTRY_FLOW, TOP_PROBLEMS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)

@@ -24,21 +24,10 @@ from ..content.live import catalog
 from ..content.render import IMAGE
 from ..extensions import db, limiter
 from ..linkcheck import NotALink, check_here
+from ..links import ENTRY_FLOW, TOP_PROBLEMS
 
 bp = Blueprint("public", __name__)
 
-# the entry flow goes first on the home page; the rest follow in this order when present
-TOP_PROBLEMS = (
-    "wrong-password",
-    "two-factor-rejected",
-    "lost-phone",
-    "locked-out",
-    "someone-else-signed-in",
-    "is-this-site-ours",
-    "no-factor-left",
-    "after-recovery",
-)
-ENTRY_FLOW = "cant-sign-in"
 
 
 @bp.get("/")

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from ..analytics import most_read
 from ..content.live import catalog
 from ..extensions import limiter
+from ..links import ENTRY_FLOW
 from ..models import utcnow
 from ..search import search
 from ..search.misses import record_miss
-from .public import ENTRY_FLOW
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
