@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .cases.diagnosis_access import LIFETIME as DIAGNOSIS_LIFETIME
 from .config import PROJECT_ROOT, Settings
 
 
@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
         SESSION_COOKIE_NAME="helpdesk_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        PERMANENT_SESSION_LIFETIME=DIAGNOSIS_LIFETIME,  # a diagnosis is remembered as long
         # tokens are bound to the session; a page left open for hours must still submit
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=settings.rate_limits,
@@ -64,9 +64,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from .accounts import sessions
     from .actions import action_names
     from .content import live
+    from .web import sessions
 
     sessions.register(app)
     live.load_into(app, action_names())
@@ -87,7 +87,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(recovery.bp)
     app.register_blueprint(editor.bp)
-    from .web import api, handoff
+    from .web import handoff
+    from .web.api import views as api
 
     app.register_blueprint(api.bp)
     app.session_interface = api.SessionsOutsideTheApi()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -61,6 +62,16 @@ class FlowVersion(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class DiagnosisStatus(StrEnum):
+    """Where a diagnosis stands: going on, or ended and how."""
+
+    ACTIVE = "active"
+    RESOLVED = "resolved"  # reached a resolved end
+    ESCALATED = "escalated"  # reached an end that sends the person to support
+    LINKED = "linked"  # handed over to another flow's diagnosis
+    ABANDONED = "abandoned"  # given up: the person started over
+
+
 class Diagnosis(db.Model):  # type: ignore[name-defined]
     """One person's walk through one flow: where they are, what they answered."""
 
@@ -75,7 +86,7 @@ class Diagnosis(db.Model):  # type: ignore[name-defined]
     path: Mapped[list[str]] = mapped_column(JSON, default=list)
     # answers[i] is the answer or outcome that led from path[i] to path[i + 1]
     answers: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DiagnosisStatus.ACTIVE.value, index=True)
     revision: Mapped[int] = mapped_column(default=0)
     # the action step being run right now (claimed by one request; others wait or back off)
     running_step: Mapped[str | None] = mapped_column(String(100))
@@ -357,6 +368,18 @@ class StaffLink(db.Model):  # type: ignore[name-defined]
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class VerificationStatus(StrEnum):
+    """Where a verification request stands:
+    collecting -> submitted -> (approved: on-hold -> completed | cancelled) | denied."""
+
+    COLLECTING = "collecting"  # started: the contact address and the evidence are still to come
+    SUBMITTED = "submitted"  # sent: waiting for staff to decide
+    ON_HOLD = "on-hold"  # approved: the owner can cancel until the hold ends
+    COMPLETED = "completed"  # the contact address set a new password
+    CANCELLED = "cancelled"  # by the account's owner, during the hold
+    DENIED = "denied"
+
+
 class VerificationRequest(db.Model):  # type: ignore[name-defined]
     """ "No factor left": a person asks staff to confirm who they are and give the account back."""
 
@@ -371,8 +394,7 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     contact_code_tries: Mapped[int] = mapped_column(default=0)
     contact_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # collecting -> submitted -> (approved: on-hold -> completed | cancelled) | denied
-    status: Mapped[str] = mapped_column(String(20), default="collecting", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=VerificationStatus.COLLECTING.value, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_approver: Mapped[str] = mapped_column(String(320), default="")  # two-person rule

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
-from helpdesk.api.openapi import document
+from helpdesk.web.api.openapi import document
 
 PROBLEM = "application/problem+json"
 

@@ -13,7 +13,6 @@ from .two_factor import FEW_CODES_LEFT
 FAILURE_DAYS = 14  # failed sign-ins older than this are history, not news
 FAILURES_SHOWN = 500  # a flood of guesses is summed up by its newest entries
 # in the browser's session: where the owner came from (a diagnosis), to be sent back there
-RETURN_KEY = "checkup_return"
 
 ItemId = Literal["two-factor", "recovery-codes", "devices", "password", "failed-sign-ins"]
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from markupsafe import Markup
+
+from ..accounts.directory import AccountRecord
 
 Status = Literal["success", "failure", "pending", "retry"]
 
@@ -20,10 +22,17 @@ class Outcome:
     # safe to keep in the transcript: never a password, code or token
     detail: dict[str, Any] = field(default_factory=dict)
     http_status: int = 400  # for `retry`: 400 for the person's input, 429/503 for ours
+    # what the page does after it, on the person's browser (an action never touches the session)
+    sign_in: AccountRecord | None = None  # sign this browser in as this account
+    checkup_done: bool = False  # the account page need not offer the way back any more
 
     @classmethod
     def success(cls, message: str = "", **detail: Any) -> Outcome:
         return cls("success", message, detail)
+
+    def then(self, *, sign_in: AccountRecord | None = None, checkup_done: bool = False) -> Outcome:
+        """The same outcome, with what the page must do on the person's browser after it."""
+        return replace(self, sign_in=sign_in, checkup_done=checkup_done)
 
     @classmethod
     def failure(cls, message: str = "", **detail: Any) -> Outcome:
@@ -39,15 +48,29 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """The person signed in on the browser that runs the action."""
+
+    account_id: int
+    session_id: int
+    session_token: str
+
+
+@dataclass(frozen=True)
 class ActionContext:
-    """What an action knows about the diagnosis it runs in."""
+    """What an action knows about the diagnosis it runs in and the browser that runs it: all of
+    it handed in by the page, so an action is a plain function of its inputs."""
 
     flow_id: str
     step_id: str
     reference: str
     params: Mapping[str, Any]
     remote_addr: str = ""
+    device: str = ""  # the browser, described ("Firefox on Linux")
     sandbox: bool = False
+    viewer: Viewer | None = None
+    verification_request_id: int | None = None  # the request this browser filled in, if any
+    start_url: str = ""  # where this diagnosis begins (the way back after a detour)
 
 
 class Action(Protocol):

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import render_template, session, url_for
-from flask_login import current_user
+from flask import render_template
 from markupsafe import Markup
 
-from ..accounts.checkup import RETURN_KEY, run_checkup
+from ..accounts.checkup import run_checkup
 from ..accounts.directory import directory
 from ..accounts.sign_out import sign_out_everywhere_else
-from ..cases.verification import SESSION_KEY
 from ..extensions import db
-from ..models import VerificationRequest
+from ..models import VerificationRequest, VerificationStatus
 from . import ActionContext, Outcome, register
 
 NOT_SIGNED_IN = "Sign in first (the step before this one), then try again."
@@ -32,9 +30,9 @@ class TwoFactorEnrolled:
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
             return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
-        if not current_user.is_authenticated:
+        if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, two_factor="not-signed-in")
-        account = directory().get(current_user.account.id)
+        account = directory().get(ctx.viewer.account_id)
         if account is None or not account.two_factor:
             return Outcome.failure("Two-step verification isn't on yet.", two_factor=False)
         left = directory().recovery_codes_left(account.id)
@@ -48,19 +46,18 @@ class AccountCheckup:
     intro = "We check your account's security checkup: it passes when every item is green."
 
     def render_form(self, ctx: ActionContext) -> Markup:
-        here = url_for("sandbox.start" if ctx.sandbox else "diagnose.start", flow_id=ctx.flow_id)
         # rendered by Jinja with autoescaping: already safe HTML
-        return Markup(render_template("actions/account_checkup.html", back=here))  # noqa: S704
+        return Markup(render_template("actions/account_checkup.html", back=ctx.start_url))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
             return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
-        if not current_user.is_authenticated:
+        if ctx.viewer is None:
             return Outcome.failure(
                 "You aren't signed in here: open the checkup, sign in, then check again.",
                 checkup="not-signed-in",
             )
-        checkup = run_checkup(current_user.account.id, current_user.session_id)
+        checkup = run_checkup(ctx.viewer.account_id, ctx.viewer.session_id)
         if not checkup.all_green:
             still = ", ".join(item.title.lower() for item in checkup.open_items)
             return Outcome.failure(
@@ -68,8 +65,9 @@ class AccountCheckup:
                 checkup="open",
                 open=[item.id for item in checkup.open_items],
             )
-        session.pop(RETURN_KEY, None)  # done: the account page need not offer the way back any more
-        return Outcome.success("Every item of your security checkup is green.", checkup="green")
+        return Outcome.success("Every item of your security checkup is green.", checkup="green").then(
+            checkup_done=True
+        )
 
 
 class SignOutEverywhere:
@@ -87,9 +85,10 @@ class SignOutEverywhere:
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
             return Outcome.success("Sandbox: nobody was signed out.", sandbox=True)
-        if not current_user.is_authenticated:
+        if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, ended=0)
-        done = sign_out_everywhere_else(current_user.account.id, current_user.token, current_user.session_id)
+        viewer = ctx.viewer
+        done = sign_out_everywhere_else(viewer.account_id, viewer.session_token, viewer.session_id)
         return Outcome.success(done.message, ended=done.sessions_ended, forgotten=done.devices_forgotten)
 
 
@@ -105,9 +104,9 @@ class VerificationRequested:
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
             return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
-        request_id = session.get(SESSION_KEY)
+        request_id = ctx.verification_request_id
         found = db.session.get(VerificationRequest, request_id) if request_id else None
-        if found is None or found.status == "collecting":
+        if found is None or found.status == VerificationStatus.COLLECTING:
             return Outcome.failure("No finished request from this browser yet.", requested=False)
         return Outcome.success(
             f"Your request {found.reference} has reached support.", requested=True, request=found.reference

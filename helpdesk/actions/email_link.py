@@ -9,7 +9,6 @@ from flask import render_template
 from markupsafe import Markup
 
 from ..accounts.recovery import ask_for_link
-from ..accounts.sessions import client_ip
 from . import ActionContext, Outcome
 
 
@@ -28,7 +27,7 @@ class EmailLinkAction:
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
             return Outcome.pending("Sandbox: no email was sent.", sandbox=True)
-        asked = ask_for_link(self.send, form.get("email") or "", client_ip())
+        asked = ask_for_link(self.send, form.get("email") or "", ctx.remote_addr)
         if not asked.ok:
             return Outcome.retry(asked.message, http_status=asked.http_status)
         return Outcome.pending(asked.message)  # the same words whether or not an account uses it

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from flask import render_template
 from markupsafe import Markup
 
-from ..accounts import sessions
 from ..accounts.directory import directory
 from ..accounts.signin import attempt_sign_in
 from ..accounts.two_factor import resync
@@ -38,9 +37,9 @@ class ResyncAuthenticator:
             return Outcome.retry("Fill in all four boxes: email address, password and two codes.")
         if ctx.sandbox:
             return Outcome.success("Sandbox: nothing was measured.", sandbox=True)
-        if not allow("resync-ip", sessions.client_ip(), "10/hour"):
+        if not allow("resync-ip", ctx.remote_addr, "10/hour"):
             return Outcome.retry("Too many tries from here. Please wait an hour.", http_status=429)
-        ip, device = sessions.client_ip(), sessions.client_device()
+        ip, device = ctx.remote_addr, ctx.device
         attempt = attempt_sign_in(email, password, ip, device)
         if attempt.result != "needs-code" or attempt.account is None:
             if attempt.ok:

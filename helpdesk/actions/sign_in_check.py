@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import render_template
-from flask_login import current_user
 from markupsafe import Markup
 
-from ..accounts import sessions
 from ..accounts.signin import attempt_sign_in
 from . import ActionContext, Outcome, register
 
@@ -31,19 +29,18 @@ class VerifySignIn:
         if ctx.sandbox:
             return Outcome.success("Sandbox: no sign-in was tried.", sandbox=True)
         code = (form.get("code") or "").strip()[:64] or None
-        attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device(), code)
+        attempt = attempt_sign_in(email, password, ctx.remote_addr, ctx.device, code)
         if attempt.result == "needs-code":  # the password was right: saying so is no leak
             return Outcome.retry("Your account uses two-step verification: also type a code from your app.")
         if not attempt.ok or attempt.account is None:
             # same words as the sign-in page: nothing about whether the account exists
             return Outcome.failure("That sign-in did not work.", signed_in=False)
-        if not current_user.is_authenticated or current_user.account.id != attempt.account.id:
-            sessions.start(attempt.account)
         if attempt.result == "recovery-code":
             factor = "recovery-code"
         else:
             factor = "authenticator" if attempt.account.two_factor else "password"
-        return Outcome.success("You are signed in: the fix worked.", signed_in=True, factor=factor)
+        signed_in = Outcome.success("You are signed in: the fix worked.", signed_in=True, factor=factor)
+        return signed_in.then(sign_in=attempt.account)
 
 
 register(VerifySignIn())

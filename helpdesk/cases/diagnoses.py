@@ -1,4 +1,6 @@
-"""Starting a diagnosis, moving it on by answers and outcomes, and its transcript."""
+"""The diagnosis engine, for the pages and the API alike: starting a diagnosis, what an answer
+or a fix's outcome moves it to, where a step sits on its path, the hand-over at an end that
+continues in another flow, and its transcript."""
 
 from __future__ import annotations
 
@@ -11,16 +13,81 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..flows.engine import CompiledFlow, InvalidMove, compile_flow
-from ..flows.loader import load_flow
-from ..models import Diagnosis, DiagnosisEvent, FlowVersion, utcnow
+from ..flows.engine import CompiledFlow, InvalidMove
+from ..flows.spec import Step
+from ..models import Diagnosis, DiagnosisEvent, DiagnosisStatus, utcnow
+from .flow_versions import flow_for, flow_of, live_flow, remember_flow_version
 from .reference import new_reference
 
-STATUS_BY_OUTCOME = {"resolved": "resolved", "escalate": "escalated", "flow": "linked"}
+STATUS_BY_OUTCOME = {
+    "resolved": DiagnosisStatus.RESOLVED,
+    "escalate": DiagnosisStatus.ESCALATED,
+    "flow": DiagnosisStatus.LINKED,
+}
+CONTINUE = "continue"  # the one way on from an info step
 
 
-class StaleStep(Exception):
-    """The submitted step is not part of this diagnosis's path (an old or forged page)."""
+class DiagnosisError(Exception):
+    """An answer that can't be taken as given; subclasses carry what the caller shows."""
+
+
+class StaleStep(DiagnosisError):
+    """The step is not (or no longer) where the diagnosis can be answered: an old or forged
+    page, or another request moved it meanwhile."""
+
+    def __init__(self, step: str, current_step: str = "") -> None:
+        super().__init__(step)
+        self.step = step
+        self.current_step = current_step
+
+
+class NotReached(StaleStep):
+    """The diagnosis has not been at that step (yet): answer the one it is at."""
+
+
+class StaleRevision(DiagnosisError):
+    """The caller read an older revision of the diagnosis than the one it is at now."""
+
+    def __init__(self, given: int, revision: int) -> None:
+        super().__init__(given)
+        self.given = given
+        self.revision = revision
+
+
+class UnknownStep(DiagnosisError):
+    """The flow has no step of that id."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+class Abandoned(DiagnosisError):
+    """The diagnosis was given up (started over): nothing more is answered in it."""
+
+
+class NotAnAnswer(DiagnosisError):
+    """Not one of the step's answers (or none was given); *choices* are the ones it takes."""
+
+    def __init__(self, given: str | None, choices: list[str]) -> None:
+        super().__init__(given)
+        self.given = given
+        self.choices = choices
+
+
+class RunsAsFix(DiagnosisError):
+    """The step is a real fix (an action or a check): it runs on its web page, with the form
+    that asks for what it needs, never from a bare answer. *current* says whether it is the
+    step the diagnosis is at (else it was done already)."""
+
+    def __init__(self, step: str, current: bool) -> None:
+        super().__init__(step)
+        self.step = step
+        self.current = current
+
+
+class AtAnEnd(DiagnosisError):
+    """An end of the diagnosis: there is nothing to answer there."""
 
 
 @dataclass(frozen=True)
@@ -31,21 +98,130 @@ class Moved:
     changed: bool  # False when it repeated an answer already recorded (double submit, back)
 
 
-def remember_flow_version(compiled: CompiledFlow) -> None:
-    """Store the flow's source once, so diagnoses on it can finish after the file changes."""
-    flow = compiled.flow
-    exists = db.session.scalar(
-        select(FlowVersion.id).where(FlowVersion.flow_id == flow.id, FlowVersion.digest == flow.digest)
+@dataclass(frozen=True)
+class Position:
+    """Where a step sits on a diagnosis's path, as a page or the API shows it."""
+
+    step: str
+    index: int  # its last visit on the path (a path may loop)
+    chosen: str | None  # the answer given there, if the diagnosis went on from it
+    previous: tuple[str, str] | None  # (reference, step) the Back link leads to, if any
+    remaining: int  # fewest pages still to go from here to an end (a handover's pages too)
+    is_current: bool
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+
+def last_visit(path: list[str], step_id: str) -> int:
+    """The index of *step_id*'s last visit on *path* (a path may loop); ValueError if absent."""
+    return len(path) - 1 - path[::-1].index(step_id)
+
+
+def position(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> Position:
+    """Where *step_id* (a step on the diagnosis's path) sits: its number, the answer given there,
+    where Back leads (the step before, or for a handed-over diagnosis the parent's step before
+    its end) and how many pages are left."""
+    path = diagnosis.path
+    index = last_visit(path, step_id)
+    previous: tuple[str, str] | None = None
+    if index > 0:
+        previous = (diagnosis.reference, path[index - 1])
+    elif diagnosis.parent_id is not None:
+        parent = db.session.get(Diagnosis, diagnosis.parent_id)
+        if parent is not None and len(parent.path) > 1:
+            previous = (parent.reference, parent.path[-2])
+    return Position(
+        step=step_id,
+        index=index,
+        chosen=diagnosis.answers[index] if index < len(diagnosis.answers) else None,
+        previous=previous,
+        remaining=compiled.remaining.get(step_id, 0),
+        is_current=step_id == diagnosis.step,
     )
-    if exists:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                FlowVersion(flow_id=flow.id, digest=flow.digest, path=flow.path, source=flow.source)
-            )
-    except IntegrityError:
-        pass  # another request stored it first
+
+
+def step_after(diagnosis: Diagnosis, step_id: str) -> str:
+    """The step the diagnosis went on to from *step_id*'s last visit (itself if it is current)."""
+    index = last_visit(diagnosis.path, step_id)
+    return diagnosis.path[min(index + 1, len(diagnosis.path) - 1)]
+
+
+def answer_to(diagnosis: Diagnosis, step: Step, choice: str | None) -> str:
+    """The trigger that moves the diagnosis on from a question or info *step* by *choice*;
+    a fix or an end takes no answer (RunsAsFix, AtAnEnd)."""
+    if step.kind == "question":
+        choices = [c.id for c in step.choices]
+        if choice not in choices:
+            raise NotAnAnswer(choice, choices)
+        return choice
+    if step.kind == "info":
+        if choice not in (None, CONTINUE):
+            raise NotAnAnswer(choice, [CONTINUE])
+        return CONTINUE
+    if step.kind in ("action", "check"):
+        raise RunsAsFix(step.id, current=step.id == diagnosis.step)
+    raise AtAnEnd(step.id)
+
+
+def answer_step(
+    diagnosis: Diagnosis,
+    compiled: CompiledFlow,
+    step_id: str,
+    choice: str | None,
+    *,
+    revision: int | None = None,
+) -> Answered:
+    """Answer the question or info step *step_id* by *choice* (see `answer_to`, `move_on`); when
+    *revision* is given, only if the diagnosis is still at that revision."""
+    if diagnosis.status == DiagnosisStatus.ABANDONED:
+        raise Abandoned(diagnosis.reference)
+    if revision is not None and revision != diagnosis.revision:
+        raise StaleRevision(revision, diagnosis.revision)
+    if step_id not in compiled.flow.steps:
+        raise UnknownStep(step_id)
+    if step_id not in diagnosis.path:
+        raise NotReached(step_id, diagnosis.step)
+    return move_on(diagnosis, compiled, step_id, answer_to(diagnosis, compiled.step(step_id), choice))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Where an answer led: the diagnosis to show next (a new one after a handover) and its step."""
+
+    diagnosis: Diagnosis
+    compiled: CompiledFlow
+    step: str
+    handed_over: bool = False
+    note: str = ""  # what the end that handed over says on the way
+
+
+def move_on(
+    diagnosis: Diagnosis,
+    compiled: CompiledFlow,
+    at_step: str,
+    trigger: str,
+    *,
+    kind: str = "answered",
+    **detail: Any,
+) -> Answered:
+    """Apply *trigger* at *at_step* (see `answer`), and when that reaches an end that continues
+    in another flow, hand over to that flow's diagnosis. Raises Abandoned, UnknownStep,
+    StaleStep or InvalidMove."""
+    if diagnosis.status == DiagnosisStatus.ABANDONED:
+        raise Abandoned(diagnosis.reference)
+    if at_step not in compiled.flow.steps:
+        raise UnknownStep(at_step)
+    moved = answer(diagnosis, compiled, at_step, trigger, kind=kind, **detail)
+    target = compiled.step(moved.step)
+    if target.kind == "end" and target.outcome == "flow":
+        following = live_flow(target.flow, sandbox=diagnosis.sandbox)
+        if following is not None:
+            child = hand_over(diagnosis, following, sandbox=diagnosis.sandbox)
+            child_flow = flow_of(child) or following
+            return Answered(child, child_flow, child.step, handed_over=True, note=target.text)
+    return Answered(diagnosis, compiled, moved.step)
 
 
 def start_diagnosis(
@@ -86,7 +262,7 @@ def latest_child(parent: Diagnosis, flow_id: str, *, active: bool = False) -> Di
     *active*), if any."""
     query = select(Diagnosis).where(Diagnosis.parent_id == parent.id, Diagnosis.flow_id == flow_id)
     if active:
-        query = query.where(Diagnosis.status == "active")
+        query = query.where(Diagnosis.status == DiagnosisStatus.ACTIVE)
     return db.session.scalar(query.order_by(Diagnosis.id.desc()).limit(1))
 
 
@@ -146,8 +322,8 @@ def answer(
         path = list(diagnosis.path)
         answers = list(diagnosis.answers)
         if at_step not in path:
-            raise StaleStep(at_step)
-        index = len(path) - 1 - path[::-1].index(at_step)
+            raise StaleStep(at_step, diagnosis.step)
+        index = last_visit(path, at_step)
         target = compiled.move(at_step, trigger)  # raises InvalidMove
         if index < len(path) - 1 and answers[index] == trigger:
             return Moved(step=path[index + 1], changed=False)
@@ -174,14 +350,14 @@ def answer(
             if rewound:
                 record_event(diagnosis, "went_back", at_step, undone=len(path) - 1 - index)
             record_event(diagnosis, kind, at_step, answer=trigger, next=target, **detail)
-            if status != "active":
+            if status != DiagnosisStatus.ACTIVE:
                 record_event(diagnosis, status, target)
             db.session.commit()
             db.session.refresh(diagnosis)
             return Moved(step=target, changed=True)
         db.session.rollback()
         db.session.refresh(diagnosis)
-    raise StaleStep(at_step)
+    raise StaleStep(at_step, diagnosis.step)
 
 
 RUN_TIMEOUT = timedelta(minutes=2)  # a claim older than this was left by a crashed request
@@ -220,58 +396,37 @@ def release_step(diagnosis: Diagnosis) -> None:
 
 def restart(diagnosis: Diagnosis) -> None:
     """Mark a diagnosis as given up so the person can begin again."""
-    if diagnosis.status == "active":
-        diagnosis.status = "abandoned"
+    if diagnosis.status == DiagnosisStatus.ACTIVE:
+        diagnosis.status = DiagnosisStatus.ABANDONED
         record_event(diagnosis, "restarted", diagnosis.step)
         db.session.commit()
 
 
-def _status_at(compiled: CompiledFlow, step_id: str) -> str:
+def _status_at(compiled: CompiledFlow, step_id: str) -> DiagnosisStatus:
     step = compiled.step(step_id)
     if step.kind != "end":
-        return "active"
+        return DiagnosisStatus.ACTIVE
     return STATUS_BY_OUTCOME[step.outcome]
 
 
 __all__ = [
+    "Abandoned",
+    "AtAnEnd",
+    "DiagnosisError",
     "InvalidMove",
     "Moved",
+    "NotAnAnswer",
+    "NotReached",
+    "RunsAsFix",
+    "StaleRevision",
     "StaleStep",
+    "UnknownStep",
     "answer",
+    "answer_step",
     "flow_for",
+    "flow_of",
+    "live_flow",
+    "move_on",
     "record_event",
     "start_diagnosis",
 ]
-
-
-_old_versions: dict[tuple[str, str], CompiledFlow] = {}
-
-
-def flow_for(diagnosis: Diagnosis, current: CompiledFlow | None) -> CompiledFlow | None:
-    """The flow version this diagnosis began on: the live one, or its stored source.
-
-    None when that version cannot be found or read any more (the person must start again).
-    """
-    if current is not None and current.digest == diagnosis.flow_digest:
-        return current
-    key = (diagnosis.flow_id, diagnosis.flow_digest)
-    if key in _old_versions:
-        return _old_versions[key]
-    stored = db.session.scalar(
-        select(FlowVersion).where(
-            FlowVersion.flow_id == diagnosis.flow_id, FlowVersion.digest == diagnosis.flow_digest
-        )
-    )
-    if stored is None:
-        return None
-    flow, problems = load_flow(stored.path, source=stored.source)
-    if flow is None or problems or any(s not in flow.steps for s in diagnosis.path):
-        return None
-    try:
-        compiled = compile_flow(flow)
-    except ValueError:  # a version that never validated (a sandbox run of a broken draft)
-        return None
-    if len(_old_versions) >= 256:
-        _old_versions.pop(next(iter(_old_versions)))
-    _old_versions[key] = compiled
-    return compiled

@@ -13,7 +13,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from html import escape
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..content.catalog import Catalog
@@ -35,8 +35,6 @@ class Hit:
     title: str
     summary: str
     snippet_html: str  # escaped text, the matched words in <mark>
-    url: str
-    start_url: str | None  # a flow's "Start the diagnosis"
 
 
 @dataclass(frozen=True)
@@ -156,8 +154,5 @@ def marked_html(snippet: str) -> str:
 
 
 def _hit(match: Match) -> Hit:
-    if match.kind == "flow":
-        url = start = url_for("diagnose.start", flow_id=match.slug)
-        return Hit("flow", match.slug, match.title, match.summary, marked_html(match.snippet), url, start)
-    url = url_for("public.article", slug=match.slug)
-    return Hit("article", match.slug, match.title, match.summary, marked_html(match.snippet), url, None)
+    kind = "flow" if match.kind == "flow" else "article"
+    return Hit(kind, match.slug, match.title, match.summary, marked_html(match.snippet))

@@ -5,27 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
-from ..actions import ActionContext, Outcome, get_action
+from ..actions import ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
+    Answered,
+    DiagnosisError,
     InvalidMove,
-    StaleStep,
-    answer,
+    NotAnAnswer,
+    RunsAsFix,
+    answer_to,
     claim_step,
-    flow_for,
-    hand_over,
+    flow_of,
+    live_flow,
+    move_on,
+    position,
     release_step,
     restart,
     start_diagnosis,
+    step_after,
 )
 from ..config import settings
-from ..content.live import catalog, flow_for_editors
+from ..content.live import catalog
 from ..content.render import render_inline
 from ..extensions import db, limiter
 from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
-from ..models import Diagnosis
+from ..models import Diagnosis, DiagnosisStatus
 from ..staff import links as staff_links
+from . import sessions
+from .recovery import SESSION_KEY as VERIFICATION_KEY
+from .sessions import RETURN_KEY
 
 bp = Blueprint("diagnose", __name__, url_prefix="/diagnose")
 # the same pages for editors trying flows: drafts too, actions simulated, recorded as sandbox
@@ -39,12 +49,8 @@ def in_sandbox() -> bool:
 
 
 def _live_flow(flow_id: str) -> CompiledFlow | None:
-    if in_sandbox():  # editors may try drafts and flows with problems, as far as they work
-        return flow_for_editors(flow_id)[0]
-    compiled = catalog().flows.get(flow_id)
-    if compiled is None or (compiled.flow.draft and not in_sandbox()):
-        return None
-    return compiled
+    # editors may try drafts and flows with problems in the sandbox, as far as they work
+    return live_flow(flow_id, sandbox=in_sandbox())
 
 
 def _remembered(flow_id: str) -> Diagnosis | None:
@@ -64,6 +70,14 @@ def _remember(diagnosis: Diagnosis) -> None:
     )
     session.permanent = True  # outlives closing the browser, so the diagnosis can be resumed
     session.modified = True
+
+
+def diagnosis_url(flow_id: str) -> str:
+    """Where this browser's diagnosis of *flow_id* goes on, or "" when it has none (for pages
+    outside the diagnosis that offer the way back)."""
+    if flow_id not in session.get(SESSION_KEY, {}):
+        return ""
+    return url_for("diagnose.start", flow_id=flow_id)
 
 
 def _step_url(diagnosis: Diagnosis, step: str | None = None) -> str:
@@ -87,7 +101,7 @@ def start(flow_id: str) -> Response:
     if token and not in_sandbox():
         return _open_link(compiled, token[:500])
     diagnosis = _remembered(flow_id)
-    if diagnosis is not None and diagnosis.status == "active":
+    if diagnosis is not None and diagnosis.status == DiagnosisStatus.ACTIVE:
         if diagnosis.path != [diagnosis.step] or diagnosis.answers:
             flash("Welcome back: you are where you left off. Choose “Start over” to begin again.")
         return redirect(_step_url(diagnosis), 303)
@@ -132,7 +146,7 @@ def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | Response:
         if _live_flow(flow_id) is None:
             abort(404)
         return redirect(url_for(".start", flow_id=flow_id), 303)
-    compiled = flow_for(diagnosis, _live_flow(flow_id) if in_sandbox() else catalog().flows.get(flow_id))
+    compiled = flow_of(diagnosis)
     if compiled is None:
         return Response(render_template("diagnose/changed.html", diagnosis=diagnosis, flow_id=flow_id), 409)
     return diagnosis, compiled
@@ -162,39 +176,29 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
     current = compiled.step(step_id)
     detail: dict[str, Any] = {}
     kind = "answered"
-    if current.kind == "question":
-        trigger = request.form.get("answer", "")
-        if trigger not in {c.id for c in current.choices}:
-            return _render_step(diagnosis, compiled, step_id, error="Please choose one of the answers."), 400
-    elif current.kind == "info":
-        trigger = "continue"
-    elif current.kind in ("action", "check"):
+    try:
+        chosen = request.form.get("answer") if current.kind == "question" else None
+        trigger = answer_to(diagnosis, current, chosen)
+    except NotAnAnswer:
+        return _render_step(diagnosis, compiled, step_id, error="Please choose one of the answers."), 400
+    except RunsAsFix:
         if step_id != diagnosis.step or not claim_step(diagnosis, step_id):
             # the action already ran, or is running, for this page (double submit, back, two
             # tabs at once): the database lets one submission through, never two
-            return redirect(_step_url(diagnosis, _after(diagnosis, step_id)), 303)
-        action = get_action(current.action)
-        if action is None:
-            abort(503)
-        ctx = _action_context(diagnosis, compiled, step_id)
-        try:
-            outcome = _simulated(current) if in_sandbox() else action.submit(ctx, request.form)
-        except Exception:
-            release_step(diagnosis)
-            raise
-        if outcome.status == "retry":
-            release_step(diagnosis)
-            return _render_step(diagnosis, compiled, step_id, error=outcome.message), outcome.http_status
-        trigger = outcome.status
+            return redirect(_step_url(diagnosis, step_after(diagnosis, step_id)), 303)
+        ran = _run_fix(diagnosis, compiled, current)
+        if isinstance(ran, tuple):
+            return ran
+        trigger = ran.status
         kind = "checked" if current.kind == "check" else "action"
-        detail = {"action": current.action, "message": outcome.message, **outcome.detail}
-        if outcome.message:
-            flash(outcome.message)
-    else:
+        detail = {"action": current.action, "message": ran.message, **ran.detail}
+        if ran.message:
+            flash(ran.message)
+    except DiagnosisError:  # an end: nothing to answer
         return redirect(_step_url(diagnosis), 303)
     try:
-        moved = answer(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
-    except (StaleStep, InvalidMove) as problem:
+        moved = move_on(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
+    except (DiagnosisError, InvalidMove) as problem:
         if current.kind in ("action", "check"):
             release_step(diagnosis)
         if in_sandbox() and isinstance(problem, InvalidMove):
@@ -202,52 +206,72 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
             return redirect(_step_url(diagnosis, step_id), 303)
         flash("That page was out of date, so nothing was changed. Here is where you are.")
         return redirect(_step_url(diagnosis), 303)
-    target = compiled.step(moved.step)
-    if target.kind == "end" and target.outcome == "flow":
-        return _continue_in(diagnosis, target.flow, target.text)
-    return redirect(_step_url(diagnosis, moved.step), 303)
+    return _after_move(moved)
 
 
-def _after(diagnosis: Diagnosis, step_id: str) -> str:
-    index = len(diagnosis.path) - 1 - diagnosis.path[::-1].index(step_id)
-    return diagnosis.path[min(index + 1, len(diagnosis.path) - 1)]
+def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Outcome | tuple[str, int]:
+    """Run the step's fix (claimed already); a `retry` outcome shows the page again."""
+    action = get_action(current.action)
+    if action is None:
+        release_step(diagnosis)
+        abort(503)
+    ctx = _action_context(diagnosis, compiled, current.id)
+    try:
+        outcome = _simulated(current) if in_sandbox() else action.submit(ctx, request.form)
+    except Exception:
+        release_step(diagnosis)
+        raise
+    if outcome.status == "retry":
+        release_step(diagnosis)
+        return _render_step(diagnosis, compiled, current.id, error=outcome.message), outcome.http_status
+    _apply(outcome)
+    return outcome
 
 
-def _continue_in(parent: Diagnosis, flow_id: str, note: str) -> Response:
-    """An end that hands over to another flow: start (or resume) it, linked to this one."""
-    compiled = _live_flow(flow_id)
-    if compiled is None:
-        return redirect(_step_url(parent), 303)
-    child = hand_over(parent, compiled, sandbox=in_sandbox())
-    _remember(child)
-    if note:
-        flash(note)
-    return redirect(_step_url(child), 303)
+def _after_move(moved: Answered) -> Response:
+    if moved.handed_over:  # an end that continues in another flow: this browser holds it now
+        _remember(moved.diagnosis)
+        if moved.note:
+            flash(moved.note)
+    return redirect(_step_url(moved.diagnosis, moved.step), 303)
 
 
 def _action_context(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> ActionContext:
+    """What the fix may know of this browser, read here so the action never reads the request."""
+    viewer = None
+    if current_user.is_authenticated:
+        viewer = Viewer(current_user.account.id, current_user.session_id, current_user.token)
     return ActionContext(
         flow_id=compiled.id,
         step_id=step_id,
         reference=diagnosis.reference,
         params=compiled.step(step_id).params,
-        remote_addr=request.remote_addr or "",
+        remote_addr=sessions.client_ip(),
+        device=sessions.client_device(),
         sandbox=diagnosis.sandbox,
+        viewer=viewer,
+        verification_request_id=session.get(VERIFICATION_KEY),
+        start_url=url_for(".start", flow_id=compiled.id),
     )
+
+
+def _apply(outcome: Outcome) -> None:
+    """Do on this browser what the fix asked for."""
+    account = outcome.sign_in
+    if account is not None and not (current_user.is_authenticated and current_user.account.id == account.id):
+        sessions.start(account)
+    if outcome.checkup_done:
+        session.pop(RETURN_KEY, None)
 
 
 def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
     current = compiled.step(step_id)
-    path = diagnosis.path
-    index = len(path) - 1 - path[::-1].index(step_id)
-    chosen = diagnosis.answers[index] if index < len(diagnosis.answers) else ""
+    at = position(diagnosis, compiled, step_id)
     back_url = ""
-    if index > 0:
-        back_url = _step_url(diagnosis, path[index - 1])
-    elif diagnosis.parent_id is not None:
-        parent = db.session.get(Diagnosis, diagnosis.parent_id)
-        if parent is not None and len(parent.path) > 1:
-            back_url = url_for(".step", flow_id=parent.flow_id, step_id=parent.path[-2])
+    if at.previous is not None:
+        reference, previous_step = at.previous
+        flow_id = diagnosis.flow_id if reference == diagnosis.reference else _parent_flow(diagnosis)
+        back_url = url_for(".step", flow_id=flow_id, step_id=previous_step)
     article, section = (None, "")
     if current.article:
         article, section = catalog().section_html(current.article)
@@ -267,10 +291,10 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
         step=current,
         text_html=render_inline(current.text) if current.text else "",
         help_html=render_inline(current.help) if current.help else "",
-        chosen=chosen,
+        chosen=at.chosen or "",
         back_url=back_url,
-        remaining=compiled.remaining.get(step_id, 0),
-        step_number=index + 1,
+        remaining=at.remaining,
+        step_number=at.number,
         article=article,
         section_html=section,
         action_form=action_form,
@@ -280,6 +304,11 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
         error=error,
         support_email=settings().support_email,
     )
+
+
+def _parent_flow(diagnosis: Diagnosis) -> str:
+    parent = db.session.get(Diagnosis, diagnosis.parent_id)
+    return parent.flow_id if parent is not None else diagnosis.flow_id
 
 
 def _simulated(current: Step) -> Outcome:

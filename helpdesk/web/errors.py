@@ -8,9 +8,9 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..api import problems as api_problems
-from ..api.problems import is_api_request
 from ..extensions import db
+from .api import problems as api_problems
+from .api.problems import is_api_request
 
 PAGES = {
     400: ("That didn't work", "Something in the request was not right. Please go back and try again."),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from ..api.handoff import Opened, open_ticket, read_ticket
+from ..cases.browser_handoff import Opened, TicketProblem, open_ticket, read_ticket
 from ..content.live import catalog
 from ..extensions import limiter
 from .diagnose import _remember
@@ -16,16 +16,22 @@ from .diagnose import _remember
 bp = Blueprint("handoff", __name__)
 
 PROBLEMS = {
-    "expired": (410, "This link has expired: links to continue in a browser work for 15 minutes."),
-    "used": (410, "This link has been used already: each link to continue in a browser works once."),
-    "altered": (404, "This link isn't valid: it may have been changed or copied incompletely."),
-    "abandoned": (410, "This diagnosis was started over, so this link no longer opens it."),
-    "gone": (410, "This diagnosis has expired: nothing was answered in it for a long time."),
+    TicketProblem.EXPIRED: (
+        410,
+        "This link has expired: links to continue in a browser work for 15 minutes.",
+    ),
+    TicketProblem.USED: (
+        410,
+        "This link has been used already: each link to continue in a browser works once.",
+    ),
+    TicketProblem.ALTERED: (404, "This link isn't valid: it may have been changed or copied incompletely."),
+    TicketProblem.ABANDONED: (410, "This diagnosis was started over, so this link no longer opens it."),
+    TicketProblem.GONE: (410, "This diagnosis has expired: nothing was answered in it for a long time."),
 }
 
 
 def _refused(opened: Opened) -> tuple[str, int]:
-    status, message = PROBLEMS[opened.problem or "altered"]
+    status, message = PROBLEMS[opened.problem or TicketProblem.ALTERED]
     message += " Ask the app you came from for a new one, or start again from the help center."
     return render_template("error.html", title="This link doesn't work", message=message), status
 

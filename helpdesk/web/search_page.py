@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from ..analytics import most_read
 from ..content.live import catalog
 from ..extensions import limiter
 from ..links import ENTRY_FLOW
 from ..models import utcnow
-from ..search import search
+from ..search import Hit, search
 from ..search.misses import record_miss
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
 TOP_ARTICLES = 5
+
+
+@bp.app_template_global()
+def hit_url(hit: Hit) -> str:
+    """The page a search result opens: a flow's diagnosis, or the article."""
+    if hit.kind == "flow":
+        return url_for("diagnose.start", flow_id=hit.slug)
+    return url_for("public.article", slug=hit.slug)
 
 
 @bp.get("/search")
@@ -45,7 +53,7 @@ def suggest() -> Response:
     return jsonify(
         query=found.query,
         hits=[
-            {"kind": h.kind, "title": h.title, "url": h.url, "snippet_html": h.snippet_html}
+            {"kind": h.kind, "title": h.title, "url": hit_url(h), "snippet_html": h.snippet_html}
             for h in found.hits
         ],
     )

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
-from helpdesk.api.openapi import document
 from helpdesk.extensions import db
 from helpdesk.models import ArticleView, Diagnosis, DiagnosisEvent, utcnow
+from helpdesk.web.api.openapi import document
 from tests.conftest import build_app
 from tests.integration.test_diagnosis_journey import begin, post
 from tests.mailbox import outbox

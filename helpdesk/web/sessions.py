@@ -10,11 +10,10 @@ from flask import Flask, Response, after_this_request, current_app, request, ses
 from flask_login import login_user, logout_user
 
 from .. import audit
+from ..accounts.devices import describe_device
+from ..accounts.directory import AccountRecord, directory
+from ..accounts.notices import send_new_device
 from ..mail import MailError
-from .checkup import RETURN_KEY
-from .devices import describe_device
-from .directory import AccountRecord, directory
-from .notices import send_new_device
 
 
 @dataclass
@@ -45,6 +44,7 @@ def client_device() -> str:
 
 
 DEVICE_COOKIE = "helpdesk_device"
+RETURN_KEY = "checkup_return"  # the diagnosis that sent the person to their security checkup
 STAFF_ACTIVE_KEY = "staff_active_at"  # when a staff member last did something
 DEVICE_COOKIE_DAYS = 400
 

@@ -13,19 +13,19 @@ from typing import Any
 from flask import Blueprint, Flask, Request, Response, jsonify, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
-from ..analytics import count_view
-from ..api import conversation, represent
-from ..api.access import authorised
-from ..api.body import json_object
-from ..api.openapi import document
-from ..api.problems import ApiProblem, is_api_request
-from ..content.live import catalog
-from ..extensions import csrf, limiter
-from ..linkcheck import NotALink, check_here
-from ..links import ENTRY_FLOW, TOP_PROBLEMS
-from ..search import search as search_content
-from ..search.misses import record_miss
-from ..staff import transcripts
+from ...analytics import count_view
+from ...content.live import catalog
+from ...extensions import csrf, limiter
+from ...linkcheck import NotALink, check_here
+from ...links import ENTRY_FLOW, TOP_PROBLEMS
+from ...search import search as search_content
+from ...search.misses import record_miss
+from ...staff import transcripts
+from . import conversation, represent
+from .access import authorised
+from .body import json_object
+from .openapi import document
+from .problems import ApiProblem, is_api_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
@@ -88,10 +88,7 @@ def flows() -> Response:
 
 @bp.get("/v1/flows/<flow_id>")
 def flow(flow_id: str) -> Response:
-    compiled = conversation.live_flow(flow_id)
-    if compiled is None:
-        raise ApiProblem(404, f"There is no flow {flow_id[:100]!r}. GET /api/v1/flows lists them.")
-    return _json(represent.flow_item(compiled.flow))
+    return _json(represent.flow_item(conversation.published_flow(flow_id).flow))
 
 
 @bp.post("/v1/diagnoses")
@@ -106,13 +103,13 @@ def start() -> Response:
 @bp.get("/v1/diagnoses/<reference>")
 def diagnosis(reference: str) -> Response:
     found = authorised(reference)
-    return _json(represent.diagnosis_body(found, conversation.flow_of(found)))
+    return _json(represent.diagnosis_body(found, conversation.flow_version(found)))
 
 
 @bp.get("/v1/diagnoses/<reference>/steps/<step_id>")
 def step(reference: str, step_id: str) -> Response:
     found = authorised(reference)
-    compiled = conversation.flow_of(found)
+    compiled = conversation.flow_version(found)
     if step_id not in found.path:
         raise ApiProblem(
             404,
@@ -133,7 +130,7 @@ def answers(reference: str) -> Response:
             "revision": ("a whole number", (int,), False, 0),
         }
     )
-    compiled = conversation.flow_of(found)
+    compiled = conversation.flow_version(found)
     moved = conversation.give_answer(found, compiled, body["step"], body.get("answer"), body.get("revision"))
     return _json(represent.diagnosis_body(moved.diagnosis, moved.compiled, moved.step))
 

@@ -12,20 +12,21 @@ from typing import Any
 
 from flask import url_for
 
-from ..actions import Action, get_action
-from ..cases.diagnoses import latest_child
-from ..config import settings
-from ..content.articles import Article
-from ..content.live import catalog
-from ..content.render import render_inline
-from ..extensions import db
-from ..flows.engine import CompiledFlow
-from ..flows.spec import Flow
-from ..linkcheck import Verdict
-from ..models import Diagnosis
-from ..search import SearchResults
-from ..staff.transcripts import Transcript
-from .access import expires_at
+from ...actions import Action, get_action
+from ...cases.diagnoses import latest_child, position
+from ...cases.diagnosis_access import expires_at
+from ...config import settings
+from ...content.articles import Article
+from ...content.live import catalog
+from ...content.render import render_inline
+from ...extensions import db
+from ...flows.engine import CompiledFlow
+from ...flows.spec import Flow
+from ...linkcheck import Verdict
+from ...models import Diagnosis, DiagnosisStatus
+from ...search import SearchResults
+from ...staff.transcripts import Transcript
+from ..search_page import hit_url
 from .handoff import page_url, site_url
 
 END_HEADINGS = {
@@ -69,7 +70,7 @@ def diagnosis_body(
         "revision": diagnosis.revision,
         "flow": {"id": compiled.id, "title": compiled.flow.title, "version": compiled.flow.version},
         "current_step": diagnosis.step,
-        "step": step_body(diagnosis, compiled, step_id or diagnosis.step, parent),
+        "step": step_body(diagnosis, compiled, step_id or diagnosis.step),
         "continued_from": parent.reference if parent else None,
         "started_at": _time(diagnosis.created_at),
         "updated_at": _time(diagnosis.updated_at),
@@ -83,22 +84,17 @@ def diagnosis_body(
 
 
 def step_body(
-    diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, parent: Diagnosis | None
+    diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str
 ) -> dict[str, Any]:
     step = compiled.step(step_id)
-    path = diagnosis.path
-    index = len(path) - 1 - path[::-1].index(step_id)
-    is_current = step_id == diagnosis.step
-    back = None
-    if index > 0:
-        back = _api("step", reference=diagnosis.reference, step_id=path[index - 1])
-    elif parent is not None and len(parent.path) > 1:
-        back = _api("step", reference=parent.reference, step_id=parent.path[-2])
+    at = position(diagnosis, compiled, step_id)
+    is_current = at.is_current
+    back = _api("step", reference=at.previous[0], step_id=at.previous[1]) if at.previous else None
     progress = None
     if step.kind != "end":
-        remaining = compiled.remaining.get(step_id, 0)
+        remaining = at.remaining
         hint = "last step" if remaining <= 1 else f"about {remaining} steps to go"
-        progress = {"step": index + 1, "remaining": remaining, "text": f"Step {index + 1} · {hint}"}
+        progress = {"step": at.number, "remaining": remaining, "text": f"Step {at.number} · {hint}"}
     choices: list[dict[str, Any]] = []
     if step.kind == "question":
         choices = [{"id": c.id, "label": c.label, "hint": c.hint or None} for c in step.choices]
@@ -110,7 +106,7 @@ def step_body(
         heading = action.title if action else compiled.flow.title
     elif step.kind == "end":
         heading = END_HEADINGS.get(step.outcome)
-    page = page_url(diagnosis) if is_current and diagnosis.status != "abandoned" else None
+    page = page_url(diagnosis) if is_current and diagnosis.status != DiagnosisStatus.ABANDONED else None
     return {
         "id": step.id,
         "kind": step.kind,
@@ -119,7 +115,7 @@ def step_body(
         "text_html": render_inline(step.text) if step.text else "",
         "help_html": render_inline(step.help) if step.help else None,
         "choices": choices,
-        "chosen": diagnosis.answers[index] if index < len(diagnosis.answers) else None,
+        "chosen": at.chosen,
         "progress": progress,
         "article": _article_section(step.article),
         "action": _action(step.action, action, is_current) if step.kind in ("action", "check") else None,
@@ -264,7 +260,7 @@ def search_body(found: SearchResults) -> dict[str, Any]:
                     "self": _api("flow", flow_id=hit.slug)
                     if hit.kind == "flow"
                     else _api("article", slug=hit.slug),
-                    "page": site_url(hit.url),
+                    "page": site_url(hit_url(hit)),
                 },
             }
             for hit in found.hits

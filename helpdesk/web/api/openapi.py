@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cases.reference import ALPHABET
+from ...cases.reference import ALPHABET
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"

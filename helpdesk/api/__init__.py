@@ -1,1 +1,0 @@
-"""The JSON API's domain side: bearer tokens, browser hand-offs, representations, problems, OpenAPI."""
