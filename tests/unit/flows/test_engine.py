@@ -9,7 +9,7 @@ import pytest
 from helpdesk.flows.engine import InvalidMove, compile_flow
 from helpdesk.flows.loader import load_flow
 
-GOOD = Path(__file__).resolve().parent.parent / "fixtures" / "good" / "flows"
+GOOD = Path(__file__).resolve().parents[2] / "fixtures" / "good" / "flows"
 
 
 def compiled():

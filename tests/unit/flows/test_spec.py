@@ -11,7 +11,7 @@ import yaml
 from helpdesk.cli import schema_text
 from helpdesk.flows.spec import json_schema
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"
 GOOD_FLOWS = sorted((ROOT / "flows").glob("*.yaml")) + sorted((FIXTURES / "good" / "flows").glob("*.yaml"))
 

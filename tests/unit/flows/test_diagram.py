@@ -8,7 +8,7 @@ from helpdesk.flows.diagram import edges_of, svg
 from helpdesk.flows.engine import compile_flow
 from helpdesk.flows.loader import load_flow
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_the_diagram_draws_every_step_and_every_transition_of_the_machine():

@@ -11,7 +11,7 @@ import pytest
 from helpdesk.actions import action_names
 from helpdesk.content.catalog import load_catalog
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 GOOD = FIXTURES / "good"
 BROKEN = sorted((FIXTURES / "broken").iterdir())
 MARKER = re.compile(r"(?:#!|<!--!)\s*(.*?)\s*(?:-->)?$")

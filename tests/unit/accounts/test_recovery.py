@@ -1,0 +1,58 @@
+"""Resetting a password and unlocking with an emailed link: the link's status, or a refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from helpdesk.accounts.directory import directory
+from helpdesk.accounts.recovery import ResetRefused, reset_password, unlock_account
+from helpdesk.accounts.tokens import TokenStatus, check_token, issue_token
+from helpdesk.accounts.two_factor import enable_without_confirmation
+from tests.conftest import DEMO_PASSWORD
+
+NEW_PASSWORD = "fresh canyon drift 55"
+HALF_AN_HOUR = timedelta(minutes=30)
+
+
+def test_a_reset_sets_the_password_and_uses_the_link(app, account):
+    with app.test_request_context():
+        raw = issue_token(account.id, "reset", HALF_AN_HOUR)
+        assert reset_password(raw, NEW_PASSWORD).status is TokenStatus.VALID
+        assert directory().check_password(account.id, NEW_PASSWORD)
+        assert reset_password(raw, "another calm river 77").status is TokenStatus.USED
+
+
+def test_a_weak_password_is_refused_with_the_reason_and_the_link_still_works(app, account):
+    with app.test_request_context():
+        raw = issue_token(account.id, "reset", HALF_AN_HOUR)
+        with pytest.raises(ResetRefused) as refused:
+            reset_password(raw, "short")
+        assert refused.value.problem and str(refused.value) == refused.value.problem
+        assert directory().check_password(account.id, DEMO_PASSWORD)
+        assert check_token(raw, "reset").status is TokenStatus.VALID
+
+
+def test_with_two_step_on_a_reset_needs_a_right_code(app, account):
+    with app.test_request_context():
+        _, recovery_codes = enable_without_confirmation(account)
+        account = directory().get(account.id)
+        raw = issue_token(account.id, "reset", HALF_AN_HOUR)
+        with pytest.raises(ResetRefused, match="Enter the code"):
+            reset_password(raw, NEW_PASSWORD)
+        with pytest.raises(ResetRefused, match="didn't work"):
+            reset_password(raw, NEW_PASSWORD, "000000")
+        assert directory().get(account.id).failed_count == 1  # a wrong code counts towards the lock
+        assert reset_password(raw, NEW_PASSWORD, recovery_codes[0]).status is TokenStatus.VALID
+
+
+def test_an_unlock_link_clears_the_failures_once(app, account):
+    with app.test_request_context():
+        for _ in range(3):
+            directory().record_failure(account.id)
+        raw = issue_token(account.id, "unlock", HALF_AN_HOUR)
+        assert unlock_account(raw).status is TokenStatus.VALID
+        assert directory().get(account.id).failed_count == 0
+        assert unlock_account(raw).status is TokenStatus.USED
+        assert unlock_account("not-a-token").status is TokenStatus.UNKNOWN
