@@ -40,9 +40,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["helpdesk.settings"] = settings
+    from .accounts.roles import Role
     from .links import WellKnownFlow
 
     app.jinja_env.globals["well_known"] = WellKnownFlow  # templates link to flows by these names
+    app.jinja_env.globals["Role"] = Role
     if "helpdesk.directory" not in app.extensions:
         from .accounts.sql import SqlAccountDirectory
 

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .accounts.roles import Role
 from .config import Settings, SettingsError
 from .content.catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog, well_known_problems
 
@@ -142,7 +143,7 @@ def staff_group() -> None:
 
 @staff_group.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["staff", "editor", "admin"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @with_appcontext
 def staff_create(email: str, role: str) -> None:
     """Give EMAIL a staff role, creating the account (password from standard input) if needed.
@@ -198,7 +199,7 @@ def cases_group() -> None:
 @with_appcontext
 def cases_run_due() -> None:
     """Mail the reset link for every approved request whose hold has passed (safe to run from cron)."""
-    from .cases.verification import run_due
+    from .cases.verification.hold import run_due
 
     click.echo(f"{run_due()} reset link(s) sent")
 
@@ -208,7 +209,7 @@ def cases_run_due() -> None:
 @with_appcontext
 def cases_purge(days: int | None) -> None:
     """Delete evidence of requests decided more than DAYS ago (decisions and audit entries stay)."""
-    from .cases.verification import purge
+    from .cases.verification.retention import purge
 
     click.echo(f"evidence of {purge(days)} request(s) deleted")
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import delete, update
 
 from .accounts.directory import directory, normalise_email
+from .accounts.roles import Role
 from .accounts.signin import policy
 from .accounts.two_factor import enable_without_confirmation
 from .extensions import db
@@ -47,7 +48,7 @@ def load_demo() -> list[str]:
         db.session.commit()
         lines.append(f"{email:<22} password: {password:<28} {note}")
         if state == "admin":
-            directory().set_role(account.id, "admin")
+            directory().set_role(account.id, Role.ADMIN)
         if state in ("two-factor", "admin"):
             uri, codes = enable_without_confirmation(directory().get(account.id))
             secret = parse_qs(urlsplit(uri).query)["secret"][0]

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ..models import utcnow
 from .directory import AccountRecord, SessionRecord, SignInRecord, directory
-from .two_factor import FEW_CODES_LEFT
+from .two_factor import few_codes_left
 
 FAILURE_DAYS = 14  # failed sign-ins older than this are history, not news
 FAILURES_SHOWN = 500  # a flood of guesses is summed up by its newest entries
@@ -111,7 +111,7 @@ def _recovery_codes(account: AccountRecord, left: int) -> CheckupItem:
         return CheckupItem(
             "recovery-codes", title, False, "You get a fresh set when you turn on two-step verification."
         )
-    if left > FEW_CODES_LEFT:
+    if not few_codes_left(left):
         return CheckupItem("recovery-codes", title, True, f"{left} unused codes left.")
     if left == 0:
         return CheckupItem("recovery-codes", title, False, "None left: make a new set.")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from flask import current_app
+
+from .roles import Role, may
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class AccountRecord:
     password_changed_at: datetime
     totp_enabled_at: datetime | None = None
     totp_offset: int = 0  # the phone's measured clock offset, in 30-second steps
-    role: str | None = None  # staff, editor, admin
+    role: str | None = None  # a Role (staff, editor, admin), or None for an ordinary account
     must_enrol_2fa: bool = False  # after a staff-approved recovery
     password_weak: bool = False  # found weak when last seen in plain text (sign-in or set)
     password_from_recovery: bool = False  # set through a staff-approved recovery
@@ -35,17 +38,37 @@ class AccountRecord:
     def two_factor(self) -> bool:
         return self.totp_enabled_at is not None
 
+    def may(self, *allowed: Role) -> bool:
+        """Whether this account's staff role opens what *allowed* roles may (see roles.may)."""
+        return may(self.role, *allowed)
+
 
 @dataclass(frozen=True)
 class SignInRecord:
     at: datetime
     ip: str
     device: str
-    result: str  # ok, wrong-password, locked, …
+    result: str  # a HistoryResult
+
+
+class HistoryResult(StrEnum):
+    """What a line of an account's sign-in history records."""
+
+    OK = "ok"
+    OK_RECOVERY_CODE = "ok-recovery-code"
+    WRONG_PASSWORD = "wrong-password"  # noqa: S105  (a result, not a password)
+    WRONG_CODE = "wrong-code"
+    LOCKED = "locked"  # refused: the account was locked
+    RESYNC = "resync"  # the authenticator's clock was measured and allowed for
+    RESYNC_FAILED = "resync-failed"
+
+    @property
+    def signed_in(self) -> bool:
+        return self in (HistoryResult.OK, HistoryResult.OK_RECOVERY_CODE)
 
 
 # the results of refused sign-ins by someone who knew the address (the owner, or someone guessing)
-FAILED_SIGN_IN_RESULTS = ("wrong-password", "wrong-code", "locked")
+FAILED_SIGN_IN_RESULTS = (HistoryResult.WRONG_PASSWORD, HistoryResult.WRONG_CODE, HistoryResult.LOCKED)
 
 
 @dataclass(frozen=True)

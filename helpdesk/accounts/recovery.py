@@ -18,7 +18,7 @@ from .directory import AccountRecord, directory, normalise_email, valid_email
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
 from .signin import policy
-from .tokens import Status, check_token, supersede_tokens, use_token
+from .tokens import TokenStatus, check_token, supersede_tokens, use_token
 from .two_factor import check_second_factor
 
 
@@ -95,8 +95,15 @@ SAME_PASSWORD = "That is your current password. Choose a new one."  # noqa: S105
 
 @dataclass(frozen=True)
 class Reset:
-    status: Status | str  # valid (done), used, expired, superseded, unknown, refused
-    problem: str = ""
+    status: TokenStatus  # VALID: this reset went through; anything else: why the link did not work
+
+
+class ResetRefused(ValueError):
+    """The new password, or the code that must come with it, was refused; the link still works."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem  # in words for the person
 
 
 def reset_needs_code(raw_token: str) -> bool:
@@ -110,29 +117,30 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     """Set a new password with a reset link: checked first, then the link is used once.
 
     With two-factor on, the person must also give an authenticator or recovery code:
-    a reset never bypasses the second factor (ASVS 6.4.3).
+    a reset never bypasses the second factor (ASVS 6.4.3). Raises ResetRefused when the
+    password or the code is refused (the link still works: nothing was lost).
     """
     checked = check_token(raw_token, "reset")
-    if checked.status != "valid" or checked.account_id is None:
+    if checked.status is not TokenStatus.VALID or checked.account_id is None:
         return Reset(checked.status)
     accounts = directory()
     account = accounts.get(checked.account_id)
     if account is None:
-        return Reset("unknown")
+        return Reset(TokenStatus.UNKNOWN)
     problem = password_problem(new_password, email=account.email, site_name=_site_name())
     if problem:
-        return Reset("refused", problem)  # the link still works: nothing was lost
+        raise ResetRefused(problem)
     if account.two_factor:
         if not code.strip():
-            return Reset("refused", "Enter the code from your authenticator app, or a recovery code.")
+            raise ResetRefused("Enter the code from your authenticator app, or a recovery code.")
         if check_second_factor(account, code) is None:
             accounts.record_failure(account.id)  # counts towards the lock like any wrong code
-            return Reset("refused", "That code didn't work. Type the newest code, or a recovery code.")
+            raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
     used = use_token(raw_token, "reset")
-    if used.status != "valid":
+    if used.status is not TokenStatus.VALID:
         return Reset(used.status)  # a concurrent submission used it first
     change_password(account, new_password, by="reset-link")
-    return Reset("valid")
+    return Reset(TokenStatus.VALID)
 
 
 # who set a password: the signed-in owner, a holder of an emailed reset link, or a person
@@ -186,19 +194,19 @@ def change_own_password(account: AccountRecord, current_password: str, new_passw
 
 @dataclass(frozen=True)
 class Unlock:
-    status: Status
+    status: TokenStatus  # VALID: unlocked now; anything else: why the link did not work
     was_locked: bool = False
     would_have_lasted: timedelta | None = None  # None with was_locked: until unlocked by the owner
 
 
 def unlock_account(raw_token: str) -> Unlock:
     used = use_token(raw_token, "unlock")
-    if used.status != "valid" or used.account_id is None:
+    if used.status is not TokenStatus.VALID or used.account_id is None:
         return Unlock(used.status)
     accounts = directory()
     account = accounts.get(used.account_id)
     if account is None:
-        return Unlock("unknown")
+        return Unlock(TokenStatus.UNKNOWN)
     lock_policy = policy()
     now = utcnow()
     was_locked = lock_policy.is_locked(account.failed_count, account.locked_until, now)
@@ -206,7 +214,7 @@ def unlock_account(raw_token: str) -> Unlock:
     if was_locked and account.locked_until is not None:
         remaining = account.locked_until - now
     accounts.clear_failures(account.id)
-    return Unlock("valid", was_locked, remaining)
+    return Unlock(TokenStatus.VALID, was_locked, remaining)
 
 
 def _site_name() -> str:

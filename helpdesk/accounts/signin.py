@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import current_app
 
@@ -10,17 +11,30 @@ from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
 from ..timing import uniform_duration
-from .directory import AccountRecord, directory
+from .directory import AccountRecord, HistoryResult, directory
 from .lockout import LockPolicy
 from .notices import send_recovery_code_used, send_unlock_link
 from .passwords import password_problem, spend_verify_time
 from .two_factor import check_second_factor
 
 
+class Attempt(StrEnum):
+    """How a sign-in attempt ended. Until the password is proved, the caller answers everyone
+    the same way whichever of the refusals it was."""
+
+    OK = "ok"
+    RECOVERY_CODE = "recovery-code"  # in, with a single-use recovery code
+    NEEDS_CODE = "needs-code"  # the password was right; two-step verification asks for a code
+    WRONG_PASSWORD = "wrong-password"  # noqa: S105  (a result, not a password)
+    WRONG_CODE = "wrong-code"
+    LOCKED = "locked"
+    UNKNOWN_ACCOUNT = "unknown-account"
+
+
 @dataclass(frozen=True)
 class SignInAttempt:
     ok: bool
-    result: str  # ok, recovery-code, needs-code, wrong-password, wrong-code, locked, unknown-account
+    result: Attempt
     account: AccountRecord | None = None
     locked_now: bool = False
 
@@ -50,22 +64,22 @@ def _attempt(email: str, password: str, ip: str, device: str, code: str | None) 
     account = accounts.find(email)
     if account is None:
         spend_verify_time(password)  # as long as a real check: timing tells nothing
-        return SignInAttempt(False, "unknown-account")
+        return SignInAttempt(False, Attempt.UNKNOWN_ACCOUNT)
     lock_policy = policy()
     if lock_policy.is_locked(account.failed_count, account.locked_until, utcnow()):
         spend_verify_time(password)
-        accounts.record_sign_in(account.id, "locked", ip, device)
-        return SignInAttempt(False, "locked", account)
+        accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
+        return SignInAttempt(False, Attempt.LOCKED, account)
     if not accounts.check_password(account.id, password):
-        return _failed(account, "wrong-password", ip, device, lock_policy)
+        return _failed(account, Attempt.WRONG_PASSWORD, HistoryResult.WRONG_PASSWORD, ip, device, lock_policy)
     note_password_strength(account, password)
     if account.two_factor:
         if code is None:
-            return SignInAttempt(False, "needs-code", account)
+            return SignInAttempt(False, Attempt.NEEDS_CODE, account)
         return complete_sign_in(account.id, code, ip, device)
     accounts.clear_failures(account.id)
-    accounts.record_sign_in(account.id, "ok", ip, device)
-    return SignInAttempt(True, "ok", accounts.get(account.id))
+    accounts.record_sign_in(account.id, HistoryResult.OK, ip, device)
+    return SignInAttempt(True, Attempt.OK, accounts.get(account.id))
 
 
 def note_password_strength(account: AccountRecord, password: str) -> None:
@@ -89,30 +103,37 @@ def complete_sign_in(account_id: int, code: str, ip: str, device: str) -> SignIn
     accounts = directory()
     account = accounts.get(account_id)
     if account is None:
-        return SignInAttempt(False, "unknown-account")
+        return SignInAttempt(False, Attempt.UNKNOWN_ACCOUNT)
     lock_policy = policy()
     if lock_policy.is_locked(account.failed_count, account.locked_until, utcnow()):
-        accounts.record_sign_in(account.id, "locked", ip, device)
-        return SignInAttempt(False, "locked", account)
+        accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
+        return SignInAttempt(False, Attempt.LOCKED, account)
     kind = check_second_factor(account, code)
     if kind is None:
-        return _failed(account, "wrong-code", ip, device, lock_policy)
+        return _failed(account, Attempt.WRONG_CODE, HistoryResult.WRONG_CODE, ip, device, lock_policy)
     accounts.clear_failures(account.id)
-    accounts.record_sign_in(account.id, "ok" if kind == "totp" else "ok-recovery-code", ip, device)
+    signed_in = HistoryResult.OK if kind == "totp" else HistoryResult.OK_RECOVERY_CODE
+    accounts.record_sign_in(account.id, signed_in, ip, device)
     if kind == "recovery":
         try:
             send_recovery_code_used(account, accounts.recovery_codes_left(account.id))
         except MailError:
             current_app.logger.warning("recovery-code notice for account %s not sent", account.id)
-    return SignInAttempt(True, "ok" if kind == "totp" else "recovery-code", accounts.get(account.id))
+    result = Attempt.OK if kind == "totp" else Attempt.RECOVERY_CODE
+    return SignInAttempt(True, result, accounts.get(account.id))
 
 
 def _failed(
-    account: AccountRecord, result: str, ip: str, device: str, lock_policy: LockPolicy
+    account: AccountRecord,
+    result: Attempt,
+    recorded: HistoryResult,
+    ip: str,
+    device: str,
+    lock_policy: LockPolicy,
 ) -> SignInAttempt:
     failures = directory().record_failure(account.id)
     locked_now = _lock_if_due(account, failures, lock_policy)
-    directory().record_sign_in(account.id, result, ip, device)
+    directory().record_sign_in(account.id, recorded, ip, device)
     return SignInAttempt(False, result, account, locked_now)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Literal
 
 from sqlalchemy import select, update
@@ -14,7 +15,16 @@ from ..extensions import db
 from ..models import AccountToken, utcnow
 
 Purpose = Literal["reset", "unlock"]
-Status = Literal["valid", "used", "expired", "superseded", "unknown"]
+
+
+class TokenStatus(StrEnum):
+    """What a link token is now (or, after `use_token`, whether this use went through)."""
+
+    VALID = "valid"
+    USED = "used"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"  # a newer link of the same purpose was sent, or the password changed
+    UNKNOWN = "unknown"  # no such token: mistyped, cut short, or never ours
 
 
 def token_hash(raw: str) -> str:
@@ -23,7 +33,7 @@ def token_hash(raw: str) -> str:
 
 @dataclass(frozen=True)
 class TokenCheck:
-    status: Status
+    status: TokenStatus
     account_id: int | None = None
     created_at: datetime | None = None
 
@@ -66,15 +76,15 @@ def check_token(raw: str, purpose: Purpose) -> TokenCheck:
         )
     )
     if row is None:
-        return TokenCheck("unknown")
+        return TokenCheck(TokenStatus.UNKNOWN)
     if row.used_at is not None:
-        status: Status = "used"
+        status = TokenStatus.USED
     elif row.superseded_at is not None:
-        status = "superseded"
+        status = TokenStatus.SUPERSEDED
     elif row.expires_at <= utcnow():
-        status = "expired"
+        status = TokenStatus.EXPIRED
     else:
-        status = "valid"
+        status = TokenStatus.VALID
     return TokenCheck(status, row.account_id, row.created_at)
 
 
@@ -95,5 +105,5 @@ def use_token(raw: str, purpose: Purpose) -> TokenCheck:
     db.session.commit()
     if result.rowcount == 1:
         checked = check_token(raw, purpose)
-        return TokenCheck("valid", checked.account_id, checked.created_at)
+        return TokenCheck(TokenStatus.VALID, checked.account_id, checked.created_at)
     return check_token(raw, purpose)

@@ -26,9 +26,14 @@ from .totp import (
 RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
 RECOVERY_LENGTH = 10  # 31**10 ≈ 2**49.5
 RECOVERY_COUNT = 10
-FEW_CODES_LEFT = 3
+FEW_CODES_LEFT = 3  # this many unused recovery codes or fewer: time to make new ones
 
 CodeKind = Literal["totp", "recovery"]
+
+
+def few_codes_left(left: int) -> bool:
+    """Whether the owner should make new recovery codes now (the pages say so in red)."""
+    return left <= FEW_CODES_LEFT
 
 
 

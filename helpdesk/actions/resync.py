@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from flask import render_template
 from markupsafe import Markup
 
-from ..accounts.directory import directory
-from ..accounts.signin import attempt_sign_in
+from ..accounts.directory import HistoryResult, directory
+from ..accounts.signin import Attempt, attempt_sign_in
 from ..accounts.two_factor import resync
 from ..throttle import allow
 from . import ActionContext, Outcome, register
@@ -41,7 +41,7 @@ class ResyncAuthenticator:
             return Outcome.retry("Too many tries from here. Please wait an hour.", http_status=429)
         ip, device = ctx.remote_addr, ctx.device
         attempt = attempt_sign_in(email, password, ip, device)
-        if attempt.result != "needs-code" or attempt.account is None:
+        if attempt.result is not Attempt.NEEDS_CODE or attempt.account is None:
             if attempt.ok:
                 return Outcome.failure("This account doesn't use an authenticator app.", drift="no-2fa")
             return Outcome.retry("That email and password don't match an account we can check right now.")
@@ -51,14 +51,14 @@ class ResyncAuthenticator:
         drift = resync(account, code, code2)
         accounts = directory()
         if drift.status == "found":
-            accounts.record_sign_in(account.id, "resync", ip, device)
+            accounts.record_sign_in(account.id, HistoryResult.RESYNC, ip, device)
             return Outcome.success(
                 f"Done: {drift.describe()}. We allow for that from now on. {AUTOMATIC_TIME}",
                 drift_seconds=drift.seconds,
                 offset_steps=drift.offset_steps,
             )
         accounts.record_failure(account.id)  # a resync that fails counts like a wrong code
-        accounts.record_sign_in(account.id, "resync-failed", ip, device)
+        accounts.record_sign_in(account.id, HistoryResult.RESYNC_FAILED, ip, device)
         if drift.status == "expired":
             return Outcome.retry(
                 "That code had expired. Wait for a new code to appear, type it at once, "

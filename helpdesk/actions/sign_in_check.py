@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import render_template
 from markupsafe import Markup
 
-from ..accounts.signin import attempt_sign_in
+from ..accounts.signin import Attempt, attempt_sign_in
 from . import ActionContext, Outcome, register
 
 
@@ -30,12 +30,12 @@ class VerifySignIn:
             return Outcome.success("Sandbox: no sign-in was tried.", sandbox=True)
         code = (form.get("code") or "").strip()[:64] or None
         attempt = attempt_sign_in(email, password, ctx.remote_addr, ctx.device, code)
-        if attempt.result == "needs-code":  # the password was right: saying so is no leak
+        if attempt.result is Attempt.NEEDS_CODE:  # the password was right: saying so is no leak
             return Outcome.retry("Your account uses two-step verification: also type a code from your app.")
         if not attempt.ok or attempt.account is None:
             # same words as the sign-in page: nothing about whether the account exists
             return Outcome.failure("That sign-in did not work.", signed_in=False)
-        if attempt.result == "recovery-code":
+        if attempt.result is Attempt.RECOVERY_CODE:
             factor = "recovery-code"
         else:
             factor = "authenticator" if attempt.account.two_factor else "password"

@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from ..config import settings
 from ..extensions import db
 from ..models import Evidence
 
@@ -18,6 +19,11 @@ MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
 Image.MAX_IMAGE_PIXELS = 40_000_000  # a photo of an ID needs far less; more is a decompression bomb
 KINDS = {"id-document": "a photo of an official ID", "selfie": "a selfie"}
+
+
+def evidence_dir() -> Path:
+    """Where evidence files are kept: under the instance folder, never under static/."""
+    return settings().instance_dir / "evidence"
 
 
 class EvidenceRefused(ValueError):

@@ -20,10 +20,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..accounts import sessions
-from ..accounts.checkup import RETURN_KEY, run_checkup
-from ..accounts.directory import directory
+from ..accounts.checkup import run_checkup
+from ..accounts.directory import HistoryResult, directory
 from ..accounts.recovery import (
+    ResetRefused,
     ask_for_link,
     change_own_password,
     request_reset,
@@ -32,10 +32,15 @@ from ..accounts.recovery import (
     reset_password,
     unlock_account,
 )
-from ..accounts.signin import SignInAttempt, attempt_sign_in, complete_sign_in
-from ..accounts.tokens import check_token
-from ..cases.verification import pending_for
+from ..accounts.signin import Attempt, SignInAttempt, attempt_sign_in, complete_sign_in
+from ..accounts.tokens import TokenStatus, check_token
+from ..accounts.two_factor import few_codes_left
+from ..cases.verification.hold import pending_for
 from ..extensions import limiter
+from ..links import WellKnownFlow
+from . import sessions
+from .diagnose import diagnosis_url
+from .sessions import RETURN_KEY
 
 bp = Blueprint("account", __name__)
 
@@ -45,17 +50,19 @@ SIGN_IN_REFUSED = (
     "the help center can unlock it or reset your password."
 )
 SIGN_IN_RESULTS = {
-    "ok": "Signed in",
-    "ok-recovery-code": "Signed in with a recovery code",
-    "wrong-password": "Wrong password",
-    "wrong-code": "Wrong code",
-    "locked": "Refused: locked",
+    HistoryResult.OK: "Signed in",
+    HistoryResult.OK_RECOVERY_CODE: "Signed in with a recovery code",
+    HistoryResult.WRONG_PASSWORD: "Wrong password",
+    HistoryResult.WRONG_CODE: "Wrong code",
+    HistoryResult.LOCKED: "Refused: locked",
 }
 TOKEN_PROBLEMS = {
-    "used": "This link was already used. Each link works only once.",
-    "expired": "This link has expired: links work for 30 minutes.",
-    "superseded": "A newer link was sent after this one, so this one no longer works. Use the newest email.",
-    "unknown": "This link is not valid. It may have been copied incompletely.",
+    TokenStatus.USED: "This link was already used. Each link works only once.",
+    TokenStatus.EXPIRED: "This link has expired: links work for 30 minutes.",
+    TokenStatus.SUPERSEDED: (
+        "A newer link was sent after this one, so this one no longer works. Use the newest email."
+    ),
+    TokenStatus.UNKNOWN: "This link is not valid. It may have been copied incompletely.",
 }
 
 
@@ -93,7 +100,7 @@ def login() -> Response | str | tuple[str, int]:
     password = request.form.get("password", "")[:1024]
     next_url = request.form.get("next", "")
     attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device())
-    if attempt.result == "needs-code" and attempt.account is not None:
+    if attempt.result is Attempt.NEEDS_CODE and attempt.account is not None:
         session[PENDING_KEY] = {"account": attempt.account.id, "at": time.time(), "next": next_url}
         return render_template("account/login_code.html")
     if not attempt.ok or attempt.account is None:
@@ -110,7 +117,7 @@ def _login_code() -> Response | str | tuple[str, int]:
     code = request.form.get("code", "")[:64]
     attempt = complete_sign_in(pending["account"], code, sessions.client_ip(), sessions.client_device())
     if not attempt.ok:
-        if attempt.result == "locked":
+        if attempt.result is Attempt.LOCKED:
             session.pop(PENDING_KEY, None)
             return render_template("account/login.html", email="", error=SIGN_IN_REFUSED, next=""), 400
         return render_template("account/login_code.html", error=CODE_REFUSED), 400
@@ -124,7 +131,7 @@ def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
     if attempt.account.must_enrol_2fa:
         flash("Your account was recovered with support's help: set up two-step verification again now.")
         return redirect(url_for("security.two_factor"), 303)
-    if attempt.result == "recovery-code":
+    if attempt.result is Attempt.RECOVERY_CODE:
         flash(
             "You signed in with a recovery code, which now no longer works. "
             "Set up your authenticator app again and make new recovery codes."
@@ -173,6 +180,7 @@ def overview() -> Response | str:
         devices=accounts.devices(account_id),
         this_device=checkup.this_device,
         codes_left=checkup.codes_left,
+        few_codes=few_codes_left(checkup.codes_left),
         results=SIGN_IN_RESULTS,
         pending_recoveries=pending_for(current_user.account),
     )
@@ -242,19 +250,20 @@ def reset_link(token: str) -> Response:
 def reset_form() -> Response:
     token = session.get("reset_token", "")
     checked = check_token(token, "reset")
-    if checked.status != "valid":
+    if checked.status is not TokenStatus.VALID:
         return _link_problem(checked.status, "reset link", url_for("account.forgot_password"))
     needs_code = reset_needs_code(token)
     if request.method == "GET":
         return _no_referrer(Response(render_template("account/reset.html", needs_code=needs_code)))
-    result = reset_password(
-        token, request.form.get("new_password", "")[:1024], request.form.get("code", "")[:64]
-    )
-    if result.status == "refused":
-        page = render_template("account/reset.html", error=result.problem, needs_code=needs_code)
+    try:
+        result = reset_password(
+            token, request.form.get("new_password", "")[:1024], request.form.get("code", "")[:64]
+        )
+    except ResetRefused as refused:
+        page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
         return _no_referrer(Response(page, 400))
-    if result.status != "valid":
-        return _link_problem(str(result.status), "reset link", url_for("account.forgot_password"))
+    if result.status is not TokenStatus.VALID:
+        return _link_problem(result.status, "reset link", url_for("account.forgot_password"))
     session.pop("reset_token", None)
     flash("Your password was changed and every other device was signed out. Sign in with the new password.")
     return _no_referrer(redirect(url_for("account.login"), 303))
@@ -266,11 +275,11 @@ def unlock(token: str) -> Response:
     """GET only shows a button: mail scanners that open links must not use them up."""
     if request.method == "GET":
         checked = check_token(token, "unlock")
-        if checked.status != "valid":
+        if checked.status is not TokenStatus.VALID:
             return _link_problem(checked.status, "unlock link", url_for("account.unlock_request"))
         return _no_referrer(Response(render_template("account/unlock.html", token=token)))
     result = unlock_account(token)
-    if result.status != "valid":
+    if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "unlock link", url_for("account.unlock_request"))
     return _no_referrer(
         Response(
@@ -278,16 +287,17 @@ def unlock(token: str) -> Response:
                 "account/unlocked.html",
                 was_locked=result.was_locked,
                 remaining=_duration(result.would_have_lasted),
+                diagnosis_url=diagnosis_url(WellKnownFlow.LOCKED_OUT),
             )
         )
     )
 
 
-def _link_problem(status: str, what: str, again: str) -> Response:
+def _link_problem(status: TokenStatus, what: str, again: str) -> Response:
     page = render_template(
         "account/link_problem.html", problem=TOKEN_PROBLEMS[status], again=again, what=what
     )
-    return _no_referrer(Response(page, 404 if status == "unknown" else 410))
+    return _no_referrer(Response(page, 404 if status is TokenStatus.UNKNOWN else 410))
 
 
 def _duration(value: timedelta | None) -> str:

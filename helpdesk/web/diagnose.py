@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..accounts.roles import Role
 from ..actions import ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
     Answered,
@@ -323,7 +324,7 @@ def _simulated(current: Step) -> Outcome:
 def editors_only() -> Response | None:
     from .staff import require_role
 
-    refused = require_role("editor")
+    refused = require_role(Role.EDITOR)
     return refused if isinstance(refused, Response) else None
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
 from ..accounts.directory import AccountRecord
+from ..accounts.roles import Role
 from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
 from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
@@ -21,7 +22,7 @@ bp = Blueprint("editor", __name__, url_prefix="/editor")
 
 
 @bp.get("/")
-@staff_only("editor")
+@staff_only(Role.EDITOR)
 def index(account: AccountRecord) -> str:
     current = catalog()
     by_file = defaultdict(list)
@@ -38,7 +39,7 @@ def index(account: AccountRecord) -> str:
 
 
 @bp.get("/flows/<flow_id>")
-@staff_only("editor")
+@staff_only(Role.EDITOR)
 def flow_diagram(account: AccountRecord, flow_id: str) -> str:
     compiled, has_problems = flow_for_editors(flow_id)
     if compiled is None:
@@ -55,7 +56,7 @@ def flow_diagram(account: AccountRecord, flow_id: str) -> str:
 
 
 @bp.get("/articles/<slug>")
-@staff_only("editor")
+@staff_only(Role.EDITOR)
 def article_preview(account: AccountRecord, slug: str) -> str:
     """The article exactly as the public page shows it, drafts included, marked as a preview."""
     found = catalog().articles.get(slug)
@@ -76,7 +77,7 @@ def _period() -> int:
 
 
 @bp.get("/analytics")
-@staff_only("editor")
+@staff_only(Role.EDITOR)
 def analytics(account: AccountRecord) -> str:
     days = _period()
     since = utcnow() - timedelta(days=days)
@@ -96,7 +97,7 @@ def analytics(account: AccountRecord) -> str:
 
 
 @bp.get("/analytics.csv")
-@staff_only("editor")
+@staff_only(Role.EDITOR)
 def analytics_csv(account: AccountRecord) -> Response:
     days = _period()
     since = utcnow() - timedelta(days=days)
@@ -139,7 +140,7 @@ def analytics_csv(account: AccountRecord) -> Response:
 
 
 @bp.get("/analytics-searches.csv")
-@staff_only("editor")
+@staff_only(Role.EDITOR)
 def searches_csv(account: AccountRecord) -> Response:
     """The searches that found nothing in the period, with how often each was asked."""
     days = _period()

@@ -7,18 +7,28 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from ..accounts.directory import valid_email
-from ..accounts.sessions import client_ip
-from ..cases import verification
-from ..cases.evidence import KINDS, EvidenceRefused, read_upload, store
+from ..accounts.recovery import ResetRefused
+from ..cases.evidence import KINDS, EvidenceRefused, evidence_dir, read_upload, store
+from ..cases.verification import asking, completion, hold
+from ..cases.verification.asking import ContactCodeCheck
+from ..cases.verification.completion import CompletionState
 from ..extensions import db, limiter
 from ..mail import MailError
-from ..models import VerificationRequest
+from ..models import VerificationRequest, VerificationStatus
+from .sessions import client_ip
 
 bp = Blueprint("recovery", __name__, url_prefix="/recovery")
-SESSION_KEY = verification.SESSION_KEY
+SESSION_KEY = "verification_request"  # the request this browser is filling in
+TOKEN_KEY = "recovery_token"  # noqa: S105  (the session key of the completion link's token)
 # two files of at most 10 MB each, and the form's fields: larger bodies are refused unread
 UPLOAD_LIMIT = 21 * 1024 * 1024
 UPLOAD_ENDPOINT = "recovery.evidence"
+
+
+@bp.context_processor
+def _states() -> dict[str, object]:
+    """The recovery pages compare with the enums, not with bare strings."""
+    return {"RequestStatus": VerificationStatus, "LinkState": CompletionState}
 
 
 def _current() -> VerificationRequest | None:
@@ -42,7 +52,7 @@ def start() -> Response | str | tuple[str, int]:
         error = "Enter two email addresses: your account's, and one you can read now."
         return render_template("recovery/start.html", form=form, error=error), 400
     try:
-        created = verification.start(form["account_email"], form["contact_email"], ip=client_ip())
+        created = asking.start(form["account_email"], form["contact_email"], ip=client_ip())
     except MailError:
         error = "We could not send the code just now. Please try again in a few minutes."
         return render_template("recovery/start.html", form=form, error=error), 503
@@ -62,20 +72,20 @@ def contact() -> Response | str | tuple[str, int]:
         return render_template("recovery/contact.html", r=current)
     if request.form.get("resend"):
         try:
-            verification.send_contact_code(current)
+            asking.send_contact_code(current)
         except MailError:
             return render_template(
                 "recovery/contact.html", r=current, error="We could not send the code."
             ), 503
         flash("We sent a new code.")
         return redirect(url_for(".contact"), 303)
-    result = verification.confirm_contact(current, request.form.get("code", "")[:20], ip=client_ip())
-    if result == "ok":
+    result = asking.confirm_contact(current, request.form.get("code", "")[:20], ip=client_ip())
+    if result is ContactCodeCheck.OK:
         return redirect(url_for(".evidence"), 303)
     messages = {
-        "wrong": "That code isn't right. Check the email and try again.",
-        "expired": "That code has expired (codes work for 10 minutes). Ask for a new one.",
-        "too-many": "Too many wrong codes. Ask for a new one.",
+        ContactCodeCheck.WRONG: "That code isn't right. Check the email and try again.",
+        ContactCodeCheck.EXPIRED: "That code has expired (codes work for 10 minutes). Ask for a new one.",
+        ContactCodeCheck.TOO_MANY: "Too many wrong codes. Ask for a new one.",
     }
     return render_template("recovery/contact.html", r=current, error=messages[result]), 400
 
@@ -86,11 +96,11 @@ def evidence() -> Response | str | tuple[str, int]:
     current = _current()
     if current is None or current.contact_verified_at is None:
         return redirect(url_for(".start"), 303)
-    if current.status != "collecting":
+    if current.status != VerificationStatus.COLLECTING:
         return redirect(url_for(".submitted"), 303)
     if request.method == "GET":
         return render_template("recovery/evidence.html", r=current, form={})
-    form = verification.answers_from_form(request.form)
+    form = asking.answers_from_form(request.form)
     try:
         files = [
             (kind, *read_upload(request.files.get(kind), what, photo_only=kind == "selfie"))
@@ -99,8 +109,8 @@ def evidence() -> Response | str | tuple[str, int]:
     except EvidenceRefused as refused:
         return render_template("recovery/evidence.html", r=current, form=form, error=str(refused)), 400
     for kind, data, content_type in files:
-        store(verification.evidence_dir(), current.id, kind, data, content_type)
-    verification.submit(current, form, ip=client_ip())
+        store(evidence_dir(), current.id, kind, data, content_type)
+    asking.submit(current, form, ip=client_ip())
     return redirect(url_for(".submitted"), 303)
 
 
@@ -118,7 +128,7 @@ def status() -> str | tuple[str, int]:
     if request.method == "GET":
         return render_template("recovery/status.html", r=None, form={})
     form = {k: request.form.get(k, "")[:320] for k in ("reference", "contact_email")}
-    found = verification.find(form["reference"], form["contact_email"])
+    found = asking.find(form["reference"], form["contact_email"])
     if found is None:
         error = "No request matches that reference and contact address."
         return render_template("recovery/status.html", r=None, form=form, error=error), 404
@@ -131,7 +141,7 @@ def cancel(token: str) -> Response:
     """GET shows a button (mail scanners open links); POST cancels."""
     if request.method == "GET":
         return _no_referrer(Response(render_template("recovery/cancel.html", token=token)))
-    cancelled = verification.cancel_with_token(token[:100], ip=client_ip())
+    cancelled = hold.cancel_with_token(token[:100], ip=client_ip())
     if cancelled is None:
         abort(404)
     return _no_referrer(Response(render_template("recovery/cancelled.html", r=cancelled)))
@@ -140,7 +150,7 @@ def cancel(token: str) -> Response:
 @bp.post("/cancel-pending/<int(max=2147483647):request_id>")
 @login_required
 def cancel_pending(request_id: int) -> Response:
-    if verification.cancel_for_owner(current_user.account, request_id, ip=client_ip()) is None:
+    if hold.cancel_for_owner(current_user.account, request_id, ip=client_ip()) is None:
         abort(404)
     flash("The recovery of your account was cancelled. Nothing was changed.")
     return redirect(url_for("account.overview"), 303)
@@ -148,27 +158,26 @@ def cancel_pending(request_id: int) -> Response:
 
 @bp.get("/complete/<token>")
 def complete_link(token: str) -> Response:
-    session["recovery_token"] = token[:100]
+    session[TOKEN_KEY] = token[:100]
     return _no_referrer(redirect(url_for(".complete"), 303))
 
 
 @bp.route("/complete", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def complete() -> Response:
-    token = session.get("recovery_token", "")
-    found, state = verification.check_completion(token)
-    if state != "ok":
+    token = session.get(TOKEN_KEY, "")
+    found, state = completion.check_completion(token)
+    if state is not CompletionState.READY:
         page = render_template("recovery/complete_problem.html", state=state, r=found)
-        return _no_referrer(Response(page, 404 if state == "unknown" else 409))
+        return _no_referrer(Response(page, 404 if state is CompletionState.UNKNOWN else 409))
     if request.method == "GET":
         return _no_referrer(Response(render_template("recovery/complete.html")))
-    result = verification.complete(token, request.form.get("new_password", "")[:1024], ip=client_ip())
-    if result.status == "refused":
-        return _no_referrer(Response(render_template("recovery/complete.html", error=result.problem), 400))
-    if result.status != "done":
-        return _no_referrer(
-            Response(render_template("recovery/complete_problem.html", state=result.status), 409)
-        )
-    session.pop("recovery_token", None)
+    try:
+        result = completion.complete(token, request.form.get("new_password", "")[:1024], ip=client_ip())
+    except ResetRefused as refused:
+        return _no_referrer(Response(render_template("recovery/complete.html", error=refused.problem), 400))
+    if result is not CompletionState.DONE:
+        return _no_referrer(Response(render_template("recovery/complete_problem.html", state=result), 409))
+    session.pop(TOKEN_KEY, None)
     flash("Your new password is set. Sign in, then set up two-step verification again.")
     return _no_referrer(redirect(url_for("account.login"), 303))

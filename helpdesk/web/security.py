@@ -21,7 +21,7 @@ from ..accounts.checkup import (
 from ..accounts.directory import directory
 from ..accounts.sign_out import sign_out_everywhere_else
 from ..accounts.totp import provisioning_uri
-from ..accounts.two_factor import begin_enrolment, confirm_enrolment, new_recovery_codes
+from ..accounts.two_factor import begin_enrolment, confirm_enrolment, few_codes_left, new_recovery_codes
 from ..config import settings
 from ..extensions import limiter
 from .account import SIGN_IN_RESULTS
@@ -53,11 +53,13 @@ def two_factor() -> Response:
     account = directory().get(current_user.account.id)
     assert account is not None
     if account.two_factor and request.args.get("new") != "1":
+        left = directory().recovery_codes_left(account.id)
         return _no_store(
             render_template(
                 "account/two_factor_on.html",
                 account=account,
-                codes_left=directory().recovery_codes_left(account.id),
+                codes_left=left,
+                few_codes=few_codes_left(left),
             )
         )
     enrolment = begin_enrolment(account)

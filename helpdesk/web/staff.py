@@ -23,20 +23,31 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit
-from ..accounts import sessions
 from ..accounts.directory import AccountRecord, directory
-from ..cases import verification
+from ..accounts.roles import Role
+from ..cases.evidence import evidence_dir
+from ..cases.verification import review
+from ..cases.verification.review import Decision, DecisionOutcome
 from ..config import settings
 from ..content.live import catalog
 from ..extensions import db
-from ..models import AuditEntry, Diagnosis, Evidence, StaffLink, VerificationRequest, utcnow
+from ..models import (
+    AuditEntry,
+    Diagnosis,
+    Evidence,
+    StaffLink,
+    VerificationRequest,
+    VerificationStatus,
+    utcnow,
+)
 from ..staff import links, transcripts
+from . import sessions
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY
 
 
-def require_role(*roles: str) -> AccountRecord | Response:
+def require_role(*roles: Role) -> AccountRecord | Response:
     """The signed-in staff member, or the response that turns the request away.
 
     Signed in, with a staff role (admin may do everything), two-step on, and active lately.
@@ -44,7 +55,7 @@ def require_role(*roles: str) -> AccountRecord | Response:
     if not current_user.is_authenticated:
         return redirect(url_for("account.login", next=request.path))
     account = directory().get(current_user.account.id)
-    if account is None or account.role is None or (roles and account.role not in (*roles, "admin")):
+    if account is None or not account.may(*roles):
         abort(403)  # the same 403 whatever the page holds
     idle = settings().staff_idle_minutes * 60
     if time.time() - session.get(ACTIVE_KEY, 0) > idle:  # never recorded counts as idle
@@ -58,7 +69,7 @@ def require_role(*roles: str) -> AccountRecord | Response:
     return account
 
 
-def staff_only(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def staff_only(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A view for staff with one of *roles*; it gets the staff member's account first."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,7 +90,7 @@ def _audit(account: AccountRecord, action: str, target: str = "", **detail: Any)
 
 
 @bp.get("/")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def console(account: AccountRecord) -> str:
     mine = db.session.scalars(
         select(StaffLink).where(StaffLink.created_by == account.email).order_by(StaffLink.id.desc()).limit(20)
@@ -93,13 +104,13 @@ def console(account: AccountRecord) -> str:
         account=account,
         links=mine,
         opened=opened,
-        queue=verification.queue(),
+        queue=review.queue(),
         now=utcnow(),
     )
 
 
 @bp.get("/diagnoses")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def lookup(account: AccountRecord) -> Response | tuple[str, int]:
     reference = request.args.get("reference", "")[:40]
     diagnosis = transcripts.find(reference)
@@ -116,7 +127,7 @@ def lookup(account: AccountRecord) -> Response | tuple[str, int]:
 
 
 @bp.get("/diagnoses/<reference>")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def transcript(account: AccountRecord, reference: str) -> str:
     diagnosis = transcripts.find(reference)
     if diagnosis is None:
@@ -127,7 +138,7 @@ def transcript(account: AccountRecord, reference: str) -> str:
 
 
 @bp.post("/diagnoses/<reference>/notes")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def add_note(account: AccountRecord, reference: str) -> Response | tuple[str, int]:
     diagnosis = transcripts.find(reference)
     if diagnosis is None:
@@ -149,13 +160,13 @@ def add_note(account: AccountRecord, reference: str) -> Response | tuple[str, in
 
 
 @bp.route("/links/new", methods=["GET", "POST"])
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def new_link(account: AccountRecord) -> str | tuple[str, int]:
     flows = sorted((c.flow for c in catalog().flows.values()), key=lambda f: f.title)
     if request.method == "GET":
         return render_template("staff/new_link.html", flows=flows, form={}, days=settings().staff_link_days)
     fields = ("flow", "step", "answers", "days", "note")
-    form = {k: verification.clean_text(request.form.get(k, ""))[:5000] for k in fields}
+    form = {k: review.clean_text(request.form.get(k, ""))[:5000] for k in fields}
     compiled = catalog().flows.get(form["flow"])
     try:
         if compiled is None:
@@ -181,7 +192,7 @@ def new_link(account: AccountRecord) -> str | tuple[str, int]:
 
 
 @bp.get("/audit")
-@staff_only("admin")
+@staff_only(Role.ADMIN)
 def audit_trail(account: AccountRecord) -> str:
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     actor, action = request.args.get("actor", "")[:320], request.args.get("action", "")[:60]
@@ -197,12 +208,12 @@ def audit_trail(account: AccountRecord) -> str:
 
 
 @bp.get("/requests/<int(max=2147483647):request_id>")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def verification_request(account: AccountRecord, request_id: int) -> str:
     found = db.session.get(VerificationRequest, request_id)
     if found is None:
         abort(404)
-    owner, comparison = verification.compare_with_history(found)
+    owner, comparison = review.compare_with_history(found)
     files = db.session.scalars(select(Evidence).where(Evidence.request_id == found.id)).all()
     _audit(account, "recovery.view", found.reference)
     return render_template(
@@ -213,43 +224,47 @@ def verification_request(account: AccountRecord, request_id: int) -> str:
         comparison=comparison,
         files=files,
         two_person=settings().two_person_rule,
+        RequestStatus=VerificationStatus,
+        Decision=Decision,
     )
 
 
 @bp.post("/requests/<int(max=2147483647):request_id>/decision")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def decide(account: AccountRecord, request_id: int) -> Response | tuple[str, int]:
     found = db.session.get(VerificationRequest, request_id)
     if found is None:
         abort(404)
     try:
-        outcome = verification.decide(
+        outcome = review.decide(
             found,
             account.email,
             request.form.get("decision", ""),
             request.form.get("reason", "")[:5000],
             ip=sessions.client_ip(),
         )
-    except verification.DecisionRefused as refused:
+    except review.DecisionRefused as refused:
         flash(str(refused))
         return redirect(url_for(".verification_request", request_id=request_id), 303)
     flash(
         {
-            "approved": "Approved: the account's owner was told, and the hold has started.",
-            "denied": "Denied.",
-            "needs-second": "Your decision is recorded. A second staff member must make the same one.",
+            DecisionOutcome.APPROVED: "Approved: the account's owner was told, and the hold has started.",
+            DecisionOutcome.DENIED: "Denied.",
+            DecisionOutcome.NEEDS_SECOND: (
+                "Your decision is recorded. A second staff member must make the same one."
+            ),
         }[outcome]
     )
     return redirect(url_for(".console"), 303)
 
 
 @bp.get("/evidence/<int(max=2147483647):evidence_id>")
-@staff_only("staff")
+@staff_only(Role.STAFF)
 def evidence_file(account: AccountRecord, evidence_id: int) -> Response:
     item = db.session.get(Evidence, evidence_id)
     if item is None:
         abort(404)
-    path = verification.evidence_dir() / item.stored_name
+    path = evidence_dir() / item.stored_name
     if not path.is_file():
         abort(410, description="This evidence was deleted after the decision.")
     _audit(account, "recovery.evidence-view", f"evidence {item.id}", kind=item.kind)

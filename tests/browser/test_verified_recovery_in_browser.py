@@ -10,7 +10,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from helpdesk.accounts.directory import directory
-from helpdesk.cases.verification import run_due
+from helpdesk.cases.verification.hold import run_due
 from tests.conftest import DEMO_PASSWORD, make_staff
 from tests.integration.test_verified_recovery import jpeg_with_location, png
 from tests.mailbox import link_in, outbox, text_of

@@ -280,7 +280,7 @@ def recovered_by_staff(app, client, helper, outbox_dir, clock, password: str):
     decide(helper, submitted_request(app, client, outbox_dir), "approve")
     clock.shift(timedelta(hours=72, minutes=1))
     with app.test_request_context():
-        from helpdesk.cases.verification import run_due
+        from helpdesk.cases.verification.hold import run_due
 
         run_due()
     person = app.test_client()

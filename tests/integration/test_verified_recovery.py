@@ -232,12 +232,12 @@ def test_approval_holds_then_the_contact_sets_a_password_and_must_re_enrol(
         assert notice["Subject"] == "A recovery of your account was approved"
         assert link_in(notice, "/recovery/cancel/")
         with app.app_context():
-            from helpdesk.cases.verification import run_due
+            from helpdesk.cases.verification.hold import run_due
 
             assert run_due() == 0  # the hold is running
         clock.shift(timedelta(hours=72, minutes=1))
         with app.test_request_context():
-            from helpdesk.cases.verification import run_due
+            from helpdesk.cases.verification.hold import run_due
 
             assert run_due() == 1
             assert run_due() == 0  # once
@@ -256,16 +256,17 @@ def test_approval_holds_then_the_contact_sets_a_password_and_must_re_enrol(
 
 
 def test_the_hold_is_checked_when_the_link_is_used(app, client, account, helper, outbox_dir):
-    from helpdesk.cases import verification
+    from helpdesk.cases.verification.completion import CompletionState, check_completion
+    from helpdesk.cases.verification.hashing import keyed_hash
 
     with from_now():
         request_id = submitted_request(app, client, outbox_dir)
         decide(helper, request_id, "approve")
         with app.test_request_context():
             found = db.session.get(VerificationRequest, request_id)
-            found.reset_token_hash = verification._hash("early-token")
+            found.reset_token_hash = keyed_hash("early-token")
             db.session.commit()
-            assert verification.check_completion("early-token")[1] == "not-yet"
+            assert check_completion("early-token")[1] is CompletionState.NOT_YET
 
 
 def test_the_owner_cancels_by_link_or_on_the_account_page(app, client, account, helper, outbox_dir):
@@ -313,7 +314,7 @@ def test_the_two_person_rule_needs_a_second_staff_member(tmp_path, outbox_dir):
 def test_evidence_is_purged_after_the_decision_but_the_decision_stays(
     app, client, account, helper, outbox_dir
 ):
-    from helpdesk.cases import verification
+    from helpdesk.cases.verification.retention import purge
 
     with from_now() as clock:
         request_id = submitted_request(app, client, outbox_dir)
@@ -321,10 +322,10 @@ def test_evidence_is_purged_after_the_decision_but_the_decision_stays(
         folder = app.extensions["helpdesk.settings"].instance_dir / "evidence"
         assert len(list(folder.iterdir())) == 2
         with app.test_request_context():
-            assert verification.purge(30) == 0
+            assert purge(30) == 0
         clock.shift(timedelta(days=31))
         with app.test_request_context():
-            assert verification.purge(30) == 1
+            assert purge(30) == 1
     assert list(folder.iterdir()) == []
     found = only_request(app)
     assert found.status == "denied" and found.decision_reason == "not enough" and found.evidence_purged_at
@@ -362,7 +363,7 @@ def test_a_recovered_staff_account_loses_its_role(app, client, helper, outbox_di
         decide(helper, request_id, "approve")
         clock.shift(timedelta(hours=73))
         with app.test_request_context():
-            from helpdesk.cases.verification import run_due
+            from helpdesk.cases.verification.hold import run_due
 
             run_due()
         person = app.test_client()
@@ -380,7 +381,7 @@ def test_the_completion_page_checks_the_hold_and_the_link_age(app, client, accou
         decide(helper, request_id, "approve")
         clock.shift(timedelta(hours=73))
         with app.test_request_context():
-            from helpdesk.cases.verification import run_due
+            from helpdesk.cases.verification.hold import run_due
 
             run_due()
         link = link_in(outbox(outbox_dir)[-1], "/recovery/complete/")

@@ -1,0 +1,94 @@
+"""Completing a verified recovery with the link mailed after the hold: a new password, two-step
+verification and recovery codes removed (set up again at the next sign-in), staff roles dropped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from ... import audit
+from ...accounts.directory import directory
+from ...accounts.passwords import password_problem
+from ...accounts.recovery import ResetRefused, change_password
+from ...config import settings
+from ...extensions import db
+from ...models import Account, VerificationRequest, VerificationStatus, utcnow
+from .hashing import keyed_hash
+
+RESET_LINK_LIFETIME = timedelta(days=7)
+
+
+class CompletionState(StrEnum):
+    """What a recovery link is now, or (DONE) what using it did."""
+
+    READY = "ok"  # the hold has passed and the link is fresh: a new password may be set
+    NOT_YET = "not-yet"  # the hold is still running
+    EXPIRED = "expired"  # mailed more than RESET_LINK_LIFETIME ago
+    USED = "used"  # the recovery was completed already
+    CANCELLED = "cancelled"  # the request is no longer on hold
+    UNKNOWN = "unknown"  # no request has this link
+    DONE = "done"  # the new password is set
+
+
+def check_completion(token: str) -> tuple[VerificationRequest | None, CompletionState]:
+    """The request a link belongs to and what the link is now, without using it."""
+    request = (
+        db.session.scalar(
+            select(VerificationRequest).where(VerificationRequest.reset_token_hash == keyed_hash(token))
+        )
+        if token
+        else None
+    )
+    if request is None:
+        return None, CompletionState.UNKNOWN
+    if request.status == VerificationStatus.COMPLETED:
+        return request, CompletionState.USED
+    if request.status != VerificationStatus.ON_HOLD:
+        return request, CompletionState.CANCELLED
+    if request.hold_until is None or request.hold_until > utcnow():
+        return request, CompletionState.NOT_YET  # the hold is enforced here, not only by the job
+    if request.reset_sent_at is None or request.reset_sent_at + RESET_LINK_LIFETIME <= utcnow():
+        return request, CompletionState.EXPIRED
+    return request, CompletionState.READY
+
+
+def complete(token: str, new_password: str, ip: str = "") -> CompletionState:
+    """Set the new password, remove two-factor and recovery codes; re-enrolment is required.
+
+    DONE once it is set; raises ResetRefused when the password is refused (the link still works).
+    """
+    request, state = check_completion(token)
+    if request is None or state is not CompletionState.READY:
+        return state
+    account = directory().find(request.account_email)
+    if account is None:
+        return CompletionState.UNKNOWN
+    problem = password_problem(new_password, email=account.email, site_name=settings().site_name)
+    if problem:
+        raise ResetRefused(problem)
+    used = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == request.id, VerificationRequest.status == VerificationStatus.ON_HOLD)
+        .values(status=VerificationStatus.COMPLETED, completed_at=utcnow(), reset_token_hash="")
+    )
+    db.session.commit()
+    if used.rowcount != 1:
+        return CompletionState.USED
+    directory().disable_totp(account.id)
+    if account.role:  # staff access is never handed over by a recovery: an admin gives it back
+        directory().set_role(account.id, None)
+        audit.record(
+            "staff.role-removed",
+            actor="system",
+            target=account.email,
+            ip=ip,
+            role=account.role,
+            reason=f"recovery {request.reference}",
+        )
+    db.session.execute(update(Account).where(Account.id == account.id).values(must_enrol_2fa=True))
+    db.session.commit()
+    change_password(account, new_password, by="recovery")
+    audit.record("recovery.completed", actor="person", target=request.reference, ip=ip)
+    return CompletionState.DONE

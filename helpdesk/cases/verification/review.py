@@ -1,0 +1,221 @@
+"""Staff review of a verification request: the queue, what the person said beside the account's
+history, and the decision (approve or deny, with a reason; two staff members under the two-person
+rule). An approval starts the hold and tells the account's owner how to cancel it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+
+from ... import audit, links
+from ...accounts.directory import AccountRecord, directory
+from ...config import settings
+from ...extensions import db
+from ...mail import MailError, compose, send
+from ...models import VerificationRequest, VerificationStatus, utcnow
+from .hashing import keyed_hash, new_link_token
+
+
+class Decision(StrEnum):
+    """What a staff member chooses (also kept as the first of two decisions)."""
+
+    APPROVE = "approve"
+    DENY = "deny"
+
+
+class DecisionOutcome(StrEnum):
+    """What a decision did."""
+
+    APPROVED = "approved"  # the owner was told and the hold has started
+    DENIED = "denied"
+    NEEDS_SECOND = "needs-second"  # recorded; a second staff member must make the same decision
+
+
+class DecisionRefused(ValueError):
+    """Nothing was recorded; the message says why, in words for the staff member."""
+
+
+class DecisionsDisagree(DecisionRefused):
+    """Under the two-person rule, the second decision differs from the first."""
+
+    def __init__(self, first_approver: str, first_decision: Decision, chosen: Decision) -> None:
+        super().__init__(
+            f"{first_approver} chose to {first_decision}; you chose to {chosen}. Agree on one decision first."
+        )
+        self.first_approver = first_approver
+        self.first_decision = first_decision
+        self.chosen = chosen
+
+
+def queue() -> list[VerificationRequest]:
+    """Requests waiting for a decision, oldest first."""
+    return list(
+        db.session.scalars(
+            select(VerificationRequest)
+            .where(VerificationRequest.status == VerificationStatus.SUBMITTED)
+            .order_by(VerificationRequest.submitted_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    question: str
+    said: str
+    history: str
+    agrees: bool | None  # None: nothing to compare with
+
+
+def compare_with_history(request: VerificationRequest) -> tuple[AccountRecord | None, list[Comparison]]:
+    """What the person said about recent activity next to what the account's history shows."""
+    account = directory().find(request.account_email)
+    said = request.answers or {}
+    if account is None:
+        return None, [Comparison("Account", request.account_email, "no account uses this address", False)]
+    good = [s for s in directory().sign_ins(account.id, 50) if s.result.startswith("ok")]
+    last = good[0] if good else None
+    rows = []
+    when = said.get("last_sign_in", "")
+    if last is None:
+        rows.append(Comparison("Last successful sign-in", when or "—", "none recorded", None))
+    else:
+        agrees = None
+        if when:
+            try:
+                agrees = abs((date.fromisoformat(when) - last.at.date()).days) <= 3
+            except ValueError:
+                agrees = False
+        rows.append(Comparison("Last successful sign-in", when or "—", last.at.strftime("%-d %b %Y"), agrees))
+    device = said.get("device", "")
+    devices = sorted({s.device for s in good})
+    rows.append(
+        Comparison(
+            "Device used",
+            device or "—",
+            ", ".join(devices) or "none recorded",
+            None if not device or not devices else any(_overlap(device, d) for d in devices),
+        )
+    )
+    return account, rows
+
+
+def _overlap(said: str, recorded: str) -> bool:
+    words = {w for w in said.casefold().replace("/", " ").split() if len(w) > 2}
+    return any(w in recorded.casefold() for w in words)
+
+
+def clean_text(text: str) -> str:
+    """Staff-typed text as stored: no NUL bytes (PostgreSQL refuses them), trimmed."""
+    return (text or "").replace("\x00", "").strip()
+
+
+def decide(
+    request: VerificationRequest, staff: str, decision: str, reason: str, ip: str = ""
+) -> DecisionOutcome:
+    """Approve or deny, with a reason; raises DecisionRefused when nothing was recorded.
+
+    With the two-person rule a second, different staff member must make the same decision.
+    An approval starts the hold only once the account's own address has been told: if that
+    mail cannot be sent, nothing is recorded and the staff member is asked to try again.
+    """
+    reason = clean_text(reason)[:2000]
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise DecisionRefused("Choose approve or deny.") from None
+    if not reason:
+        raise DecisionRefused("Give the reason for the decision.")
+    if request.status != VerificationStatus.SUBMITTED:
+        raise DecisionRefused("This request has been decided already.")
+    if chosen is Decision.APPROVE and directory().find(request.account_email) is None:
+        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
+    if settings().two_person_rule:
+        if not request.first_approver:
+            request.first_approver, request.first_decision = staff, chosen
+            db.session.commit()
+            audit.record(
+                f"recovery.{chosen}-first", actor=staff, target=request.reference, ip=ip, reason=reason
+            )
+            return DecisionOutcome.NEEDS_SECOND
+        if request.first_approver == staff:
+            raise DecisionRefused("A second, different staff member must confirm this decision.")
+        if request.first_decision != chosen:
+            raise DecisionsDisagree(request.first_approver, Decision(request.first_decision), chosen)
+    if chosen is Decision.DENY:
+        _record(
+            request,
+            {
+                "status": VerificationStatus.DENIED,
+                "decided_by": staff,
+                "decided_at": utcnow(),
+                "decision_reason": reason,
+            },
+        )
+        db.session.commit()
+        audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
+        return DecisionOutcome.DENIED
+    _approve(request, staff, reason, ip)
+    return DecisionOutcome.APPROVED
+
+
+def _approve(request: VerificationRequest, staff: str, reason: str, ip: str) -> None:
+    """Start the hold, and tell the account's own address how to cancel it."""
+    cancel_token = new_link_token()
+    hold_until = utcnow() + timedelta(hours=settings().recovery_hold_hours)
+    _record(
+        request,
+        {
+            "status": VerificationStatus.ON_HOLD,
+            "decided_by": staff,
+            "decided_at": utcnow(),
+            "decision_reason": reason,
+            "hold_until": hold_until,
+            "cancel_token_hash": keyed_hash(cancel_token),
+        },
+    )
+    try:  # the owner must be told before the hold may run: no notice, no approval
+        send(
+            compose(
+                "recovery_approved",
+                request.account_email,
+                "A recovery of your account was approved",
+                cancel_url=links.recovery_cancel_page(cancel_token),
+                hold_until=hold_until,
+                reference=request.reference,
+            )
+        )
+    except MailError as exc:
+        db.session.rollback()
+        raise DecisionRefused(
+            "We could not mail the account's owner, so the approval was not recorded. Try again later."
+        ) from exc
+    db.session.commit()
+    db.session.refresh(request)
+    audit.record(
+        "recovery.approve",
+        actor=staff,
+        target=request.reference,
+        ip=ip,
+        reason=reason,
+        hold_until=hold_until.isoformat(),
+    )
+
+
+def _record(request: VerificationRequest, values: dict[str, Any]) -> None:
+    """Record a decision on a request still waiting for one (not committed here): of two staff
+    members deciding at once, the database lets one through."""
+    result = db.session.execute(
+        update(VerificationRequest)
+        .where(
+            VerificationRequest.id == request.id,
+            VerificationRequest.status == VerificationStatus.SUBMITTED,
+        )
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DecisionRefused("This request has been decided already.")
