@@ -18,6 +18,7 @@ import ada_url
 import tldextract
 
 from .config import settings
+from .errors import DomainError
 
 MAX_LENGTH = 4000
 
@@ -62,7 +63,7 @@ def _extract() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled list: no network
 
 
-class NotALink(ValueError):
+class NotALink(DomainError, ValueError):
     """The text cannot be read as a link or a domain; the message says so in plain words."""
 
 

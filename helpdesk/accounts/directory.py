@@ -14,6 +14,7 @@ from typing import Protocol
 
 from flask import current_app
 
+from ..errors import DomainError
 from .roles import Role, may
 
 
@@ -90,7 +91,7 @@ class DeviceRecord:
     confirmed_at: datetime | None = None  # the owner said "this is mine"
 
 
-class AccountExists(ValueError):
+class AccountExists(DomainError, ValueError):
     pass
 
 

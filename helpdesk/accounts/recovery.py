@@ -10,6 +10,7 @@ from typing import Literal
 from flask import current_app
 
 from ..config import settings
+from ..errors import DomainError
 from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
@@ -22,7 +23,7 @@ from .tokens import TokenStatus, check_token, supersede_tokens, use_token
 from .two_factor import check_second_factor
 
 
-class TooManyRequests(Exception):
+class TooManyRequests(DomainError):
     """Too many links asked for this address; the person is told to wait."""
 
 
@@ -98,7 +99,7 @@ class Reset:
     status: TokenStatus  # VALID: this reset went through; anything else: why the link did not work
 
 
-class ResetRefused(ValueError):
+class ResetRefused(DomainError, ValueError):
     """The new password, or the code that must come with it, was refused; the link still works."""
 
     def __init__(self, problem: str) -> None:

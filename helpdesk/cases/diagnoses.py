@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import DomainError
 from ..extensions import db
 from ..flows.engine import CompiledFlow, InvalidMove
 from ..flows.spec import Step
@@ -27,8 +28,10 @@ STATUS_BY_OUTCOME = {
 CONTINUE = "continue"  # the one way on from an info step
 
 
-class DiagnosisError(Exception):
+class DiagnosisError(DomainError):
     """An answer that can't be taken as given; subclasses carry what the caller shows."""
+
+    http_status = 409  # mostly a page or a client that is behind the diagnosis
 
 
 class StaleStep(DiagnosisError):

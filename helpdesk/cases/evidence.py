@@ -12,6 +12,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from ..config import settings
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Evidence
 
@@ -26,7 +27,7 @@ def evidence_dir() -> Path:
     return settings().instance_dir / "evidence"
 
 
-class EvidenceRefused(ValueError):
+class EvidenceRefused(DomainError, ValueError):
     """The file cannot be taken; the message says why, in words for the person."""
 
 

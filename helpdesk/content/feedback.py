@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from ..errors import DomainError
 from ..extensions import db
 from ..models import ArticleFeedback
 
 COMMENT_LIMIT = 2000
 
 
-class FeedbackError(ValueError):
+class FeedbackError(DomainError, ValueError):
     """The feedback cannot be stored as given; the message says why."""
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from transitions import Machine, MachineError
 
+from ..errors import DomainError
 from .spec import Flow, Step
 
 
-class InvalidMove(Exception):
+class InvalidMove(DomainError):
     """The answer or outcome does not lead anywhere from the current step."""
 
 

@@ -9,12 +9,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
 from ..cases.diagnoses import record_event, start_diagnosis
+from ..errors import DomainError
 from ..extensions import db
 from ..flows.engine import CompiledFlow, InvalidMove
 from ..models import Diagnosis, StaffLink, utcnow
 
 
-class LinkProblem(ValueError):
+class LinkProblem(DomainError, ValueError):
     """Why a link cannot be made, in words for the staff member."""
 
 

@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..errors import DomainError
 from ..extensions import db
 from .api import problems as api_problems
 from .api.problems import is_api_request
@@ -27,6 +28,7 @@ PAGES = {
     503: ("Not available right now", "Please try again in a minute."),
 }
 
+DETAILS_400 = "Something in the request was not right."
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -48,6 +50,15 @@ def register(app: Flask) -> None:
             "This form had expired or was sent from somewhere else, so nothing was changed. "
             "Please go back, reload the page and try again.",
         )
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError) -> Any:
+        """A refusal a view did not turn into its own page: still the person's 4xx, never a 500."""
+        db.session.rollback()
+        current_app.logger.info("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
+        if is_api_request():
+            return api_problems.problem_response(error.http_status, DETAILS_400)
+        return _error_page(error.http_status)  # its words may name internals: the page's own
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Any, int]:
