@@ -14,9 +14,17 @@ from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .flows.engine import CompiledFlow
-from .models import ArticleFeedback, ArticleView, Diagnosis, DiagnosisEvent, SearchMiss, utcnow
+from .models import (
+    ArticleFeedback,
+    ArticleView,
+    Diagnosis,
+    DiagnosisEvent,
+    DiagnosisStatus,
+    SearchMiss,
+    utcnow,
+)
 
-ENDED = ("resolved", "escalated", "linked")
+ENDED = (DiagnosisStatus.RESOLVED, DiagnosisStatus.ESCALATED, DiagnosisStatus.LINKED)
 ABANDONED_AFTER_HOURS = 24
 
 
@@ -59,7 +67,7 @@ class FlowStats:
     flow_id: str
     title: str
     started: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)  # resolved, escalated, linked, abandoned, active
+    outcomes: Counter[DiagnosisStatus] = field(default_factory=Counter)
     median_minutes: float | None = None
     steps: list[StepStats] = field(default_factory=list)
     actions: dict[str, Counter[str]] = field(default_factory=dict)
@@ -87,13 +95,13 @@ def flow_stats(compiled: CompiledFlow, since: datetime) -> FlowStats:
         stats.started += 1
         reached.update(set(diagnosis.path))
         if diagnosis.status in ENDED:
-            stats.outcomes[diagnosis.status] += 1
+            stats.outcomes[DiagnosisStatus(diagnosis.status)] += 1
             durations.append((diagnosis.updated_at - diagnosis.created_at).total_seconds() / 60)
-        elif diagnosis.status == "abandoned" or diagnosis.updated_at.timestamp() < stale:
-            stats.outcomes["abandoned"] += 1
+        elif diagnosis.status == DiagnosisStatus.ABANDONED or diagnosis.updated_at.timestamp() < stale:
+            stats.outcomes[DiagnosisStatus.ABANDONED] += 1
             left[diagnosis.step] += 1
         else:
-            stats.outcomes["active"] += 1
+            stats.outcomes[DiagnosisStatus.ACTIVE] += 1
     stats.median_minutes = statistics.median(durations) if durations else None
     order = sorted(flow.steps, key=lambda sid: (-reached[sid], list(flow.steps).index(sid)))
     stats.steps = [StepStats(sid, flow.steps[sid].kind, reached[sid], left[sid]) for sid in order]

@@ -15,7 +15,7 @@ from ..accounts.roles import Role
 from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
 from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
-from ..models import utcnow
+from ..models import DiagnosisStatus, utcnow
 from .staff import staff_only
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -128,9 +128,9 @@ def analytics_csv(account: AccountRecord) -> Response:
                     step.reached,
                     step.left_here,
                     stats.started,
-                    stats.outcomes["resolved"],
-                    stats.outcomes["escalated"],
-                    stats.outcomes["abandoned"],
+                    stats.outcomes[DiagnosisStatus.RESOLVED],
+                    stats.outcomes[DiagnosisStatus.ESCALATED],
+                    stats.outcomes[DiagnosisStatus.ABANDONED],
                     "" if stats.median_minutes is None else round(stats.median_minutes, 1),
                 ]
             )
