@@ -95,3 +95,17 @@ def test_search_works_on_a_database_built_by_the_migrations(tmp_path: Path):
         upgrade(directory=str(ROOT / "migrations"))
     with app.test_request_context():
         assert [h.slug for h in search("broken").hits][:1] == ["fix-it"]
+
+
+def test_content_check_reports_a_flow_the_site_links_to_that_is_not_published(content_copy):
+    content, flows = content_copy
+    source = (flows / "is-this-site-ours.yaml").read_text(encoding="utf-8")
+    (flows / "is-this-site-ours.yaml").write_text(source.replace("version: 2\n", "version: 2\ndraft: true\n"))
+    result = flask(
+        "content", "check", env={"HELPDESK_CONTENT_DIR": str(content), "HELPDESK_FLOWS_DIR": str(flows)}
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{flows / 'is-this-site-ours.yaml'}:1: the site's own pages and mails link to the flow "
+        "'is-this-site-ours', but no published flow has that id"
+    ]
