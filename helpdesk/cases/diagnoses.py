@@ -93,6 +93,15 @@ class AtAnEnd(DiagnosisError):
     """An end of the diagnosis: there is nothing to answer there."""
 
 
+class FlowChanged(DiagnosisError):
+    """The version of the flow *diagnosis* began on can't be found any more: the person must
+    start it again."""
+
+    def __init__(self, diagnosis: Diagnosis) -> None:
+        super().__init__(diagnosis.reference)
+        self.diagnosis = diagnosis
+
+
 @dataclass(frozen=True)
 class Moved:
     """Where a submitted answer took the diagnosis."""
@@ -211,7 +220,7 @@ def move_on(
 ) -> Answered:
     """Apply *trigger* at *at_step* (see `answer`), and when that reaches an end that continues
     in another flow, hand over to that flow's diagnosis. Raises Abandoned, UnknownStep,
-    StaleStep or InvalidMove."""
+    StaleStep, InvalidMove, or FlowChanged (with the diagnosis handed over to)."""
     if diagnosis.status == DiagnosisStatus.ABANDONED:
         raise Abandoned(diagnosis.reference)
     if at_step not in compiled.flow.steps:
@@ -222,7 +231,9 @@ def move_on(
         following = live_flow(target.flow, sandbox=diagnosis.sandbox)
         if following is not None:
             child = hand_over(diagnosis, following, sandbox=diagnosis.sandbox)
-            child_flow = flow_of(child) or following
+            child_flow = flow_of(child)
+            if child_flow is None:  # the one already going on began on a version that is gone
+                raise FlowChanged(child)
             return Answered(child, child_flow, child.step, handed_over=True, note=target.text)
     return Answered(diagnosis, compiled, moved.step)
 
@@ -416,6 +427,7 @@ __all__ = [
     "Abandoned",
     "AtAnEnd",
     "DiagnosisError",
+    "FlowChanged",
     "InvalidMove",
     "Moved",
     "NotAnAnswer",

@@ -12,6 +12,7 @@ from ..actions import ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
     Answered,
     DiagnosisError,
+    FlowChanged,
     InvalidMove,
     NotAnAnswer,
     RunsAsFix,
@@ -199,6 +200,9 @@ def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
         return redirect(_step_url(diagnosis), 303)
     try:
         moved = move_on(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
+    except FlowChanged as changed:  # handed over to a diagnosis whose guide has changed: it says so
+        _remember(changed.diagnosis)
+        return redirect(_step_url(changed.diagnosis), 303)
     except (DiagnosisError, InvalidMove) as problem:
         if current.kind in ("action", "check"):
             release_step(diagnosis)

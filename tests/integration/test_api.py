@@ -726,3 +726,16 @@ def test_search_as_you_type_has_the_suggestions_allowance_not_the_search_one(fix
         assert fixture_client.get("/search?q=basics").status_code == 200
     is_problem(fixture_client.get("/api/v1/search?q=basics"), 429)
     assert fixture_client.get("/api/v1/search?q=bas&prefix=true").status_code == 200
+
+
+def test_a_handover_to_a_diagnosis_whose_version_is_lost_is_409_naming_it(fixture_client, fixture_app):
+    body, auth = start(fixture_client)
+    handed = give(fixture_client, body, auth, step="what", answer="elsewhere").get_json()
+    child = handed["reference"]
+    assert child != body["reference"] and handed["flow"]["id"] == "other-flow"
+    with fixture_app.app_context():
+        db.session.query(Diagnosis).filter_by(reference=child).update({"flow_digest": "gone"})
+        db.session.commit()
+    again = give(fixture_client, body, auth, step="what", answer="elsewhere")  # the same handover
+    problem = is_problem(again, 409, "guide-changed")
+    assert problem["reference"] == child

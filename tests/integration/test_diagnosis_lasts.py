@@ -106,3 +106,22 @@ def test_two_concurrent_identical_answers_are_applied_once(tmp_path):
         answered = db.session.scalars(select(DiagnosisEvent).where(DiagnosisEvent.kind == "answered")).all()
         assert len(answered) == 1
         assert db.session.get(Diagnosis, diagnosis_id).path == ["what", "explain"]
+
+
+def test_a_handover_to_a_diagnosis_whose_version_is_lost_says_so(tmp_path):
+    content, flows = copy_good(tmp_path)
+    app = build_app(tmp_path, content_dir=content, flows_dir=flows)
+    client = app.test_client()
+    url, page = begin(client)
+    handed = post(client, url, page, answer="elsewhere")  # go-on: continues in other-flow
+    assert handed.location == "/diagnose/other-flow/first"
+    with app.app_context():
+        child = db.session.scalar(select(Diagnosis).where(Diagnosis.flow_id == "other-flow"))
+        child.flow_digest = "gone"  # the version it began on can't be found any more
+        db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    again = post(client, url, page, answer="elsewhere")  # the same answer: the same handover
+    assert again.location == "/diagnose/other-flow/first"
+    changed = client.get(again.location)
+    assert changed.status_code == 409
+    assert "This guide has changed since you started" in changed.get_data(as_text=True)

@@ -9,6 +9,7 @@ from ...cases.diagnoses import (
     Answered,
     AtAnEnd,
     DiagnosisError,
+    FlowChanged,
     InvalidMove,
     NotAnAnswer,
     NotReached,
@@ -62,6 +63,9 @@ def give_answer(
     """Answer *step_id* (the current step, or an earlier one: a different answer there rewinds)."""
     try:
         return answer_step(diagnosis, compiled, step_id, choice, revision=revision)
+    except FlowChanged as changed:
+        flow_version(changed.diagnosis)  # raises the 409 that names the diagnosis handed over to
+        raise
     except DiagnosisError as refused:
         raise _problem(diagnosis, step_id, refused) from refused
     except InvalidMove as stale:
