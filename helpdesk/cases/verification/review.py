@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from ... import audit, links
 from ...accounts.directory import AccountRecord, directory
 from ...config import settings
+from ...errors import DomainError
 from ...extensions import db
 from ...mail import MailError, compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
@@ -35,12 +36,14 @@ class DecisionOutcome(StrEnum):
     NEEDS_SECOND = "needs-second"  # recorded; a second staff member must make the same decision
 
 
-class DecisionRefused(ValueError):
+class DecisionRefused(DomainError, ValueError):
     """Nothing was recorded; the message says why, in words for the staff member."""
 
 
 class DecisionsDisagree(DecisionRefused):
     """Under the two-person rule, the second decision differs from the first."""
+
+    http_status = 409
 
     def __init__(self, first_approver: str, first_decision: Decision, chosen: Decision) -> None:
         super().__init__(

@@ -12,7 +12,7 @@ from helpdesk.cases.verification.asking import ContactCodeCheck
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, VerificationStatus
 from tests.mailbox import outbox
-from tests.unit.cases.verification_steps import (
+from tests.unit.cases.verification.steps import (
     ACCOUNT,
     CONTACT,
     fetched,

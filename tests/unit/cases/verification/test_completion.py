@@ -15,7 +15,7 @@ from helpdesk.cases.verification.completion import CompletionState
 from helpdesk.extensions import db
 from helpdesk.models import VerificationStatus
 from tests.conftest import DEMO_PASSWORD
-from tests.unit.cases.verification_steps import ACCOUNT, approved_request, fetched, link_sent
+from tests.unit.cases.verification.steps import ACCOUNT, approved_request, fetched, link_sent
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 AFTER_THE_HOLD = timedelta(hours=72, seconds=1)

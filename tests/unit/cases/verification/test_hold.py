@@ -14,7 +14,7 @@ from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, VerificationStatus
 from tests.conftest import DEMO_PASSWORD
 from tests.mailbox import outbox, text_of
-from tests.unit.cases.verification_steps import (
+from tests.unit.cases.verification.steps import (
     CONTACT,
     STAFF,
     approved_request,

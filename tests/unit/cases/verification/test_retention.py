@@ -11,7 +11,7 @@ from helpdesk.cases.evidence import evidence_dir, store
 from helpdesk.cases.verification import retention, review
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Evidence, VerificationStatus
-from tests.unit.cases.verification_steps import STAFF, fetched, submitted_request
+from tests.unit.cases.verification.steps import STAFF, fetched, submitted_request
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

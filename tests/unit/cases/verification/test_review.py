@@ -20,7 +20,7 @@ from helpdesk.cases.verification.review import (
 from helpdesk.models import VerificationRequest, VerificationStatus
 from tests.conftest import DEMO_PASSWORD, build_app
 from tests.mailbox import SmtpServer, outbox, text_of
-from tests.unit.cases.verification_steps import (
+from tests.unit.cases.verification.steps import (
     ACCOUNT,
     CONTACT,
     STAFF,
@@ -136,7 +136,7 @@ def test_the_two_person_rule_needs_the_same_decision_from_a_second_staff_member(
             Decision.APPROVE,
             Decision.DENY,
         )
-        assert "Agree on one decision first" in str(disagree.value)
+        assert "Agree on one decision first" in str(disagree.value) and disagree.value.http_status == 409
         assert review.decide(request, "two@example.org", "approve", "agreed") is DecisionOutcome.APPROVED
         assert fetched(request.id).status == VerificationStatus.ON_HOLD
 
