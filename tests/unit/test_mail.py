@@ -1,0 +1,167 @@
+"""compose() and send(): one plain recipient, an RFC 5322 file in the outbox or a real SMTP delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import time_machine
+from aiosmtpd.smtp import AuthResult
+from flask import Flask
+
+from helpdesk.extensions import db
+from helpdesk.mail import MailError, compose, send
+from tests.conftest import build_app
+from tests.mailbox import SmtpServer, free_port, outbox, text_of
+
+
+@contextmanager
+def mailing_app(tmp_path: Path, mail_url: str) -> Iterator[Flask]:
+    app = build_app(tmp_path, mail_url=mail_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _notice(to: str = "pat@example.org", subject: str = "About your request"):
+    return compose("no_account", to, subject, what="a reset link", url="http://localhost/")
+
+
+# compose
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "pat@example.org\r\nBcc: eve@example.net",
+        "pat@example.org\nBcc: eve@example.net",
+        "pat@example.org\x00",
+        "pat@example.org, eve@example.net",
+        "pat@example.org; eve@example.net",
+        "Pat <pat@example.org>",
+        "pat@example.org eve@example.net",
+        "pat",
+        "",
+    ],
+)
+def test_compose_refuses_anything_but_one_plain_address(app, to):
+    with app.app_context(), pytest.raises(MailError, match="not one plain address"):
+        _notice(to)
+
+
+def test_compose_addresses_the_mail_from_the_site_to_the_person(app):
+    with app.app_context():
+        message = _notice()
+    assert (message["From"], message["To"], message["Subject"]) == (
+        "Example Help <help@example.org>",
+        "pat@example.org",
+        "About your request",
+    )
+
+
+def test_compose_marks_the_mail_automatic_and_gives_it_an_id_and_date(app):
+    with app.app_context(), time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=UTC), tick=False):
+        message = _notice()
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"].endswith("@example.org>")
+    assert message["Date"] == "Wed, 25 Nov 2026 09:00:00 -0000"
+
+
+def test_compose_has_a_text_and_an_html_part_from_the_templates(app):
+    with app.app_context():
+        message = _notice()
+    assert message.get_content_type() == "multipart/alternative"
+    assert "Example Help" in text_of(message)  # the site name comes with every template
+    assert "a reset link" in message.get_body(preferencelist=("html",)).get_content()
+
+
+# the outbox
+
+
+def test_without_smtp_send_writes_one_rfc5322_file_to_the_outbox(app, outbox_dir):
+    with app.app_context():
+        send(_notice())
+    (path,) = outbox_dir.glob("*.eml")
+    written = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert (written["To"], written["Subject"]) == ("pat@example.org", "About your request")
+    assert "a reset link" in text_of(written)
+
+
+def test_the_outbox_keeps_no_half_written_files(app, outbox_dir):
+    with app.app_context():
+        send(_notice())
+    assert [p.suffix for p in outbox_dir.iterdir()] == [".eml"]
+
+
+def test_outbox_files_sort_in_sending_order_under_a_frozen_clock(app, outbox_dir):
+    with app.app_context(), time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=UTC), tick=False):
+        for n in range(1, 13):
+            send(_notice(subject=f"mail {n}"))
+    assert [m["Subject"] for m in outbox(outbox_dir)] == [f"mail {n}" for n in range(1, 13)]
+
+
+# SMTP
+
+
+def test_with_smtp_send_delivers_to_the_server_and_writes_no_file(tmp_path):
+    with SmtpServer() as smtp, mailing_app(tmp_path, smtp.url) as app:
+        send(_notice())
+        (received,) = smtp.recorder.messages
+    assert (received["To"], received["Subject"]) == ("pat@example.org", "About your request")
+    assert received.get_body(preferencelist=("html",)) is not None
+    assert outbox(app.extensions["helpdesk.settings"].outbox_dir) == []
+
+
+def test_smtp_credentials_in_the_url_are_decoded_and_used(tmp_path):
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"p@ss word")
+
+    with SmtpServer(authenticator=authenticator) as smtp:
+        url = smtp.url.replace("smtp://", "smtp://mailer:p%40ss%20word@")
+        with mailing_app(tmp_path, url):
+            send(_notice())
+        assert len(smtp.recorder.messages) == 1
+    assert seen == [(b"mailer", b"p@ss word")]
+
+
+def test_a_temporary_smtp_refusal_is_retried(tmp_path):
+    with SmtpServer() as smtp, mailing_app(tmp_path, smtp.url):
+        smtp.recorder.refuse_next = 2  # 451, twice; the third attempt goes through
+        send(_notice())
+        assert len(smtp.recorder.messages) == 1
+
+
+def test_temporary_refusals_on_every_attempt_raise_mail_error(tmp_path):
+    with SmtpServer() as smtp, mailing_app(tmp_path, smtp.url):
+        smtp.recorder.refuse_next = 3
+        with pytest.raises(MailError):
+            send(_notice())
+        assert smtp.recorder.messages == []
+
+
+def test_a_permanent_smtp_refusal_raises_mail_error_without_retrying(tmp_path):
+    with SmtpServer() as smtp, mailing_app(tmp_path, smtp.url):
+        smtp.recorder.refuse_next, smtp.recorder.refusal = 3, "550 5.1.1 no such mailbox"
+        with pytest.raises(MailError):
+            send(_notice())
+        assert smtp.recorder.refuse_next == 2  # asked once only
+
+
+def test_an_smtp_server_that_is_down_raises_mail_error(tmp_path):
+    with mailing_app(tmp_path, f"smtp://127.0.0.1:{free_port()}") as app:
+        with pytest.raises(MailError):
+            send(_notice())
+        assert outbox(app.extensions["helpdesk.settings"].outbox_dir) == []  # never lost into a file
+
+
+def test_a_mail_url_of_another_scheme_raises_mail_error(tmp_path):
+    with mailing_app(tmp_path, "http://127.0.0.1:25"), pytest.raises(MailError, match="smtp://"):
+        send(_notice())
