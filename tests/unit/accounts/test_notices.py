@@ -156,4 +156,3 @@ def test_new_device_notice_names_the_device_and_address(site_app, pat):
     assert (mail["To"], mail["Subject"]) == ("pat@example.org", "New sign-in to your account")
     assert "Firefox on Linux, from 203.0.113.9" in text_of(mail)
     assert SUSPICIOUS_LINK in _links(mail)
-

@@ -1,0 +1,116 @@
+"""The in-memory FTS5 index: tiers (title before body), stemming, plain words, snippets."""
+
+from __future__ import annotations
+
+from helpdesk.search.documents import Document
+from helpdesk.search.fts5 import Fts5Index
+from helpdesk.search.index import MARK_END, MARK_START
+from tests.support import at_once
+
+
+def _doc(slug: str, title: str = "", summary: str = "", body: str = "", **more: str) -> Document:
+    return Document(
+        kind=more.get("kind", "article"),
+        slug=slug,
+        title=title or slug,
+        summary=summary or f"About {title or slug}.",
+        keywords=more.get("keywords", ""),
+        headings=more.get("headings", ""),
+        body=body,
+    )
+
+
+DOCS = [
+    _doc(
+        "phone-basics",
+        "Phone basics",
+        body="An authenticator app makes codes. The authenticator must keep time. "
+        "Every authenticator code lasts thirty seconds; an authenticator is on your phone.",
+    ),
+    _doc("authenticator-codes", "Authenticator codes", body="Codes from your app."),
+    _doc("locked-out", "Locked out", body="Too many attempts locks the account for a while."),
+    _doc("cafe-wifi", "Signing in at a café", body="Public networks and your password."),
+    _doc("strong-passwords", "Strong passwords", body="Length beats complexity. Use a passphrase."),
+    _doc("wrong-password", "My password is refused", kind="flow", keywords="password rejected"),
+]
+
+
+def _slugs(index: Fts5Index, *groups: list[str], any_group: bool = False, limit: int = 10) -> list[str]:
+    return [m.slug for m in index.find(list(groups), any_group=any_group, limit=limit)]
+
+
+def test_no_words_find_nothing():
+    assert Fts5Index(DOCS).find([], any_group=False, limit=10) == []
+
+
+def test_a_title_match_comes_before_pages_that_only_mention_the_word():
+    assert _slugs(Fts5Index(DOCS), ["authenticator"]) == ["authenticator-codes", "phone-basics"]
+
+
+def test_every_group_must_match_by_default():
+    assert _slugs(Fts5Index(DOCS), ["authenticator"], ["thirty"]) == ["phone-basics"]
+
+
+def test_with_any_group_one_group_is_enough():
+    assert set(_slugs(Fts5Index(DOCS), ["passphrase"], ["thirty"], any_group=True)) == {
+        "strong-passwords",
+        "phone-basics",
+    }
+
+
+def test_the_words_of_a_group_are_alternatives():
+    assert set(_slugs(Fts5Index(DOCS), ["passphrase", "attempts"])) == {"strong-passwords", "locked-out"}
+
+
+def test_words_are_stemmed():
+    assert _slugs(Fts5Index(DOCS), ["locking"]) == ["locked-out"]
+
+
+def test_accents_do_not_matter():
+    assert _slugs(Fts5Index(DOCS), ["cafe"]) == ["cafe-wifi"]
+
+
+def test_flows_are_found_by_their_keywords_with_their_kind():
+    (match,) = Fts5Index(DOCS).find([["rejected"]], any_group=False, limit=10)
+    assert (match.kind, match.slug, match.title) == ("flow", "wrong-password", "My password is refused")
+
+
+def test_the_slug_is_not_searched():
+    assert _slugs(Fts5Index(DOCS), ["wifi"]) == []
+
+
+def test_query_syntax_in_words_is_searched_as_plain_text():
+    index = Fts5Index(DOCS)
+    for word in ('"', "NEAR(", "title:", "*", "-", "'); DROP TABLE docs; --"):
+        assert _slugs(index, [word]) == [], word
+    assert _slugs(index, ["AND"]) == ["cafe-wifi"]  # the word "and", not the operator
+    assert _slugs(index, ["passphrase"]) == ["strong-passwords"]  # the index is still whole
+
+
+def test_at_most_limit_matches_are_given():
+    docs = [_doc(f"page-{n}", f"Reset page {n}", body="reset") for n in range(8)]
+    assert len(_slugs(Fts5Index(docs), ["reset"], limit=3)) == 3
+
+
+def test_a_body_match_gives_a_marked_snippet_of_the_body():
+    (match,) = Fts5Index(DOCS).find([["passphrase"]], any_group=False, limit=10)
+    assert f"{MARK_START}passphrase{MARK_END}" in match.snippet
+    assert "Length beats complexity" in match.snippet
+
+
+def test_a_match_outside_the_body_gives_the_summary_as_snippet():
+    docs = [_doc("two-step", "Two-step verification", summary="What a second factor is.", body="Other.")]
+    (match,) = Fts5Index(docs).find([["verification"]], any_group=False, limit=10)
+    assert match.snippet == "What a second factor is."
+
+
+def test_a_match_in_the_summary_is_marked_in_the_snippet():
+    docs = [_doc("two-step", "Two-step", summary="What a second factor is.", body="Other words.")]
+    (match,) = Fts5Index(docs).find([["factor"]], any_group=False, limit=10)
+    assert match.snippet == f"What a second {MARK_START}factor{MARK_END} is."
+
+
+def test_one_index_answers_several_threads_at_once():
+    index = Fts5Index(DOCS)
+    results = at_once(8, lambda: _slugs(index, ["authenticator"]))
+    assert results == [["authenticator-codes", "phone-basics"]] * 8
