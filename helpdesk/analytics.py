@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
+from .extensions import db, rowcount
 from .flows.engine import CompiledFlow
 from .models import (
     ArticleFeedback,
@@ -42,7 +42,7 @@ def count_today(model: type[Any], counter: str, **key: str) -> None:
         updated = db.session.execute(
             update(model).where(*where, model.day == today).values({counter: column + 1})
         )
-        if updated.rowcount:
+        if rowcount(updated):
             db.session.commit()
             return
         try:
@@ -132,12 +132,14 @@ class ArticleStats:
 def article_stats(articles: dict[str, str], since: datetime) -> list[ArticleStats]:
     """Per article (slug -> title): views, yes/no answers and the "no" comments."""
     day: date = since.date()
-    views = dict(
+    views: dict[str, int] = dict(
         db.session.execute(
             select(ArticleView.article, func.sum(ArticleView.views))
             .where(ArticleView.day >= day)
             .group_by(ArticleView.article)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     answers: dict[str, Counter[bool]] = {}
     comments: dict[str, list[str]] = {}

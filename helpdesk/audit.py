@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .extensions import db
+from .extensions import db, rowcount
 from .models import AuditEntry, AuditHead, utcnow
 
 GENESIS = "0" * 64
@@ -78,7 +78,7 @@ def _move_head(entry: AuditEntry) -> None:
     moved = db.session.execute(
         update(AuditHead).where(AuditHead.id == 1, AuditHead.last_id < entry.id).values(**values)
     )
-    if moved.rowcount == 0 and db.session.get(AuditHead, 1) is None:
+    if rowcount(moved) == 0 and db.session.get(AuditHead, 1) is None:
         db.session.add(AuditHead(id=1, **values))
         db.session.flush()
 

@@ -50,7 +50,9 @@ def load_demo() -> list[str]:
         if state == "admin":
             directory().set_role(account.id, Role.ADMIN)
         if state in ("two-factor", "admin"):
-            uri, codes = enable_without_confirmation(directory().get(account.id))
+            created = directory().get(account.id)
+            assert created is not None  # created above, in this same transaction
+            uri, codes = enable_without_confirmation(created)
             secret = parse_qs(urlsplit(uri).query)["secret"][0]
             lines.append(f"{'':<22} authenticator key: {secret}")
             lines.append(f"{'':<22} (oathtool --totp -b {secret} prints the current code)")

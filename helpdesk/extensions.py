@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 
 # Explicit constraint names keep Alembic migrations stable across SQLite and PostgreSQL.
@@ -27,6 +29,16 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows the UPDATE or DELETE that `db.session.execute` ran matched.
+
+    SQLAlchemy 2.0 types `Session.execute` as returning `Result` whatever the statement; for an
+    UPDATE or DELETE it returns a `CursorResult`, the one with `rowcount`, so the cast only
+    tells the type checker what the library does (it changes nothing at run time).
+    """
+    return cast("CursorResult[Any]", result).rowcount
 migrate = Migrate()
 csrf = CSRFProtect()
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 from .directory import (
     FAILED_SIGN_IN_RESULTS,
@@ -119,7 +119,7 @@ class SqlAccountDirectory:
             .values(locked_until=until)
         )
         db.session.commit()
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def clear_failures(self, account_id: int) -> None:
         db.session.execute(
@@ -212,7 +212,7 @@ class SqlAccountDirectory:
             query = query.where(SignInSession.token_hash != _hash_token(keep_token))
         result = db.session.execute(query.values(ended_at=utcnow()))
         db.session.commit()
-        return result.rowcount
+        return rowcount(result)
 
     def sessions(self, account_id: int) -> list[SessionRecord]:
         rows = db.session.scalars(
@@ -274,7 +274,7 @@ class SqlAccountDirectory:
             .values(**values)
         )
         db.session.commit()
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def replace_recovery_codes(self, account_id: int, code_hashes: list[str]) -> None:
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
@@ -292,7 +292,7 @@ class SqlAccountDirectory:
             .values(used_at=utcnow())
         )
         db.session.commit()
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def recovery_codes_left(self, account_id: int) -> int:
         return (
@@ -392,7 +392,7 @@ class SqlAccountDirectory:
             .values(ended_at=now)
         )
         db.session.commit()
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def confirm_device(self, account_id: int, device_id: int) -> bool:
         result = db.session.execute(
@@ -401,7 +401,7 @@ class SqlAccountDirectory:
             .values(confirmed_at=utcnow())
         )
         db.session.commit()
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def forget_unconfirmed_devices(self, account_id: int, keep_device_id: int | None = None) -> int:
         query = update(Device).where(
@@ -411,7 +411,7 @@ class SqlAccountDirectory:
             query = query.where(Device.id != keep_device_id)
         result = db.session.execute(query.values(removed_at=utcnow()))
         db.session.commit()
-        return result.rowcount
+        return rowcount(result)
 
     def forget_device_confirmations(self, account_id: int) -> None:
         db.session.execute(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from sqlalchemy import select, update
 
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import AccountToken, utcnow
 
 Purpose = Literal["reset", "unlock"]
@@ -103,7 +103,7 @@ def use_token(raw: str, purpose: Purpose) -> TokenCheck:
         .values(used_at=now)
     )
     db.session.commit()
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         checked = check_token(raw, purpose)
         return TokenCheck(TokenStatus.VALID, checked.account_id, checked.created_at)
     return check_token(raw, purpose)

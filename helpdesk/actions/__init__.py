@@ -74,10 +74,21 @@ class ActionContext:
 
 
 class Action(Protocol):
-    name: str  # what flows write after `action:` / `check:`
-    title: str  # the page's heading
-    submit_label: str
-    intro: str  # shown above the form when the flow step has no text of its own
+    # Read-only: the registry and the pages only read them, so a frozen dataclass is an action too.
+    @property
+    def name(self) -> str:
+        """What flows write after `action:` / `check:`."""
+
+    @property
+    def title(self) -> str:
+        """The page's heading."""
+
+    @property
+    def submit_label(self) -> str: ...
+
+    @property
+    def intro(self) -> str:
+        """Shown above the form when the flow step has no text of its own."""
 
     def render_form(self, ctx: ActionContext) -> Markup:
         """The form fields (inside the page's own <form>, which carries CSRF and the button)."""

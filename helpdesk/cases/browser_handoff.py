@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from ..config import settings
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..models import Diagnosis, DiagnosisStatus, utcnow
 from .diagnoses import record_event
 from .diagnosis_access import expires_at
@@ -89,7 +89,7 @@ def open_ticket(flow_id: str, ticket: str) -> Opened:
         .values(browser_handoffs=used + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # another request used it in between
+    if rowcount(result) != 1:  # another request used it in between
         db.session.rollback()
         return Opened(None, TicketProblem.USED)
     record_event(diagnosis, "opened_in_browser", diagnosis.step)

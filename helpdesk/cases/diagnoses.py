@@ -13,7 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, rowcount
 from ..flows.engine import CompiledFlow, InvalidMove
 from ..flows.spec import Step
 from ..models import Diagnosis, DiagnosisEvent, DiagnosisStatus, utcnow
@@ -360,7 +360,7 @@ def answer(
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             if rewound:
                 record_event(diagnosis, "went_back", at_step, undone=len(path) - 1 - index)
             record_event(diagnosis, kind, at_step, answer=trigger, next=target, **detail)
@@ -393,7 +393,7 @@ def claim_step(diagnosis: Diagnosis, step_id: str) -> bool:
     )
     db.session.commit()
     db.session.refresh(diagnosis)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release_step(diagnosis: Diagnosis) -> None:

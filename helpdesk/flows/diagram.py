@@ -21,10 +21,11 @@ KIND_FILL = {
 
 def edges_of(compiled: CompiledFlow) -> list[tuple[str, str, str]]:
     """(source, target, trigger) for every transition the Machine knows."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for trigger, event in compiled.machine.events.items():
         for source, transitions in event.transitions.items():
-            found.extend((source, t.dest, trigger) for t in transitions)
+            # compile_flow gives every transition a step as its dest (None would be an internal one)
+            found.extend((source, t.dest, trigger) for t in transitions if t.dest is not None)
     return sorted(found)
 
 
@@ -76,8 +77,8 @@ def svg(compiled: CompiledFlow) -> Markup:
         trigger = "failure" if triggers == ["failure"] else ""
         label = " / ".join(labels.get((source, t), t) for t in triggers)
         (x1, y1), (x2, y2) = position[source], position[target]
-        start = (x1 + BOX_W / 2, y1 + BOX_H)
-        end = (x2 + BOX_W / 2, y2)
+        start: tuple[float, float] = (x1 + BOX_W / 2, y1 + BOX_H)
+        end: tuple[float, float] = (x2 + BOX_W / 2, y2)
         if level[target] <= level[source]:  # a way back up: around the side
             start, end = (x1 + BOX_W, y1 + BOX_H / 2), (x2 + BOX_W, y2 + BOX_H / 2)
             bend = max(x1, x2) + BOX_W + GAP_X * 0.8

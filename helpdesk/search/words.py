@@ -88,7 +88,7 @@ class Vocabulary:
         found = sorted(self.ordered[start:end], key=lambda w: (w != beginning, -self.counts[w], w))
         return found[:limit]
 
-    def __contains__(self, word: str) -> bool:
+    def __contains__(self, word: object) -> bool:  # object, as Container[str] asks
         return word in self.counts
 
     def correct(self, word: str) -> str | None:

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts.checkup import run_checkup
 from ..accounts.directory import HistoryResult, directory
@@ -36,7 +36,7 @@ from ..accounts.signin import Attempt, SignInAttempt, attempt_sign_in, complete_
 from ..accounts.tokens import TokenStatus, check_token
 from ..accounts.two_factor import few_codes_left
 from ..cases.verification.hold import pending_for
-from ..extensions import limiter
+from ..extensions import limiter, login_manager
 from ..links import WellKnownFlow
 from . import sessions
 from .diagnose import diagnosis_url
@@ -88,7 +88,7 @@ CODE_REFUSED = (
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute;300 per hour", methods=["POST"])
-def login() -> Response | str | tuple[str, int]:
+def login() -> BaseResponse | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("account.overview"))
     if request.method == "GET":
@@ -108,7 +108,7 @@ def login() -> Response | str | tuple[str, int]:
     return _signed_in(attempt)
 
 
-def _login_code() -> Response | str | tuple[str, int]:
+def _login_code() -> BaseResponse | str | tuple[str, int]:
     pending = session.get(PENDING_KEY) or {}
     if time.time() - pending.get("at", 0) > PENDING_SECONDS:
         session.pop(PENDING_KEY, None)
@@ -125,7 +125,7 @@ def _login_code() -> Response | str | tuple[str, int]:
     return _signed_in(attempt, pending.get("next", ""))
 
 
-def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
+def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> BaseResponse:
     assert attempt.account is not None
     sessions.start(attempt.account)
     if attempt.account.must_enrol_2fa:
@@ -142,7 +142,7 @@ def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> Response:
 
 @bp.post("/logout")
 @limiter.limit("60 per hour")
-def logout() -> Response:
+def logout() -> BaseResponse:
     if current_user.is_authenticated:
         sessions.end(current_user)
     flash("You are signed out.")
@@ -160,13 +160,14 @@ def _remember_return(target: str | None) -> None:
 
 
 @bp.get("/account")
-def overview() -> Response | str:
+def overview() -> BaseResponse | str:
     _remember_return(request.args.get("back"))
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     accounts = directory()
     account_id = current_user.account.id
     account = accounts.get(account_id)
+    assert account is not None  # signed in: the session was found joined to this account
     if account.must_enrol_2fa:
         return redirect(url_for("security.two_factor"), 303)
     checkup = run_checkup(account_id, current_user.session_id)
@@ -189,7 +190,7 @@ def overview() -> Response | str:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
-def change_password() -> Response | str | tuple[str, int]:
+def change_password() -> BaseResponse | str | tuple[str, int]:
     """The signed-in owner's password change: the current password first, then a new one."""
     if request.method == "GET":
         return render_template("account/password.html")
@@ -199,12 +200,14 @@ def change_password() -> Response | str | tuple[str, int]:
     )
     if refused:
         return render_template("account/password.html", error=refused), 400
-    sessions.start(directory().get(account.id))  # the change ended every session, this one too
+    changed = directory().get(account.id)
+    assert changed is not None  # the signed-in owner's own account
+    sessions.start(changed)  # the change ended every session, this one too
     flash("Your password was changed. Every other device was signed out.")
     return redirect(url_for("account.overview") + "#checkup", 303)
 
 
-def _ask_for_link(template: str, send: Callable[[str, str], None]) -> Response | str | tuple[str, int]:
+def _ask_for_link(template: str, send: Callable[[str, str], None]) -> BaseResponse | str | tuple[str, int]:
     """The forgot-password and unlock request pages: one address in, the same answer for all."""
     if request.method == "GET":
         return render_template(template, email=request.args.get("email", "")[:320])
@@ -218,13 +221,13 @@ def _ask_for_link(template: str, send: Callable[[str, str], None]) -> Response |
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
-def forgot_password() -> Response | str | tuple[str, int]:
+def forgot_password() -> BaseResponse | str | tuple[str, int]:
     return _ask_for_link("account/forgot.html", request_reset)
 
 
 @bp.route("/unlock", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
-def unlock_request() -> Response | str | tuple[str, int]:
+def unlock_request() -> BaseResponse | str | tuple[str, int]:
     return _ask_for_link("account/unlock_request.html", request_unlock)
 
 
@@ -233,13 +236,13 @@ def link_sent() -> str:
     return render_template("account/sent.html")
 
 
-def _no_referrer(response: Response) -> Response:
+def _no_referrer(response: BaseResponse) -> BaseResponse:
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
 @bp.get("/password/reset/<token>")
-def reset_link(token: str) -> Response:
+def reset_link(token: str) -> BaseResponse:
     """Keep the token out of the address bar and of Referer headers: into the session, then on."""
     session["reset_token"] = token[:100]
     return _no_referrer(redirect(url_for("account.reset_form"), 303))
@@ -247,7 +250,7 @@ def reset_link(token: str) -> Response:
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def reset_form() -> Response:
+def reset_form() -> BaseResponse:
     token = session.get("reset_token", "")
     checked = check_token(token, "reset")
     if checked.status is not TokenStatus.VALID:
@@ -271,7 +274,7 @@ def reset_form() -> Response:
 
 @bp.route("/unlock/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def unlock(token: str) -> Response:
+def unlock(token: str) -> BaseResponse:
     """GET only shows a button: mail scanners that open links must not use them up."""
     if request.method == "GET":
         checked = check_token(token, "unlock")
@@ -293,7 +296,7 @@ def unlock(token: str) -> Response:
     )
 
 
-def _link_problem(status: TokenStatus, what: str, again: str) -> Response:
+def _link_problem(status: TokenStatus, what: str, again: str) -> BaseResponse:
     page = render_template(
         "account/link_problem.html", problem=TOKEN_PROBLEMS[status], again=again, what=what
     )

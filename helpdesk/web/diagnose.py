@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts.roles import Role
 from ..actions import ActionContext, Outcome, Viewer, get_action
@@ -94,7 +95,7 @@ def _new(compiled: CompiledFlow, parent: Diagnosis | None = None) -> Diagnosis:
 
 @bp.get("/<flow_id>")
 @limiter.shared_limit("60 per hour", scope="diagnosis-start", methods=["GET"])  # with the API's
-def start(flow_id: str) -> Response:
+def start(flow_id: str) -> BaseResponse:
     """Resume this browser's diagnosis of the flow, or begin a new one."""
     compiled = _live_flow(flow_id)
     if compiled is None:
@@ -111,7 +112,7 @@ def start(flow_id: str) -> Response:
     return redirect(_step_url(diagnosis), 303)
 
 
-def _open_link(compiled: CompiledFlow, token: str) -> Response:
+def _open_link(compiled: CompiledFlow, token: str) -> BaseResponse:
     """A link from support: checked, then a diagnosis opened where they chose, or told why not."""
     opened = staff_links.check_token(token, compiled.id, settings().secret_key)
     if opened.link is None:
@@ -130,7 +131,7 @@ def _open_link(compiled: CompiledFlow, token: str) -> Response:
 
 @bp.post("/<flow_id>/restart")
 @limiter.limit("30 per hour")
-def start_over(flow_id: str) -> Response:
+def start_over(flow_id: str) -> BaseResponse:
     compiled = _live_flow(flow_id)
     if compiled is None:
         abort(404)
@@ -141,7 +142,7 @@ def start_over(flow_id: str) -> Response:
     return redirect(_step_url(diagnosis), 303)
 
 
-def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | Response:
+def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | BaseResponse:
     diagnosis = _remembered(flow_id)
     if diagnosis is None:
         # no diagnosis in this browser (new browser, expired session): begin at the start
@@ -155,9 +156,9 @@ def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | Response:
 
 
 @bp.get("/<flow_id>/<step_id>")
-def step(flow_id: str, step_id: str) -> Response | str:
+def step(flow_id: str, step_id: str) -> BaseResponse | str:
     loaded = _load(flow_id)
-    if isinstance(loaded, Response):
+    if isinstance(loaded, BaseResponse):
         return loaded
     diagnosis, compiled = loaded
     if step_id not in diagnosis.path:
@@ -167,9 +168,9 @@ def step(flow_id: str, step_id: str) -> Response | str:
 
 @bp.post("/<flow_id>/<step_id>")
 @limiter.shared_limit("120 per hour", scope="diagnosis-answer")  # with the API's
-def submit(flow_id: str, step_id: str) -> Response | tuple[str, int]:
+def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
     loaded = _load(flow_id)
-    if isinstance(loaded, Response):
+    if isinstance(loaded, BaseResponse):
         return loaded
     diagnosis, compiled = loaded
     if step_id not in diagnosis.path:
@@ -233,7 +234,7 @@ def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Out
     return outcome
 
 
-def _after_move(moved: Answered) -> Response:
+def _after_move(moved: Answered) -> BaseResponse:
     if moved.handed_over:  # an end that continues in another flow: this browser holds it now
         _remember(moved.diagnosis)
         if moved.note:
@@ -325,11 +326,11 @@ def _simulated(current: Step) -> Outcome:
 
 
 @sandbox_bp.before_request
-def editors_only() -> Response | None:
+def editors_only() -> BaseResponse | None:
     from .staff import require_role
 
     refused = require_role(Role.EDITOR)
-    return refused if isinstance(refused, Response) else None
+    return refused if isinstance(refused, BaseResponse) else None
 
 
 for rule, view, methods in (

@@ -6,7 +6,8 @@ fetching it changes nothing. The person's button press (a CSRF-protected POST) u
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..cases.browser_handoff import Opened, TicketProblem, open_ticket, read_ticket
 from ..content.live import catalog
@@ -38,7 +39,7 @@ def _refused(opened: Opened) -> tuple[str, int]:
 
 @bp.route("/diagnose/<flow_id>/continue/<ticket>", methods=["GET", "POST"])
 @limiter.limit("60 per hour")
-def open_in_browser(flow_id: str, ticket: str) -> Response | str | tuple[str, int]:
+def open_in_browser(flow_id: str, ticket: str) -> BaseResponse | str | tuple[str, int]:
     if request.method != "POST":  # GET and HEAD only show the page
         shown = read_ticket(flow_id, ticket[:1000])
         if shown.diagnosis is None:

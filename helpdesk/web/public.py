@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import text
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..analytics import count_view
 from ..config import settings
@@ -66,7 +67,7 @@ def _article_page(slug: str, **extra: object) -> str:
 
 @bp.post("/articles/<slug>/feedback")
 @limiter.limit("30 per hour")
-def article_feedback(slug: str) -> Response:
+def article_feedback(slug: str) -> BaseResponse:
     found = catalog().articles.get(slug)
     if found is None or found.draft:
         abort(404)
@@ -83,7 +84,7 @@ def article_feedback(slug: str) -> Response:
 
 @bp.post("/articles/<slug>/feedback/comment")
 @limiter.limit("30 per hour")
-def article_feedback_comment(slug: str) -> Response | tuple[str, int]:
+def article_feedback_comment(slug: str) -> BaseResponse | tuple[str, int]:
     given = session.get("feedback", {}).get(slug)
     if given is None or given["helpful"] or given["commented"]:
         return redirect(url_for(".article", slug=slug) + "#feedback", 303)
@@ -99,7 +100,7 @@ def article_feedback_comment(slug: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/articles/media/<path:name>")
-def article_media(name: str) -> Response:
+def article_media(name: str) -> BaseResponse:
     """Images of the articles, from the content folder (nothing else there is served)."""
     if not IMAGE.match(name):
         abort(404)
@@ -122,7 +123,7 @@ def check_link_page() -> str | tuple[str, int]:
 
 @bp.get("/healthz")
 @limiter.exempt
-def healthz() -> tuple[Response, int]:
+def healthz() -> tuple[BaseResponse, int]:
     checks = {"database": False, "content": False}
     try:
         db.session.execute(text("SELECT 1"))
@@ -142,6 +143,6 @@ def healthz() -> tuple[Response, int]:
 
 
 @bp.get("/robots.txt")
-def robots() -> Response:
+def robots() -> BaseResponse:
     body = "User-agent: *\nDisallow: /diagnose/\nDisallow: /staff/\nDisallow: /editor/\n"
     return Response(body, mimetype="text/plain")

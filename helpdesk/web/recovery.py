@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts.directory import valid_email
 from ..accounts.recovery import ResetRefused
@@ -36,7 +37,7 @@ def _current() -> VerificationRequest | None:
     return db.session.get(VerificationRequest, request_id) if request_id else None
 
 
-def _no_referrer(response: Response) -> Response:
+def _no_referrer(response: BaseResponse) -> BaseResponse:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -44,7 +45,7 @@ def _no_referrer(response: Response) -> Response:
 
 @bp.route("/request", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-def start() -> Response | str | tuple[str, int]:
+def start() -> BaseResponse | str | tuple[str, int]:
     if request.method == "GET":
         return render_template("recovery/start.html", form={})
     form = {k: request.form.get(k, "").strip()[:320] for k in ("account_email", "contact_email")}
@@ -62,7 +63,7 @@ def start() -> Response | str | tuple[str, int]:
 
 @bp.route("/request/contact", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def contact() -> Response | str | tuple[str, int]:
+def contact() -> BaseResponse | str | tuple[str, int]:
     current = _current()
     if current is None:
         return redirect(url_for(".start"), 303)
@@ -92,7 +93,7 @@ def contact() -> Response | str | tuple[str, int]:
 
 @bp.route("/request/evidence", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-def evidence() -> Response | str | tuple[str, int]:
+def evidence() -> BaseResponse | str | tuple[str, int]:
     current = _current()
     if current is None or current.contact_verified_at is None:
         return redirect(url_for(".start"), 303)
@@ -137,7 +138,7 @@ def status() -> str | tuple[str, int]:
 
 @bp.route("/cancel/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def cancel(token: str) -> Response:
+def cancel(token: str) -> BaseResponse:
     """GET shows a button (mail scanners open links); POST cancels."""
     if request.method == "GET":
         return _no_referrer(Response(render_template("recovery/cancel.html", token=token)))
@@ -149,7 +150,7 @@ def cancel(token: str) -> Response:
 
 @bp.post("/cancel-pending/<int(max=2147483647):request_id>")
 @login_required
-def cancel_pending(request_id: int) -> Response:
+def cancel_pending(request_id: int) -> BaseResponse:
     if hold.cancel_for_owner(current_user.account, request_id, ip=client_ip()) is None:
         abort(404)
     flash("The recovery of your account was cancelled. Nothing was changed.")
@@ -157,14 +158,14 @@ def cancel_pending(request_id: int) -> Response:
 
 
 @bp.get("/complete/<token>")
-def complete_link(token: str) -> Response:
+def complete_link(token: str) -> BaseResponse:
     session[TOKEN_KEY] = token[:100]
     return _no_referrer(redirect(url_for(".complete"), 303))
 
 
 @bp.route("/complete", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-def complete() -> Response:
+def complete() -> BaseResponse:
     token = session.get(TOKEN_KEY, "")
     found, state = completion.check_completion(token)
     if state is not CompletionState.READY:

@@ -9,6 +9,7 @@ import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts.checkup import (
     FAILURE_DAYS,
@@ -30,7 +31,7 @@ bp = Blueprint("security", __name__, url_prefix="/account")
 ENROL_KEY = "enrol_secret"
 
 
-def _no_store(page: str, status: int = 200) -> Response:
+def _no_store(page: str, status: int = 200) -> BaseResponse:
     response = Response(page, status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -49,7 +50,7 @@ def _grouped(secret: str) -> str:
 
 @bp.get("/two-factor")
 @login_required
-def two_factor() -> Response:
+def two_factor() -> BaseResponse:
     account = directory().get(current_user.account.id)
     assert account is not None
     if account.two_factor and request.args.get("new") != "1":
@@ -81,7 +82,7 @@ def _enrol_page(secret: str, uri: str, error: str = "") -> str:
 @bp.post("/two-factor")
 @login_required
 @limiter.limit("20 per hour")
-def confirm_two_factor() -> Response:
+def confirm_two_factor() -> BaseResponse:
     secret = session.get(ENROL_KEY)
     if not secret:
         flash("Let's start the set-up again.")
@@ -99,18 +100,20 @@ def confirm_two_factor() -> Response:
 @bp.post("/recovery-codes")
 @login_required
 @limiter.limit("10 per hour")
-def regenerate_codes() -> Response:
+def regenerate_codes() -> BaseResponse:
     account = current_user.account
     if not directory().check_password(account.id, request.form.get("password", "")[:1024]):
         flash("That password wasn't right, so your recovery codes were not changed.")
         return redirect(url_for(".two_factor"), 303)
-    if not directory().get(account.id).two_factor:
+    record = directory().get(account.id)
+    assert record is not None  # the signed-in owner's own account
+    if not record.two_factor:
         abort(400, description="Turn on two-step verification first.")
     codes = new_recovery_codes(account.id)
     return _no_store(render_template("account/recovery_codes.html", codes=codes, first=False))
 
 
-def _back_to_account() -> Response:
+def _back_to_account() -> BaseResponse:
     """To the part of the account page the button was on: the checkup or the device list."""
     anchor = "checkup" if request.form.get("then") == "checkup" else "devices"
     return redirect(url_for("account.overview") + "#" + anchor, 303)
@@ -118,7 +121,7 @@ def _back_to_account() -> Response:
 
 @bp.post("/devices/<int(max=2147483647):device_id>/remove")
 @login_required
-def remove_device(device_id: int) -> Response:
+def remove_device(device_id: int) -> BaseResponse:
     if directory().remove_device(current_user.account.id, device_id):
         flash("The device was removed and signed out. If it signs in again, we'll email you.")
     return _back_to_account()
@@ -126,7 +129,7 @@ def remove_device(device_id: int) -> Response:
 
 @bp.post("/devices/<int(max=2147483647):device_id>/confirm")
 @login_required
-def confirm_device(device_id: int) -> Response:
+def confirm_device(device_id: int) -> BaseResponse:
     if directory().confirm_device(current_user.account.id, device_id):
         flash("Marked as yours. If you ever lose it, remove it here.")
     else:
@@ -136,7 +139,7 @@ def confirm_device(device_id: int) -> Response:
 
 @bp.post("/sign-out-everywhere")
 @login_required
-def sign_out_everywhere() -> Response:
+def sign_out_everywhere() -> BaseResponse:
     """Every other session ends, and devices the owner hasn't confirmed are forgotten."""
     done = sign_out_everywhere_else(current_user.account.id, current_user.token, current_user.session_id)
     flash(done.message)
@@ -145,7 +148,7 @@ def sign_out_everywhere() -> Response:
 
 @bp.get("/failed-sign-ins")
 @login_required
-def failed_sign_ins() -> Response:
+def failed_sign_ins() -> BaseResponse:
     """The owner's own failed sign-ins of the last days: when, from where, with what, and why."""
     account = directory().get(current_user.account.id)
     assert account is not None
@@ -168,7 +171,7 @@ def failed_sign_ins() -> Response:
 
 @bp.post("/failed-sign-ins")
 @login_required
-def review_failed_sign_ins() -> Response:
+def review_failed_sign_ins() -> BaseResponse:
     """ "I've reviewed these", up to the newest failure the page showed."""
     through = _moment(request.form.get("through", ""))
     if through is None:

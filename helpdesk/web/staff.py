@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -21,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
 from ..accounts.directory import AccountRecord, directory
@@ -47,7 +47,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY
 
 
-def require_role(*roles: Role) -> AccountRecord | Response:
+def require_role(*roles: Role) -> AccountRecord | BaseResponse:
     """The signed-in staff member, or the response that turns the request away.
 
     Signed in, with a staff role (admin may do everything), two-step on, and active lately.
@@ -76,7 +76,7 @@ def staff_only(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             account = require_role(*roles)
-            if isinstance(account, Response):
+            if isinstance(account, BaseResponse):
                 return account
             return view(account, *args, **kwargs)
 
@@ -111,7 +111,7 @@ def console(account: AccountRecord) -> str:
 
 @bp.get("/diagnoses")
 @staff_only(Role.STAFF)
-def lookup(account: AccountRecord) -> Response | tuple[str, int]:
+def lookup(account: AccountRecord) -> BaseResponse | tuple[str, int]:
     reference = request.args.get("reference", "")[:40]
     diagnosis = transcripts.find(reference)
     if diagnosis is None:
@@ -139,7 +139,7 @@ def transcript(account: AccountRecord, reference: str) -> str:
 
 @bp.post("/diagnoses/<reference>/notes")
 @staff_only(Role.STAFF)
-def add_note(account: AccountRecord, reference: str) -> Response | tuple[str, int]:
+def add_note(account: AccountRecord, reference: str) -> BaseResponse | tuple[str, int]:
     diagnosis = transcripts.find(reference)
     if diagnosis is None:
         abort(404)
@@ -231,7 +231,7 @@ def verification_request(account: AccountRecord, request_id: int) -> str:
 
 @bp.post("/requests/<int(max=2147483647):request_id>/decision")
 @staff_only(Role.STAFF)
-def decide(account: AccountRecord, request_id: int) -> Response | tuple[str, int]:
+def decide(account: AccountRecord, request_id: int) -> BaseResponse | tuple[str, int]:
     found = db.session.get(VerificationRequest, request_id)
     if found is None:
         abort(404)
@@ -260,7 +260,7 @@ def decide(account: AccountRecord, request_id: int) -> Response | tuple[str, int
 
 @bp.get("/evidence/<int(max=2147483647):evidence_id>")
 @staff_only(Role.STAFF)
-def evidence_file(account: AccountRecord, evidence_id: int) -> Response:
+def evidence_file(account: AccountRecord, evidence_id: int) -> BaseResponse:
     item = db.session.get(Evidence, evidence_id)
     if item is None:
         abort(404)

@@ -367,7 +367,7 @@ def _path_parameter(name: str, description: str) -> dict[str, Any]:
 
 
 REFERENCE_PARAMETER = _path_parameter("reference", "The diagnosis's reference code, e.g. 7KQM-X3PA.")
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 FOR_DIAGNOSIS = (401, 409, 410)
 
 PATHS: dict[str, Any] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Request, Response, jsonify, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from ...analytics import count_view
 from ...content.live import catalog
@@ -36,7 +36,7 @@ class SessionsOutsideTheApi(SecureCookieSessionInterface):
     """The app's cookie sessions, except under /api/: there the cookie is not even read, and
     nothing is written back (a browser's session, signed in or not, counts for nothing)."""
 
-    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if is_api_request():
             return self.make_null_session(app)
         return super().open_session(app, request)
