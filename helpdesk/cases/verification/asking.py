@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from ... import audit
 from ...accounts.directory import normalise_email
-from ...extensions import db
+from ...extensions import db, rowcount
 from ...mail import compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from ..reference import new_reference, normalise_reference
@@ -77,7 +77,7 @@ def confirm_contact(request: VerificationRequest, code: str, ip: str = "") -> Co
         .values(contact_code_tries=VerificationRequest.contact_code_tries + 1)
     )
     db.session.commit()
-    if counted.rowcount == 0:
+    if rowcount(counted) == 0:
         return ContactCodeCheck.TOO_MANY
     cleaned = "".join(ch for ch in code if ch.isdigit())
     if not hmac.compare_digest(keyed_hash(f"{request.id}:{cleaned}"), request.contact_code_hash):

@@ -13,7 +13,7 @@ from ...accounts.directory import directory
 from ...accounts.passwords import password_problem
 from ...accounts.recovery import ResetRefused, change_password
 from ...config import settings
-from ...extensions import db
+from ...extensions import db, rowcount
 from ...models import Account, VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hash
 
@@ -74,7 +74,7 @@ def complete(token: str, new_password: str, ip: str = "") -> CompletionState:
         .values(status=VerificationStatus.COMPLETED, completed_at=utcnow(), reset_token_hash="")
     )
     db.session.commit()
-    if used.rowcount != 1:
+    if rowcount(used) != 1:
         return CompletionState.USED
     directory().disable_totp(account.id)
     if account.role:  # staff access is never handed over by a recovery: an admin gives it back

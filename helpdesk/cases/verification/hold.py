@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from ... import audit, links
 from ...accounts.directory import AccountRecord
-from ...extensions import db
+from ...extensions import db, rowcount
 from ...mail import compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hash, new_link_token
@@ -53,7 +53,7 @@ def _cancel(request: VerificationRequest, actor: str, ip: str = "") -> Verificat
         .values(status=VerificationStatus.CANCELLED, reset_token_hash="")
     )
     db.session.commit()
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         audit.record("recovery.cancel", actor=actor, target=request.reference, ip=ip)
     db.session.refresh(request)
     return request
@@ -81,7 +81,7 @@ def run_due() -> int:
             .values(reset_sent_at=utcnow(), reset_token_hash=keyed_hash(token))
         )
         db.session.commit()
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             continue  # another run sent it
         send(
             compose(

@@ -15,7 +15,7 @@ from ... import audit, links
 from ...accounts.directory import AccountRecord, directory
 from ...config import settings
 from ...errors import DomainError
-from ...extensions import db
+from ...extensions import db, rowcount
 from ...mail import MailError, compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hash, new_link_token
@@ -219,6 +219,6 @@ def _record(request: VerificationRequest, values: dict[str, Any]) -> None:
         )
         .values(**values)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         db.session.rollback()
         raise DecisionRefused("This request has been decided already.")
