@@ -30,8 +30,7 @@ run: migrate
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup
-	$(BIN)/ruff check .
+test: lint
 	$(FLASK) content check
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 	@if [ -n "$$HELPDESK_TEST_POSTGRES_URL" ]; then \
@@ -43,8 +42,12 @@ test: setup
 		echo "PostgreSQL tests not run: set HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://user:pass@host/db"; \
 	fi
 
+# The layers and the types (docs/architecture.md): ruff (with its banned request API),
+# import-linter's contracts, mypy over helpdesk/. `make test` runs them first.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 check: setup
 	$(FLASK) content check
