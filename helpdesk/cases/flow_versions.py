@@ -71,6 +71,8 @@ def flow_for(diagnosis: Diagnosis, current: CompiledFlow | None) -> CompiledFlow
     flow, problems = load_flow(stored.path, source=stored.source)
     if flow is None or problems or any(s not in flow.steps for s in diagnosis.path):
         return None
+    if any(target not in flow.steps for step in flow.steps.values() for _, target in step.transitions()):
+        return None  # a version that never validated (a sandbox run of a broken draft): lost
     try:
         compiled = compile_flow(flow)
     except ValueError:  # a version that never validated (a sandbox run of a broken draft)

@@ -170,12 +170,6 @@ def test_a_sandbox_run_of_a_broken_edit_is_found_while_the_edit_is_on_disk(edita
         assert flow_of(diagnosis) is live_flow("fix-it", sandbox=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flow_for compiles a stored source that never validated without complaint (transitions "
-    "does not check targets when building), so it serves the broken version: answering on it then "
-    "raises a bare ValueError ('State ... is not a registered state') instead of the version being lost",
-)
 def test_a_sandbox_run_of_a_broken_edit_is_lost_once_the_edit_is_fixed(editable):
     app, flows = editable
     with app.app_context():
