@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from markupsafe import Markup
 
@@ -64,6 +64,11 @@ class PretendFix:
 
 
 PRETEND_FIX = register(PretendFix())
+
+
+def action_context(flow_id: str, step_id: str, **fields: Any) -> ActionContext:
+    """The context a diagnosis page hands an action, for a test that calls the action directly."""
+    return ActionContext(flow_id=flow_id, step_id=step_id, reference="ABCD-EFGH", params={}, **fields)
 
 
 def run_flask(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from helpdesk.accounts.directory import directory
 from helpdesk.actions import ActionContext, Viewer, get_action
 from helpdesk.cases.verification import asking
+from tests.support import action_context
 
 TWO_FACTOR = get_action("two-factor-enrolled")
 CHECKUP = get_action("account-checkup")
@@ -16,11 +17,9 @@ REQUESTED = get_action("verification-requested")
 def context(
     viewer: Viewer | None = None, *, sandbox: bool = False, request_id: int | None = None
 ) -> ActionContext:
-    return ActionContext(
-        flow_id="after-recovery",
-        step_id="check",
-        reference="ABCD-EFGH",
-        params={},
+    return action_context(
+        "after-recovery",
+        "check",
         remote_addr="203.0.113.50",
         device="Firefox on Linux",
         sandbox=sandbox,

@@ -8,6 +8,7 @@ from helpdesk.actions.email_link import EmailLinkAction
 from helpdesk.extensions import db
 from tests.conftest import build_app
 from tests.mailbox import outbox
+from tests.support import action_context
 
 ACTION = EmailLinkAction(
     name="test-email-link",
@@ -19,14 +20,7 @@ ACTION = EmailLinkAction(
 
 
 def context(*, sandbox: bool = False, ip: str = "203.0.113.7") -> ActionContext:
-    return ActionContext(
-        flow_id="wrong-password",
-        step_id="send-link",
-        reference="ABCD-EFGH",
-        params={},
-        remote_addr=ip,
-        sandbox=sandbox,
-    )
+    return action_context("wrong-password", "send-link", remote_addr=ip, sandbox=sandbox)
 
 
 def test_the_form_asks_for_the_accounts_address(app):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from helpdesk.actions import ActionContext, get_action
 from helpdesk.extensions import db
 from tests.conftest import build_app
+from tests.support import action_context
 
 CHECK = get_action("check-link")
 
 
 def context() -> ActionContext:
-    return ActionContext(flow_id="is-this-site-ours", step_id="check", reference="ABCD-EFGH", params={})
+    return action_context("is-this-site-ours", "check")
 
 
 def test_the_form_asks_for_the_link():

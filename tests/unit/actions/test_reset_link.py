@@ -5,19 +5,13 @@ from __future__ import annotations
 from helpdesk.accounts.tokens import TokenStatus, check_token
 from helpdesk.actions import ActionContext, get_action
 from tests.mailbox import link_in, outbox, text_of
+from tests.support import action_context
 
 RESET = "send-reset-link"
 
 
 def context(*, sandbox: bool = False, ip: str = "203.0.113.8") -> ActionContext:
-    return ActionContext(
-        flow_id="wrong-password",
-        step_id="send-link",
-        reference="ABCD-EFGH",
-        params={},
-        remote_addr=ip,
-        sandbox=sandbox,
-    )
+    return action_context("wrong-password", "send-link", remote_addr=ip, sandbox=sandbox)
 
 
 def submit(email: str, **ctx: object):

@@ -11,7 +11,7 @@ import time_machine
 from helpdesk.accounts.directory import HistoryResult, directory
 from helpdesk.actions import ActionContext, get_action
 from tests.conftest import DEMO_PASSWORD
-from tests.support import a_step_ahead
+from tests.support import a_step_ahead, action_context
 
 RESYNC = get_action("resync-authenticator")
 IP, DEVICE = "203.0.113.40", "Chrome on Android"
@@ -19,14 +19,8 @@ STEP = timedelta(seconds=30)
 
 
 def context(*, sandbox: bool = False, ip: str = IP) -> ActionContext:
-    return ActionContext(
-        flow_id="two-factor-rejected",
-        step_id="resync-authenticator",
-        reference="ABCD-EFGH",
-        params={},
-        remote_addr=ip,
-        device=DEVICE,
-        sandbox=sandbox,
+    return action_context(
+        "two-factor-rejected", "resync-authenticator", remote_addr=ip, device=DEVICE, sandbox=sandbox
     )
 
 

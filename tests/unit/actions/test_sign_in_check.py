@@ -11,22 +11,14 @@ from helpdesk.accounts.directory import HistoryResult, directory
 from helpdesk.actions import ActionContext, get_action
 from helpdesk.models import utcnow
 from tests.conftest import DEMO_PASSWORD
-from tests.support import a_step_ahead
+from tests.support import a_step_ahead, action_context
 
 CHECK = get_action("verify-sign-in")
 IP, DEVICE = "203.0.113.30", "Firefox on Linux"
 
 
 def context(*, sandbox: bool = False) -> ActionContext:
-    return ActionContext(
-        flow_id="wrong-password",
-        step_id="check-sign-in",
-        reference="ABCD-EFGH",
-        params={},
-        remote_addr=IP,
-        device=DEVICE,
-        sandbox=sandbox,
-    )
+    return action_context("wrong-password", "check-sign-in", remote_addr=IP, device=DEVICE, sandbox=sandbox)
 
 
 def submit(**form: str):

@@ -10,19 +10,13 @@ from helpdesk.accounts.tokens import TokenStatus, check_token
 from helpdesk.actions import ActionContext, get_action
 from helpdesk.models import utcnow
 from tests.mailbox import link_in, outbox, text_of
+from tests.support import action_context
 
 UNLOCK = "send-unlock-link"
 
 
 def context(*, sandbox: bool = False, ip: str = "203.0.113.9") -> ActionContext:
-    return ActionContext(
-        flow_id="locked-out",
-        step_id="send-unlock",
-        reference="ABCD-EFGH",
-        params={},
-        remote_addr=ip,
-        sandbox=sandbox,
-    )
+    return action_context("locked-out", "send-unlock", remote_addr=ip, sandbox=sandbox)
 
 
 def submit(email: str, **ctx: object):
