@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
 from helpdesk import create_app
+from helpdesk.accounts import passwords
 from helpdesk.extensions import db
 from tests import support  # noqa: F401  (registers the test action)
 from tests.mailbox import free_port
@@ -22,6 +24,32 @@ from tests.openapi_contract import ContractClient
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# What helpdesk/accounts/passwords.py built at import: OWASP's Argon2id parameters.
+PRODUCTION_HASHER = passwords.HASHER
+PRODUCTION_DUMMY_HASH = passwords._DUMMY_HASH
+# OWASP's 19 MiB and 2 passes cost ~30 ms a hash, and the suite hashes thousands of times (every
+# account, sign-in, token and recovery code). The smallest parameters Argon2 allows keep the code
+# path the same (Argon2id, salted, verified, rehashed when the parameters differ) at ~0.05 ms.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_argon2() -> Iterator[None]:
+    """In-process hashing is cheap in tests; subprocesses (CLI, gunicorn) hash as production does."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "HASHER", TEST_HASHER)
+        # unknown accounts must keep costing what a real verification costs, here too
+        patch.setattr(passwords, "_DUMMY_HASH", TEST_HASHER.hash("not a real password"))
+        yield
+
+
+@pytest.fixture
+def owasp_argon2(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """Production's Argon2 parameters, for the tests that are about them."""
+    monkeypatch.setattr(passwords, "HASHER", PRODUCTION_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", PRODUCTION_DUMMY_HASH)
+    return PRODUCTION_HASHER
 
 
 # HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://user:pass@host/db runs the tests on
