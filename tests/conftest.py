@@ -336,6 +336,26 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+# Slower than ~2 s a test (measured with --durations=40); `make test-fast` leaves them out.
+SLOW_MODULES = {
+    "tests/integration/test_accounts_cli.py": "flask commands in subprocesses, 3-7 s a test",
+    "tests/integration/test_api_schemathesis.py": "schemathesis against a live server, ~9 s",
+    "tests/integration/test_shared_counters.py": "two gunicorn servers and Redis, ~5 s",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(ROOT).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # the whole suite runs on SQLite first; `make test` then runs tests/integration on PostgreSQL
+    if item.get_closest_marker("postgres") and not POSTGRES_URL:
+        pytest.skip("needs PostgreSQL: set HELPDESK_TEST_POSTGRES_URL")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly when a system component was missing (only outside CI: there its tests fail)."""
     reasons = " ".join(str(getattr(r, "longrepr", "")) for r in terminalreporter.stats.get("skipped", []))
