@@ -75,8 +75,9 @@ class WorkerDatabase:
     one database, and the PostgreSQL search index writes through db.engine, outside any session
     a rolled-back outer transaction could hold. Real commits cost little here: a SQLite test
     starts from a copy of a template file (<1 ms), and on PostgreSQL the rows a test left are
-    deleted when the next test takes the database (~1-2 ms on a kept connection), where
-    TRUNCATE costs ~170 ms and CREATE DATABASE … TEMPLATE 140 ms to 2.5 s.
+    deleted when the next test takes the database (~3 ms on a kept connection, ~1.6 s in all
+    for tests/integration on two workers: all a rollback could save), where TRUNCATE costs
+    ~170 ms and CREATE DATABASE … TEMPLATE 140 ms to 2.5 s.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -234,7 +235,7 @@ def build_app(tmp_path: Path, **overrides: Any) -> Flask:
     app = create_app(settings)
     _worker_database.apps.append(app)
     app.test_client_class = ContractClient  # every /api/ response is checked against the OpenAPI document
-    if "database_url" in overrides:
+    if "database_url" in overrides:  # a database the test chose has no template behind it
         with app.app_context():
             db.create_all()
     return app
