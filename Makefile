@@ -1,11 +1,12 @@
-# helpdesk: `make run` sets up and serves the site; `make test` sets up and runs the suite.
+# helpdesk: `make run` sets up and serves the site; `make test` sets up and runs the suite;
+# `make test-fast` runs the unit tests alone, in seconds.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT := $(or $(HELPDESK_PORT),5000)
 
-.PHONY: run test lint check setup migrate clean
+.PHONY: run test test-fast lint check setup migrate clean
 
 setup: $(VENV)/.installed
 
@@ -32,15 +33,20 @@ run: migrate
 
 test: lint
 	$(FLASK) content check
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@# the whole suite on SQLite: a HELPDESK_TEST_POSTGRES_URL in the environment is for the next run
+	HELPDESK_TEST_POSTGRES_URL= $(BIN)/python -m pytest -n 2 --dist loadgroup
 	@if [ -n "$$HELPDESK_TEST_POSTGRES_URL" ]; then \
-		echo "== the integration tests again, on PostgreSQL =="; \
-		$(BIN)/python -m pytest -n 2 tests/integration; \
+		echo "== the integration tests again, and the PostgreSQL-only ones, on PostgreSQL =="; \
+		$(BIN)/python -m pytest -n 2 tests/integration && \
+		$(BIN)/python -m pytest -n 2 -m postgres tests/unit; \
 	elif [ -n "$$CI" ]; then \
 		echo "CI must run the PostgreSQL tests: set HELPDESK_TEST_POSTGRES_URL (.ci/run does)"; exit 1; \
 	else \
 		echo "PostgreSQL tests not run: set HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://user:pass@host/db"; \
 	fi
+
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" tests/unit
 
 # The layers and the types (docs/architecture.md): ruff (with its banned request API),
 # import-linter's contracts, mypy over helpdesk/. `make test` runs them first.

@@ -1,4 +1,4 @@
-"""Fixtures: an app on a fresh SQLite file per test, and its test client."""
+"""Fixtures: an app on a database of its own per test (schema built once per worker), its test client."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
 
 from helpdesk import create_app
+from helpdesk.accounts import passwords
 from helpdesk.extensions import db
 from tests import support  # noqa: F401  (registers the test action)
 from tests.mailbox import free_port
@@ -23,48 +27,201 @@ from tests.openapi_contract import ContractClient
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# What helpdesk/accounts/passwords.py built at import: OWASP's Argon2id parameters.
+PRODUCTION_HASHER = passwords.HASHER
+PRODUCTION_DUMMY_HASH = passwords._DUMMY_HASH
+# OWASP's 19 MiB and 2 passes cost ~30 ms a hash, and the suite hashes thousands of times (every
+# account, sign-in, token and recovery code). The smallest parameters Argon2 allows keep the code
+# path the same (Argon2id, salted, verified, rehashed when the parameters differ) at ~0.05 ms.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_argon2() -> Iterator[None]:
+    """In-process hashing is cheap in tests; subprocesses (CLI, gunicorn) hash as production does."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "HASHER", TEST_HASHER)
+        # unknown accounts must keep costing what a real verification costs, here too
+        patch.setattr(passwords, "_DUMMY_HASH", TEST_HASHER.hash("not a real password"))
+        yield
+
+
+@pytest.fixture
+def owasp_argon2(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """Production's Argon2 parameters, for the tests that are about them."""
+    monkeypatch.setattr(passwords, "HASHER", PRODUCTION_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", PRODUCTION_DUMMY_HASH)
+    return PRODUCTION_HASHER
+
 
 # HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://user:pass@host/db runs the tests on
-# PostgreSQL: each xdist worker gets its own database (db_gw0, …), emptied before each test
+# PostgreSQL: each xdist worker gets its own database (db_gw0, …)
 POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+# Any DDL (drop_all, a migration, a dropped search table) gives its relations new oids, so the
+# tests that rebuild the schema their own way are noticed, and the worker's schema is rebuilt.
+_SCHEMA_FINGERPRINT = text(
+    "SELECT md5(coalesce(string_agg(concat_ws(' ', c.oid, c.relname, c.relkind, c.relnatts), ','"
+    " ORDER BY c.oid), '')) FROM pg_class c"
+    " WHERE c.relnamespace = 'public'::regnamespace"
+)
 
 
-def _database_url(tmp_path: Path) -> str:
-    if not POSTGRES_URL:
-        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"{POSTGRES_URL}_{worker}"
+class WorkerDatabase:
+    """The schema, built once per xdist worker, that every test gets with no rows in it.
+
+    Tests commit for real: many run threads (support.at_once), live servers or a second app on
+    one database, and the PostgreSQL search index writes through db.engine, outside any session
+    a rolled-back outer transaction could hold. Real commits cost little here: a SQLite test
+    starts from a copy of a template file (<1 ms), and on PostgreSQL the rows a test left are
+    deleted when the next test takes the database (~3 ms on a kept connection, ~1.6 s in all
+    for tests/integration on two workers: all a rollback could save), where TRUNCATE costs
+    ~170 ms and CREATE DATABASE … TEMPLATE 140 ms to 2.5 s.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.apps: list[Flask] = []  # built during the current test: their connections close after it
+        self._template: Path | None = None  # SQLite
+        self._engine: Engine | None = None  # PostgreSQL: one connection, kept (a new one costs ~10 ms)
+        self._fingerprint = ""
+        self._emptying = ""
+        self._in_use = False  # a test has the PostgreSQL database
+        self._dirty = False  # a test had it: its rows are still there
+
+    def url_for(self, tmp_path: Path) -> str:
+        """The database of the test whose folder is *tmp_path*; apps it builds share it."""
+        if not POSTGRES_URL:
+            path = tmp_path / "test.sqlite3"
+            if not path.exists():
+                tmp_path.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(self._sqlite_template(), path)
+            return f"sqlite:///{path}"
+        if self._engine is None:
+            self._build_postgres()
+        if not self._in_use:
+            if self._dirty:
+                self._empty_postgres()
+            self._in_use = True
+        return self._postgres_url()
+
+    def release(self) -> None:
+        """After a test: close its apps' connections (a connection idle in a transaction would
+        hold locks the next test's emptying waits for)."""
+        for app in self.apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        self.apps.clear()
+        self._dirty = self._dirty or self._in_use
+        self._in_use = False
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _sqlite_template(self) -> Path:
+        if self._template is None:
+            path = self.folder / "schema.sqlite3"
+            self._create_all(f"sqlite:///{path}")
+            # copies take the main file alone: every page must be in it, none left in a WAL
+            assert not path.with_name(path.name + "-wal").exists(), "the template's WAL was not checkpointed"
+            self._template = path
+        return self._template
+
+    def _postgres_url(self) -> str:
+        return f"{POSTGRES_URL}_{WORKER}"
+
+    def _build_postgres(self) -> None:
+        url = make_url(self._postgres_url())
+        if self._engine is None:
+            admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                exists = connection.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+                )
+                if not exists:
+                    connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+            admin.dispose()
+            self._engine = create_engine(url, pool_size=1)
+        with self._engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        self._create_all(url.render_as_string(hide_password=False))
+        with self._engine.begin() as connection:
+            self._fingerprint = connection.scalar(_SCHEMA_FINGERPRINT)
+            tables = set(
+                connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            )
+            sequences = connection.scalars(
+                text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            ).all()
+        # children before their parents; the tables outside the models (the search index) first
+        modelled = [table.name for table in reversed(db.metadata.sorted_tables)]
+        ordered = sorted(tables - set(modelled)) + [name for name in modelled if name in tables]
+        # one round trip, and ids start at 1 again as in a new database: setval rewrites the
+        # sequence in place, where ALTER SEQUENCE … RESTART makes a new file for each (~5 ms in
+        # all). The names are the catalog's own.
+        restarts = ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
+        self._emptying = "".join(f'DELETE FROM "{name}";' for name in ordered) + (  # noqa: S608
+            f"SELECT {restarts};" if restarts else ""
+        )
+        self._dirty = False
+
+    def _empty_postgres(self) -> None:
+        assert self._engine is not None
+        with self._engine.begin() as connection:
+            # a lock left by the last test fails here, plainly, rather than hang until the timeout
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+            if connection.scalar(_SCHEMA_FINGERPRINT) == self._fingerprint:
+                connection.exec_driver_sql(self._emptying)
+                self._dirty = False
+        if self._dirty:  # the last test changed the schema
+            self._build_postgres()
+
+    def _create_all(self, url: str) -> None:
+        # through an app, so every module that declares tables is imported, as in production
+        app = create_app(
+            {
+                "testing": True,
+                "instance_dir": self.folder / "instance",
+                "database_url": url,
+                "secret_key": "schema",
+                "content_dir": FIXTURES / "good" / "content",
+                "flows_dir": FIXTURES / "good" / "flows",
+                "reload_seconds": -1,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+
+
+_worker_database: WorkerDatabase | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _schema_once_per_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    global _worker_database
+    _worker_database = WorkerDatabase(tmp_path_factory.mktemp("schema"))
+    yield
+    _worker_database.close()
 
 
 @pytest.fixture(autouse=True)
-def _empty_postgres() -> None:
-    """On PostgreSQL the database outlives a test: start each one with no tables."""
-    if not POSTGRES_URL:
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(_database_url(Path()))
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-        ).scalar()
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _database_per_test() -> Iterator[None]:
+    yield
+    assert _worker_database is not None
+    _worker_database.release()
 
 
 def build_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """An app on the test's database: a second app built in the same test shares it (a restart)."""
+    assert _worker_database is not None, "build_app runs inside a test"
     settings: dict[str, Any] = {
         "testing": True,
         "instance_dir": tmp_path / "instance",
-        "database_url": _database_url(tmp_path),
         "secret_key": "test-secret-key",
         "site_name": "Example Help",
         "support_email": "help@example.org",
@@ -73,10 +230,14 @@ def build_app(tmp_path: Path, **overrides: Any) -> Flask:
         "reload_seconds": -1,  # tests that want live reload turn it on
     }
     settings.update(overrides)
+    if "database_url" not in settings:
+        settings["database_url"] = _worker_database.url_for(tmp_path)
     app = create_app(settings)
+    _worker_database.apps.append(app)
     app.test_client_class = ContractClient  # every /api/ response is checked against the OpenAPI document
-    with app.app_context():
-        db.create_all()
+    if "database_url" in overrides:  # a database the test chose has no template behind it
+        with app.app_context():
+            db.create_all()
     return app
 
 
@@ -174,6 +335,26 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if server is not None:
         server.terminate()
         server.wait(timeout=10)
+
+
+# Slower than ~2 s a test (measured with --durations=40); `make test-fast` leaves them out.
+SLOW_MODULES = {
+    "tests/integration/test_accounts_cli.py": "flask commands in subprocesses, 3-7 s a test",
+    "tests/integration/test_api_schemathesis.py": "schemathesis against a live server, ~9 s",
+    "tests/integration/test_shared_counters.py": "two gunicorn servers and Redis, ~5 s",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(ROOT).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # the whole suite runs on SQLite first; `make test` then runs tests/integration on PostgreSQL
+    if item.get_closest_marker("postgres") and not POSTGRES_URL:
+        pytest.skip("needs PostgreSQL: set HELPDESK_TEST_POSTGRES_URL")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -109,7 +109,7 @@ def test_the_session_cookie_is_renewed_at_sign_in(client, account):
     assert client.get("/diagnose/cant-sign-in").location == "/diagnose/cant-sign-in/what-happens"
 
 
-def test_a_changed_hash_parameter_is_upgraded_at_sign_in(app, client, account):
+def test_a_changed_hash_parameter_is_upgraded_at_sign_in(app, client, account, owasp_argon2):
     from argon2 import PasswordHasher
 
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(DEMO_PASSWORD)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 
 from helpdesk.accounts.passwords import (
     blocklist,
@@ -57,12 +59,26 @@ def test_unicode_is_normalised_before_hashing():
     assert verify_password(stored, "the first lantern harbor")
 
 
-def test_hashes_are_argon2id_with_owasp_parameters():
+def test_hashes_are_argon2id_with_owasp_parameters(owasp_argon2):
     stored = hash_password("violet harbor lantern 42")
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert not needs_rehash(stored)
     weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("x")
     assert needs_rehash(weaker)
+
+
+def test_the_module_as_shipped_hashes_with_owasp_parameters():
+    # the suite swaps in cheap parameters (tests/conftest.py): run the module's code afresh,
+    # outside sys.modules, to see what production gets
+    spec = importlib.util.find_spec("helpdesk.accounts.passwords")
+    assert spec is not None and spec.loader is not None
+    shipped = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shipped)
+    hasher = shipped.HASHER
+    parameters = (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    assert parameters == (Type.ID, 2, 19 * 1024, 1)
+    # an unknown account costs what a real one does
+    assert shipped._DUMMY_HASH.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_a_wrong_password_or_a_broken_hash_does_not_verify():

@@ -10,13 +10,9 @@ from helpdesk.extensions import db
 from helpdesk.search.documents import Document
 from helpdesk.search.index import MARK_END, MARK_START
 from helpdesk.search.postgres import PostgresIndex, build
-from tests.conftest import POSTGRES_URL
 from tests.support import at_once
 
-pytestmark = pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="PostgreSQL search is tested with HELPDESK_TEST_POSTGRES_URL=postgresql+psycopg://… set",
-)
+pytestmark = pytest.mark.postgres  # skipped without HELPDESK_TEST_POSTGRES_URL; make test runs it
 
 
 def _doc(slug: str, title: str, body: str = "", **more: str) -> Document:
