@@ -224,13 +224,14 @@ def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Out
     ctx = _action_context(diagnosis, compiled, current.id)
     try:
         outcome = _simulated(current) if in_sandbox() else action.submit(ctx, request.form)
+        if outcome.status != "retry":
+            _apply(outcome)
     except Exception:
         release_step(diagnosis)
         raise
     if outcome.status == "retry":
         release_step(diagnosis)
         return _render_step(diagnosis, compiled, current.id, error=outcome.message), outcome.http_status
-    _apply(outcome)
     return outcome
 
 
