@@ -97,9 +97,10 @@ class FlowChanged(DiagnosisError):
     """The version of the flow *diagnosis* began on can't be found any more: the person must
     start it again."""
 
-    def __init__(self, diagnosis: Diagnosis) -> None:
+    def __init__(self, diagnosis: Diagnosis, note: str = "") -> None:
         super().__init__(diagnosis.reference)
         self.diagnosis = diagnosis
+        self.note = note  # what the end that handed over says on the way
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def move_on(
             child = hand_over(diagnosis, following, sandbox=diagnosis.sandbox)
             child_flow = flow_of(child)
             if child_flow is None:  # the one already going on began on a version that is gone
-                raise FlowChanged(child)
+                raise FlowChanged(child, note=target.text)
             return Answered(child, child_flow, child.step, handed_over=True, note=target.text)
     return Answered(diagnosis, compiled, moved.step)
 

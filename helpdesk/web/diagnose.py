@@ -76,9 +76,9 @@ def _remember(diagnosis: Diagnosis) -> None:
 
 
 def diagnosis_url(flow_id: str) -> str:
-    """Where this browser's diagnosis of *flow_id* goes on, or "" when it has none (for pages
-    outside the diagnosis that offer the way back)."""
-    if flow_id not in session.get(SESSION_KEY, {}):
+    """The way back into *flow_id* for a page outside the diagnosis, offered when this browser
+    holds a diagnosis (of any flow, as before the layers were reshaped), else "". """
+    if not session.get(SESSION_KEY):
         return ""
     return url_for("diagnose.start", flow_id=flow_id)
 
@@ -203,6 +203,8 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         moved = move_on(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
     except FlowChanged as changed:  # handed over to a diagnosis whose guide has changed: it says so
         _remember(changed.diagnosis)
+        if changed.note:
+            flash(changed.note)
         return redirect(_step_url(changed.diagnosis), 303)
     except (DiagnosisError, InvalidMove) as problem:
         if current.kind in ("action", "check"):

@@ -125,3 +125,4 @@ def test_a_handover_to_a_diagnosis_whose_version_is_lost_says_so(tmp_path):
     changed = client.get(again.location)
     assert changed.status_code == 409
     assert "This guide has changed since you started" in changed.get_data(as_text=True)
+    assert "Let&#39;s look at the other problem." in changed.get_data(as_text=True)  # the end's note

@@ -143,3 +143,20 @@ def test_the_sign_in_page_and_the_lock_say_nothing_more_to_others(app, account):
     assert "locked" not in answer.split("There is a problem")[1].split("</div>")[0].replace(
         "an account is locked for a while", ""
     )
+
+
+def test_the_unlocked_page_leads_back_to_the_diagnosis_only_when_there_is_one(app, account, outbox_dir):
+    def unlock(client) -> str:
+        fail(client, 5)
+        url = link_in(outbox(outbox_dir)[-1], "/unlock/")
+        page = client.get(url).get_data(as_text=True)
+        return client.post(url, data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+
+    without = app.test_client()
+    assert "Back to your diagnosis" not in unlock(without)
+    diagnosing = app.test_client()
+    assert diagnosing.get("/diagnose/locked-out").status_code == 303  # this browser now holds one
+    with app.app_context():
+        directory().clear_failures(account.id)
+    page = unlock(diagnosing)
+    assert '<a class="button" href="/diagnose/locked-out" rel="nofollow">Back to your diagnosis</a>' in page
