@@ -386,13 +386,19 @@ class SqlAccountDirectory:
             .where(Device.id == device_id, Device.account_id == account_id, Device.removed_at.is_(None))
             .values(removed_at=now)
         )
-        db.session.execute(
-            update(SignInSession)
-            .where(SignInSession.device_id == device_id, SignInSession.ended_at.is_(None))
-            .values(ended_at=now)
-        )
+        removed = rowcount(result) == 1
+        if removed:  # only the caller's own device, and only that account's sessions on it
+            db.session.execute(
+                update(SignInSession)
+                .where(
+                    SignInSession.device_id == device_id,
+                    SignInSession.account_id == account_id,
+                    SignInSession.ended_at.is_(None),
+                )
+                .values(ended_at=now)
+            )
         db.session.commit()
-        return rowcount(result) == 1
+        return removed
 
     def confirm_device(self, account_id: int, device_id: int) -> bool:
         result = db.session.execute(

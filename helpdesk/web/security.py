@@ -121,6 +121,7 @@ def _back_to_account() -> BaseResponse:
 
 @bp.post("/devices/<int(max=2147483647):device_id>/remove")
 @login_required
+@limiter.limit("30 per hour")
 def remove_device(device_id: int) -> BaseResponse:
     if directory().remove_device(current_user.account.id, device_id):
         flash("The device was removed and signed out. If it signs in again, we'll email you.")

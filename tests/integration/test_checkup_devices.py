@@ -153,3 +153,28 @@ def test_every_button_s_accessible_name_begins_with_its_visible_label(app, accou
     assert any(n.startswith("This is mine: Chrome on Android, last active ") for n in names)
     assert any(n.startswith("Remove and sign out: Chrome on Android, last active ") for n in names)
     assert any(n.startswith("Remove: Chrome on Android, first seen ") for n in names)
+
+
+def test_removing_another_accounts_device_signs_nobody_out(app, account):
+    with app.app_context():
+        directory().create("sam@example.org", DEMO_PASSWORD)
+    victim = signed_in(app, PHONE_UA)
+    victim_device = device_named(app, account.id, describe_device(PHONE_UA))
+    assert victim_device is not None
+    other = app.test_client()
+    assert sign_in(other, "sam@example.org", DEMO_PASSWORD, **{"User-Agent": DESKTOP_UA}).status_code == 303
+    page = other.get("/account").get_data(as_text=True)
+    other.post(f"/account/devices/{victim_device.id}/remove", data={"csrf_token": csrf_from(page)})
+    assert victim.get("/account").status_code == 200  # still signed in
+    assert device_named(app, account.id, describe_device(PHONE_UA)) is not None  # and still remembered
+
+
+def test_removing_devices_is_rate_limited(app, account):
+    browser = signed_in(app, PHONE_UA)
+    page = browser.get("/account").get_data(as_text=True)
+    statuses = [
+        browser.post(f"/account/devices/{999000 + n}/remove", data={"csrf_token": csrf_from(page)}).status_code
+        for n in range(31)
+    ]
+    assert statuses[:30] == [303] * 30
+    assert statuses[30] == 429

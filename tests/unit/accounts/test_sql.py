@@ -537,3 +537,20 @@ def test_forget_device_confirmations_unconfirms_every_device(sql, ctx, account):
         sql.confirm_device(account.id, device_id)
     sql.forget_device_confirmations(account.id)
     assert [d.confirmed_at for d in sql.devices(account.id)] == [None, None]
+
+
+def test_removing_a_device_of_another_account_changes_nothing(sql, ctx, account):
+    other = sql.create("sam@example.org", DEMO_PASSWORD)
+    theirs, _ = sql.remember_device(other.id, "their-cookie", "Firefox")
+    token = sql.start_session(other.id, "203.0.113.5", "Firefox", theirs)
+    assert not sql.remove_device(account.id, theirs)
+    assert sql.session_account(token) is not None  # still signed in
+    assert [d.id for d in sql.devices(other.id)] == [theirs]
+
+
+def test_removing_your_device_ends_its_sessions(sql, ctx, account):
+    mine, _ = sql.remember_device(account.id, "my-cookie", "Firefox")
+    token = sql.start_session(account.id, "203.0.113.5", "Firefox", mine)
+    assert sql.remove_device(account.id, mine)
+    assert sql.session_account(token) is None
+    assert sql.devices(account.id) == []
