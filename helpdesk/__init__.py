@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder="templates",
     )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    secure = settings.site_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=settings.testing,
@@ -29,8 +30,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.site_url.startswith("https://"),
-        SESSION_COOKIE_NAME="helpdesk_session",
+        SESSION_COOKIE_SECURE=secure,
+        # under https the __Host- prefix makes browsers refuse the cookie unless it is Secure, for
+        # this host alone and for every path: no subdomain or plain-http page can plant one
+        SESSION_COOKIE_NAME=("__Host-" if secure else "") + "helpdesk_session",
         PERMANENT_SESSION_LIFETIME=DIAGNOSIS_LIFETIME,  # a diagnosis is remembered as long
         # tokens are bound to the session; a page left open for hours must still submit
         WTF_CSRF_TIME_LIMIT=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -29,6 +30,18 @@ PAGES = {
 }
 
 DETAILS_400 = "Something in the request was not right."
+HSTS = "max-age=31536000; includeSubDomains"
+PRIVATE_PREFIXES = (
+    "/diagnose/",
+    "/account",
+    "/staff",
+    "/editor",
+    "/recovery",
+    "/login",
+    "/logout",
+    "/password",
+    "/unlock",
+)
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -75,6 +88,16 @@ def register(app: Flask) -> None:
         settings = app.extensions["helpdesk.settings"]
         return {"site_name": settings.site_name, "support_email": settings.support_email}
 
+    https = app.extensions["helpdesk.settings"].site_url.startswith("https://")
+
+    def _private(path: str) -> bool:
+        """A response no cache may keep: a form's answer, a diagnosis, anything about an account,
+        staff or recovery, and anything shown to a signed-in person (the styles and scripts
+        excepted: they hold nothing of anyone's)."""
+        if request.method == "POST" or path.startswith(PRIVATE_PREFIXES):
+            return True
+        return request.endpoint != "static" and current_user.is_authenticated
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -82,8 +105,10 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.method == "POST" or request.path.startswith("/diagnose/"):
+        if _private(request.path):
             response.headers.setdefault("Cache-Control", "no-store")
+        if https:  # browsers then refuse plain http for a year (ASVS 14.4.5)
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 
