@@ -7,9 +7,10 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .cases.diagnosis_access import LIFETIME as DIAGNOSIS_LIFETIME
-from .config import PROJECT_ROOT, Settings
+from .config import PROJECT_ROOT, Settings, SettingsError
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +44,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.extensions["helpdesk.settings"] = settings
+    if settings.trusted_proxies < 0:
+        raise SettingsError("HELPDESK_TRUSTED_PROXIES is a number of proxy hops: 0 or more")
+    if settings.trusted_proxies:
+        # the client is the address the outermost trusted proxy saw; hops beyond are ignored
+        # wrapping wsgi_app is the documented way to add middleware; mypy sees a method reassigned
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     from .accounts.roles import Role
     from .links import WellKnownFlow
 

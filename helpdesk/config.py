@@ -65,6 +65,9 @@ class Settings:
     two_person_rule: bool = False
     evidence_days: int = 30
     staff_link_days: int = 7
+    # proxies in front of the app that append to X-Forwarded-For (0: the header is ignored, since
+    # anyone can send it); rate limits, sign-in history and the audit then see the real client
+    trusted_proxies: int = 0
     debug: bool = False
     testing: bool = False
     rate_limits: bool = True
