@@ -310,6 +310,8 @@ class AccountToken(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # wrong second-factor codes typed with this (reset) link; at the cap the link is spent
+    wrong_codes: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AuditEntry(db.Model):  # type: ignore[name-defined]

@@ -18,8 +18,8 @@ from ..timing import uniform_duration
 from .directory import AccountRecord, directory, normalise_email, valid_email
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
-from .signin import policy
-from .tokens import TokenStatus, check_token, supersede_tokens, use_token
+from .signin import count_failure, policy
+from .tokens import TokenStatus, check_token, count_wrong_code, supersede_tokens, use_token
 from .two_factor import check_second_factor
 
 
@@ -114,12 +114,39 @@ def reset_needs_code(raw_token: str) -> bool:
     return bool(account and account.two_factor)
 
 
+LOCKED_FOR_CODES = (
+    "Your account is locked after too many wrong passwords or codes, so no code can be checked "
+    "now. Try again later, or unlock it with the link we emailed when it locked."
+)
+
+
+def _check_code_under_the_lock(account: AccountRecord, raw_token: str, code: str) -> None:
+    """The code on the reset form obeys the same lock as the sign-in page: none is checked while
+    the account is locked, a wrong one counts towards the lock, and a link with which too many
+    wrong codes were typed is spent (a code guesser needs a fresh mail each time)."""
+    if policy().is_locked(account.failed_count, account.locked_until, utcnow()):
+        raise ResetRefused(LOCKED_FOR_CODES)
+    if check_second_factor(account, code) is not None:
+        return
+    count_failure(account)
+    if count_wrong_code(raw_token, "reset"):
+        raise LinkSpent()
+    raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
+
+
+class LinkSpent(DomainError):
+    """Too many wrong codes were typed with this reset link: it works no more."""
+
+    http_status = 410
+
+
 def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     """Set a new password with a reset link: checked first, then the link is used once.
 
     With two-factor on, the person must also give an authenticator or recovery code:
     a reset never bypasses the second factor (ASVS 6.4.3). Raises ResetRefused when the
-    password or the code is refused (the link still works: nothing was lost).
+    password or the code is refused (the link still works: nothing was lost), LinkSpent
+    when that wrong code was one too many for the link.
     """
     checked = check_token(raw_token, "reset")
     if checked.status is not TokenStatus.VALID or checked.account_id is None:
@@ -134,9 +161,7 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     if account.two_factor:
         if not code.strip():
             raise ResetRefused("Enter the code from your authenticator app, or a recovery code.")
-        if check_second_factor(account, code) is None:
-            accounts.record_failure(account.id)  # counts towards the lock like any wrong code
-            raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
+        _check_code_under_the_lock(account, raw_token, code)
     used = use_token(raw_token, "reset")
     if used.status is not TokenStatus.VALID:
         return Reset(used.status)  # a concurrent submission used it first

@@ -131,10 +131,17 @@ def _failed(
     device: str,
     lock_policy: LockPolicy,
 ) -> SignInAttempt:
-    failures = directory().record_failure(account.id)
-    locked_now = _lock_if_due(account, failures, lock_policy)
+    locked_now = count_failure(account, lock_policy)
     directory().record_sign_in(account.id, recorded, ip, device)
     return SignInAttempt(False, result, account, locked_now)
+
+
+def count_failure(account: AccountRecord, lock_policy: LockPolicy | None = None) -> bool:
+    """One more wrong password or code for *account*, wherever it was typed, under the one lock
+    policy: the failure that reaches a threshold locks the account and mails its owner. True
+    when this failure started a lock."""
+    failures = directory().record_failure(account.id)
+    return _lock_if_due(account, failures, lock_policy or policy())
 
 
 def _lock_if_due(account: AccountRecord, failures: int, lock_policy: LockPolicy) -> bool:

@@ -24,7 +24,11 @@ class TokenStatus(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     SUPERSEDED = "superseded"  # a newer link of the same purpose was sent, or the password changed
+    SPENT = "spent"  # too many wrong codes were typed with it
     UNKNOWN = "unknown"  # no such token: mistyped, cut short, or never ours
+
+
+WRONG_CODES_PER_LINK = 5  # then the link is dead: guessing codes needs a new mail each time
 
 
 def token_hash(raw: str) -> str:
@@ -79,6 +83,8 @@ def check_token(raw: str, purpose: Purpose) -> TokenCheck:
         return TokenCheck(TokenStatus.UNKNOWN)
     if row.used_at is not None:
         status = TokenStatus.USED
+    elif row.wrong_codes >= WRONG_CODES_PER_LINK:
+        status = TokenStatus.SPENT
     elif row.superseded_at is not None:
         status = TokenStatus.SUPERSEDED
     elif row.expires_at <= utcnow():
@@ -98,6 +104,7 @@ def use_token(raw: str, purpose: Purpose) -> TokenCheck:
             AccountToken.purpose == purpose,
             AccountToken.used_at.is_(None),
             AccountToken.superseded_at.is_(None),
+            AccountToken.wrong_codes < WRONG_CODES_PER_LINK,
             AccountToken.expires_at > now,
         )
         .values(used_at=now)
@@ -107,3 +114,14 @@ def use_token(raw: str, purpose: Purpose) -> TokenCheck:
         checked = check_token(raw, purpose)
         return TokenCheck(TokenStatus.VALID, checked.account_id, checked.created_at)
     return check_token(raw, purpose)
+
+
+def count_wrong_code(raw: str, purpose: Purpose) -> bool:
+    """One more wrong code typed with this link; True when that spent it (the cap was reached)."""
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.token_hash == token_hash(raw or ""), AccountToken.purpose == purpose)
+        .values(wrong_codes=AccountToken.wrong_codes + 1)
+    )
+    db.session.commit()
+    return check_token(raw, purpose).status is TokenStatus.SPENT

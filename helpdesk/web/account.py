@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..accounts.checkup import run_checkup
 from ..accounts.directory import HistoryResult, directory
 from ..accounts.recovery import (
+    LinkSpent,
     ResetRefused,
     ask_for_link,
     change_own_password,
@@ -63,6 +64,10 @@ TOKEN_PROBLEMS = {
         "A newer link was sent after this one, so this one no longer works. Use the newest email."
     ),
     TokenStatus.UNKNOWN: "This link is not valid. It may have been copied incompletely.",
+    TokenStatus.SPENT: (
+        "Too many wrong codes were typed with this link, so it no longer works. "
+        "Ask for a new one; if you can't get a code, the help center can guide you."
+    ),
 }
 
 
@@ -265,6 +270,8 @@ def reset_form() -> BaseResponse:
     except ResetRefused as refused:
         page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
         return _no_referrer(Response(page, 400))
+    except LinkSpent:
+        return _link_problem(TokenStatus.SPENT, "reset link", url_for("account.forgot_password"))
     if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "reset link", url_for("account.forgot_password"))
     session.pop("reset_token", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import datetime, timedelta
 
 import pyotp
 import pytest
@@ -12,11 +13,17 @@ import time_machine
 
 from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
+from helpdesk.models import utcnow
 from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_password_reset import NEW_PASSWORD, ask_for_link, choose, open_link
 from tests.integration.test_sign_in import sign_in
 from tests.mailbox import link_in, outbox, text_of
 from tests.support import a_step_ahead, at_once, csrf_from
+
+
+def datetime_in_an_hour() -> datetime:
+    return utcnow() + timedelta(hours=1)
+
 
 T0 = a_step_ahead()
 
@@ -195,3 +202,61 @@ def test_a_reset_never_bypasses_the_second_factor(app, client, with_2fa, outbox_
         },
     )
     assert done.location == "/login"
+
+
+def _reset_with_code(client, page, code: str):
+    return client.post(
+        "/password/reset",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "new_password": NEW_PASSWORD,
+            "code": code,
+        },
+    )
+
+
+def _reset_page(client, outbox_dir):
+    ask_for_link(client, "pat@example.org")
+    return open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+
+
+def test_wrong_codes_on_the_reset_form_lock_the_account_as_on_the_sign_in_page(
+    app, client, with_2fa, outbox_dir
+):
+    with app.app_context():
+        for _ in range(4):  # four wrong passwords on the sign-in page...
+            directory().record_failure(1)
+    page = _reset_page(client, outbox_dir)
+    wrong = _reset_with_code(client, page, "000000")  # ...and a fifth wrong code here
+    assert wrong.status_code == 400
+    with app.app_context():
+        account = directory().get(1)
+        assert account.failed_count == 5 and account.locked_until is not None
+    assert "Was this you? Your account was locked" in [m["Subject"] for m in outbox(outbox_dir)]
+
+
+def test_a_locked_account_cannot_be_reset_with_a_correct_code(app, client, with_2fa, outbox_dir):
+    secret, _ = with_2fa
+    with app.app_context():
+        for _ in range(5):
+            directory().record_failure(1)
+        directory().lock(1, datetime_in_an_hour(), 5)
+    page = _reset_page(client, outbox_dir)
+    refused = _reset_with_code(client, page, pyotp.TOTP(secret).now())
+    assert refused.status_code == 400
+    assert "Your account is locked" in refused.get_data(as_text=True)
+    assert sign_in(client, "pat@example.org", NEW_PASSWORD).status_code == 400  # nothing changed
+
+
+def test_a_reset_link_dies_after_five_wrong_codes_and_says_so(app, client, with_2fa, outbox_dir):
+    _, codes = with_2fa
+    page = _reset_page(client, outbox_dir)
+    with app.app_context():  # stay below the account's lock: this is the link's own cap
+        answers = []
+        for _ in range(5):
+            answers.append(_reset_with_code(client, page, "000000").status_code)
+            directory().clear_failures(1)
+    assert answers == [400, 400, 400, 400, 410]
+    spent = _reset_with_code(client, page, codes[0])  # even a right code: the link is dead
+    assert spent.status_code == 410
+    assert "Too many wrong codes were typed with this link" in spent.get_data(as_text=True)

@@ -93,4 +93,15 @@ def test_a_used_token_stays_used_when_the_others_are_superseded(app, account):
 
 
 def test_the_status_reads_as_the_word_it_always_was():
-    assert [str(s) for s in TokenStatus] == ["valid", "used", "expired", "superseded", "unknown"]
+    assert [str(s) for s in TokenStatus] == ["valid", "used", "expired", "superseded", "spent", "unknown"]
+
+
+def test_a_link_is_spent_at_the_cap_of_wrong_codes_and_can_no_longer_be_used(app, account):
+    from helpdesk.accounts.tokens import WRONG_CODES_PER_LINK, count_wrong_code, issue_token, use_token
+
+    with app.app_context():
+        raw = issue_token(account.id, "reset", timedelta(minutes=30))
+        spent = [count_wrong_code(raw, "reset") for _ in range(WRONG_CODES_PER_LINK)]
+        assert spent == [False] * (WRONG_CODES_PER_LINK - 1) + [True]
+        assert check_token(raw, "reset").status is TokenStatus.SPENT
+        assert use_token(raw, "reset").status is TokenStatus.SPENT
