@@ -91,5 +91,6 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
             if isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600:
                 break  # a permanent refusal: retrying will not help
             time.sleep(0.2 * (attempt + 1))
-    current_app.logger.error("mail to %s not sent: %s", message["To"], last_error)
+    # the subject, not the address: the log must not collect who asked for what (personal data)
+    current_app.logger.error("mail %r not sent: %s", message["Subject"], last_error)
     raise MailError("the mail could not be sent") from last_error

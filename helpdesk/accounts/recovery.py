@@ -9,6 +9,7 @@ from typing import Literal
 
 from flask import current_app
 
+from .. import audit
 from ..config import settings
 from ..errors import DomainError
 from ..mail import MailError
@@ -172,6 +173,11 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
 # who set a password: the signed-in owner, a holder of an emailed reset link, or a person
 # whose identity support verified (a recovery)
 ChangedBy = Literal["owner", "reset-link", "recovery"]
+CHANGED_BY_ACTOR: dict[str, str] = {
+    "owner": "owner",
+    "reset-link": "holder of a reset link",
+    "recovery": "identity-verified recovery",
+}
 
 
 def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy = "reset-link") -> None:
@@ -191,6 +197,7 @@ def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy 
     if by != "owner":
         accounts.forget_device_confirmations(account.id)
     supersede_tokens(account.id)
+    audit.record("account.password-set", actor=CHANGED_BY_ACTOR[by], target=account.email)
     try:
         send_password_changed(account)
     except MailError:
@@ -240,6 +247,9 @@ def unlock_account(raw_token: str) -> Unlock:
     if was_locked and account.locked_until is not None:
         remaining = account.locked_until - now
     accounts.clear_failures(account.id)
+    audit.record(
+        "account.unlocked", actor="holder of an unlock link", target=account.email, was_locked=was_locked
+    )
     return Unlock(TokenStatus.VALID, was_locked, remaining)
 
 

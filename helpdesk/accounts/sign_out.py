@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import audit
 from .directory import directory
 
 
@@ -37,4 +38,9 @@ def sign_out_everywhere_else(account_id: int, keep_token: str, this_session_id: 
     # new, and its session ended
     forgotten = accounts.forget_unconfirmed_devices(account_id, keep_device_id=this_device)
     ended = accounts.end_sessions(account_id, keep_token=keep_token)
+    account = accounts.get(account_id)
+    target = account.email if account is not None else f"account {account_id}"
+    audit.record(
+        "account.signed-out-everywhere", actor="owner", target=target, ended=ended, forgotten=forgotten
+    )
     return SignedOutElsewhere(ended, forgotten)

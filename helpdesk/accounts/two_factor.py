@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
+from .. import audit
 from ..config import settings
 from ..models import utcnow
 from .directory import AccountRecord, directory
@@ -57,7 +58,13 @@ def new_recovery_codes(account_id: int) -> list[str]:
         for _ in range(RECOVERY_COUNT)
     ]
     directory().replace_recovery_codes(account_id, [recovery_code_hash(c) for c in codes])
+    audit.record("account.recovery-codes-new", actor="owner", target=_email_of(account_id))
     return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+def _email_of(account_id: int) -> str:
+    account = directory().get(account_id)
+    return account.email if account is not None else f"account {account_id}"
 
 
 def check_second_factor(account: AccountRecord, code: str) -> CodeKind | None:
@@ -96,6 +103,9 @@ def confirm_enrolment(account: AccountRecord, secret: str, code: str) -> list[st
     if step is None:
         return None
     directory().enable_totp(account.id, secret, step)
+    audit.record(
+        "account.authenticator-enrolled", actor="owner", target=account.email, replaced=account.two_factor
+    )
     return new_recovery_codes(account.id)
 
 

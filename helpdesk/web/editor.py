@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
+from .. import audit
 from ..accounts.directory import AccountRecord
 from ..accounts.roles import Role
 from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
@@ -134,6 +135,7 @@ def analytics_csv(account: AccountRecord) -> Response:
                     "" if stats.median_minutes is None else round(stats.median_minutes, 1),
                 ]
             )
+    audit.record("editor.export", actor=account.email, ip=request.remote_addr or "", export="analytics_csv")
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-flows-{days}d.csv"'
     return response
@@ -149,6 +151,7 @@ def searches_csv(account: AccountRecord) -> Response:
     writer.writerow(["query", "searches"])
     for query, count in searches_without_results(utcnow() - timedelta(days=days), limit=10_000):
         writer.writerow([_spreadsheet_safe(query), count])
+    audit.record("editor.export", actor=account.email, ip=request.remote_addr or "", export="searches_csv")
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-searches-{days}d.csv"'
     return response

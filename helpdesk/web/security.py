@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import audit
 from ..accounts.checkup import (
     FAILURE_DAYS,
     FAILURES_SHOWN,
@@ -26,6 +27,7 @@ from ..accounts.two_factor import begin_enrolment, confirm_enrolment, few_codes_
 from ..config import settings
 from ..extensions import limiter
 from .account import SIGN_IN_RESULTS
+from .sessions import client_ip
 
 bp = Blueprint("security", __name__, url_prefix="/account")
 ENROL_KEY = "enrol_secret"
@@ -124,6 +126,9 @@ def _back_to_account() -> BaseResponse:
 @limiter.limit("30 per hour")
 def remove_device(device_id: int) -> BaseResponse:
     if directory().remove_device(current_user.account.id, device_id):
+        audit.record(
+            "account.device-removed", actor="owner", target=current_user.account.email, ip=client_ip()
+        )
         flash("The device was removed and signed out. If it signs in again, we'll email you.")
     return _back_to_account()
 

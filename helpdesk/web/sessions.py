@@ -96,9 +96,13 @@ def _set_device_cookie(token: str) -> None:
         return response
 
 
-def end(person: SignedIn) -> None:
+def end(person: SignedIn, *, reason: str = "signed out") -> None:
+    """Sign this browser out; a staff member's sign-out (or idle time-out) is audited."""
+    account = person.account  # read first: *person* may be current_user, anonymous once signed out
     directory().end_session(person.token)
     logout_user()
+    if account.role:
+        audit.record("staff.sign-out", actor=account.email, ip=client_ip(), reason=reason)
 
 
 def load(token: str) -> SignedIn | None:

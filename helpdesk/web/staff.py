@@ -59,7 +59,7 @@ def require_role(*roles: Role) -> AccountRecord | BaseResponse:
         abort(403)  # the same 403 whatever the page holds
     idle = settings().staff_idle_minutes * 60
     if time.time() - session.get(ACTIVE_KEY, 0) > idle:  # never recorded counts as idle
-        sessions.end(current_user)
+        sessions.end(current_user, reason="idle")
         flash(f"You were signed out after {settings().staff_idle_minutes} minutes without activity.")
         return redirect(url_for("account.login", next=request.path))
     if not account.two_factor:
