@@ -63,12 +63,9 @@ class HistoryResult(StrEnum):
     RESYNC = "resync"  # the authenticator's clock was measured and allowed for
     RESYNC_FAILED = "resync-failed"
 
-    @property
-    def signed_in(self) -> bool:
-        return self in (HistoryResult.OK, HistoryResult.OK_RECOVERY_CODE)
-
 
 # the results of refused sign-ins by someone who knew the address (the owner, or someone guessing)
+SIGNED_IN_RESULTS = (HistoryResult.OK, HistoryResult.OK_RECOVERY_CODE)
 FAILED_SIGN_IN_RESULTS = (HistoryResult.WRONG_PASSWORD, HistoryResult.WRONG_CODE, HistoryResult.LOCKED)
 
 

@@ -121,24 +121,19 @@ LOCKED_FOR_CODES = (
 )
 
 
-def _check_code_under_the_lock(account: AccountRecord, raw_token: str, code: str) -> None:
+def _code_spends_the_link(account: AccountRecord, raw_token: str, code: str) -> bool:
     """The code on the reset form obeys the same lock as the sign-in page: none is checked while
-    the account is locked, a wrong one counts towards the lock, and a link with which too many
-    wrong codes were typed is spent (a code guesser needs a fresh mail each time)."""
+    the account is locked, and a wrong one counts towards the lock (ResetRefused either way).
+    True when a wrong code was one too many for the link, which is then spent (a code guesser
+    needs a fresh mail each time)."""
     if policy().is_locked(account.failed_count, account.locked_until, utcnow()):
         raise ResetRefused(LOCKED_FOR_CODES)
     if check_second_factor(account, code) is not None:
-        return
+        return False
     count_failure(account)
     if count_wrong_code(raw_token, "reset"):
-        raise LinkSpent()
+        return True
     raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
-
-
-class LinkSpent(DomainError):
-    """Too many wrong codes were typed with this reset link: it works no more."""
-
-    http_status = 410
 
 
 def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
@@ -146,8 +141,8 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
 
     With two-factor on, the person must also give an authenticator or recovery code:
     a reset never bypasses the second factor (ASVS 6.4.3). Raises ResetRefused when the
-    password or the code is refused (the link still works: nothing was lost), LinkSpent
-    when that wrong code was one too many for the link.
+    password or the code is refused (the link still works: nothing was lost); a wrong code
+    that was one too many for the link returns SPENT.
     """
     checked = check_token(raw_token, "reset")
     if checked.status is not TokenStatus.VALID or checked.account_id is None:
@@ -162,7 +157,8 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     if account.two_factor:
         if not code.strip():
             raise ResetRefused("Enter the code from your authenticator app, or a recovery code.")
-        _check_code_under_the_lock(account, raw_token, code)
+        if _code_spends_the_link(account, raw_token, code):
+            return Reset(TokenStatus.SPENT)
     used = use_token(raw_token, "reset")
     if used.status is not TokenStatus.VALID:
         return Reset(used.status)  # a concurrent submission used it first

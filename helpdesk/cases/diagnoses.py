@@ -112,13 +112,22 @@ class Moved:
 
 
 @dataclass(frozen=True)
+class PreviousStep:
+    """Where a Back link leads: a step of this diagnosis, or of the one it was handed over from."""
+
+    reference: str
+    flow_id: str
+    step: str
+
+
+@dataclass(frozen=True)
 class Position:
     """Where a step sits on a diagnosis's path, as a page or the API shows it."""
 
     step: str
     index: int  # its last visit on the path (a path may loop)
     chosen: str | None  # the answer given there, if the diagnosis went on from it
-    previous: tuple[str, str] | None  # (reference, step) the Back link leads to, if any
+    previous: PreviousStep | None  # where the Back link leads, if anywhere
     remaining: int  # fewest pages still to go from here to an end (a handover's pages too)
     is_current: bool
 
@@ -138,13 +147,13 @@ def position(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> Posi
     its end) and how many pages are left."""
     path = diagnosis.path
     index = last_visit(path, step_id)
-    previous: tuple[str, str] | None = None
+    previous: PreviousStep | None = None
     if index > 0:
-        previous = (diagnosis.reference, path[index - 1])
+        previous = PreviousStep(diagnosis.reference, diagnosis.flow_id, path[index - 1])
     elif diagnosis.parent_id is not None:
         parent = db.session.get(Diagnosis, diagnosis.parent_id)
         if parent is not None and len(parent.path) > 1:
-            previous = (parent.reference, parent.path[-2])
+            previous = PreviousStep(parent.reference, parent.flow_id, parent.path[-2])
     return Position(
         step=step_id,
         index=index,

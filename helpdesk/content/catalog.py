@@ -157,7 +157,7 @@ def _count_handovers(compiled: dict[str, CompiledFlow]) -> None:
 def well_known_problems(catalog: Catalog, flows_dir: Path) -> list[Problem]:
     """The flows the product's own pages and mails link to by id, missing from *catalog*: each
     would be a broken link on every page that offers it."""
-    published = {c.id for c in catalog.flows.values() if not c.flow.draft}
+    published = {flow.id for flow in catalog.public_flows()}
     return [
         Problem(
             _display(flows_dir / f"{flow.value}.yaml"),

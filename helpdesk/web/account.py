@@ -23,7 +23,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..accounts.checkup import run_checkup
 from ..accounts.directory import HistoryResult, directory
 from ..accounts.recovery import (
-    LinkSpent,
     ResetRefused,
     ask_for_link,
     change_own_password,
@@ -270,8 +269,6 @@ def reset_form() -> BaseResponse:
     except ResetRefused as refused:
         page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
         return _no_referrer(Response(page, 400))
-    except LinkSpent:
-        return _link_problem(TokenStatus.SPENT, "reset link", url_for("account.forgot_password"))
     if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "reset link", url_for("account.forgot_password"))
     session.pop("reset_token", None)

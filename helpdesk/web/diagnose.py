@@ -12,6 +12,7 @@ from ..accounts.roles import Role
 from ..actions import ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
     Answered,
+    AtAnEnd,
     DiagnosisError,
     FlowChanged,
     InvalidMove,
@@ -197,15 +198,12 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         detail = {"action": current.action, "message": ran.message, **ran.detail}
         if ran.message:
             flash(ran.message)
-    except DiagnosisError:  # an end: nothing to answer
+    except AtAnEnd:  # nothing to answer there
         return redirect(_step_url(diagnosis), 303)
     try:
         moved = move_on(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
     except FlowChanged as changed:  # handed over to a diagnosis whose guide has changed: it says so
-        _remember(changed.diagnosis)
-        if changed.note:
-            flash(changed.note)
-        return redirect(_step_url(changed.diagnosis), 303)
+        return _go_on_in(changed.diagnosis, changed.diagnosis.step, changed.note)
     except (DiagnosisError, InvalidMove) as problem:
         if current.kind in ("action", "check"):
             release_step(diagnosis)
@@ -239,10 +237,15 @@ def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Out
 
 def _after_move(moved: Answered) -> BaseResponse:
     if moved.handed_over:  # an end that continues in another flow: this browser holds it now
-        _remember(moved.diagnosis)
-        if moved.note:
-            flash(moved.note)
+        return _go_on_in(moved.diagnosis, moved.step, moved.note)
     return redirect(_step_url(moved.diagnosis, moved.step), 303)
+
+
+def _go_on_in(child: Diagnosis, step: str, note: str) -> BaseResponse:
+    _remember(child)
+    if note:
+        flash(note)
+    return redirect(_step_url(child, step), 303)
 
 
 def _action_context(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> ActionContext:
@@ -278,9 +281,7 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
     at = position(diagnosis, compiled, step_id)
     back_url = ""
     if at.previous is not None:
-        reference, previous_step = at.previous
-        flow_id = diagnosis.flow_id if reference == diagnosis.reference else _parent_flow(diagnosis)
-        back_url = url_for(".step", flow_id=flow_id, step_id=previous_step)
+        back_url = url_for(".step", flow_id=at.previous.flow_id, step_id=at.previous.step)
     article, section = (None, "")
     if current.article:
         article, section = catalog().section_html(current.article)
@@ -313,11 +314,6 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
         error=error,
         support_email=settings().support_email,
     )
-
-
-def _parent_flow(diagnosis: Diagnosis) -> str:
-    parent = db.session.get(Diagnosis, diagnosis.parent_id)
-    return parent.flow_id if parent is not None else diagnosis.flow_id
 
 
 def _simulated(current: Step) -> Outcome:

@@ -17,6 +17,7 @@ from ..analytics import FlowStats, article_stats, flow_stats, searches_without_r
 from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
 from ..models import DiagnosisStatus, utcnow
+from .sessions import client_ip
 from .staff import staff_only
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -135,7 +136,7 @@ def analytics_csv(account: AccountRecord) -> Response:
                     "" if stats.median_minutes is None else round(stats.median_minutes, 1),
                 ]
             )
-    audit.record("editor.export", actor=account.email, ip=request.remote_addr or "", export="analytics_csv")
+    audit.record("editor.export", actor=account.email, ip=client_ip(), export="analytics_csv")
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-flows-{days}d.csv"'
     return response
@@ -151,7 +152,7 @@ def searches_csv(account: AccountRecord) -> Response:
     writer.writerow(["query", "searches"])
     for query, count in searches_without_results(utcnow() - timedelta(days=days), limit=10_000):
         writer.writerow([_spreadsheet_safe(query), count])
-    audit.record("editor.export", actor=account.email, ip=request.remote_addr or "", export="searches_csv")
+    audit.record("editor.export", actor=account.email, ip=client_ip(), export="searches_csv")
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-searches-{days}d.csv"'
     return response

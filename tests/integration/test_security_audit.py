@@ -11,6 +11,7 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
+from helpdesk.accounts.devices import describe_device
 from helpdesk.accounts.directory import directory
 from helpdesk.accounts.recovery import change_password
 from helpdesk.accounts.sign_out import sign_out_everywhere_else
@@ -18,8 +19,9 @@ from helpdesk.accounts.two_factor import begin_enrolment, confirm_enrolment, new
 from helpdesk.extensions import db
 from helpdesk.mail import MailError, compose, send
 from helpdesk.models import AuditEntry, utcnow
-from tests.conftest import build_app, make_staff, staff_client
+from tests.conftest import DEMO_PASSWORD, build_app, make_staff, staff_client
 from tests.integration.test_lockout_and_unlock import fail
+from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import free_port, link_in, outbox
 from tests.support import csrf_from
 
@@ -74,3 +76,16 @@ def test_a_mail_that_could_not_be_sent_is_logged_without_its_address(tmp_path, c
         send(compose("no_account", "someone@example.org", "About your request", what="x", url="/"))
     assert "not sent" in caplog.text
     assert "someone@example.org" not in caplog.text
+
+
+def test_removing_a_device_is_audited(app, account):
+    phone = app.test_client()
+    assert sign_in(phone, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": PHONE_UA}).status_code == 303
+    laptop = app.test_client()
+    assert sign_in(laptop, "pat@example.org", DEMO_PASSWORD).status_code == 303
+    with app.app_context():
+        device = next(d for d in directory().devices(account.id) if d.summary == describe_device(PHONE_UA))
+    token = csrf_from(laptop.get("/account").get_data(as_text=True))
+    assert laptop.post(f"/account/devices/{device.id}/remove", data={"csrf_token": token}).status_code == 303
+    [removed] = entries(app, "account.device-removed")
+    assert (removed.actor, removed.target) == ("owner", "pat@example.org")

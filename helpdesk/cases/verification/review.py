@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from ... import audit, links
-from ...accounts.directory import AccountRecord, directory
+from ...accounts.directory import SIGNED_IN_RESULTS, AccountRecord, directory
 from ...config import settings
 from ...errors import DomainError
 from ...extensions import db, rowcount
@@ -79,7 +79,7 @@ def compare_with_history(request: VerificationRequest) -> tuple[AccountRecord | 
     said = request.answers or {}
     if account is None:
         return None, [Comparison("Account", request.account_email, "no account uses this address", False)]
-    good = [s for s in directory().sign_ins(account.id, 50) if s.result.startswith("ok")]
+    good = [s for s in directory().sign_ins(account.id, 50) if s.result in SIGNED_IN_RESULTS]
     last = good[0] if good else None
     rows = []
     when = said.get("last_sign_in", "")

@@ -1,4 +1,5 @@
-"""Absolute addresses the API gives: on the configured site address, never the request's Host."""
+"""The "continue in a browser" address the API gives: on the configured site address, never the
+request's Host."""
 
 from __future__ import annotations
 
@@ -7,10 +8,6 @@ from flask import url_for
 from ...cases.browser_handoff import ticket_for
 from ...links import site_link
 from ...models import Diagnosis
-
-
-def site_url(path: str) -> str:
-    return site_link(path)
 
 
 def page_url(diagnosis: Diagnosis) -> str:

@@ -23,11 +23,12 @@ from ...extensions import db
 from ...flows.engine import CompiledFlow
 from ...flows.spec import Flow
 from ...linkcheck import Verdict
+from ...links import site_link
 from ...models import Diagnosis, DiagnosisStatus
 from ...search import SearchResults
 from ...staff.transcripts import Transcript
 from ..search_page import hit_url
-from .handoff import page_url, site_url
+from .handoff import page_url
 
 END_HEADINGS = {
     "resolved": "You're all set",
@@ -41,7 +42,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def _api(endpoint: str, **values: Any) -> str:
-    return site_url(url_for(f"api.{endpoint}", **values))
+    return site_link(url_for(f"api.{endpoint}", **values))
 
 
 def flow_item(flow: Flow) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def flow_item(flow: Flow) -> dict[str, Any]:
         "links": {
             "self": _api("flow", flow_id=flow.id),
             "start": _api("start"),
-            "page": site_url(url_for("diagnose.start", flow_id=flow.id)),
+            "page": site_link(url_for("diagnose.start", flow_id=flow.id)),
         },
     }
 
@@ -89,7 +90,7 @@ def step_body(
     step = compiled.step(step_id)
     at = position(diagnosis, compiled, step_id)
     is_current = at.is_current
-    back = _api("step", reference=at.previous[0], step_id=at.previous[1]) if at.previous else None
+    back = _api("step", reference=at.previous.reference, step_id=at.previous.step) if at.previous else None
     progress = None
     if step.kind != "end":
         remaining = at.remaining
@@ -139,7 +140,7 @@ def _article_section(reference: str) -> dict[str, Any] | None:
         "title": article.title,
         "section": reference.partition("#")[2] or None,
         "html": html,
-        "url": site_url(url_for("public.article", slug=article.slug)),
+        "url": site_link(url_for("public.article", slug=article.slug)),
     }
 
 
@@ -219,7 +220,7 @@ def article_item(article: Article) -> dict[str, Any]:
         "updated": article.updated.isoformat() if article.updated else None,
         "links": {
             "self": _api("article", slug=article.slug),
-            "page": site_url(url_for("public.article", slug=article.slug)),
+            "page": site_link(url_for("public.article", slug=article.slug)),
         },
     }
 
@@ -260,7 +261,7 @@ def search_body(found: SearchResults) -> dict[str, Any]:
                     "self": _api("flow", flow_id=hit.slug)
                     if hit.kind == "flow"
                     else _api("article", slug=hit.slug),
-                    "page": site_url(hit_url(hit)),
+                    "page": site_link(hit_url(hit)),
                 },
             }
             for hit in found.hits

@@ -17,6 +17,7 @@ from helpdesk.cases.diagnoses import (
     InvalidMove,
     NotAnAnswer,
     NotReached,
+    PreviousStep,
     RunsAsFix,
     StaleRevision,
     UnknownStep,
@@ -385,7 +386,7 @@ def test_position_gives_a_steps_number_answer_back_link_and_pages_left(fixture_a
         current = position(diagnosis, flow(), "apply")
         assert (first.number, first.chosen, first.previous, first.is_current) == (1, "broken", None, False)
         assert (current.number, current.chosen, current.is_current) == (3, None, True)
-        assert current.previous == (diagnosis.reference, "explain")
+        assert current.previous == PreviousStep(diagnosis.reference, "fix-it", "explain")
         assert (first.remaining, position(diagnosis, flow(), "explain").remaining, current.remaining) == (
             1,
             2,
@@ -397,7 +398,9 @@ def test_the_first_step_of_a_handed_over_diagnosis_leads_back_to_the_parents_las
     with fixture_app.app_context():
         parent = start_diagnosis(flow())
         child = answer_step(parent, flow(), "what", "elsewhere").diagnosis
-        assert position(child, flow("other-flow"), "first").previous == (parent.reference, "what")
+        assert position(child, flow("other-flow"), "first").previous == PreviousStep(
+            parent.reference, "fix-it", "what"
+        )
 
 
 def test_step_after_is_where_the_diagnosis_went_from_a_step_or_the_step_itself_when_current(fixture_app):
