@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import DomainError
 from ..extensions import db, rowcount
 from ..flows.engine import CompiledFlow, InvalidMove
+from ..flows.progress import NO_PROMISE, Outlook, progress_text
 from ..flows.spec import Step
 from ..models import Diagnosis, DiagnosisEvent, DiagnosisStatus, utcnow
 from .flow_versions import flow_for, flow_of, live_flow, remember_flow_version
@@ -130,10 +131,16 @@ class Position:
     previous: PreviousStep | None  # where the Back link leads, if anywhere
     remaining: int  # fewest pages still to go from here to an end (a handover's pages too)
     is_current: bool
+    outlook: Outlook = NO_PROMISE  # what the progress hint may promise
 
     @property
     def number(self) -> int:
         return self.index + 1
+
+    @property
+    def progress(self) -> str:
+        """The progress hint its page shows ("Step 2 · up to 3 steps to go")."""
+        return progress_text(self.number, self.outlook)
 
 
 def last_visit(path: list[str], step_id: str) -> int:
@@ -161,6 +168,7 @@ def position(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> Posi
         previous=previous,
         remaining=compiled.remaining.get(step_id, 0),
         is_current=step_id == diagnosis.step,
+        outlook=compiled.outlook.get(step_id, NO_PROMISE),
     )
 
 

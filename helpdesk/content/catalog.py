@@ -9,6 +9,7 @@ from pathlib import Path
 from ..flows.checks import check_flow
 from ..flows.engine import CompiledFlow, compile_flow, pages_to_end
 from ..flows.loader import load_flow
+from ..flows.progress import Outlook, outlooks
 from ..flows.spec import Flow
 from ..links import WellKnownFlow
 from ..problems import Problem
@@ -144,14 +145,44 @@ def _duplicate_flow(flow: Flow, other_path: str) -> Problem:
 def _count_handovers(compiled: dict[str, CompiledFlow]) -> None:
     """A flow that hands over to another is as long as the pages the other still asks."""
     first_pages = {fid: c.remaining.get(c.flow.start, 0) for fid, c in compiled.items()}
+    hinted = _outlooks_through_handovers(compiled)
     for fid, current in list(compiled.items()):
         handover = {
             sid: first_pages[step.flow]
             for sid, step in current.flow.steps.items()
             if step.kind == "end" and step.outcome == "flow" and step.flow in first_pages
         }
-        if handover:
-            compiled[fid] = replace(current, remaining=pages_to_end(current.flow, handover))
+        compiled[fid] = replace(
+            current,
+            remaining=pages_to_end(current.flow, handover) if handover else current.remaining,
+            outlook=hinted[fid],
+        )
+
+
+def _outlooks_through_handovers(compiled: dict[str, CompiledFlow]) -> dict[str, dict[str, Outlook]]:
+    """Every flow's progress outlook, an end that hands over costing the most pages the next
+    flow can ask (following its own handovers; a chain that comes back has no honest bound)."""
+    found: dict[str, dict[str, Outlook]] = {}
+    visiting: set[str] = set()
+
+    def most_from_start(fid: str) -> int | None:
+        if fid in visiting:
+            return None
+        if fid not in found:
+            visiting.add(fid)
+            flow = compiled[fid].flow
+            costs = {
+                sid: most_from_start(step.flow)
+                for sid, step in flow.steps.items()
+                if step.kind == "end" and step.outcome == "flow" and step.flow in compiled
+            }
+            visiting.discard(fid)
+            found[fid] = outlooks(flow, costs)
+        return found[fid][compiled[fid].flow.start].at_most
+
+    for fid in compiled:
+        most_from_start(fid)
+    return found
 
 
 def well_known_problems(catalog: Catalog, flows_dir: Path) -> list[Problem]:

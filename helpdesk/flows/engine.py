@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from transitions import Machine, MachineError
 
 from ..errors import DomainError
+from .progress import Outlook, outlooks
 from .spec import Flow, Step
 
 
@@ -28,6 +29,8 @@ class CompiledFlow:
     machine: Machine
     # how many more pages (steps that ask something of the person) on the shortest way to an end
     remaining: dict[str, int] = field(default_factory=dict)
+    # what the progress hint may promise at each step (flows/progress.py)
+    outlook: dict[str, Outlook] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -74,7 +77,7 @@ def compile_flow(flow: Flow, lenient: bool = False) -> CompiledFlow:
         auto_transitions=False,
         send_event=False,
     )
-    return CompiledFlow(flow=flow, machine=machine, remaining=pages_to_end(flow))
+    return CompiledFlow(flow=flow, machine=machine, remaining=pages_to_end(flow), outlook=outlooks(flow))
 
 
 def pages_to_end(flow: Flow, handover: dict[str, int] | None = None) -> dict[str, int]:

@@ -94,7 +94,12 @@ def test_starting_gives_the_first_step_and_a_token_stored_only_as_its_hash(fixtu
     ]
     assert step["article"]["slug"] == "basics" and step["article"]["section"] == "first-part"
     assert step["article"]["html"].startswith('<h2 id="first-part">First part</h2>')
-    assert step["progress"] == {"step": 1, "remaining": 1, "text": "Step 1 · last step"}
+    assert step["progress"] == {
+        "step": 1,
+        "remaining": 1,
+        "at_most": 4,
+        "text": "Step 1 · up to 4 steps to go",
+    }
     assert step["links"]["back"] is None
     with fixture_app.app_context():
         row = db.session.scalar(select(Diagnosis).where(Diagnosis.reference == body["reference"]))

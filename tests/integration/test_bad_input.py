@@ -140,5 +140,6 @@ def test_the_diagnosis_cookie_outlives_the_browser(fixture_client):
 
 
 def test_the_entry_page_counts_the_pages_of_the_flow_it_hands_over_to(client):
+    """The entry flow is short, but the flows it hands over to are not: no promise is made."""
     _, page = begin(client, "cant-sign-in")
-    assert "last step" not in page and "about 2 steps to go" in page
+    assert "last step" not in page and "steps to go" not in page and "Step 1" in page

@@ -79,14 +79,13 @@ def _progress(page: str) -> str:
     return " ".join(found.group(1).split())
 
 
-def test_the_progress_hint_counts_the_shortest_way_to_an_end(fixture_client):
+def test_the_progress_hint_counts_the_longest_hoped_for_way_to_an_end(fixture_client):
     url, page = begin(fixture_client)
-    # what -> dunno -> ask-support: one page to an end
-    assert _progress(page) == "Step 1 · last step"
-    # explain -> apply -> (pending) wait: two pages, though the success path is longer
+    # what -> explain -> apply -> confirm: "I don't know" would end at once, but not every way does
+    assert _progress(page) == "Step 1 · up to 4 steps to go"
     explained = post(fixture_client, url, page, answer="broken")
     page = fixture_client.get(explained.location).get_data(as_text=True)
-    assert _progress(page) == "Step 2 · about 2 steps to go"
+    assert _progress(page) == "Step 2 · up to 3 steps to go"
     _url, page = begin(fixture_client, "other-flow")
     assert _progress(page) == "Step 1 · last step"
 

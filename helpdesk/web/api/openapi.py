@@ -149,7 +149,21 @@ SCHEMAS: dict[str, Any] = {
         {
             "step": {"type": "integer", "minimum": 1},
             "remaining": {"type": "integer", "minimum": 0, "description": "Pages left on the shortest way."},
-            "text": {"type": "string", "examples": ["Step 2 · about 3 steps to go"]},
+            "at_most": {
+                **_nullable({"type": "integer", "minimum": 0}),
+                "description": (
+                    "The most pages left on any way the person hopes for (a failing fix can add "
+                    "more); null where there is no honest bound."
+                ),
+            },
+            "text": {
+                "type": "string",
+                "description": (
+                    "The hint the step page shows: 'last step' only where every way on ends; "
+                    "otherwise it never rises unless a fix failed."
+                ),
+                "examples": ["Step 2 · up to 3 steps to go", "Step 3 · last step if this works"],
+            },
         }
     ),
     "ArticleSection": _object(

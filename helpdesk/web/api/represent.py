@@ -93,9 +93,12 @@ def step_body(
     back = _api("step", reference=at.previous.reference, step_id=at.previous.step) if at.previous else None
     progress = None
     if step.kind != "end":
-        remaining = at.remaining
-        hint = "last step" if remaining <= 1 else f"about {remaining} steps to go"
-        progress = {"step": at.number, "remaining": remaining, "text": f"Step {at.number} · {hint}"}
+        progress = {
+            "step": at.number,
+            "remaining": at.remaining,
+            "at_most": at.outlook.at_most,
+            "text": at.progress,
+        }
     choices: list[dict[str, Any]] = []
     if step.kind == "question":
         choices = [{"id": c.id, "label": c.label, "hint": c.hint or None} for c in step.choices]

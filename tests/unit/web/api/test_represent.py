@@ -156,7 +156,12 @@ def test_a_question_step_has_its_choices_help_article_and_progress(fixture_app):
         {"id": "dunno", "label": "I don't know", "hint": "That's fine."},
     ]
     assert "What happens?" in step["text_html"] and "<em>closest</em>" in step["help_html"]
-    assert step["progress"] == {"step": 1, "remaining": 1, "text": "Step 1 · last step"}
+    assert step["progress"] == {
+        "step": 1,
+        "remaining": 1,
+        "at_most": 4,
+        "text": "Step 1 · up to 4 steps to go",
+    }
     assert step["article"]["slug"] == "basics" and step["article"]["section"] == "first-part"
     assert step["article"]["url"] == f"{SITE}/articles/basics"
     assert "The first part." in step["article"]["html"]
@@ -184,7 +189,12 @@ def test_a_later_step_links_back_to_the_one_before_and_counts_the_pages_left(fix
         reference = diagnosis.reference
     assert step["links"]["back"] == f"{SITE}/api/v1/diagnoses/{reference}/steps/what"
     assert step["links"]["self"] == f"{SITE}/api/v1/diagnoses/{reference}/steps/explain"
-    assert step["progress"] == {"step": 2, "remaining": 2, "text": "Step 2 · about 2 steps to go"}
+    assert step["progress"] == {
+        "step": 2,
+        "remaining": 2,
+        "at_most": 3,
+        "text": "Step 2 · up to 3 steps to go",
+    }
 
 
 def test_an_info_step_has_one_choice_continue(fixture_app):
