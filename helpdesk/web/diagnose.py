@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts.roles import Role
-from ..actions import ActionContext, Outcome, Viewer, get_action
+from ..actions import Action, ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
     Answered,
     AtAnEnd,
@@ -276,6 +277,23 @@ def _apply(outcome: Outcome) -> None:
         session.pop(RETURN_KEY, None)
 
 
+END_HEADINGS = {"resolved": "You're all set", "escalate": "Let's get you to a person"}
+TITLE_LENGTH = 80
+
+
+def _heading(step: Step, text_html: str, action: Action | None, flow_title: str) -> str:
+    """What the page is about, in words: its tab title says it (so a person with five tabs, or a
+    screen reader, can tell the steps apart) and for an end or a fix its heading too."""
+    if step.kind == "end":
+        return END_HEADINGS.get(step.outcome, "Let's continue")
+    if step.kind in ("action", "check"):
+        return action.title if action else flow_title
+    words = " ".join(Markup(text_html).striptags().split())  # noqa: S704 (only read, never shown as markup)
+    if len(words) > TITLE_LENGTH:
+        words = words[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return words or flow_title
+
+
 def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
     current = compiled.step(step_id)
     at = position(diagnosis, compiled, step_id)
@@ -294,12 +312,15 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
     if current.kind == "end" and current.outcome == "flow":
         linked = catalog().flows.get(current.flow)
         linked_flow = linked.flow if linked else None
+    text_html = render_inline(current.text) if current.text else ""
+    action = get_action(current.action) if current.action else None
     return render_template(
         "diagnose/step.html",
         diagnosis=diagnosis,
         flow=compiled.flow,
         step=current,
-        text_html=render_inline(current.text) if current.text else "",
+        heading=_heading(current, text_html, action, compiled.flow.title),
+        text_html=text_html,
         help_html=render_inline(current.help) if current.help else "",
         chosen=at.chosen or "",
         back_url=back_url,
@@ -307,7 +328,7 @@ def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, err
         article=article,
         section_html=section,
         action_form=action_form,
-        action=get_action(current.action) if current.action else None,
+        action=action,
         linked_flow=linked_flow,
         is_current=step_id == diagnosis.step,
         error=error,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from flask import Flask
@@ -275,3 +276,23 @@ def test_unknown_flows_get_a_friendly_404(fixture_client):
     missing = fixture_client.get("/diagnose/no-such-flow")
     assert missing.status_code == 404
     assert "Page not found" in missing.get_data(as_text=True)
+
+
+def _title(page: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert found, "the page has no title"
+    return html.unescape(" ".join(found.group(1).split()))
+
+
+def test_each_step_has_its_own_title_and_a_refused_answer_says_error_first(fixture_client):
+    url, page = begin(fixture_client)
+    assert _title(page) == "What happens? · Fix it · Example Help"
+    refused = post(fixture_client, url, page)  # no answer picked
+    assert refused.status_code == 400
+    assert _title(refused.get_data(as_text=True)) == "Error: What happens? · Fix it · Example Help"
+    explained = post(fixture_client, url, page, answer="broken")
+    info = fixture_client.get(explained.location).get_data(as_text=True)
+    assert _title(info) == "Here is why. · Fix it · Example Help"
+    ended = post(fixture_client, url, page, answer="dunno")
+    end_page = fixture_client.get(ended.location).get_data(as_text=True)
+    assert _title(end_page).startswith("Let's get you to a person · Fix it")

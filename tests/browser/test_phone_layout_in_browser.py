@@ -1,0 +1,79 @@
+"""On a small phone in Chromium: no page scrolls sideways (WCAG 1.4.10 reflow at 320 CSS px) and
+a tap anywhere on an answer's tile picks it."""
+
+from __future__ import annotations
+
+import pytest
+
+PAGES = [
+    "/",
+    "/articles",
+    "/articles/public-wifi",
+    "/search?q=locked",
+    "/diagnose/locked-out",
+    "/diagnose/two-factor-rejected",
+    "/login",
+    "/password/forgot",
+    "/unlock",
+    "/recovery/request",
+    "/recovery/status",
+]
+
+# every element whose right edge is past the viewport, unless a scrolling box holds it
+OVERFLOWING = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === 'auto' || x === 'scroll') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width + 0.5 && !scrolls(el)) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className} ends at ${Math.round(box.right)}`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, out};
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_no_page_scrolls_sideways_on_a_small_phone(browser, live_server, width):
+    context = browser.new_context(viewport={"width": width, "height": 640})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        for path in PAGES:
+            page.goto(live_server.url + path)
+            found = page.evaluate(OVERFLOWING)
+            assert found["out"] == [], f"{path} at {width} px: {found['out']}"
+            assert found["scrollWidth"] <= width, f"{path} is {found['scrollWidth']} px wide at {width} px"
+            search = page.locator(".site-search button")
+            if search.count():  # the header's Search button is whole and on screen
+                box = search.bounding_box()
+                assert box is not None and box["x"] + box["width"] <= width
+    finally:
+        context.close()
+
+
+def test_a_tap_anywhere_on_an_answer_tile_picks_it(browser, live_server):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/diagnose/locked-out")
+        tiles = page.locator(".choice")
+        for index in range(tiles.count()):
+            tile = tiles.nth(index)
+            box = tile.bounding_box()
+            assert box is not None
+            # the far right corner: not the radio, not the label's text
+            tile.click(position={"x": box["width"] - 4, "y": box["height"] - 4})
+            assert tile.locator("input[type=radio]").is_checked(), f"tile {index} was not picked"
+            radio = tile.locator("input[type=radio]").bounding_box()
+            assert radio is not None and radio["width"] >= 24 and radio["height"] >= 24
+    finally:
+        context.close()
