@@ -60,9 +60,11 @@ def _letters_and_digits(text: str) -> str:
 def password_problem(password: str, *, email: str = "", site_name: str = "") -> str:
     """Why *password* may not be used, in words for the person; "" when it is fine."""
     password = normalise(password)
-    if len(password) < MIN_LENGTH:
+    counted = len(re.sub(r"\s{2,}", " ", password))  # a run of spaces counts once (ASVS 2.1.1)
+    if counted < MIN_LENGTH:
+        spaces = ", a run of spaces counting as one" if counted != len(password) else ""
         return (
-            f"Use at least {MIN_LENGTH} characters (yours has {len(password)}). "
+            f"Use at least {MIN_LENGTH} characters (yours has {counted}{spaces}). "
             "A few words together work well."
         )
     if len(password) > MAX_LENGTH:

@@ -9,8 +9,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .. import audit
 from ..errors import DomainError
 from ..extensions import db
+from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
 
@@ -49,15 +51,30 @@ CSP = (
 
 
 def register(app: Flask) -> None:
+    logs.install(app)  # what the handlers below log (paths included) can be trusted and leaks nothing
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code == 403:
+            _note_refused_access()
+        elif code == 429:  # abnormal numbers of requests show in the log (ASVS 8.1.4)
+            current_app.logger.warning(
+                "rate limit reached on %s %s by %s (%s)",
+                request.method,
+                request.path,
+                _who(),
+                error.description,
+            )
         if is_api_request():  # the API answers every error as problem+json
             return api_problems.from_http_error(error)
-        code = error.code or 500
         return _error_page(code, getattr(error, "description", None) if code in (400, 429) else None)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[Any, int]:
+        current_app.logger.warning(
+            "form refused (CSRF: %s) on %s by %s", error.description, request.path, _who()
+        )
         return _error_page(
             400,
             "This form had expired or was sent from somewhere else, so nothing was changed. "
@@ -110,6 +127,28 @@ def register(app: Flask) -> None:
         if https:  # browsers then refuse plain http for a year (ASVS 14.4.5)
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def _who() -> str:
+    """Who sent the request, for a log line: the signed-in account's id, or the address."""
+    if current_user.is_authenticated:
+        return f"account {current_user.account.id} from {request.remote_addr}"
+    return f"{request.remote_addr}"
+
+
+def _note_refused_access() -> None:
+    """A signed-in person turned away from a page they may not open is audited (ASVS 7.2.2,
+    4.1.5); an anonymous one is only logged, so a crawler cannot fill the audit trail."""
+    if current_user.is_authenticated:
+        audit.record(
+            "access.denied",
+            actor=current_user.account.email,
+            target=logs.redact(request.path),
+            ip=request.remote_addr or "",
+            method=request.method,
+        )
+    else:
+        current_app.logger.info("access denied on %s %s to %s", request.method, request.path, _who())
 
 
 def _error_page(code: int, detail: str | None = None) -> tuple[Any, int]:

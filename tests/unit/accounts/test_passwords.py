@@ -85,3 +85,10 @@ def test_a_wrong_password_or_a_broken_hash_does_not_verify():
     stored = hash_password("violet harbor lantern 42")
     assert not verify_password(stored, "violet harbor lantern 43")
     assert not verify_password("not-a-hash", "anything")
+
+
+def test_a_run_of_spaces_counts_as_one_character_towards_the_length():
+    padded = "x7 q" + " " * 9  # 13 characters, but only 5 once the spaces are combined
+    problem = password_problem(padded)
+    assert problem.startswith("Use at least 12 characters (yours has 5, a run of spaces counting as one)")
+    assert password_problem("violet  harbor lantern 42") == ""  # two spaces between words are fine
