@@ -95,6 +95,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(sandbox_bp)
     app.register_blueprint(account.bp)
+    from .web import password_check
+
+    app.register_blueprint(password_check.bp)
     app.register_blueprint(security.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(recovery.bp)
