@@ -64,6 +64,9 @@ class Settings:
     recovery_hold_hours: int = 72
     two_person_rule: bool = False
     evidence_days: int = 30
+    # the ClamAV daemon that checks uploaded evidence (a Unix socket path, or host:port); without
+    # one, photos are still re-encoded but PDFs, which cannot be, are refused
+    clamd: str = ""
     staff_link_days: int = 7
     # proxies in front of the app that append to X-Forwarded-For (0: the header is ignored, since
     # anyone can send it); rate limits, sign-in history and the audit then see the real client
