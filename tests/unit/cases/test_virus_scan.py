@@ -7,6 +7,7 @@ import pytest
 from helpdesk.cases.virus_scan import CHUNK, ScannerUnavailable, Verdict, scan
 from tests.scanner import MARKER, SIGNATURE, clamd_address  # noqa: F401 (the fixture)
 
+
 def test_clean_bytes_are_clean(clamd_address):  # noqa: F811
     assert scan(b"%PDF-1.7 nothing to see\n%%EOF", clamd_address) == Verdict(clean=True)
 
