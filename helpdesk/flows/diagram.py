@@ -1,15 +1,27 @@
-"""A flow as an SVG diagram, drawn from its compiled state machine, no JavaScript or network."""
+"""A flow as a diagram an editor can read: laid out by Graphviz `dot`, drawn as SVG.
+
+Why Graphviz: `dot` is the layered (Sugiyama) layout engine the others are measured against,
+packaged by every distribution (Debian: `graphviz`), and it places edge labels as nodes of their
+own, so no label overprints another and edges are routed around the steps they pass, never
+through them. It runs once per flow version (the DOT source is the cache key), never per view.
+
+Without Graphviz the page says how to install it and keeps the text table of every way through.
+"""
 
 from __future__ import annotations
 
-from collections import deque
+import json
+import shutil
+import subprocess
+import textwrap
+from functools import lru_cache
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from .engine import CompiledFlow
 from .spec import Flow
 
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 190, 46, 30, 70, 20
 KIND_FILL = {
     "question": "#e8f1fb",
     "info": "#f3f6f9",
@@ -17,6 +29,14 @@ KIND_FILL = {
     "check": "#e9f7ec",
     "end": "#ececec",
 }
+INK, FAILURE, START = "#4a5560", "#b00020", "#0b57a4"
+FONT = "DejaVu Sans"
+DOT_SECONDS = 10
+LABEL_WIDTH = 22  # characters on a line of an edge label before it wraps
+
+
+class DiagramUnavailable(RuntimeError):
+    """Graphviz is missing or failed; the message says what to do."""
 
 
 def edges_of(compiled: CompiledFlow) -> list[tuple[str, str, str]]:
@@ -29,93 +49,111 @@ def edges_of(compiled: CompiledFlow) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
-def _levels(flow: Flow, edges: list[tuple[str, str, str]]) -> tuple[dict[str, int], set[str]]:
-    """Each step's row (its distance from the start) and the set of steps reachable at all."""
+def _reachable(flow: Flow, edges: list[tuple[str, str, str]]) -> set[str]:
     following: dict[str, list[str]] = {}
     for source, target, _ in edges:
         following.setdefault(source, []).append(target)
-    level = {flow.start: 0}
-    queue = deque([flow.start])
-    while queue:
-        current = queue.popleft()
-        for nxt in following.get(current, []):
-            if nxt not in level:
-                level[nxt] = level[current] + 1
-                queue.append(nxt)
-    reachable = set(level)
-    last = max(level.values(), default=0) + 1
-    for sid in flow.steps:
-        level.setdefault(sid, last)  # unreachable steps sit on a row of their own, below
-    return level, reachable
+    seen = {flow.start}
+    stack = [flow.start]
+    while stack:
+        for target in following.get(stack.pop(), []):
+            if target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def _quoted(text: str) -> str:
+    """A DOT string: backslashes and quotes escaped, so `\\N` or `"` in a label stays text."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _lines(text: str, width: int) -> str:
+    """*text* wrapped for a label: DOT's centred line breaks between the escaped lines."""
+    return "\\n".join(_quoted(line)[1:-1] for line in textwrap.wrap(text, width) or [""])
+
+
+def dot_source(compiled: CompiledFlow) -> str:
+    """The flow in Graphviz's DOT language: a box per step, an arrow per way on (answers that
+    lead to the same step share one), failure branches red and dashed, problems marked."""
+    flow = compiled.flow
+    edges = edges_of(compiled)
+    reachable = _reachable(flow, edges)
+    out = [
+        "digraph flow {",
+        f'  graph [rankdir=TB, nodesep=0.3, ranksep=0.45, fontname="{FONT}", bgcolor="transparent"];',
+        f'  node [shape=box, style=filled, fontname="{FONT}", fontsize=11, margin="0.14,0.07"];',
+        f'  edge [fontname="{FONT}", fontsize=10, color="{INK}", fontcolor="{INK}", arrowsize=0.7];',
+    ]
+    for sid, step in flow.steps.items():
+        dead_end = step.kind != "end" and not step.transitions()
+        problem = sid not in reachable or dead_end
+        note = " (unreachable)" if sid not in reachable else (" (dead end)" if dead_end else "")
+        detail = (step.action or step.outcome or step.kind) + note
+        style = ("rounded,filled" if step.kind == "end" else "filled") + (",dashed" if problem else "")
+        colour = FAILURE if problem else (START if sid == flow.start else INK)
+        label = _quoted(sid)[1:-1] + "\\n" + _lines(detail, 28)
+        classes = f"step {step.kind}" + (" problem" if problem else "")
+        out.append(
+            f"  {_quoted(sid)} [id={_quoted('step-' + sid)}, class={_quoted(classes)}, "
+            f'label="{label}", fillcolor="{KIND_FILL[step.kind]}", color="{colour}", '
+            f"style={_quoted(style)}, "
+            f"penwidth={2.5 if sid == flow.start else 1.3}];"
+        )
+    labels = {(s.id, c.id): c.label for s in flow.steps.values() for c in s.choices}
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for source, target, trigger in edges:
+        grouped.setdefault((source, target), []).append(trigger)
+    for number, ((source, target), triggers) in enumerate(sorted(grouped.items())):
+        failure = triggers == ["failure"]
+        label = " / ".join(labels.get((source, t), t) for t in triggers)
+        look = f'color="{FAILURE}", fontcolor="{FAILURE}", style=dashed' if failure else ""
+        out.append(
+            f"  {_quoted(source)} -> {_quoted(target)} [id=\"edge-{number}\", "
+            f'class="edge{" failure" if failure else ""}", label="{_lines(label, LABEL_WIDTH)}"'
+            f"{', ' + look if look else ''}];"
+        )
+    out.append("}")
+    return "\n".join(out)
+
+
+@lru_cache(maxsize=128)
+def run_dot(source: str, output: str = "svg") -> str:
+    """Graphviz's layout of *source* as *output* (svg, json); cached per source, so per version."""
+    binary = shutil.which("dot")
+    if binary is None:
+        raise DiagramUnavailable("Graphviz is not installed: `sudo apt-get install graphviz` draws diagrams")
+    try:
+        done = subprocess.run(  # noqa: S603 (our own DOT text on stdin, a fixed argument list)
+            [binary, f"-T{output}"], input=source, capture_output=True, text=True, timeout=DOT_SECONDS
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise DiagramUnavailable(f"Graphviz took more than {DOT_SECONDS} s to lay the flow out") from exc
+    if done.returncode != 0:
+        raise DiagramUnavailable(f"Graphviz could not lay the flow out: {done.stderr.strip()[:300]}")
+    return done.stdout
+
+
+def layout(compiled: CompiledFlow) -> dict[str, Any]:
+    """Where Graphviz put every step, arrow and label (its JSON output), as the SVG shows them."""
+    found: dict[str, Any] = json.loads(run_dot(dot_source(compiled), "json"))
+    return found
 
 
 def svg(compiled: CompiledFlow) -> Markup:
-    flow = compiled.flow
-    edges = edges_of(compiled)
-    level, reachable = _levels(flow, edges)
-    rows: dict[int, list[str]] = {}
-    for sid in flow.steps:  # file order within a row
-        rows.setdefault(level[sid], []).append(sid)
-    position = {}
-    for row, ids in rows.items():
-        for column, sid in enumerate(ids):
-            position[sid] = (MARGIN + column * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y))
-    width = MARGIN * 2 + max(len(ids) for ids in rows.values()) * (BOX_W + GAP_X)
-    height = MARGIN * 2 + (max(rows) + 1) * (BOX_H + GAP_Y)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="diagram-title" class="flow-diagram" font-family="sans-serif" font-size="12">',
-        f'<title id="diagram-title">Diagram of the flow {escape(flow.title)}</title>',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#4a5560"/></marker></defs>',
-    ]
-    labels = {(s.id, c.id): c.label for s in flow.steps.values() for c in s.choices}
-    grouped: dict[tuple[str, str], list[str]] = {}
-    for source, target, trigger in edges:  # answers leading to the same step share one arrow
-        grouped.setdefault((source, target), []).append(trigger)
-    for (source, target), triggers in grouped.items():
-        trigger = "failure" if triggers == ["failure"] else ""
-        label = " / ".join(labels.get((source, t), t) for t in triggers)
-        (x1, y1), (x2, y2) = position[source], position[target]
-        start: tuple[float, float] = (x1 + BOX_W / 2, y1 + BOX_H)
-        end: tuple[float, float] = (x2 + BOX_W / 2, y2)
-        if level[target] <= level[source]:  # a way back up: around the side
-            start, end = (x1 + BOX_W, y1 + BOX_H / 2), (x2 + BOX_W, y2 + BOX_H / 2)
-            bend = max(x1, x2) + BOX_W + GAP_X * 0.8
-            path = f"M {start[0]} {start[1]} C {bend} {start[1]}, {bend} {end[1]}, {end[0]} {end[1]}"
-        else:
-            path = f"M {start[0]} {start[1]} L {end[0]} {end[1]}"
-        colour = "#b00020" if trigger == "failure" else "#4a5560"
-        # the label sits a third of the way along, nearer its own step, so labels of arrows
-        # leaving one step fan out instead of piling up in the middle
-        label_x, label_y = start[0] + (end[0] - start[0]) / 3 + 4, start[1] + (end[1] - start[1]) / 3
-        parts.append(
-            f'<g class="edge" data-from="{escape(source)}" data-to="{escape(target)}">'
-            f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.4" marker-end="url(#arrow)"/>'
-            f'<text x="{label_x}" y="{label_y}" fill="{colour}" font-size="10">'
-            f"{escape(_short(label, 34))}</text></g>"
-        )
-    for sid, step in flow.steps.items():
-        x, y = position[sid]
-        dead_end = step.kind != "end" and not step.transitions()
-        problem = sid not in reachable or dead_end
-        stroke = "#b00020" if problem else ("#0b57a4" if sid == flow.start else "#4a5560")
-        dash = ' stroke-dasharray="5 3"' if problem else ""
-        radius = 22 if step.kind == "end" else 6
-        note = " (unreachable)" if sid not in reachable else (" (dead end)" if dead_end else "")
-        detail = step.action or step.outcome or step.kind
-        width_of_border = 2.5 if sid == flow.start else 1.5
-        parts.append(
-            f'<g class="step {step.kind}{" problem" if problem else ""}" id="step-{escape(sid)}">'
-            f"<title>{escape(sid)}: {escape(step.kind)}{escape(note)}</title>"
-            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="{radius}" '
-            f'fill="{KIND_FILL[step.kind]}" stroke="{stroke}" stroke-width="{width_of_border}"{dash}/>'
-            f'<text x="{x + 10}" y="{y + 19}" font-weight="bold">{escape(_short(sid, 26))}</text>'
-            f'<text x="{x + 10}" y="{y + 35}" fill="#4a5560">{escape(_short(detail + note, 30))}</text></g>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """The diagram to put in a page: Graphviz's SVG at its natural size (it scrolls, it is not
+    shrunk to illegible text on a phone), titled for screen readers; or a note saying why not."""
+    title = escape(f"Diagram of the flow {compiled.flow.title}")
+    try:
+        drawn = run_dot(dot_source(compiled))
+    except DiagramUnavailable as missing:
+        note = Markup('<p class="notice" role="note">The diagram can\'t be drawn here: {}.</p>')
+        return note.format(missing)
+    start = drawn.find("<svg")
+    head_end = drawn.find(">", start)
+    opening = drawn[start:head_end].replace(
+        "<svg", '<svg class="flow-diagram" role="img" aria-labelledby="diagram-title" focusable="false"', 1
+    )
+    body = drawn[head_end + 1 :]
+    # Graphviz escapes every text and attribute it writes; the title is escaped above
+    return Markup(f'{opening}><title id="diagram-title">{title}</title>{body}')  # noqa: S704
