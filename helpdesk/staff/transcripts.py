@@ -6,15 +6,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..cases.diagnoses import flow_for
 from ..cases.reference import normalise_reference
+from ..content.render import render_inline
 from ..extensions import db
 from ..flows.engine import CompiledFlow
 from ..models import Diagnosis, DiagnosisEvent, DiagnosisNote
 
 NOTE_LIMIT = 4000
+STEP_TEXT_LENGTH = 160
+# what a detail of an event means, for staff; keys not named here are shown with their own name
+DETAIL_NAMES = {
+    "signed_in": "signed in",
+    "undone": "answers undone",
+    "flow": "continued in flow",
+    "reference": "continued as",
+    "simulated": "simulated (sandbox)",
+    "via": "opened by",
+    "link": "support link",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,14 @@ class Line:
     step_text: str
     answer: str  # the choice's label, or the outcome
     detail: dict[str, Any]
+
+    @property
+    def details(self) -> list[str]:
+        """The event's details in words: "signed in: yes", "answers undone: 2"."""
+        return [
+            f"{DETAIL_NAMES.get(key, key.replace('_', ' '))}: {_word(value)}"
+            for key, value in self.detail.items()
+        ]
 
 
 @dataclass
@@ -70,11 +91,25 @@ def _line(event: DiagnosisEvent, compiled: CompiledFlow | None) -> Line:
     step_text, answer = event.step, str(event.detail.get("answer", ""))
     if compiled is not None and event.step in compiled.flow.steps:
         step = compiled.step(event.step)
-        step_text = step.text.strip().splitlines()[0] if step.text.strip() else (step.action or step.id)
+        step_text = _plain(step.text) or step.action or step.id
         labels = {c.id: c.label for c in step.choices}
         answer = labels.get(answer, answer)
     detail = {k: v for k, v in event.detail.items() if k not in ("answer", "next")}
     return Line(event.at, event.kind, event.step, step_text, answer, detail)
+
+
+def _plain(markdown_text: str) -> str:
+    """A step's text as the person read it, without Markdown's marks (**, _, links)."""
+    words = " ".join(Markup(render_inline(markdown_text)).striptags().split())  # noqa: S704 (read only)
+    return words if len(words) <= STEP_TEXT_LENGTH else words[: STEP_TEXT_LENGTH - 1].rstrip() + "…"
+
+
+def _word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    return str(value)
 
 
 def add_note(diagnosis: Diagnosis, author: str, text: str) -> DiagnosisNote:

@@ -15,6 +15,7 @@ from ..extensions import db
 from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
+from .moments import moment
 
 PAGES = {
     400: ("That didn't work", "Something in the request was not right. Please go back and try again."),
@@ -99,6 +100,8 @@ def register(app: Flask) -> None:
         if is_api_request():
             return api_problems.server_error(), 500
         return _error_page(InternalServerError.code)
+
+    app.add_template_filter(moment)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -59,6 +59,10 @@ def test_on_a_phone_the_diagram_scrolls_in_its_box_with_text_big_enough_to_read(
         assert page.evaluate("document.querySelector('.diagram-scroll').scrollWidth") > 390  # the box scrolls
         region.focus()
         page.keyboard.press("ArrowRight")  # a keyboard can scroll it too
-        page.wait_for_function("document.querySelector('.diagram-scroll').scrollLeft > 0")
+        for _ in range(40):  # scrolling is animated: look again for up to 2 s
+            if page.evaluate("document.querySelector('.diagram-scroll').scrollLeft") > 0:
+                break
+            page.wait_for_timeout(50)
+        assert page.evaluate("document.querySelector('.diagram-scroll').scrollLeft") > 0
     finally:
         context.close()

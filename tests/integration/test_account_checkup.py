@@ -534,7 +534,7 @@ def test_the_after_recovery_flow_checks_every_item_is_green(app, client, account
     answer(client, "after-recovery", "open-checkup")
     done = answer(client, "after-recovery", "check-account")
     assert done.location.endswith("/all-done")
-    assert "You're all set" in client.get(done.location).get_data(as_text=True)
+    assert "You&#39;re all set" in client.get(done.location).get_data(as_text=True)
     with app.app_context():
         checks = [
             e.detail

@@ -296,3 +296,14 @@ def test_each_step_has_its_own_title_and_a_refused_answer_says_error_first(fixtu
     ended = post(fixture_client, url, page, answer="dunno")
     end_page = fixture_client.get(ended.location).get_data(as_text=True)
     assert _title(end_page).startswith("Let's get you to a person · Fix it")
+
+
+def test_a_resolved_diagnosis_offers_one_next_step_the_security_checkup(client):
+    url, page = begin(client, "locked-out")
+    waiting = post(client, url, page, answer="yes")  # I tried several times
+    page = client.get(waiting.location).get_data(as_text=True)
+    ended = post(client, waiting.location, page, answer="wait")
+    end_page = client.get(ended.location).get_data(as_text=True)
+    assert "You&#39;re all set" in end_page
+    assert end_page.count('class="button primary"') == 1
+    assert 'href="/diagnose/after-recovery">Check your account\'s security</a>' in end_page

@@ -74,7 +74,7 @@ def test_a_step_without_text_is_named_by_its_action(fixture_app):
         assert lines[-1].kind == "escalated"
 
 
-def test_a_step_text_of_several_lines_shows_its_first_line(app):
+def test_a_step_text_of_several_lines_is_shown_as_one_plain_line_shortened(app):
     with app.app_context():
         compiled = flow("wrong-password")
         diagnosis = start_diagnosis(compiled)
@@ -82,7 +82,8 @@ def test_a_step_text_of_several_lines_shows_its_first_line(app):
         answer_step(diagnosis, compiled, "fix-caps-lock", "yes")
         last = read(diagnosis, compiled).lines[-1]
         assert (last.kind, last.step) == ("resolved", "signed-in")
-        assert last.step_text == "Good, you're in. If your browser or password manager offers to save the"
+        assert last.step_text.startswith("Good, you're in. If your browser or password manager offers to save the ")
+        assert "\n" not in last.step_text and len(last.step_text) <= 160
 
 
 def test_the_transcript_is_read_in_the_version_the_diagnosis_ran_on(fixture_app):
@@ -155,3 +156,27 @@ def test_notes_stay_with_their_own_diagnosis(fixture_app):
         mine, other = start_diagnosis(flow()), start_diagnosis(flow())
         add_note(other, "helper@example.org", "Not about you.")
         assert read(mine, flow()).notes == []
+
+
+def test_a_line_says_its_details_in_words():
+    from datetime import UTC, datetime
+
+    from helpdesk.staff.transcripts import Line
+
+    line = Line(
+        datetime(2026, 12, 4, tzinfo=UTC),
+        "fixed",
+        "check",
+        "Check",
+        "success",
+        {"signed_in": True, "undone": 2},
+    )
+    assert line.details == ["signed in: yes", "answers undone: 2"]
+
+
+def test_a_step_s_text_is_shown_without_markdown_marks():
+    from helpdesk.staff.transcripts import _plain
+
+    assert _plain("Did you type a **wrong** password or [code](https://example.org)?") == (
+        "Did you type a wrong password or code?"
+    )
