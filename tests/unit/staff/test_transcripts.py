@@ -82,7 +82,9 @@ def test_a_step_text_of_several_lines_is_shown_as_one_plain_line_shortened(app):
         answer_step(diagnosis, compiled, "fix-caps-lock", "yes")
         last = read(diagnosis, compiled).lines[-1]
         assert (last.kind, last.step) == ("resolved", "signed-in")
-        assert last.step_text.startswith("Good, you're in. If your browser or password manager offers to save the ")
+        assert last.step_text.startswith(
+            "Good, you're in. If your browser or password manager offers to save the "
+        )
         assert "\n" not in last.step_text and len(last.step_text) <= 160
 
 
