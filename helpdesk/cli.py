@@ -214,9 +214,28 @@ def cases_purge(days: int | None) -> None:
     click.echo(f"evidence of {purge(days)} request(s) deleted")
 
 
+@click.group("records", help="What the help center keeps about people, and for how long.")
+def records_group() -> None:
+    pass
+
+
+@records_group.command("forget")
+@click.option("--days", type=int, default=None, help="Default: HELPDESK_RECORDS_DAYS.")
+@with_appcontext
+def records_forget(days: int | None) -> None:
+    """Delete diagnoses, transcripts, sign-in history, ended sign-ins, removed devices, dead links,
+    feedback and decided recovery requests older than DAYS (run it daily from cron)."""
+    from .cases.housekeeping import forget_old_records
+
+    done = forget_old_records(days)
+    listed = ", ".join(f"{count} {kind}" for kind, count in done.counts.items() if count) or "nothing"
+    click.echo(f"forgotten: {listed}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(staff_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(cases_group)
+    app.cli.add_command(records_group)

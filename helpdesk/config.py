@@ -64,6 +64,9 @@ class Settings:
     recovery_hold_hours: int = 72
     two_person_rule: bool = False
     evidence_days: int = 30
+    # diagnoses, transcripts, sign-in history and the like are forgotten after this many days
+    # (`flask records forget`, cases/housekeeping.py); the audit trail stays
+    records_days: int = 400
     # the ClamAV daemon that checks uploaded evidence (a Unix socket path, or host:port); without
     # one, photos are still re-encoded but PDFs, which cannot be, are refused
     clamd: str = ""

@@ -159,6 +159,10 @@ class AccountDirectory(Protocol):
     def forget_device_confirmations(self, account_id: int) -> None:
         """After a reset or recovery: whoever was in the account may have confirmed their own device."""
 
+    def forget_before(self, cutoff: datetime) -> dict[str, int]:
+        """Delete sign-in history, ended sign-ins and removed devices older than *cutoff* (the
+        records retention); how many of each, by a name for people."""
+
 
 # one address, nothing else: no display name, no list, no spaces or control characters
 # (a mail header built from anything more could send mail to other people)

@@ -426,3 +426,22 @@ class SqlAccountDirectory:
             .values(confirmed_at=None)
         )
         db.session.commit()
+
+    def forget_before(self, cutoff: datetime) -> dict[str, int]:
+        history = db.session.execute(delete(SignInEvent).where(SignInEvent.at < cutoff))
+        ended = db.session.execute(
+            delete(SignInSession).where(SignInSession.ended_at.is_not(None), SignInSession.ended_at < cutoff)
+        )
+        # a removed device's sessions ended with it; none still points at a row older than this
+        still_used = select(SignInSession.device_id).where(SignInSession.device_id.is_not(None))
+        removed = db.session.execute(
+            delete(Device).where(
+                Device.removed_at.is_not(None), Device.removed_at < cutoff, Device.id.not_in(still_used)
+            )
+        )
+        db.session.commit()
+        return {
+            "sign-in history": rowcount(history),
+            "ended sign-ins": rowcount(ended),
+            "removed devices": rowcount(removed),
+        }

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db, rowcount
 from ..models import AccountToken, utcnow
@@ -125,3 +125,11 @@ def count_wrong_code(raw: str, purpose: Purpose) -> bool:
     )
     db.session.commit()
     return check_token(raw, purpose).status is TokenStatus.SPENT
+
+
+def forget_before(cutoff: datetime) -> int:
+    """Delete links that expired before *cutoff* (used, superseded or never used alike): a dead
+    link's row only says someone asked for one (the records retention)."""
+    result = db.session.execute(delete(AccountToken).where(AccountToken.expires_at < cutoff))
+    db.session.commit()
+    return rowcount(result)
