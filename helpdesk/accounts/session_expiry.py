@@ -56,3 +56,5 @@ def record_expiry(found: SessionLookup, *, ip: str = "", **detail: str) -> None:
         session=str(found.session_id),
         **detail,
     )
+    if found.account.role:  # and among the staff sign-outs, like one by hand (web/sessions.end)
+        audit.record("staff.sign-out", actor=found.account.email, ip=ip, reason=str(found.state))

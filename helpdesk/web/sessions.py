@@ -91,8 +91,10 @@ def start(account: AccountRecord) -> SignedIn:
     found = accounts.session_account(token)
     assert found is not None
     keep = {k: session[k] for k in ("diagnoses", "feedback", RETURN_KEY) if k in session}
+    remembered = session.permanent  # a diagnosis keeps its 30 days through the sign-in
     session.clear()
     session.update(keep)
+    session.permanent = remembered
     person = SignedIn(found[0], found[1], token)
     login_user(person)
     if account.role:
