@@ -85,7 +85,8 @@ def test_an_anonymous_page_simply_shows_the_person_signed_out(app, client, accou
     home = client.get("/")
     assert home.status_code == 200
     page = home.get_data(as_text=True)
-    assert IDLE_NOTICE not in page and 'action="/logout"' not in page
+    assert '<a href="/login">Sign in</a>' in page and "Your account" not in page
+    assert IDLE_NOTICE not in page  # nothing asked for a sign-in
 
 
 def test_the_last_activity_is_written_at_most_once_a_minute(app, account):

@@ -101,9 +101,11 @@ def test_ending_a_session_signs_that_browser_out_in_every_worker(tmp_path, accou
 
 def test_the_session_cookie_is_renewed_at_sign_in(client, account):
     client.get("/diagnose/cant-sign-in")
-    before = client.get_cookie("helpdesk_session").value
+    client.get("/login")
+    before = client.get_cookie("helpdesk_session").value  # with the CSRF token of before
     sign_in(client, "pat@example.org", DEMO_PASSWORD)
     assert client.get_cookie("helpdesk_session").value != before
+    assert client.get_cookie("helpdesk_signin") is not None  # the sign-in is a cookie of its own
     # the diagnosis in progress is kept across the sign-in
     assert client.get("/diagnose/cant-sign-in").location == "/diagnose/cant-sign-in/what-happens"
 
