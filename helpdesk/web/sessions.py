@@ -212,7 +212,8 @@ class SignInApart(SecureCookieSessionInterface):
         if not session.modified:
             return
         name = sign_in_cookie_name(app)
-        sign_in = {k: session[k] for k in SIGN_IN_KEYS if k in session}
+        # Flask-Login marks even an anonymous session not fresh: a cookie only for a signed-in browser
+        sign_in = {k: session[k] for k in SIGN_IN_KEYS if k in session} if "_user_id" in session else {}
         cookie: dict[str, Any] = {
             "domain": self.get_cookie_domain(app),
             "path": self.get_cookie_path(app),

@@ -185,3 +185,33 @@ def test_staff_go_idle_at_their_own_stricter_limit_server_side(tmp_path):
         as_text=True
     )
     assert [e.detail["reason"] for e in _audited(app, "staff.sign-out")] == ["idle"]
+
+
+def test_under_https_the_sign_in_cookie_has_the_host_prefix_and_is_secure(tmp_path, account):
+    from tests.conftest import build_app
+
+    app = build_app(tmp_path, site_url="https://help.example.org")
+    with app.app_context():
+        from helpdesk.accounts.directory import directory
+
+        directory().create("sam@example.org", DEMO_PASSWORD)
+    client = app.test_client()
+    site = "https://help.example.org"
+    page = client.get("/login", base_url=site).get_data(as_text=True)
+    signed_in = client.post(
+        "/login",
+        base_url=site,
+        headers={"Referer": site + "/login"},  # CSRF protection checks it under https
+        data={"csrf_token": csrf_from(page), "email": "sam@example.org", "password": DEMO_PASSWORD},
+    )
+    cookie = next(h for h in signed_in.headers.getlist("Set-Cookie") if "helpdesk_signin" in h)
+    assert cookie.startswith("__Host-helpdesk_signin=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie and "Expires" not in cookie
+    assert client.get("/account", base_url=site).status_code == 200
+
+
+def test_an_anonymous_visitor_gets_no_sign_in_cookie(client):
+    page = client.get("/login")
+    assert client.get("/login").status_code == 200 and page.status_code == 200
+    assert client.get_cookie("helpdesk_session") is not None  # the CSRF token
+    assert client.get_cookie("helpdesk_signin") is None
