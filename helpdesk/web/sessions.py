@@ -178,9 +178,10 @@ class _SignInPart(SecureCookieSessionInterface):
 
 class SignInApart(SecureCookieSessionInterface):
     """One Flask session, two cookies: the sign-in's keys (SIGN_IN_KEYS) travel in a
-    browser-session cookie of their own, without Max-Age, refused once older than the absolute
-    limit; everything else (diagnoses, the CSRF token) in the usual cookie, which a diagnosis makes
-    last 30 days. So the sign-in never lasts as long as the memory of a diagnosis."""
+    browser-session cookie of their own, without Max-Age, refused once signed longer ago than the
+    absolute limit; everything else (diagnoses, the CSRF token) in the usual cookie, which a
+    diagnosis makes last 30 days. So the sign-in never lasts as long as the memory of a diagnosis;
+    the server's session row still decides (`accounts.session_expiry`)."""
 
     _part = _SignInPart()
 
