@@ -35,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # under https the __Host- prefix makes browsers refuse the cookie unless it is Secure, for
         # this host alone and for every path: no subdomain or plain-http page can plant one
         SESSION_COOKIE_NAME=("__Host-" if secure else "") + "helpdesk_session",
+        # the sign-in travels apart, in a browser-session cookie (web/sessions.SignInApart), so a
+        # remembered diagnosis never keeps anyone signed in
+        SIGN_IN_COOKIE_NAME=("__Host-" if secure else "") + "helpdesk_signin",
         PERMANENT_SESSION_LIFETIME=DIAGNOSIS_LIFETIME,  # a diagnosis is remembered as long
         # tokens are bound to the session; a page left open for hours must still submit
         WTF_CSRF_TIME_LIMIT=None,

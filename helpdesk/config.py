@@ -60,6 +60,11 @@ class Settings:
     # how often (seconds) each worker looks for changed content files; -1 turns live reload off
     reload_seconds: int = 3
     staff_idle_minutes: int = 30
+    # a sign-in ends after this long without activity, and after session_hours however active
+    # (OWASP ASVS 4.0.3 3.3.2, level 2: at most 30 minutes idle, 12 hours in all); staff get the
+    # stricter of session_idle_minutes and staff_idle_minutes
+    session_idle_minutes: int = 30
+    session_hours: int = 12
     # identity-verified recovery: the wait after approval, a second approver, how long evidence is kept
     recovery_hold_hours: int = 72
     two_person_rule: bool = False
@@ -90,7 +95,24 @@ class Settings:
             values[f.name] = _convert(f.type, raw)
         values.update(overrides)
         settings = cls(**values)
+        settings._check_session_limits()
         return settings._with_derived_defaults()
+
+    def _check_session_limits(self) -> None:
+        if not 1 <= self.session_hours <= 12:
+            raise SettingsError(
+                f"HELPDESK_SESSION_HOURS is {self.session_hours}: a sign-in must end after 1 to 12 hours "
+                "(OWASP ASVS level 2 asks for re-authentication at least every 12 hours)"
+            )
+        if not 1 <= self.session_idle_minutes <= min(120, self.session_hours * 60):
+            raise SettingsError(
+                f"HELPDESK_SESSION_IDLE_MINUTES is {self.session_idle_minutes}: a sign-in left idle must "
+                "end after 1 to 120 minutes, and no later than HELPDESK_SESSION_HOURS"
+            )
+        if self.staff_idle_minutes < 1:
+            raise SettingsError(
+                f"HELPDESK_STAFF_IDLE_MINUTES is {self.staff_idle_minutes}: it must be 1 minute or more"
+            )
 
     def _with_derived_defaults(self) -> Settings:
         instance = Path(self.instance_dir)

@@ -108,3 +108,15 @@ def at_once(count: int, work: Callable[[], T]) -> list[T]:
     if errors:
         raise errors[0]
     return results
+
+
+BROWSER_COOKIES = ("helpdesk_session", "helpdesk_signin")  # the diagnosis memory, the sign-in
+
+
+def same_browser(source: Any, target: Any) -> None:
+    """Give test client *target* the helpdesk cookies *source* holds (the same browser, say in
+    another worker); a cookie *source* lacks is left out."""
+    for name in BROWSER_COOKIES:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)

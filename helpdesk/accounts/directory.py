@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from flask import current_app
 
+from ..config import Settings
 from ..errors import DomainError
 from .roles import Role, may
 
@@ -79,6 +80,63 @@ class SessionRecord:
     device_id: int | None = None
 
 
+class SessionState(StrEnum):
+    """What a session lookup found behind a browser's session token."""
+
+    LIVE = "live"
+    IDLE = "idle"  # not seen for longer than the idle limit: ended now
+    TIMED_OUT = "timed-out"  # began longer ago than the absolute limit: ended now
+    ENDED = "ended"  # signed out, ended elsewhere, or never existed
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a sign-in lasts: *idle* without activity (staff: the stricter of *idle* and
+    *staff_idle*), *absolute* in all however active."""
+
+    idle: timedelta
+    absolute: timedelta
+    staff_idle: timedelta | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> SessionLimits:
+        return cls(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_hours),
+            staff_idle=timedelta(minutes=settings.staff_idle_minutes),
+        )
+
+    def idle_for(self, role: str | None) -> timedelta:
+        if role and self.staff_idle is not None:
+            return min(self.idle, self.staff_idle)
+        return self.idle
+
+    def state(
+        self, created_at: datetime, last_seen_at: datetime, role: str | None, now: datetime
+    ) -> SessionState:
+        """Whether a session with these timestamps still signs anyone in at *now*."""
+        if now - created_at > self.absolute:
+            return SessionState.TIMED_OUT
+        if now - last_seen_at > self.idle_for(role):
+            return SessionState.IDLE
+        return SessionState.LIVE
+
+
+@dataclass(frozen=True)
+class SessionLookup:
+    """A session lookup: *account* and *session_id* are known unless the state is ENDED;
+    *ended_now* says this lookup ended an expired session (the one request to audit it)."""
+
+    state: SessionState
+    account: AccountRecord | None = None
+    session_id: int | None = None
+    ended_now: bool = False
+
+    @property
+    def signed_in(self) -> bool:
+        return self.state is SessionState.LIVE
+
+
 @dataclass(frozen=True)
 class DeviceRecord:
     id: int
@@ -121,7 +179,16 @@ class AccountDirectory(Protocol):
         `from_recovery=None` leaves that flag as it is."""
 
     def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str: ...
-    def session_account(self, token: str) -> tuple[AccountRecord, int] | None: ...
+    def session_account(self, token: str) -> tuple[AccountRecord, int] | None:
+        """The live session's account and id (`look_up_session` under the configured limits)."""
+
+    def look_up_session(self, token: str, limits: SessionLimits) -> SessionLookup:
+        """The session behind *token*, from its row's timestamps: live (its last activity
+        written at most once a minute), or why not; one found past a limit is ended here."""
+
+    def end_expired_sessions(self, account_id: int, limits: SessionLimits) -> list[SessionLookup]:
+        """End the account's sessions that are past a limit but were never looked up since."""
+
     def end_session(self, token: str) -> None: ...
     def end_sessions(self, account_id: int, keep_token: str | None = None) -> int: ...
     def sessions(self, account_id: int) -> list[SessionRecord]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..config import settings
 from ..extensions import db, rowcount
 from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 from .directory import (
@@ -16,14 +17,19 @@ from .directory import (
     AccountExists,
     AccountRecord,
     DeviceRecord,
+    SessionLimits,
+    SessionLookup,
     SessionRecord,
+    SessionState,
     SignInRecord,
     normalise_email,
 )
 from .passwords import hash_password, needs_rehash, verify_password
 from .totp import SecretBox
 
-SESSION_TOUCH = timedelta(minutes=5)  # how stale last_seen_at may get before it is written
+# how stale last_seen_at may get before it is written: lookups (every request) seldom write, and
+# an idle sign-out comes at most this much early
+SESSION_TOUCH = timedelta(minutes=1)
 
 
 def _record(row: Account) -> AccountRecord:
@@ -182,19 +188,57 @@ class SqlAccountDirectory:
         return raw
 
     def session_account(self, token: str) -> tuple[AccountRecord, int] | None:
+        found = self.look_up_session(token, SessionLimits.of(settings()))
+        if not found.signed_in or found.account is None or found.session_id is None:
+            return None
+        return found.account, found.session_id
+
+    def look_up_session(self, token: str, limits: SessionLimits) -> SessionLookup:
         found = db.session.execute(
             select(SignInSession, Account)
             .join(Account, Account.id == SignInSession.account_id)
             .where(SignInSession.token_hash == _hash_token(token), SignInSession.ended_at.is_(None))
         ).first()
         if found is None:
-            return None
+            return SessionLookup(SessionState.ENDED)
         session_row, account = found
         now = utcnow()
+        state = limits.state(session_row.created_at, session_row.last_seen_at, account.role, now)
+        if state is not SessionState.LIVE:
+            # ended in the row, so every worker sees it; only one request wins the update
+            ended = db.session.execute(
+                update(SignInSession)
+                .where(SignInSession.id == session_row.id, SignInSession.ended_at.is_(None))
+                .values(ended_at=now)
+            )
+            db.session.commit()
+            return SessionLookup(state, _record(account), session_row.id, ended_now=rowcount(ended) == 1)
         if now - session_row.last_seen_at > SESSION_TOUCH:
             session_row.last_seen_at = now
             db.session.commit()
-        return _record(account), session_row.id
+        return SessionLookup(state, _record(account), session_row.id)
+
+    def end_expired_sessions(self, account_id: int, limits: SessionLimits) -> list[SessionLookup]:
+        now = utcnow()
+        rows = db.session.execute(
+            select(SignInSession, Account)
+            .join(Account, Account.id == SignInSession.account_id)
+            .where(SignInSession.account_id == account_id, SignInSession.ended_at.is_(None))
+        ).all()
+        expired: list[SessionLookup] = []
+        for session_row, account in rows:
+            state = limits.state(session_row.created_at, session_row.last_seen_at, account.role, now)
+            if state is SessionState.LIVE:
+                continue
+            ended = db.session.execute(
+                update(SignInSession)
+                .where(SignInSession.id == session_row.id, SignInSession.ended_at.is_(None))
+                .values(ended_at=now)
+            )
+            if rowcount(ended) == 1:
+                expired.append(SessionLookup(state, _record(account), session_row.id, ended_now=True))
+        db.session.commit()
+        return expired
 
     def end_session(self, token: str) -> None:
         db.session.execute(
@@ -215,11 +259,19 @@ class SqlAccountDirectory:
         return rowcount(result)
 
     def sessions(self, account_id: int) -> list[SessionRecord]:
-        rows = db.session.scalars(
-            select(SignInSession)
-            .where(SignInSession.account_id == account_id, SignInSession.ended_at.is_(None))
-            .order_by(SignInSession.last_seen_at.desc())
-        )
+        limits = SessionLimits.of(settings())
+        role = db.session.scalar(select(Account.role).where(Account.id == account_id))
+        now = utcnow()
+        rows = [
+            r
+            for r in db.session.scalars(
+                select(SignInSession)
+                .where(SignInSession.account_id == account_id, SignInSession.ended_at.is_(None))
+                .order_by(SignInSession.last_seen_at.desc())
+            )
+            # past a limit: no longer signed in, though not yet ended (a read writes nothing)
+            if limits.state(r.created_at, r.last_seen_at, role, now) is SessionState.LIVE
+        ]
         return [
             SessionRecord(
                 id=r.id,

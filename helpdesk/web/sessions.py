@@ -1,17 +1,35 @@
-"""Signed-in browsers: server-side sessions behind Flask-Login, so they can be ended anywhere."""
+"""Signed-in browsers: server-side sessions behind Flask-Login, so they can be ended anywhere,
+and end by themselves after the idle and absolute limits (`accounts.session_expiry`)."""
 
 from __future__ import annotations
 
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, Response, after_this_request, current_app, request, session
+from flask import (
+    Flask,
+    Request,
+    Response,
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import login_user, logout_user
+from itsdangerous import BadSignature
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
+from ..accounts import session_expiry
 from ..accounts.devices import describe_device
-from ..accounts.directory import AccountRecord, directory
+from ..accounts.directory import AccountRecord, SessionLookup, SessionState, directory
 from ..accounts.notices import send_new_device
 from ..mail import MailError
 
@@ -47,6 +65,10 @@ DEVICE_COOKIE = "helpdesk_device"
 RETURN_KEY = "checkup_return"  # the diagnosis that sent the person to their security checkup
 STAFF_ACTIVE_KEY = "staff_active_at"  # when a staff member last did something
 DEVICE_COOKIE_DAYS = 400
+SIGN_IN_COOKIE = "helpdesk_signin"  # under https: __Host-helpdesk_signin (create_app names it)
+# the keys of the one Flask session that belong to the sign-in: they travel in the sign-in cookie,
+# which ends with the browser, never in the long-lived one that remembers diagnoses
+SIGN_IN_KEYS = frozenset({"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", STAFF_ACTIVE_KEY})
 
 
 def start(account: AccountRecord) -> SignedIn:
@@ -64,12 +86,15 @@ def start(account: AccountRecord) -> SignedIn:
             current_app.logger.warning("new-device notice for account %s not sent", account.id)
     if device_token != token_from_cookie:
         _set_device_cookie(device_token)
+    session_expiry.end_expired(account.id, ip=client_ip())
     token = accounts.start_session(account.id, client_ip(), client_device(), device_id)
     found = accounts.session_account(token)
     assert found is not None
     keep = {k: session[k] for k in ("diagnoses", "feedback", RETURN_KEY) if k in session}
+    remembered = session.permanent  # a diagnosis keeps its 30 days through the sign-in
     session.clear()
     session.update(keep)
+    session.permanent = remembered
     person = SignedIn(found[0], found[1], token)
     login_user(person)
     if account.role:
@@ -101,15 +126,113 @@ def end(person: SignedIn, *, reason: str = "signed out") -> None:
     account = person.account  # read first: *person* may be current_user, anonymous once signed out
     directory().end_session(person.token)
     logout_user()
+    session.pop(STAFF_ACTIVE_KEY, None)
     if account.role:
         audit.record("staff.sign-out", actor=account.email, ip=client_ip(), reason=reason)
 
 
 def load(token: str) -> SignedIn | None:
-    found = directory().session_account(token)
-    if found is None:
-        return None  # ended elsewhere ("sign out everywhere", a password reset)
-    return SignedIn(found[0], found[1], token)
+    """Flask-Login's user loader: the live session behind the sign-in cookie's token, or no one.
+    A sign-in found past its idle or absolute limit is ended (and audited) and leaves the cookie."""
+    found = session_expiry.look_up(token, ip=client_ip(), device=client_device())
+    if found.state is SessionState.LIVE and found.account is not None and found.session_id is not None:
+        return SignedIn(found.account, found.session_id, token)
+    for key in SIGN_IN_KEYS:  # not logout_user(): it would ask this loader for the user again
+        session.pop(key, None)
+    if found.state is not SessionState.ENDED:
+        g.signed_out = found  # a page that needs a sign-in says why it asks again
+    return None  # ended elsewhere ("sign out everywhere", a password reset), or past a limit
+
+
+def signed_out_notice() -> str:
+    """Why this request found its sign-in ended by a limit, in a sentence, or ""."""
+    found: SessionLookup | None = g.get("signed_out")
+    if found is None or found.account is None:
+        return ""
+    limits = session_expiry.limits()
+    if found.state is SessionState.TIMED_OUT:
+        hours = int(limits.absolute.total_seconds() // 3600)
+        return (
+            f"You were signed out because a sign-in lasts at most {hours} hours. "
+            "Sign in again to carry on where you were."
+        )
+    minutes = int(limits.idle_for(found.account.role).total_seconds() // 60)
+    return (
+        f"You were signed out after {minutes} minutes without activity. "
+        "Sign in again to carry on where you were."
+    )
+
+
+def sign_in_again() -> BaseResponse:
+    """A page that needs a sign-in: to /login and back here, saying why if a limit just ended it."""
+    from ..extensions import login_manager
+
+    flash(signed_out_notice() or str(login_manager.login_message))
+    here = request.path + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
+    return redirect(url_for(str(login_manager.login_view), next=here))
+
+
+class _SignInPart(SecureCookieSessionInterface):
+    salt = "helpdesk-sign-in"  # a main cookie's value is never accepted as a sign-in cookie
+
+
+class SignInApart(SecureCookieSessionInterface):
+    """One Flask session, two cookies: the sign-in's keys (SIGN_IN_KEYS) travel in a
+    browser-session cookie of their own, without Max-Age, refused once signed longer ago than the
+    absolute limit; everything else (diagnoses, the CSRF token) in the usual cookie, which a
+    diagnosis makes last 30 days. So the sign-in never lasts as long as the memory of a diagnosis;
+    the server's session row still decides (`accounts.session_expiry`)."""
+
+    _part = _SignInPart()
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        main = super().open_session(app, request)
+        if main is None:
+            return None
+        # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
+        data = {k: v for k, v in main.items() if k not in SIGN_IN_KEYS}
+        data.update(self._open_sign_in(app, request))
+        return self.session_class(data)
+
+    def _open_sign_in(self, app: Flask, request: Request) -> dict[str, Any]:
+        raw = request.cookies.get(sign_in_cookie_name(app))
+        signer = self._part.get_signing_serializer(app)
+        if not raw or signer is None:
+            return {}
+        hours = app.extensions["helpdesk.settings"].session_hours
+        try:
+            data = signer.loads(raw, max_age=hours * 3600)
+        except BadSignature:  # also when signed longer ago than the absolute limit
+            return {}
+        return {k: v for k, v in data.items() if k in SIGN_IN_KEYS} if isinstance(data, dict) else {}
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        main = self.session_class({k: v for k, v in session.items() if k not in SIGN_IN_KEYS})
+        main.modified, main.accessed = session.modified, session.accessed
+        super().save_session(app, main, response)
+        if not session.modified:
+            return
+        name = sign_in_cookie_name(app)
+        # Flask-Login marks even an anonymous session not fresh: a cookie only for a signed-in browser
+        sign_in = {k: session[k] for k in SIGN_IN_KEYS if k in session} if "_user_id" in session else {}
+        cookie: dict[str, Any] = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": True,
+        }
+        signer = self._part.get_signing_serializer(app)
+        if not sign_in or signer is None:
+            if name in request.cookies:
+                response.delete_cookie(name, **cookie)
+            return
+        response.set_cookie(name, signer.dumps(sign_in), **cookie)  # no expiry: ends with the browser
+        response.vary.add("Cookie")
+
+
+def sign_in_cookie_name(app: Flask) -> str:
+    return str(app.config.get("SIGN_IN_COOKIE_NAME", SIGN_IN_COOKIE))
 
 
 def register(app: Flask) -> None:
@@ -117,3 +240,4 @@ def register(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.user_loader(load)
+    login_manager.unauthorized_handler(sign_in_again)

@@ -53,7 +53,7 @@ def require_role(*roles: Role) -> AccountRecord | BaseResponse:
     Signed in, with a staff role (admin may do everything), two-step on, and active lately.
     """
     if not current_user.is_authenticated:
-        return redirect(url_for("account.login", next=request.path))
+        return sessions.sign_in_again()  # says why, when an idle or absolute limit just ended it
     account = directory().get(current_user.account.id)
     if account is None or not account.may(*roles):
         abort(403)  # the same 403 whatever the page holds

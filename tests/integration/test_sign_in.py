@@ -10,7 +10,7 @@ from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
 from helpdesk.models import Account, SignInSession
 from tests.conftest import DEMO_PASSWORD, build_app
-from tests.support import at_once, csrf_from
+from tests.support import at_once, csrf_from, same_browser
 
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -77,11 +77,10 @@ def test_a_wrong_password_does_not_sign_in(client, account):
 
 def test_sign_out_ends_the_server_side_session(app, client, account):
     sign_in(client, "pat@example.org", DEMO_PASSWORD)
-    cookie = client.get_cookie("helpdesk_session").value
+    replay = app.test_client()
+    same_browser(client, replay)  # an old copy of the cookies no longer works
     page = client.get("/account").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_from(page)})
-    replay = app.test_client()
-    replay.set_cookie("helpdesk_session", cookie)  # an old copy of the cookie no longer works
     assert replay.get("/account").status_code == 302
     with app.app_context():
         assert db.session.scalar(select(SignInSession.ended_at)) is not None
@@ -92,7 +91,7 @@ def test_ending_a_session_signs_that_browser_out_in_every_worker(tmp_path, accou
     sign_in(client, "pat@example.org", DEMO_PASSWORD)
     other_worker = build_app(tmp_path)  # a second process on the same database
     other = other_worker.test_client()
-    other.set_cookie("helpdesk_session", client.get_cookie("helpdesk_session").value)
+    same_browser(client, other)
     assert other.get("/account").status_code == 200
     with app.app_context():
         directory().end_sessions(account.id)
@@ -102,9 +101,11 @@ def test_ending_a_session_signs_that_browser_out_in_every_worker(tmp_path, accou
 
 def test_the_session_cookie_is_renewed_at_sign_in(client, account):
     client.get("/diagnose/cant-sign-in")
-    before = client.get_cookie("helpdesk_session").value
+    client.get("/login")
+    before = client.get_cookie("helpdesk_session").value  # with the CSRF token of before
     sign_in(client, "pat@example.org", DEMO_PASSWORD)
     assert client.get_cookie("helpdesk_session").value != before
+    assert client.get_cookie("helpdesk_signin") is not None  # the sign-in is a cookie of its own
     # the diagnosis in progress is kept across the sign-in
     assert client.get("/diagnose/cant-sign-in").location == "/diagnose/cant-sign-in/what-happens"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Request, Response, jsonify, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession
 
 from ...analytics import count_view
 from ...content.live import catalog
@@ -21,6 +21,7 @@ from ...links import ENTRY_FLOW, TOP_PROBLEMS
 from ...search import search as search_content
 from ...search.misses import record_miss
 from ...staff import transcripts
+from ..sessions import SignInApart
 from . import conversation, represent
 from .access import authorised
 from .body import json_object
@@ -32,7 +33,7 @@ csrf.exempt(bp)
 BODY_LIMIT = 64 * 1024
 
 
-class SessionsOutsideTheApi(SecureCookieSessionInterface):
+class SessionsOutsideTheApi(SignInApart):
     """The app's cookie sessions, except under /api/: there the cookie is not even read, and
     nothing is written back (a browser's session, signed in or not, counts for nothing)."""
 

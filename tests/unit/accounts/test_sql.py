@@ -11,7 +11,7 @@ import time_machine
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from helpdesk.accounts.directory import AccountExists
+from helpdesk.accounts.directory import AccountExists, SessionLimits, SessionState
 from helpdesk.accounts.passwords import needs_rehash
 from helpdesk.accounts.sql import SESSION_TOUCH, SqlAccountDirectory
 from helpdesk.extensions import db
@@ -287,10 +287,10 @@ def test_last_seen_is_written_only_once_it_is_stale(sql, ctx, account):
         token = sql.start_session(account.id, "198.51.100.1", "Firefox")
     with time_machine.travel(T0 + SESSION_TOUCH - timedelta(seconds=1), tick=False):
         sql.session_account(token)
-    assert sql.sessions(account.id)[0].last_seen_at == T0
+        assert sql.sessions(account.id)[0].last_seen_at == T0
     with time_machine.travel(T0 + SESSION_TOUCH + timedelta(seconds=1), tick=False):
         sql.session_account(token)
-    assert sql.sessions(account.id)[0].last_seen_at == T0 + SESSION_TOUCH + timedelta(seconds=1)
+        assert sql.sessions(account.id)[0].last_seen_at == T0 + SESSION_TOUCH + timedelta(seconds=1)
 
 
 def test_end_session_ends_that_session_only(sql, ctx, account):
@@ -318,9 +318,85 @@ def test_sessions_are_listed_most_recently_active_first(sql, ctx, account):
     with time_machine.travel(T0, tick=False):
         older = sql.start_session(account.id, "198.51.100.1", "Firefox")
         sql.start_session(account.id, "198.51.100.2", "Chrome")
-    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+    with time_machine.travel(T0 + timedelta(minutes=10), tick=False):
         sql.session_account(older)  # active again
-    assert [s.device for s in sql.sessions(account.id)] == ["Firefox", "Chrome"]
+        assert [s.device for s in sql.sessions(account.id)] == ["Firefox", "Chrome"]
+
+
+LIMITS = SessionLimits(
+    idle=timedelta(minutes=30), absolute=timedelta(hours=12), staff_idle=timedelta(minutes=10)
+)
+
+
+def test_a_session_left_idle_past_the_limit_signs_nobody_in_and_is_ended(sql, ctx, account):
+    with time_machine.travel(T0, tick=False):
+        token = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
+        assert sql.look_up_session(token, LIMITS).state is SessionState.LIVE
+    with time_machine.travel(T0 + timedelta(minutes=61), tick=False):
+        found = sql.look_up_session(token, LIMITS)
+        assert (found.state, found.account.id, found.ended_now) == (SessionState.IDLE, account.id, True)
+        assert sql.look_up_session(token, LIMITS).state is SessionState.ENDED  # in every worker
+    ended_at = db.session.scalar(select(SignInSession.ended_at))
+    assert ended_at == T0 + timedelta(minutes=61)
+
+
+def test_activity_moves_the_idle_limit_on(sql, ctx, account):
+    with time_machine.travel(T0, tick=False):
+        token = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    for minutes in (25, 50, 75, 100):  # never 30 minutes apart
+        with time_machine.travel(T0 + timedelta(minutes=minutes), tick=False):
+            assert sql.look_up_session(token, LIMITS).signed_in
+    with time_machine.travel(T0 + timedelta(minutes=131), tick=False):
+        assert sql.look_up_session(token, LIMITS).state is SessionState.IDLE
+
+
+def test_a_session_ends_after_the_absolute_limit_however_active(sql, ctx, account):
+    with time_machine.travel(T0, tick=False):
+        token = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    for minutes in range(20, 12 * 60 + 1, 20):
+        with time_machine.travel(T0 + timedelta(minutes=minutes), tick=False):
+            assert sql.look_up_session(token, LIMITS).signed_in
+    with time_machine.travel(T0 + timedelta(hours=12, minutes=1), tick=False):
+        assert sql.look_up_session(token, LIMITS).state is SessionState.TIMED_OUT
+
+
+def test_staff_sessions_go_idle_at_the_stricter_staff_limit(sql, ctx, account):
+    sql.set_role(account.id, "staff")
+    with time_machine.travel(T0, tick=False):
+        token = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    with time_machine.travel(T0 + timedelta(minutes=11), tick=False):
+        assert sql.look_up_session(token, LIMITS).state is SessionState.IDLE
+
+
+def test_session_account_applies_the_configured_limits(sql, ctx, account):
+    with time_machine.travel(T0, tick=False):
+        token = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    with time_machine.travel(T0 + timedelta(minutes=31), tick=False):  # the default: 30 minutes
+        assert sql.session_account(token) is None
+
+
+def test_only_one_of_two_lookups_ends_an_expired_session(sql, ctx, account):
+    with time_machine.travel(T0, tick=False):
+        token = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        db.session.expire_all()
+        first = sql.look_up_session(token, LIMITS)
+        second = sql.look_up_session(token, LIMITS)
+    assert (first.ended_now, second.ended_now) == (True, False)
+
+
+def test_expired_sessions_are_not_listed_and_are_ended_on_request(sql, ctx, account):
+    with time_machine.travel(T0, tick=False):
+        stale = sql.start_session(account.id, "198.51.100.1", "Firefox")
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        fresh = sql.start_session(account.id, "198.51.100.2", "Chrome")
+        assert [s.device for s in sql.sessions(account.id)] == ["Chrome"]
+        ended = sql.end_expired_sessions(account.id, LIMITS)
+        assert [(e.state, e.ended_now) for e in ended] == [(SessionState.IDLE, True)]
+        assert sql.end_expired_sessions(account.id, LIMITS) == []
+        assert sql.look_up_session(stale, LIMITS).state is SessionState.ENDED
+        assert sql.look_up_session(fresh, LIMITS).signed_in
 
 
 # two-factor
