@@ -4,7 +4,7 @@ Cookies play no part (see `SessionsOutsideTheApi`)."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 from ...cases.diagnosis_access import DiagnosisExpired, TokenRefused, open_with_token
 from ...models import Diagnosis
@@ -28,6 +28,7 @@ def authorised(reference: str) -> Diagnosis:
     can't be probed; only the token's holder learns more (410 when it expired)."""
     raw = _presented_token()
     if raw is None:
+        current_app.logger.info("API: no bearer token for diagnosis %s", reference[:40])  # ASVS 7.2.2
         raise ApiProblem(
             401,
             "This request has no bearer token. Send the token you got when the diagnosis started: "
@@ -39,6 +40,7 @@ def authorised(reference: str) -> Diagnosis:
     try:
         return open_with_token(reference, raw)
     except TokenRefused as refused:
+        current_app.logger.warning("API: a bearer token was refused for diagnosis %s", reference[:40])
         raise ApiProblem(
             401,
             "The token you sent does not open a diagnosis with this reference. Check both: the token "
