@@ -65,6 +65,8 @@ DEVICE_COOKIE = "helpdesk_device"
 RETURN_KEY = "checkup_return"  # the diagnosis that sent the person to their security checkup
 STAFF_ACTIVE_KEY = "staff_active_at"  # when a staff member last did something
 DEVICE_COOKIE_DAYS = 400
+# what a browser keeps of its own after signing out: the diagnoses it is in, the feedback it gave
+DIAGNOSIS_KEYS = ("diagnoses", "feedback")
 SIGN_IN_COOKIE = "helpdesk_signin"  # under https: __Host-helpdesk_signin (create_app names it)
 # the keys of the one Flask session that belong to the sign-in: they travel in the sign-in cookie,
 # which ends with the browser, never in the long-lived one that remembers diagnoses
@@ -105,6 +107,15 @@ def start(account: AccountRecord) -> SignedIn:
     return person
 
 
+def _clear_browser_cache() -> None:
+    """Ask the browser to drop what it cached of this site (account pages are no-store anyway)."""
+
+    @after_this_request
+    def clear(response: Response) -> Response:
+        response.headers["Clear-Site-Data"] = '"cache"'
+        return response
+
+
 def _set_device_cookie(token: str) -> None:
     secure = current_app.config["SESSION_COOKIE_SECURE"]
 
@@ -126,7 +137,13 @@ def end(person: SignedIn, *, reason: str = "signed out") -> None:
     account = person.account  # read first: *person* may be current_user, anonymous once signed out
     directory().end_session(person.token)
     logout_user()
-    session.pop(STAFF_ACTIVE_KEY, None)
+    # nothing of the sign-in stays in the browser (ASVS 8.2.3): only the diagnoses it is in
+    kept = {k: session[k] for k in DIAGNOSIS_KEYS if k in session}
+    remembered = session.permanent
+    session.clear()
+    session.update(kept)
+    session.permanent = remembered
+    _clear_browser_cache()
     if account.role:
         audit.record("staff.sign-out", actor=account.email, ip=client_ip(), reason=reason)
 

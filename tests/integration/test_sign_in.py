@@ -86,6 +86,18 @@ def test_sign_out_ends_the_server_side_session(app, client, account):
         assert db.session.scalar(select(SignInSession.ended_at)) is not None
 
 
+def test_signing_out_leaves_nothing_of_the_sign_in_in_the_browser_but_the_diagnoses(client, account):
+    assert client.get("/diagnose/locked-out").status_code == 303  # a diagnosis this browser is in
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    page = client.get("/account?back=/diagnose/locked-out/was-it-you").get_data(as_text=True)
+    with client.session_transaction() as before:
+        assert "checkup_return" in before and "diagnoses" in before
+    signed_out = client.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert signed_out.headers["Clear-Site-Data"] == '"cache"'
+    with client.session_transaction() as after:
+        assert set(after) - {"_permanent", "_flashes"} == {"diagnoses"}
+
+
 def test_ending_a_session_signs_that_browser_out_in_every_worker(tmp_path, account, app):
     client = app.test_client()
     sign_in(client, "pat@example.org", DEMO_PASSWORD)
