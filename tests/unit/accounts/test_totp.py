@@ -107,7 +107,9 @@ def test_a_key_sealed_before_versions_still_opens_under_the_first_secret():
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     # exactly how SecretBox sealed before key versions
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpdesk totp secrets").derive(b"key one")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpdesk totp secrets").derive(
+        b"key one"
+    )
     unlabelled = Fernet(base64.urlsafe_b64encode(derived)).encrypt(SECRET.encode()).decode()
     assert SecretBox.version_of(unlabelled) == ""
     assert SecretBox(ring("key one", "key two")).open(unlabelled) == SECRET
