@@ -18,10 +18,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# created readable by its owner only from the start (umask 077), never written then chmod-ed
 instance/secret_key:
 	mkdir -p instance
-	$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
-	chmod 600 $@
+	rm -f $@.new; umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@.new && mv $@.new $@
 
 migrate: setup instance/secret_key
 	$(FLASK) db upgrade

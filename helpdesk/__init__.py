@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if "helpdesk.directory" not in app.extensions:
         from .accounts.sql import SqlAccountDirectory
 
-        app.extensions["helpdesk.directory"] = SqlAccountDirectory(settings.secret_key)
+        app.extensions["helpdesk.directory"] = SqlAccountDirectory()
 
     from .extensions import csrf, db, limiter, migrate
 

@@ -1,4 +1,4 @@
-"""flask commands: content check, demo load."""
+"""flask commands: content check, demo load, accounts, staff, audit, cases, keys."""
 
 from __future__ import annotations
 
@@ -232,6 +232,45 @@ def records_forget(days: int | None) -> None:
     click.echo(f"forgotten: {listed}")
 
 
+@click.group("keys", help="The site's keys (helpdesk/keys.py).")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Add a new key version and seal authenticator keys and evidence under it.
+
+    The older versions stay in the keyring: recovery codes, contact codes and links made under
+    them keep working until they are used up or expire; whatever is made from now on uses the
+    new version.
+    """
+    from . import audit
+    from .accounts.directory import directory
+    from .accounts.sql import SqlAccountDirectory
+    from .cases.evidence import evidence_dir, reseal_all
+    from .config import settings
+    from .keys import add_version, keyring
+
+    keyring_file = settings().keyring_file
+    ring = add_version(keyring(), keyring_file)
+    click.echo(f"new key {ring.current} written to {keyring_file} (readable by its owner only)")
+    accounts = directory()
+    resealed = accounts.reseal_totp_secrets() if isinstance(accounts, SqlAccountDirectory) else 0
+    click.echo(f"{resealed} authenticator key(s) sealed anew under {ring.current}")
+    files = reseal_all(evidence_dir())
+    click.echo(f"{files} evidence file(s) sealed anew under {ring.current}")
+    older = ", ".join(ring.versions[:-1])
+    click.echo(
+        f"kept for what was made before: {older} (recovery codes, contact codes and links under them "
+        "still work). Keep every line of the keyring file, and copy it to every machine of the site."
+    )
+    audit.record(
+        "keys.rotate", actor="command line", target=ring.current, authenticator_keys=resealed, evidence=files
+    )
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(demo_group)
@@ -239,3 +278,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(cases_group)
     app.cli.add_command(records_group)
+    app.cli.add_command(keys_group)

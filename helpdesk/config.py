@@ -36,6 +36,8 @@ class Settings:
     site_url: str = ""  # default: http://127.0.0.1:<port>
     port: int = 5000
     secret_key: str = ""
+    # later master keys (v2, v3, …) that `flask keys rotate` adds; default: instance/keyring
+    keyring_file: Path = Path()
     database_url: str = ""
     redis_url: str = ""
     mail_url: str = ""
@@ -67,7 +69,7 @@ class Settings:
     session_hours: int = 12
     # identity-verified recovery: the wait after approval, a second approver, how long evidence is kept
     recovery_hold_hours: int = 72
-    two_person_rule: bool = False
+    two_person_rule: bool = True
     evidence_days: int = 30
     # diagnoses, transcripts, sign-in history and the like are forgotten after this many days
     # (`flask records forget`, cases/housekeeping.py); the audit trail stays
@@ -128,6 +130,8 @@ class Settings:
         )
         if not self.site_url:
             changes["site_url"] = f"http://127.0.0.1:{self.port}"
+        if str(self.keyring_file) in {"", "."}:
+            changes["keyring_file"] = instance / "keyring"
         if not self.mail_from:
             changes["mail_from"] = self.support_email
         if not self.secret_key:

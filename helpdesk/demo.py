@@ -20,6 +20,8 @@ DEMO_ACCOUNTS = (
     ("stone@example.org", "quiet-orbit-paper-88", "hard-locked", "locked until unlocked by email"),
     ("fern@example.org", "amber-tide-compass-63", "two-factor", "two-step verification on"),
     ("admin@example.org", "granite-willow-beacon-29", "admin", "staff (admin): /staff/, two-step on"),
+    # the two-person rule (on by default) needs a second staff member to complete an approval
+    ("reviewer@example.org", "cobalt-signal-orchard-51", "staff", "staff: the second approver, two-step on"),
 )
 
 
@@ -47,9 +49,9 @@ def load_demo() -> list[str]:
             )
         db.session.commit()
         lines.append(f"{email:<22} password: {password:<28} {note}")
-        if state == "admin":
-            directory().set_role(account.id, Role.ADMIN)
-        if state in ("two-factor", "admin"):
+        if state in ("admin", "staff"):
+            directory().set_role(account.id, Role.ADMIN if state == "admin" else Role.STAFF)
+        if state in ("two-factor", "admin", "staff"):
             created = directory().get(account.id)
             assert created is not None  # created above, in this same transaction
             uri, codes = enable_without_confirmation(created)

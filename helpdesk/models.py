@@ -238,14 +238,14 @@ class Account(db.Model):  # type: ignore[name-defined]
 
 
 class RecoveryCode(db.Model):  # type: ignore[name-defined]
-    """A single-use recovery code, stored as a keyed hash."""
+    """A single-use recovery code, stored as a salted keyed hash naming its key version."""
 
     __tablename__ = "recovery_codes"
     __table_args__ = (UniqueConstraint("account_id", "code_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(128))  # v2$<salt>$<hmac>; 64 hex before versions
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -372,13 +372,15 @@ class StaffLink(db.Model):  # type: ignore[name-defined]
 
 class VerificationStatus(StrEnum):
     """Where a verification request stands:
-    collecting -> submitted -> (approved: on-hold -> completed | cancelled) | denied."""
+    collecting -> submitted -> (approved: on-hold -> completed | cancelled) | denied;
+    on-hold -> paused (the owner signed in) -> on-hold again | denied, as staff decide."""
 
     COLLECTING = "collecting"  # started: the contact address and the evidence are still to come
     SUBMITTED = "submitted"  # sent: waiting for staff to decide
     ON_HOLD = "on-hold"  # approved: the owner can cancel until the hold ends
     COMPLETED = "completed"  # the contact address set a new password
     CANCELLED = "cancelled"  # by the account's owner, during the hold
+    PAUSED = "paused"  # the owner signed in during the hold: nothing happens until staff look again
     DENIED = "denied"
 
 
@@ -391,7 +393,7 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     account_email: Mapped[str] = mapped_column(String(320))  # as asked for; may match no account
     contact_email: Mapped[str] = mapped_column(String(320))
-    contact_code_hash: Mapped[str] = mapped_column(String(64), default="")
+    contact_code_hash: Mapped[str] = mapped_column(String(80), default="")
     contact_code_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_code_tries: Mapped[int] = mapped_column(default=0)
     contact_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -405,8 +407,8 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancel_token_hash: Mapped[str] = mapped_column(String(64), default="")
-    reset_token_hash: Mapped[str] = mapped_column(String(64), default="")
+    cancel_token_hash: Mapped[str] = mapped_column(String(80), default="")
+    reset_token_hash: Mapped[str] = mapped_column(String(80), default="")
     reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evidence_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -228,6 +228,9 @@ def build_app(tmp_path: Path, **overrides: Any) -> Flask:
         "site_url": "http://localhost",
         "answer_floor_ms": 0,  # timing is measured by bench/enumeration.py, not asserted here
         "reload_seconds": -1,  # tests that want live reload turn it on
+        # on by default (a second staff member confirms each decision); the tests of a decision
+        # take one, and the tests of the rule turn it on
+        "two_person_rule": False,
     }
     settings.update(overrides)
     if "database_url" not in settings:

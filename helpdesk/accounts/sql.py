@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..config import settings
 from ..extensions import db, rowcount
+from ..keys import keyring
 from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 from .directory import (
     FAILED_SIGN_IN_RESULTS,
@@ -60,8 +61,9 @@ def _device_hash(account_id: int, token: str) -> str:
 
 
 class SqlAccountDirectory:
-    def __init__(self, secret_key: str) -> None:
-        self._box = SecretBox(secret_key)
+    @property
+    def _box(self) -> SecretBox:
+        return SecretBox(keyring())  # the keyring as it is now: a rotation reaches running processes
 
     def find(self, email: str) -> AccountRecord | None:
         row = db.session.scalar(select(Account).where(Account.email == normalise_email(email)))
@@ -345,6 +347,36 @@ class SqlAccountDirectory:
         )
         db.session.commit()
         return rowcount(result) == 1
+
+    def unused_recovery_codes(self, account_id: int) -> list[str]:
+        return list(
+            db.session.scalars(
+                select(RecoveryCode.code_hash)
+                .where(RecoveryCode.account_id == account_id, RecoveryCode.used_at.is_(None))
+                .order_by(RecoveryCode.id)
+            )
+        )
+
+    def reseal_totp_secrets(self) -> int:
+        """Seal every authenticator key anew under the current key version; returns how many
+        changed. A key changed meanwhile (re-enrolled, turned off) is left to its new value."""
+        box, resealed = self._box, 0
+        for account_id, sealed in db.session.execute(
+            select(Account.id, Account.totp_secret).where(Account.totp_secret.is_not(None))
+        ).all():
+            if box.is_current(sealed):
+                continue
+            secret = box.open(sealed)
+            if secret is None:
+                continue  # sealed under a key the keyring no longer has: nothing to do but leave it
+            result = db.session.execute(
+                update(Account)
+                .where(Account.id == account_id, Account.totp_secret == sealed)
+                .values(totp_secret=box.seal(secret))
+            )
+            resealed += rowcount(result)
+        db.session.commit()
+        return resealed
 
     def recovery_codes_left(self, account_id: int) -> int:
         return (

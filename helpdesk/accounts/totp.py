@@ -13,6 +13,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ..keys import Keyring, Purpose
+
 STEP_SECONDS = 30
 DIGITS = 6
 
@@ -113,19 +115,44 @@ def measure_drift(secret: str, code: str, code2: str, now: datetime, window_seco
 
 
 class SecretBox:
-    """Authenticator keys are stored encrypted, with a key derived from the app's secret key."""
+    """Authenticator keys are stored encrypted (Fernet) under a key of the keyring, labelled with
+    its version: `v2:<token>`. A token without a label was sealed before versions, under the
+    site's secret key (v1); it still opens, and `flask keys rotate` seals it anew."""
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, ring: Keyring) -> None:
+        self._ring = ring
+
+    def _fernet(self, version: str) -> Fernet:
+        return Fernet(self._ring.fernet_key(Purpose.TOTP_SECRETS, version))
+
+    def _unlabelled(self) -> Fernet:
         derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpdesk totp secrets").derive(
-            secret_key.encode("utf-8")
+            self._ring.first_secret.encode("utf-8")
         )
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        return Fernet(base64.urlsafe_b64encode(derived))
 
     def seal(self, secret: str) -> str:
-        return self._fernet.encrypt(secret.encode("ascii")).decode("ascii")
+        version = self._ring.current
+        return f"{version}:" + self._fernet(version).encrypt(secret.encode("ascii")).decode("ascii")
+
+    @staticmethod
+    def version_of(sealed: str) -> str:
+        """The key version *sealed* was made under ("" before versions)."""
+        version, labelled, _ = sealed.partition(":")
+        return version if labelled else ""
+
+    def is_current(self, sealed: str) -> bool:
+        return self.version_of(sealed) == self._ring.current
 
     def open(self, sealed: str) -> str | None:
+        version, labelled, token = sealed.partition(":")
+        if not labelled:
+            fernet, token = self._unlabelled(), sealed
+        elif self._ring.has(version):
+            fernet = self._fernet(version)
+        else:
+            return None
         try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
+            return fernet.decrypt(token.encode("ascii")).decode("ascii")
         except (InvalidToken, ValueError):
             return None

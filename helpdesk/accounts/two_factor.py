@@ -11,6 +11,7 @@ from typing import Literal
 
 from .. import audit
 from ..config import settings
+from ..keys import Purpose, keyring
 from ..models import utcnow
 from .directory import AccountRecord, directory
 from .totp import (
@@ -25,8 +26,9 @@ from .totp import (
 )
 
 RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O/1/I/L
-RECOVERY_LENGTH = 10  # 31**10 ≈ 2**49.5
+RECOVERY_LENGTH = 10  # 31**10 ≈ 2**49.5: short enough to type; each is salted and hashed (ASVS 2.6.2)
 RECOVERY_COUNT = 10
+RECOVERY_SALT_BYTES = 16  # a unique random salt per code (ASVS 2.6.2 asks for at least 32 bits)
 FEW_CODES_LEFT = 3  # this many unused recovery codes or fewer: time to make new ones
 
 CodeKind = Literal["totp", "recovery"]
@@ -38,17 +40,50 @@ def few_codes_left(left: int) -> bool:
 
 
 
-def _pepper() -> bytes:
-    return hashlib.sha256(b"helpdesk recovery codes\0" + settings().secret_key.encode()).digest()
+def _unlabelled_pepper() -> bytes:
+    """The pepper of the codes made before key versions (an unsalted HMAC; they still work)."""
+    return hashlib.sha256(b"helpdesk recovery codes\0" + keyring().first_secret.encode()).digest()
 
 
 def normalise_recovery_code(code: str) -> str:
     return clean_code(code).upper()
 
 
-def recovery_code_hash(code: str) -> str:
-    """Keyed, so a stolen table alone does not let anyone try codes offline."""
-    return hmac.new(_pepper(), normalise_recovery_code(code).encode(), hashlib.sha256).hexdigest()
+def recovery_code_hash(code: str, salt: str | None = None, version: str | None = None) -> str:
+    """A code as stored: `<key version>$<salt>$<HMAC-SHA256 of salt and code>`, with a unique
+    random salt per code and the key version's recovery-code pepper (not in the database), so a
+    stolen table alone does not let anyone try codes offline, nor one guess test every code."""
+    ring = keyring()
+    version = version or ring.current
+    salt = salt if salt is not None else secrets.token_hex(RECOVERY_SALT_BYTES)
+    pepper = ring.derive(Purpose.RECOVERY_CODES, version)
+    message = f"{salt}\0{normalise_recovery_code(code)}".encode()
+    return f"{version}${salt}${hmac.new(pepper, message, hashlib.sha256).hexdigest()}"
+
+
+def recovery_code_matches(code: str, stored: str) -> bool:
+    """Whether *code* is the one *stored* was made from (under whichever key version made it)."""
+    if "$" not in stored:  # made before key versions
+        expected = hmac.new(_unlabelled_pepper(), normalise_recovery_code(code).encode(), hashlib.sha256)
+        return hmac.compare_digest(expected.hexdigest(), stored)
+    version, _, rest = stored.partition("$")
+    salt = rest.partition("$")[0]
+    if not keyring().has(version):
+        return False
+    return hmac.compare_digest(recovery_code_hash(code, salt, version), stored)
+
+
+def use_recovery_code(account_id: int, code: str) -> bool:
+    """Use up *code* if it is one of the account's unused recovery codes. The salts make each
+    stored code different, so the match is found among the account's few unused codes; the
+    database then settles two concurrent uses of it: one wins."""
+    if len(normalise_recovery_code(code)) != RECOVERY_LENGTH:
+        return False
+    accounts = directory()
+    for stored in accounts.unused_recovery_codes(account_id):
+        if recovery_code_matches(code, stored):
+            return accounts.use_recovery_code(account_id, stored)
+    return False
 
 
 def new_recovery_codes(account_id: int) -> list[str]:
@@ -80,8 +115,7 @@ def check_second_factor(account: AccountRecord, code: str) -> CodeKind | None:
         if step is not None and accounts.accept_totp_step(account.id, step):
             return "totp"
         return None
-    is_recovery_code = len(normalise_recovery_code(code)) == RECOVERY_LENGTH
-    if is_recovery_code and accounts.use_recovery_code(account.id, recovery_code_hash(code)):
+    if use_recovery_code(account.id, code):
         return "recovery"
     return None
 

@@ -17,8 +17,8 @@ from enum import StrEnum
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
-from ..config import settings
 from ..extensions import db, rowcount
+from ..keys import Purpose, keyring
 from ..models import Diagnosis, DiagnosisStatus, utcnow
 from .diagnoses import record_event
 from .diagnosis_access import expires_at
@@ -37,7 +37,8 @@ class TicketProblem(StrEnum):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt="helpdesk api browser handoff")
+    keys = keyring().signing_keys(Purpose.BROWSER_HANDOFF)
+    return URLSafeTimedSerializer(keys, salt="helpdesk api browser handoff")
 
 
 def ticket_for(diagnosis: Diagnosis) -> str:

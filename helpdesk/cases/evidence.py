@@ -1,25 +1,36 @@
-"""Uploaded evidence: checked by content, images re-encoded without metadata, stored privately."""
+"""Uploaded evidence: checked by content, images re-encoded without metadata, stored privately and
+encrypted (AES-256-GCM under the keyring's evidence key, which is not in the database, so a copy of
+the database and the files together still reveals nothing without the site's keys)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import secrets
 import warnings
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from ..config import settings
 from ..errors import DomainError
 from ..extensions import db
+from ..keys import Purpose, keyring, write_private
 from ..models import Evidence
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
 Image.MAX_IMAGE_PIXELS = 40_000_000  # a photo of an ID needs far less; more is a decompression bomb
 KINDS = {"id-document": "a photo of an official ID", "selfie": "a selfie"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+# a stored file: MAGIC, the key version and a newline, a 12-byte nonce, then the AES-GCM ciphertext
+# (the file's stored name is the associated data, so a file moved under another row won't open)
+MAGIC = b"helpdesk-evidence-1\n"
+NONCE_BYTES = 12
 
 
 def evidence_dir() -> Path:
@@ -83,10 +94,75 @@ def _reencode(data: bytes, kind: str, what: str) -> bytes:
     return out.getvalue()
 
 
+class EvidenceUnreadable(DomainError):
+    """A stored file that does not open under any key of the keyring (altered, or its key lost)."""
+
+    http_status = 410
+
+
+def seal(data: bytes, name: str) -> bytes:
+    """*data* as written to disk under *name*: encrypted with the current evidence key."""
+    ring = keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(ring.derive(Purpose.EVIDENCE)).encrypt(nonce, data, name.encode())
+    return MAGIC + ring.current.encode() + b"\n" + nonce + sealed
+
+
+def version_of(raw: bytes) -> str:
+    """The key version a stored file was sealed under ("" for a file stored before encryption)."""
+    if not raw.startswith(MAGIC):
+        return ""
+    return raw[len(MAGIC) :].partition(b"\n")[0].decode("ascii", "replace")
+
+
+def unseal(raw: bytes, name: str) -> bytes:
+    """The uploaded bytes of a stored file. A file stored before encryption (it starts with the
+    JPEG, PNG or PDF signature, never with MAGIC) is returned as it is."""
+    if not raw.startswith(MAGIC):
+        return raw
+    version, _, rest = raw[len(MAGIC) :].partition(b"\n")
+    ring = keyring()
+    label = version.decode("ascii", "replace")
+    if not ring.has(label) or len(rest) <= NONCE_BYTES:
+        raise EvidenceUnreadable(f"evidence {name} is sealed under key {label!r}, not in the keyring")
+    try:
+        return AESGCM(ring.derive(Purpose.EVIDENCE, label)).decrypt(
+            rest[:NONCE_BYTES], rest[NONCE_BYTES:], name.encode()
+        )
+    except InvalidTag as exc:
+        raise EvidenceUnreadable(f"evidence {name} does not open: altered, or under another key") from exc
+
+
+def read(directory: Path, item: Evidence) -> bytes | None:
+    """The uploaded bytes of *item*, decrypted; None once the file is deleted."""
+    path = directory / item.stored_name
+    if not path.is_file():
+        return None
+    return unseal(path.read_bytes(), item.stored_name)
+
+
+def reseal_all(directory: Path) -> int:
+    """Seal every stored file under the current evidence key (files stored before encryption
+    too); returns how many were rewritten. Safe to run again: current files are left alone."""
+    current = keyring().current
+    resealed = 0
+    for item in db.session.query(Evidence).all():
+        path = directory / item.stored_name
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        if raw.startswith(MAGIC) and version_of(raw) == current:
+            continue
+        write_private(path, seal(unseal(raw, item.stored_name), item.stored_name))
+        resealed += 1
+    return resealed
+
+
 def store(directory: Path, request_id: int, kind: str, data: bytes, content_type: str) -> Evidence:
-    directory.mkdir(parents=True, exist_ok=True)
+    """Keep *data* encrypted under a random name; the row records its size and plaintext hash."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     name = secrets.token_hex(16)
-    (directory / name).write_bytes(data)
+    write_private(directory / name, seal(data, name))
     evidence = Evidence(
         request_id=request_id,
         kind=kind,

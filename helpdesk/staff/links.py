@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,12 @@ class LinkProblem(DomainError, ValueError):
     """Why a link cannot be made, in words for the staff member."""
 
 
-def _serializer(secret_key: str) -> URLSafeSerializer:
+# one secret, or the keyring's staff-link keys oldest first (`keys.keyring().signing_keys(
+# Purpose.STAFF_LINKS)`): the last signs, each is accepted
+SigningKeys = str | bytes | Sequence[bytes]
+
+
+def _serializer(secret_key: SigningKeys) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="helpdesk staff link")
 
 
@@ -59,7 +65,7 @@ def create_link(
     answers: list[tuple[str, str]],
     days: int,
     note: str,
-    secret_key: str,
+    secret_key: SigningKeys,
 ) -> tuple[StaffLink, str]:
     """Check the link opens somewhere real, store it, and return it with its signed token."""
     if not 1 <= days <= 90:
@@ -89,7 +95,7 @@ class Opened:
     problem: str = ""  # "altered" or "expired"
 
 
-def check_token(token: str, flow_id: str, secret_key: str) -> Opened:
+def check_token(token: str, flow_id: str, secret_key: SigningKeys) -> Opened:
     try:
         payload = _serializer(secret_key).loads(token)
     except BadSignature:

@@ -36,6 +36,7 @@ from ..content.render import render_inline
 from ..extensions import db, limiter
 from ..flows.engine import CompiledFlow
 from ..flows.spec import Step
+from ..keys import Purpose, keyring
 from ..models import Diagnosis, DiagnosisStatus
 from ..staff import links as staff_links
 from . import sessions
@@ -116,7 +117,7 @@ def start(flow_id: str) -> BaseResponse:
 
 def _open_link(compiled: CompiledFlow, token: str) -> BaseResponse:
     """A link from support: checked, then a diagnosis opened where they chose, or told why not."""
-    opened = staff_links.check_token(token, compiled.id, settings().secret_key)
+    opened = staff_links.check_token(token, compiled.id, keyring().signing_keys(Purpose.STAFF_LINKS))
     if opened.link is None:
         return Response(
             render_template("diagnose/link_problem.html", flow=compiled.flow, problem=opened.problem), 410

@@ -31,6 +31,7 @@ from ..accounts import session_expiry
 from ..accounts.devices import describe_device
 from ..accounts.directory import AccountRecord, SessionLookup, SessionState, directory
 from ..accounts.notices import send_new_device
+from ..cases.verification.hold import owner_signed_in
 from ..mail import MailError
 
 
@@ -99,6 +100,7 @@ def start(account: AccountRecord) -> SignedIn:
     session.permanent = remembered
     person = SignedIn(found[0], found[1], token)
     login_user(person)
+    owner_signed_in(account, ip=client_ip())  # a recovery on hold waits for staff again
     if account.role:
         session[STAFF_ACTIVE_KEY] = time.time()
         audit.record(

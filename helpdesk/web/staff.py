@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -25,12 +25,14 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import audit
 from ..accounts.directory import AccountRecord, directory
 from ..accounts.roles import Role
+from ..cases import evidence
 from ..cases.evidence import evidence_dir
 from ..cases.verification import review
 from ..cases.verification.review import Decision, DecisionOutcome
 from ..config import settings
 from ..content.live import catalog
 from ..extensions import db
+from ..keys import Purpose, keyring
 from ..models import (
     AuditEntry,
     Diagnosis,
@@ -105,6 +107,7 @@ def console(account: AccountRecord) -> str:
         links=mine,
         opened=opened,
         queue=review.queue(),
+        paused=review.paused(),
         now=utcnow(),
     )
 
@@ -179,7 +182,7 @@ def new_link(account: AccountRecord) -> str | tuple[str, int]:
             answers=links.parse_answers(form["answers"]),
             days=days,
             note=form["note"],
-            secret_key=settings().secret_key,
+            secret_key=keyring().signing_keys(Purpose.STAFF_LINKS),
         )
     except (links.LinkProblem, ValueError) as problem:
         message = str(problem) if isinstance(problem, links.LinkProblem) else "Days must be a whole number."
@@ -264,12 +267,16 @@ def evidence_file(account: AccountRecord, evidence_id: int) -> BaseResponse:
     item = db.session.get(Evidence, evidence_id)
     if item is None:
         abort(404)
-    path = evidence_dir() / item.stored_name
-    if not path.is_file():
+    data = evidence.read(evidence_dir(), item)
+    if data is None:
         abort(410, description="This evidence was deleted after the decision.")
     _audit(account, "recovery.evidence-view", f"evidence {item.id}", kind=item.kind)
-    response = send_file(path, mimetype=item.content_type, max_age=0)
+    # never rendered as a page: a download (an <img> on the review page still shows a photo), in a
+    # sandbox with nothing allowed, of exactly the type it was checked to be
+    response = Response(data, mimetype=item.content_type)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Disposition"] = "inline"
+    extension = evidence.EXTENSIONS.get(item.content_type, "bin")
+    response.headers["Content-Disposition"] = f'attachment; filename="evidence-{item.id}.{extension}"'
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -78,8 +78,24 @@ def test_a_missing_secret_key_outside_debug_refuses_to_start(tmp_path):
 
 
 def test_a_secret_key_file_in_instance_is_used(tmp_path):
-    (tmp_path / "secret_key").write_text("from-the-file\n")
+    from helpdesk.keys import write_private
+
+    write_private(tmp_path / "secret_key", "from-the-file\n")  # as every writer of it does: mode 600
     assert Settings.from_env({}, instance_dir=tmp_path).secret_key == "from-the-file"
+
+
+def test_the_two_person_rule_is_on_unless_turned_off(tmp_path):
+    assert Settings.from_env({}, instance_dir=tmp_path, testing=True).two_person_rule is True
+    off = Settings.from_env({"HELPDESK_TWO_PERSON_RULE": "false"}, instance_dir=tmp_path, testing=True)
+    assert off.two_person_rule is False
+
+
+def test_the_keyring_file_defaults_to_the_instance_folder(tmp_path):
+    assert Settings.from_env({}, instance_dir=tmp_path, testing=True).keyring_file == tmp_path / "keyring"
+    chosen = Settings.from_env(
+        {"HELPDESK_KEYRING_FILE": "/etc/helpdesk/keyring"}, instance_dir=tmp_path, testing=True
+    )
+    assert str(chosen.keyring_file) == "/etc/helpdesk/keyring"
 
 
 def test_settings_come_from_helpdesk_variables(tmp_path):

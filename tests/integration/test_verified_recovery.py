@@ -100,12 +100,17 @@ def test_a_person_sends_a_request_with_evidence(app, client, account, outbox_dir
 
 
 def test_photos_are_re_encoded_without_metadata_and_stored_privately(app, client, account, outbox_dir):
+    from helpdesk.cases import evidence
+
     request_until_evidence(client, outbox_dir)
     send_evidence(client)
     folder = app.extensions["helpdesk.settings"].instance_dir / "evidence"
     with app.app_context():
         files = {e.kind: e for e in db.session.scalars(select(Evidence))}
-    stored = Image.open(folder / files["id-document"].stored_name)
+        id_document = evidence.read(folder, files["id-document"])
+    on_disk = (folder / files["id-document"].stored_name).read_bytes()
+    assert not on_disk.startswith(b"\xff\xd8\xff") and b"JFIF" not in on_disk  # encrypted at rest
+    stored = Image.open(io.BytesIO(id_document))
     assert stored.format == "JPEG" and not stored.getexif()
     assert files["selfie"].content_type == "image/png"
     assert "static" not in str(folder) and re.fullmatch(r"[0-9a-f]{32}", files["selfie"].stored_name)
@@ -203,6 +208,7 @@ def test_staff_see_evidence_and_the_history_comparison(app, client, account, hel
     shown = helper.get(image)
     assert shown.status_code == 200 and shown.headers["Content-Type"] == "image/jpeg"
     assert shown.headers["Cache-Control"] == "no-store"
+    assert shown.data.startswith(b"\xff\xd8\xff")  # decrypted for the staff member
     assert app.test_client().get(image).status_code == 302  # nobody else
     with app.app_context():
         actions = [e.action for e in db.session.scalars(select(AuditEntry))]
@@ -275,7 +281,7 @@ def test_the_owner_cancels_by_link_or_on_the_account_page(app, client, account, 
     owner = app.test_client()
     sign_in(owner, "pat@example.org", DEMO_PASSWORD)
     page = owner.get("/account").get_data(as_text=True)
-    assert "A recovery of your account is pending" in page
+    assert "A recovery of your account is paused" in page  # signing in paused it
     owner.post(f"/recovery/cancel-pending/{request_id}", data={"csrf_token": csrf_from(page)})
     assert only_request(app).status == "cancelled"
     # a second request, cancelled by the mailed one-click link
@@ -452,3 +458,55 @@ def test_recovery_events_are_audited_with_where_from(app, client, account, helpe
         entries = {e.action: e for e in db.session.scalars(select(AuditEntry))}
     for action in ("recovery.started", "recovery.contact-proved", "recovery.submitted", "recovery.deny"):
         assert entries[action].ip == "127.0.0.1", action
+
+
+def test_evidence_is_downloaded_as_a_sandboxed_attachment_never_shown_inline(
+    app, client, account, helper, outbox_dir
+):
+    request_until_evidence(client, outbox_dir)
+    send_evidence(client, id_document=(PDF, "scan.pdf"))
+    with app.app_context():
+        files = {e.kind: e.id for e in db.session.scalars(select(Evidence))}
+    page = helper.get(f"/staff/requests/{only_request(app).id}").get_data(as_text=True)
+    assert "<iframe" not in page and "<embed" not in page and "<object" not in page
+    for kind, extension, body_start in (("id-document", "pdf", b"%PDF-"), ("selfie", "png", b"\x89PNG")):
+        served = helper.get(f"/staff/evidence/{files[kind]}")
+        assert served.status_code == 200 and served.data.startswith(body_start)
+        disposition = f'attachment; filename="evidence-{files[kind]}.{extension}"'
+        assert served.headers["Content-Disposition"] == disposition
+        assert served.headers["Content-Security-Policy"].startswith("sandbox")
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_owner_signing_in_during_the_hold_pauses_the_recovery_until_staff_decide_again(
+    app, client, account, helper, outbox_dir
+):
+    with from_now() as clock:
+        request_id = submitted_request(app, client, outbox_dir)
+        decide(helper, request_id, "approve")
+        sign_in(app.test_client(), "pat@example.org", DEMO_PASSWORD)
+        assert only_request(app).status == "paused"
+        alert = outbox(outbox_dir)[-1]
+        assert alert["To"] == "help@example.org"  # the support address
+        assert only_request(app).reference in alert["Subject"] and "paused" in alert["Subject"]
+        with app.app_context():
+            paused = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "recovery.paused"))
+            assert paused.actor == "pat@example.org" and paused.target == only_request(app).reference
+        console = helper.get("/staff/").get_data(as_text=True)
+        assert "Paused: the owner signed in during the hold" in console
+        review_page = helper.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+        assert "Paused: the account's owner signed in during the hold" in review_page
+        clock.shift(timedelta(hours=73))
+        with app.test_request_context():
+            from helpdesk.cases.verification.hold import run_due
+
+            assert run_due() == 0  # no link while paused
+        clock.shift(-timedelta(hours=73))  # back, so the staff member's session is still active
+        # staff look again and approve: a whole new hold, and the owner is told again
+        decide(helper, request_id, "approve", "called the owner: they asked for it from a new phone")
+        again = only_request(app)
+        assert again.status == "on-hold" and again.hold_until > datetime.now(UTC) + timedelta(hours=71)
+        assert outbox(outbox_dir)[-1]["To"] == "pat@example.org"
+        with app.app_context():
+            actions = [e.action for e in db.session.scalars(select(AuditEntry))]
+        assert "recovery.resume" in actions

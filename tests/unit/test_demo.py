@@ -94,3 +94,23 @@ def test_loading_again_restores_every_state_and_keeps_one_account_each(app, demo
 def test_loading_again_gives_a_new_authenticator_key(app, demo):
     again = load_demo()
     assert _key_of(again, "fern@example.org") != _key_of(demo, "fern@example.org")
+
+
+def test_the_demo_staff_make_a_full_approval_under_the_two_person_rule(tmp_path):
+    from helpdesk.cases.verification import review
+    from tests.conftest import build_app
+    from tests.unit.cases.verification.steps import fetched, submitted_request
+
+    app = build_app(tmp_path, two_person_rule=True)  # the default
+    with app.test_request_context():
+        lines = load_demo()
+        staff = [directory().find(email) for email in ("admin@example.org", "reviewer@example.org")]
+        assert all(member.two_factor and member.role in ("admin", "staff") for member in staff)
+        assert _key_of(lines, "reviewer@example.org")
+        request = submitted_request(app, "river@example.org")
+        assert (
+            review.decide(request, staff[0].email, "approve", "ID matches")
+            is review.DecisionOutcome.NEEDS_SECOND
+        )
+        assert review.decide(request, staff[1].email, "approve", "agreed") is review.DecisionOutcome.APPROVED
+        assert fetched(request.id).status == "on-hold"

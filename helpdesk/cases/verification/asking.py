@@ -17,6 +17,7 @@ from ...extensions import db, rowcount
 from ...mail import compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from ..reference import new_reference, normalise_reference
+from . import hashing
 from .hashing import keyed_hash
 
 CODE_MINUTES = 10
@@ -80,7 +81,7 @@ def confirm_contact(request: VerificationRequest, code: str, ip: str = "") -> Co
     if rowcount(counted) == 0:
         return ContactCodeCheck.TOO_MANY
     cleaned = "".join(ch for ch in code if ch.isdigit())
-    if not hmac.compare_digest(keyed_hash(f"{request.id}:{cleaned}"), request.contact_code_hash):
+    if not hashing.matches(f"{request.id}:{cleaned}", request.contact_code_hash):
         db.session.refresh(request)
         if request.contact_code_tries >= CODE_TRIES:
             return ContactCodeCheck.TOO_MANY

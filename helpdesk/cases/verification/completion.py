@@ -15,7 +15,7 @@ from ...accounts.recovery import ResetRefused, change_password
 from ...config import settings
 from ...extensions import db, rowcount
 from ...models import Account, VerificationRequest, VerificationStatus, utcnow
-from .hashing import keyed_hash
+from .hashing import keyed_hashes
 
 RESET_LINK_LIFETIME = timedelta(days=7)
 
@@ -28,6 +28,7 @@ class CompletionState(StrEnum):
     EXPIRED = "expired"  # mailed more than RESET_LINK_LIFETIME ago
     USED = "used"  # the recovery was completed already
     CANCELLED = "cancelled"  # the request is no longer on hold
+    PAUSED = "paused"  # the account's owner signed in during the hold: staff look again first
     UNKNOWN = "unknown"  # no request has this link
     DONE = "done"  # the new password is set
 
@@ -36,7 +37,7 @@ def check_completion(token: str) -> tuple[VerificationRequest | None, Completion
     """The request a link belongs to and what the link is now, without using it."""
     request = (
         db.session.scalar(
-            select(VerificationRequest).where(VerificationRequest.reset_token_hash == keyed_hash(token))
+            select(VerificationRequest).where(VerificationRequest.reset_token_hash.in_(keyed_hashes(token)))
         )
         if token
         else None
@@ -45,6 +46,8 @@ def check_completion(token: str) -> tuple[VerificationRequest | None, Completion
         return None, CompletionState.UNKNOWN
     if request.status == VerificationStatus.COMPLETED:
         return request, CompletionState.USED
+    if request.status == VerificationStatus.PAUSED:
+        return request, CompletionState.PAUSED
     if request.status != VerificationStatus.ON_HOLD:
         return request, CompletionState.CANCELLED
     if request.hold_until is None or request.hold_until > utcnow():

@@ -1,28 +1,80 @@
 """The hold after an approval: the account's owner may cancel (by the mailed link, or signed in),
-and once it has passed the contact address is mailed its single-use link (`run_due`, from cron)."""
+a sign-in by the owner pauses it until staff look again, and once it has passed the contact
+address is mailed its single-use link (`run_due`, from cron)."""
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import select, update
 
 from ... import audit, links
 from ...accounts.directory import AccountRecord
+from ...config import settings
 from ...extensions import db, rowcount
-from ...mail import compose, send
+from ...mail import MailError, compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
-from .hashing import keyed_hash, new_link_token
+from .hashing import keyed_hash, keyed_hashes, new_link_token
+
+WAITING = (VerificationStatus.ON_HOLD, VerificationStatus.PAUSED)  # approved, not done: the owner may cancel
+log = logging.getLogger(__name__)
 
 
 def pending_for(account: AccountRecord) -> list[VerificationRequest]:
-    """The approved recoveries of this account whose hold is running (its owner may cancel them)."""
+    """The approved recoveries of this account still waiting (on hold, or paused because its owner
+    signed in meanwhile): its owner may cancel them."""
     return list(
         db.session.scalars(
             select(VerificationRequest).where(
                 VerificationRequest.account_email == account.email,
-                VerificationRequest.status == VerificationStatus.ON_HOLD,
+                VerificationRequest.status.in_(WAITING),
             )
         )
     )
+
+
+def owner_signed_in(account: AccountRecord, ip: str = "") -> list[VerificationRequest]:
+    """The account's owner has just signed in, so still has a way in, while a recovery of the
+    account is on hold: whoever asked for it may not be the owner. Each such recovery is paused
+    (no link is sent and none is taken until staff look again), audited, and the support address
+    is told; the owner sees it on the account page. Returns the requests paused now."""
+    paused = []
+    for request in db.session.scalars(
+        select(VerificationRequest).where(
+            VerificationRequest.account_email == account.email,
+            VerificationRequest.status == VerificationStatus.ON_HOLD,
+        )
+    ).all():
+        result = db.session.execute(
+            update(VerificationRequest)
+            .where(
+                VerificationRequest.id == request.id,
+                VerificationRequest.status == VerificationStatus.ON_HOLD,
+            )
+            .values(status=VerificationStatus.PAUSED)
+        )
+        db.session.commit()
+        if rowcount(result) != 1:
+            continue  # cancelled, completed or paused by someone else meanwhile
+        db.session.refresh(request)
+        audit.record(
+            "recovery.paused", actor=account.email, target=request.reference, ip=ip, reason="owner signed in"
+        )
+        try:
+            send(
+                compose(
+                    "recovery_paused",
+                    settings().support_email,
+                    f"Recovery {request.reference} paused: the account's owner signed in",
+                    reference=request.reference,
+                    account_email=account.email,
+                    staff_url=links.site_link("/staff/"),
+                )
+            )
+        except MailError:  # the staff queue shows it all the same
+            log.warning("the pause of recovery %s was not mailed to support", request.reference)
+        paused.append(request)
+    return paused
 
 
 def cancel_with_token(token: str, ip: str = "") -> VerificationRequest | None:
@@ -30,7 +82,7 @@ def cancel_with_token(token: str, ip: str = "") -> VerificationRequest | None:
     if not token:
         return None
     request = db.session.scalar(
-        select(VerificationRequest).where(VerificationRequest.cancel_token_hash == keyed_hash(token))
+        select(VerificationRequest).where(VerificationRequest.cancel_token_hash.in_(keyed_hashes(token)))
     )
     if request is None:
         return None
@@ -46,10 +98,10 @@ def cancel_for_owner(account: AccountRecord, request_id: int, ip: str = "") -> V
 
 
 def _cancel(request: VerificationRequest, actor: str, ip: str = "") -> VerificationRequest:
-    """Cancel while the hold runs (a request past it is returned as it is)."""
+    """Cancel while the hold runs or is paused (a request past it is returned as it is)."""
     result = db.session.execute(
         update(VerificationRequest)
-        .where(VerificationRequest.id == request.id, VerificationRequest.status == VerificationStatus.ON_HOLD)
+        .where(VerificationRequest.id == request.id, VerificationRequest.status.in_(WAITING))
         .values(status=VerificationStatus.CANCELLED, reset_token_hash="")
     )
     db.session.commit()

@@ -65,6 +65,18 @@ def queue() -> list[VerificationRequest]:
     )
 
 
+def paused() -> list[VerificationRequest]:
+    """Approved recoveries paused because the account's owner signed in during the hold: staff
+    must look again (`reconsider`)."""
+    return list(
+        db.session.scalars(
+            select(VerificationRequest)
+            .where(VerificationRequest.status == VerificationStatus.PAUSED)
+            .order_by(VerificationRequest.decided_at)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Comparison:
     question: str
@@ -124,7 +136,10 @@ def decide(
     With the two-person rule a second, different staff member must make the same decision.
     An approval starts the hold only once the account's own address has been told: if that
     mail cannot be sent, nothing is recorded and the staff member is asked to try again.
+    A recovery paused because its owner signed in is decided again by `reconsider`.
     """
+    if request.status == VerificationStatus.PAUSED:
+        return reconsider(request, staff, decision, reason, ip)
     reason = clean_text(reason)[:2000]
     try:
         chosen = Decision(decision)
@@ -165,8 +180,49 @@ def decide(
     return DecisionOutcome.APPROVED
 
 
-def _approve(request: VerificationRequest, staff: str, reason: str, ip: str) -> None:
-    """Start the hold, and tell the account's own address how to cancel it."""
+def reconsider(
+    request: VerificationRequest, staff: str, decision: str, reason: str, ip: str = ""
+) -> DecisionOutcome:
+    """Look again at a recovery paused because its owner signed in during the hold: approve it
+    again (a whole new hold starts, and the owner is told again how to cancel) or deny it.
+    Raises DecisionRefused when nothing was recorded."""
+    reason = clean_text(reason)[:2000]
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise DecisionRefused("Choose approve or deny.") from None
+    if not reason:
+        raise DecisionRefused("Give the reason for the decision.")
+    if request.status != VerificationStatus.PAUSED:
+        raise DecisionRefused("This recovery is not paused.")
+    if chosen is Decision.DENY:
+        _record(
+            request,
+            {
+                "status": VerificationStatus.DENIED,
+                "decided_by": staff,
+                "decided_at": utcnow(),
+                "decision_reason": reason,
+                "reset_token_hash": "",
+            },
+            VerificationStatus.PAUSED,
+        )
+        db.session.commit()
+        audit.record("recovery.deny-paused", actor=staff, target=request.reference, ip=ip, reason=reason)
+        return DecisionOutcome.DENIED
+    _approve(request, staff, reason, ip, was=VerificationStatus.PAUSED)
+    return DecisionOutcome.APPROVED
+
+
+def _approve(
+    request: VerificationRequest,
+    staff: str,
+    reason: str,
+    ip: str,
+    was: VerificationStatus = VerificationStatus.SUBMITTED,
+) -> None:
+    """Start the hold (anew, for a paused request: a link mailed before is void), and tell the
+    account's own address how to cancel it."""
     cancel_token = new_link_token()
     hold_until = utcnow() + timedelta(hours=settings().recovery_hold_hours)
     _record(
@@ -178,7 +234,10 @@ def _approve(request: VerificationRequest, staff: str, reason: str, ip: str) -> 
             "decision_reason": reason,
             "hold_until": hold_until,
             "cancel_token_hash": keyed_hash(cancel_token),
+            "reset_token_hash": "",
+            "reset_sent_at": None,
         },
+        was,
     )
     try:  # the owner must be told before the hold may run: no notice, no approval
         send(
@@ -199,7 +258,7 @@ def _approve(request: VerificationRequest, staff: str, reason: str, ip: str) -> 
     db.session.commit()
     db.session.refresh(request)
     audit.record(
-        "recovery.approve",
+        "recovery.approve" if was is VerificationStatus.SUBMITTED else "recovery.resume",
         actor=staff,
         target=request.reference,
         ip=ip,
@@ -208,14 +267,18 @@ def _approve(request: VerificationRequest, staff: str, reason: str, ip: str) -> 
     )
 
 
-def _record(request: VerificationRequest, values: dict[str, Any]) -> None:
-    """Record a decision on a request still waiting for one (not committed here): of two staff
-    members deciding at once, the database lets one through."""
+def _record(
+    request: VerificationRequest,
+    values: dict[str, Any],
+    was: VerificationStatus = VerificationStatus.SUBMITTED,
+) -> None:
+    """Record a decision on a request still waiting for one (still *was*; not committed here): of
+    two staff members deciding at once, the database lets one through."""
     result = db.session.execute(
         update(VerificationRequest)
         .where(
             VerificationRequest.id == request.id,
-            VerificationRequest.status == VerificationStatus.SUBMITTED,
+            VerificationRequest.status == was,
         )
         .values(**values)
     )

@@ -8,6 +8,7 @@ import pyotp
 import pytest
 
 from helpdesk.accounts.totp import Drift, SecretBox, matching_step, measure_drift, new_secret, time_step
+from helpdesk.keys import Keyring
 
 NOW = datetime(2026, 11, 25, 10, 0, 15, tzinfo=UTC)  # the middle of a 30-second slot
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -77,8 +78,39 @@ def test_the_describe_words_round_to_ten_seconds():
     assert Drift("found", seconds=-61).describe() == "your phone is about 1 minute slow"
 
 
+def ring(*secrets: str) -> Keyring:
+    return Keyring(tuple((f"v{n}", secret) for n, secret in enumerate(secrets, 1)))
+
+
 def test_keys_are_stored_encrypted_and_only_the_app_key_opens_them():
-    sealed = SecretBox("key one").seal(SECRET)
+    sealed = SecretBox(ring("key one")).seal(SECRET)
     assert SECRET not in sealed
-    assert SecretBox("key one").open(sealed) == SECRET
-    assert SecretBox("key two").open(sealed) is None
+    assert SecretBox(ring("key one")).open(sealed) == SECRET
+    assert SecretBox(ring("key two")).open(sealed) is None
+
+
+def test_a_sealed_key_names_its_version_and_older_versions_still_open():
+    old = SecretBox(ring("key one")).seal(SECRET)
+    rotated = SecretBox(ring("key one", "key two"))
+    new = rotated.seal(SECRET)
+    assert (SecretBox.version_of(old), SecretBox.version_of(new)) == ("v1", "v2")
+    assert rotated.open(old) == rotated.open(new) == SECRET
+    assert not rotated.is_current(old) and rotated.is_current(new)
+    assert SecretBox(ring("key one")).open(new) is None  # a version it doesn't have
+
+
+def test_a_key_sealed_before_versions_still_opens_under_the_first_secret():
+    import base64
+
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    # exactly how SecretBox sealed before key versions
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"helpdesk totp secrets").derive(
+        b"key one"
+    )
+    unlabelled = Fernet(base64.urlsafe_b64encode(derived)).encrypt(SECRET.encode()).decode()
+    assert SecretBox.version_of(unlabelled) == ""
+    assert SecretBox(ring("key one", "key two")).open(unlabelled) == SECRET
+    assert SecretBox(ring("key two")).open(unlabelled) is None

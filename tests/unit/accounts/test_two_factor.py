@@ -1,8 +1,20 @@
-"""Two-factor rules that pages show: when recovery codes run low."""
+"""Two-factor rules that pages show (when recovery codes run low), and how recovery codes are kept."""
 
 from __future__ import annotations
 
-from helpdesk.accounts.two_factor import FEW_CODES_LEFT, RECOVERY_COUNT, few_codes_left
+import hashlib
+import hmac
+
+from helpdesk.accounts.directory import directory
+from helpdesk.accounts.two_factor import (
+    FEW_CODES_LEFT,
+    RECOVERY_COUNT,
+    few_codes_left,
+    new_recovery_codes,
+    recovery_code_hash,
+    recovery_code_matches,
+    use_recovery_code,
+)
 
 
 def test_three_codes_or_fewer_is_few():
@@ -11,3 +23,41 @@ def test_three_codes_or_fewer_is_few():
     assert few_codes_left(0)
     assert not few_codes_left(4)
     assert not few_codes_left(RECOVERY_COUNT)
+
+
+def test_each_recovery_code_is_stored_with_its_own_salt_and_key_version(app, account):
+    with app.test_request_context():
+        stored = recovery_code_hash("ABCDE23456"), recovery_code_hash("ABCDE23456")
+        assert stored[0] != stored[1]  # the same code, two salts: one guess tests one code only
+        for one in stored:
+            version, salt, digest = one.split("$")
+            assert version == "v1" and len(bytes.fromhex(salt)) * 8 >= 32 and len(digest) == 64
+            assert recovery_code_matches("abcde-23456", one)
+            assert not recovery_code_matches("ABCDE23457", one)
+        codes = new_recovery_codes(account.id)
+        kept = directory().unused_recovery_codes(account.id)
+        assert (
+            len(kept) == len(codes) == RECOVERY_COUNT
+            and len({s.split("$")[1] for s in kept}) == RECOVERY_COUNT
+        )
+        assert not any(code.replace("-", "") in "".join(kept) for code in codes)
+
+
+def test_a_recovery_code_is_used_once(app, account):
+    with app.test_request_context():
+        codes = new_recovery_codes(account.id)
+        assert use_recovery_code(account.id, codes[0].lower())
+        assert not use_recovery_code(account.id, codes[0])
+        assert not use_recovery_code(account.id, "22222-22222")
+        assert directory().recovery_codes_left(account.id) == RECOVERY_COUNT - 1
+
+
+def test_a_recovery_code_stored_before_salts_still_works_once(app, account):
+    with app.test_request_context():
+        secret = app.extensions["helpdesk.settings"].secret_key
+        # exactly how a code was stored before salts and key versions
+        pepper = hashlib.sha256(b"helpdesk recovery codes\0" + secret.encode()).digest()
+        unsalted = hmac.new(pepper, b"ABCDE23456", hashlib.sha256).hexdigest()
+        directory().replace_recovery_codes(account.id, [unsalted])
+        assert use_recovery_code(account.id, "abcde-23456")
+        assert not use_recovery_code(account.id, "abcde-23456")

@@ -206,3 +206,25 @@ def test_the_first_opening_is_noted_on_the_link_and_later_ones_keep_it(fixture_a
         db.session.refresh(link)
         assert link.opened_at == now
         assert first.reference != second.reference  # each opening is a diagnosis of its own
+
+
+def test_links_signed_with_the_site_key_or_an_older_version_still_open_after_a_rotation(fixture_app):
+    from helpdesk.keys import Purpose, add_version, keyring
+
+    with fixture_app.app_context():
+        settings = fixture_app.extensions["helpdesk.settings"]
+        _, before_versions = make()  # signed with the site's secret key itself, as before versions
+        v1_keys = keyring().signing_keys(Purpose.STAFF_LINKS)
+        _, under_v1 = create_link(
+            fix_it(), created_by=STAFF, step="", answers=[], days=7, note="", secret_key=v1_keys
+        )
+        add_version(keyring(), settings.keyring_file)
+        now_keys = keyring().signing_keys(Purpose.STAFF_LINKS)
+        assert check_token(before_versions, "fix-it", now_keys).link is not None
+        assert check_token(under_v1, "fix-it", now_keys).link is not None
+        _, under_v2 = create_link(
+            fix_it(), created_by=STAFF, step="", answers=[], days=7, note="", secret_key=now_keys
+        )
+        assert under_v2 not in (before_versions, under_v1)
+        assert check_token(under_v2, "fix-it", SECRET).problem == "altered"  # not the bare site key
+        assert check_token(under_v2, "fix-it", now_keys).link is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -95,3 +96,63 @@ def test_a_cancelled_hold_never_sends_the_link(app, account):
         clock.shift(AFTER_THE_HOLD)
         assert hold.run_due() == 0
         assert fetched(request.id).reset_sent_at is None
+
+
+def test_the_owner_signing_in_pauses_a_recovery_on_hold_and_support_is_told(app, account):
+    with app.test_request_context(), time_machine.travel(T0, tick=False) as clock:
+        request = approved_request(app)
+        untouched = submitted_request(app)  # not approved: nothing to pause
+        assert [r.id for r in hold.owner_signed_in(account, ip="198.51.100.7")] == [request.id]
+        assert fetched(request.id).status == VerificationStatus.PAUSED
+        assert fetched(untouched.id).status == VerificationStatus.SUBMITTED
+        alert = last_mail(app)
+        assert alert["To"] == "help@example.org" and request.reference in text_of(alert)
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "recovery.paused"))
+        assert (entry.actor, entry.target, entry.ip) == (account.email, request.reference, "198.51.100.7")
+        assert [r.id for r in hold.pending_for(account)] == [request.id]  # the owner still sees it
+        assert hold.owner_signed_in(account) == []  # paused once
+        clock.shift(AFTER_THE_HOLD)
+        assert hold.run_due() == 0  # no link while paused
+        assert review.paused() == [fetched(request.id)]
+
+
+def test_a_link_mailed_before_the_pause_does_not_work_while_paused(app, account):
+    from helpdesk.cases.verification.completion import CompletionState, check_completion
+
+    with app.test_request_context(), time_machine.travel(T0, tick=False) as clock:
+        request = approved_request(app)
+        clock.shift(AFTER_THE_HOLD)
+        assert hold.run_due() == 1
+        token = mailed_token(app, "/recovery/complete/")
+        hold.owner_signed_in(account)
+        assert check_completion(token) == (fetched(request.id), CompletionState.PAUSED)
+
+
+def test_the_owner_may_cancel_a_paused_recovery(app, account):
+    with app.test_request_context():
+        request = approved_request(app)
+        hold.owner_signed_in(account)
+        assert hold.cancel_for_owner(account, request.id).status == VerificationStatus.CANCELLED
+
+
+def test_staff_deny_a_paused_recovery_or_start_a_new_hold(app, account):
+    with app.test_request_context(), time_machine.travel(T0, tick=False) as clock:
+        denied = approved_request(app)
+        resumed = approved_request(app)
+        hold.owner_signed_in(account)
+        with pytest.raises(review.DecisionRefused, match="reason"):
+            review.decide(denied, STAFF, "deny", " ")
+        assert (
+            review.decide(denied, STAFF, "deny", "the owner says it was not them")
+            is review.DecisionOutcome.DENIED
+        )
+        assert fetched(denied.id).status == VerificationStatus.DENIED
+        clock.shift(timedelta(hours=10))
+        assert (
+            review.decide(resumed, STAFF, "approve", "the owner confirmed") is review.DecisionOutcome.APPROVED
+        )
+        again = fetched(resumed.id)
+        assert again.status == VerificationStatus.ON_HOLD and again.hold_until == T0 + timedelta(hours=82)
+        assert last_mail(app)["To"] == account.email  # told again, with a new cancel link
+        with pytest.raises(review.DecisionRefused):
+            review.reconsider(again, STAFF, "approve", "again")  # no longer paused

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from helpdesk.cases.evidence import evidence_dir, store
 from helpdesk.cases.verification import retention, review
@@ -64,3 +66,33 @@ def test_the_days_kept_default_to_the_setting(app, account):
 def test_evidence_is_kept_in_the_instance_folder(app):
     with app.app_context():
         assert evidence_dir() == app.extensions["helpdesk.settings"].instance_dir / "evidence"
+
+
+def test_uploaded_evidence_is_encrypted_on_disk_until_the_purge_deletes_it(app, account):
+    from PIL import Image
+
+    from helpdesk.cases.evidence import read_upload
+
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), "navy").save(photo, format="JPEG")
+    with app.app_context(), time_machine.travel(T0, tick=False) as clock:
+        request = submitted_request(app)
+        uploads = {
+            "id-document": FileStorage(io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"), "scan.pdf"),
+            "selfie": FileStorage(io.BytesIO(photo.getvalue()), "me.jpg"),
+        }
+        for kind, upload in uploads.items():
+            store(evidence_dir(), request.id, kind, *read_upload(upload, kind))
+        db.session.commit()
+        files = list(evidence_dir().iterdir())
+        assert len(files) == 2
+        for path in files:  # what a copy of the disk shows: no PDF, no JPEG, not even their signatures
+            raw = path.read_bytes()
+            assert b"%PDF" not in raw and b"\xff\xd8\xff" not in raw and b"JFIF" not in raw
+        review.decide(request, STAFF, "deny", "not enough")
+        clock.shift(timedelta(days=30))
+        assert retention.purge() == 1
+        assert list(evidence_dir().iterdir()) == []
+        assert all(not path.exists() for path in files)
+        assert db.session.scalars(select(Evidence)).all() == []
+        assert fetched(request.id).evidence_purged_at == T0 + timedelta(days=30)
