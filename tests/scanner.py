@@ -51,3 +51,12 @@ def clamd_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield str(socket_path)
     server.terminate()
     server.wait(timeout=20)
+
+
+@pytest.fixture
+def scanning(app, clamd_address: str) -> str:
+    """The test's app checks uploads with the session's clamd (HELPDESK_CLAMD)."""
+    from dataclasses import replace
+
+    app.extensions["helpdesk.settings"] = replace(app.extensions["helpdesk.settings"], clamd=clamd_address)
+    return clamd_address

@@ -21,6 +21,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..keys import Purpose, keyring, write_private
 from ..models import Evidence
+from .virus_scan import scan
 
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -71,8 +72,39 @@ def read_upload(upload: FileStorage | None, what: str, photo_only: bool = False)
             raise EvidenceRefused(f"{what.capitalize()} must be a photo (JPEG or PNG).")
         if b"%%EOF" not in data[-2048:]:
             raise EvidenceRefused(f"{what.capitalize()} is not a complete PDF.")
+    _check_for_viruses(data, kind, what)
+    if kind == "application/pdf":
         return data, kind
     return _reencode(data, kind, what), kind
+
+
+class EvidenceInfected(EvidenceRefused):
+    """The virus scanner recognised the file; `signature` says what it found (for staff only)."""
+
+    def __init__(self, message: str, signature: str) -> None:
+        super().__init__(message)
+        self.signature = signature
+
+
+def _check_for_viruses(data: bytes, kind: str, what: str) -> None:
+    """Every upload goes past the virus scanner when one is set (HELPDESK_CLAMD), before any
+    cleaning. Without one, a photo is still decoded and written anew (which leaves no room for a
+    payload), but a PDF cannot be: it is refused, with the way on (a photo of the document)."""
+    scanner = settings().clamd
+    if not scanner:
+        if kind == "application/pdf":
+            raise EvidenceRefused(
+                f"{what.capitalize()} can't be a PDF here. "
+                "Take a photo of the document instead (JPEG or PNG)."
+            )
+        return
+    verdict = scan(data, scanner)  # ScannerUnavailable (503) when it can't be asked: nothing is kept
+    if not verdict.clean:
+        raise EvidenceInfected(
+            f"{what.capitalize()} can't be accepted: our virus check found something harmful in the file. "
+            "If it came from your own camera or scanner, check that device, then take a new photo.",
+            verdict.signature,
+        )
 
 
 def _reencode(data: bytes, kind: str, what: str) -> bytes:

@@ -3,16 +3,30 @@ evidence, check the status; the owner's cancel link; setting the new password af
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import audit
 from ..accounts.directory import valid_email
 from ..accounts.recovery import ResetRefused
-from ..cases.evidence import KINDS, EvidenceRefused, evidence_dir, read_upload, store
+from ..cases.evidence import KINDS, EvidenceInfected, EvidenceRefused, evidence_dir, read_upload, store
 from ..cases.verification import asking, completion, hold
 from ..cases.verification.asking import ContactCodeCheck
 from ..cases.verification.completion import CompletionState
+from ..cases.virus_scan import ScannerUnavailable
+from ..config import settings
 from ..extensions import db, limiter
 from ..mail import MailError
 from ..models import VerificationRequest, VerificationStatus
@@ -100,19 +114,53 @@ def evidence() -> BaseResponse | str | tuple[str, int]:
     if current.status != VerificationStatus.COLLECTING:
         return redirect(url_for(".submitted"), 303)
     if request.method == "GET":
-        return render_template("recovery/evidence.html", r=current, form={})
+        return _evidence_page(current, {})
     form = asking.answers_from_form(request.form)
+    if request.form.get("consent") != "yes":  # ASVS 8.3.3: ID photos only with the person's say-so
+        error = "Tick the box to agree to how your photos are used and kept, or we can't take them."
+        return _evidence_page(current, form, error, consent_error=True), 400
+    form["consent"] = "yes"
     try:
         files = [
             (kind, *read_upload(request.files.get(kind), what, photo_only=kind == "selfie"))
             for kind, what in KINDS.items()
         ]
+    except EvidenceInfected as infected:
+        audit.record(
+            "recovery.upload-infected",
+            actor="anonymous",
+            target=current.reference,
+            ip=client_ip(),
+            signature=infected.signature,
+        )
+        return _evidence_page(current, form, str(infected)), 400
     except EvidenceRefused as refused:
-        return render_template("recovery/evidence.html", r=current, form=form, error=str(refused)), 400
+        return _evidence_page(current, form, str(refused)), 400
+    except ScannerUnavailable:
+        current_app.logger.error("evidence upload refused: the virus scanner could not be asked")
+        error = (
+            "We can't check uploads for viruses right now, so nothing was sent. Your answers are kept: "
+            "choose the two files again and send them in a few minutes."
+        )
+        return _evidence_page(current, form, error), 503
     for kind, data, content_type in files:
         store(evidence_dir(), current.id, kind, data, content_type)
     asking.submit(current, form, ip=client_ip())
     return redirect(url_for(".submitted"), 303)
+
+
+def _evidence_page(
+    current: VerificationRequest, form: dict[str, str], error: str = "", consent_error: bool = False
+) -> str:
+    return render_template(
+        "recovery/evidence.html",
+        r=current,
+        form=form,
+        error=error,
+        consent_error=consent_error,
+        pdf_ok=bool(settings().clamd),  # a PDF can't be cleaned like a photo: only past a scanner
+        evidence_days=settings().evidence_days,
+    )
 
 
 @bp.get("/request/done")

@@ -49,6 +49,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
                 {"name": "me.png", "mimeType": "image/png", "buffer": png()}
             )
             person.get_by_label(re.compile("With what device")).fill("my laptop")
+            person.get_by_label(re.compile("I agree that support staff look at these photos")).check()
             person.get_by_role("button", name="Send my request").click()
             reference = person.locator(".code").first.inner_text()
             expect(person.get_by_role("heading", name="Request sent")).to_be_visible()

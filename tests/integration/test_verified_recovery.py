@@ -17,7 +17,10 @@ from helpdesk.models import AuditEntry, Evidence, VerificationRequest
 from tests.conftest import DEMO_PASSWORD, make_staff, staff_client
 from tests.integration.test_sign_in import sign_in
 from tests.mailbox import link_in, outbox, text_of
+from tests.scanner import clamd_address, scanning  # noqa: F401 (fixtures)
 from tests.support import csrf_from
+
+pytestmark = pytest.mark.usefixtures("scanning")  # PDFs are taken only past a virus scanner
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -75,6 +78,7 @@ def send_evidence(client, id_document=None, selfie=None, **answers):
         "selfie": (io.BytesIO(selfie[0]), selfie[1]),
         "last_sign_in": answers.get("last_sign_in", ""),
         "device": answers.get("device", ""),
+        "consent": answers.get("consent", "yes"),
     }
     return client.post("/recovery/request/evidence", data=data, content_type="multipart/form-data")
 

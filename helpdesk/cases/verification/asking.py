@@ -98,6 +98,7 @@ def answers_from_form(form: Mapping[str, str]) -> dict[str, str]:
         "last_sign_in": (form.get("last_sign_in") or "")[:20],
         "device": (form.get("device") or "")[:200],
         "other": (form.get("other") or "")[:2000],
+        "consent": "yes" if form.get("consent") == "yes" else "",
     }
 
 

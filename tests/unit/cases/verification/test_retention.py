@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -13,7 +14,10 @@ from helpdesk.cases.evidence import evidence_dir, store
 from helpdesk.cases.verification import retention, review
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Evidence, VerificationStatus
+from tests.scanner import clamd_address, scanning  # noqa: F401 (fixtures)
 from tests.unit.cases.verification.steps import STAFF, fetched, submitted_request
+
+pytestmark = pytest.mark.usefixtures("scanning")  # PDFs are taken only past a virus scanner
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
