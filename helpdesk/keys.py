@@ -39,6 +39,7 @@ class Purpose(StrEnum):
     EVIDENCE = "evidence"  # AES-GCM: uploaded ID photos and selfies at rest
     STAFF_LINKS = "staff links"  # itsdangerous: links staff send into a diagnosis
     BROWSER_HANDOFF = "browser handoff"  # itsdangerous: "continue in a browser" tickets
+    PASSWORDS = "password pepper"  # HMAC of each password before Argon2id (ASVS 2.4.5)
 
 
 def version_number(version: str) -> int | None:

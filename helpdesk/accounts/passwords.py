@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -24,13 +28,52 @@ def normalise(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
-def hash_password(password: str) -> str:
-    return HASHER.hash(normalise(password))
+# a stored hash with a pepper: "peppered-v2$" + Argon2id of HMAC-SHA256(pepper, password); the
+# pepper is a key of the keyring (helpdesk/keys.py), never in the database, so a stolen table
+# alone can't be guessed at offline (ASVS 2.4.5). Hashes from before carry no label.
+PEPPERED = "peppered-"
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+@dataclass(frozen=True)
+class Pepper:
+    version: str  # the keyring version the key was derived under
+    key: bytes
+
+
+def _with_pepper(password: str, key: bytes) -> str:
+    return hmac.new(key, normalise(password).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _split(stored: str) -> tuple[str | None, str]:
+    """(pepper version or None, the Argon2 hash) of a stored hash."""
+    if stored.startswith(PEPPERED):
+        version, _, inner = stored[len(PEPPERED) :].partition("$")
+        return version, inner
+    return None, stored
+
+
+def hash_password(password: str, pepper: Pepper | None = None) -> str:
+    """Argon2id of the password, with the pepper applied first when one is given."""
+    if pepper is None:
+        return HASHER.hash(normalise(password))
+    return f"{PEPPERED}{pepper.version}${HASHER.hash(_with_pepper(password, pepper.key))}"
+
+
+def verify_password(
+    password_hash: str, password: str, pepper_of: Callable[[str], bytes | None] | None = None
+) -> bool:
+    """Whether *password* is the one hashed; *pepper_of* gives the pepper of a version (None:
+    a version the keyring no longer has, which verifies nothing)."""
+    version, inner = _split(password_hash)
+    if version is None:
+        candidate = normalise(password)
+    else:
+        key = pepper_of(version) if pepper_of is not None else None
+        if key is None:
+            return False
+        candidate = _with_pepper(password, key)
     try:
-        return HASHER.verify(password_hash, normalise(password))
+        return HASHER.verify(inner, candidate)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -40,9 +83,14 @@ def spend_verify_time(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
-def needs_rehash(password_hash: str) -> bool:
+def needs_rehash(password_hash: str, current_pepper: str | None = None) -> bool:
+    """Whether the hash should be made anew at the next sign-in: older Argon2 parameters, or
+    (given the current pepper version) no pepper or an older one."""
+    version, inner = _split(password_hash)
+    if current_pepper is not None and version != current_pepper:
+        return True
     try:
-        return HASHER.check_needs_rehash(password_hash)
+        return HASHER.check_needs_rehash(inner)
     except InvalidHashError:
         return True
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..config import settings
 from ..extensions import db, rowcount
-from ..keys import keyring
+from ..keys import Purpose, keyring
 from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 from .directory import (
     FAILED_SIGN_IN_RESULTS,
@@ -25,7 +25,7 @@ from .directory import (
     SignInRecord,
     normalise_email,
 )
-from .passwords import hash_password, needs_rehash, verify_password
+from .passwords import Pepper, hash_password, needs_rehash, verify_password
 from .totp import SecretBox
 
 # how stale last_seen_at may get before it is written: lookups (every request) seldom write, and
@@ -65,6 +65,16 @@ class SqlAccountDirectory:
     def _box(self) -> SecretBox:
         return SecretBox(keyring())  # the keyring as it is now: a rotation reaches running processes
 
+    @staticmethod
+    def _pepper() -> Pepper:
+        ring = keyring()
+        return Pepper(ring.current, ring.derive(Purpose.PASSWORDS))
+
+    @staticmethod
+    def _pepper_of(version: str) -> bytes | None:
+        ring = keyring()
+        return ring.derive(Purpose.PASSWORDS, version) if ring.has(version) else None
+
     def find(self, email: str) -> AccountRecord | None:
         row = db.session.scalar(select(Account).where(Account.email == normalise_email(email)))
         return _record(row) if row else None
@@ -74,7 +84,7 @@ class SqlAccountDirectory:
         return _record(row) if row else None
 
     def create(self, email: str, password: str) -> AccountRecord:
-        row = Account(email=normalise_email(email), password_hash=hash_password(password))
+        row = Account(email=normalise_email(email), password_hash=hash_password(password, self._pepper()))
         db.session.add(row)
         try:
             db.session.commit()
@@ -85,13 +95,14 @@ class SqlAccountDirectory:
 
     def check_password(self, account_id: int, password: str) -> bool:
         stored = db.session.scalar(select(Account.password_hash).where(Account.id == account_id))
-        if stored is None or not verify_password(stored, password):
+        if stored is None or not verify_password(stored, password, self._pepper_of):
             return False
-        if needs_rehash(stored):  # parameters changed since: upgrade the hash transparently
+        pepper = self._pepper()
+        if needs_rehash(stored, pepper.version):  # parameters or pepper changed: upgrade transparently
             db.session.execute(
                 update(Account)
                 .where(Account.id == account_id, Account.password_hash == stored)
-                .values(password_hash=hash_password(password))
+                .values(password_hash=hash_password(password, pepper))
             )
             db.session.commit()
         return True
@@ -101,7 +112,7 @@ class SqlAccountDirectory:
             update(Account)
             .where(Account.id == account_id)
             .values(
-                password_hash=hash_password(password),
+                password_hash=hash_password(password, self._pepper()),
                 password_changed_at=utcnow(),
                 failed_count=0,
                 locked_until=None,

@@ -18,6 +18,7 @@ from helpdesk.accounts.two_factor import check_second_factor, enable_without_con
 from helpdesk.cases.evidence import evidence_dir, read, store, version_of
 from helpdesk.extensions import db
 from helpdesk.models import Account, AuditEntry, RecoveryCode, utcnow
+from tests.conftest import DEMO_PASSWORD
 from tests.unit.cases.verification.steps import submitted_request
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -98,3 +99,17 @@ def test_links_signed_before_a_rotation_still_open(app, fixture_app):
         rotate(app)
         assert _serializer().loads(ticket) == {"r": "X", "n": 0}
         assert _serializer().dumps({"r": "X", "n": 0}) != ticket  # signed with the new version now
+
+
+def test_after_a_rotation_passwords_still_work_and_move_to_the_new_pepper(app, account):
+    from helpdesk.accounts.directory import directory
+
+    with app.test_request_context():
+        rotate(app)
+        db.session.expire_all()
+        before = db.session.scalar(select(Account.password_hash).where(Account.id == account.id))
+        assert before.startswith("peppered-v1$")
+        assert directory().check_password(account.id, DEMO_PASSWORD)
+        db.session.expire_all()
+        after = db.session.scalar(select(Account.password_hash).where(Account.id == account.id))
+        assert after.startswith("peppered-v2$") and directory().check_password(account.id, DEMO_PASSWORD)

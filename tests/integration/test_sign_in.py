@@ -132,7 +132,7 @@ def test_a_changed_hash_parameter_is_upgraded_at_sign_in(app, client, account, o
     assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
     with app.app_context():
         upgraded = db.session.scalar(select(Account.password_hash))
-    assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert upgraded.startswith("peppered-v1$$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_fifty_concurrent_wrong_passwords_count_exactly_fifty(tmp_path):

@@ -8,6 +8,8 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from helpdesk.accounts.passwords import (
+    PEPPERED,
+    Pepper,
     blocklist,
     hash_password,
     needs_rehash,
@@ -92,3 +94,21 @@ def test_a_run_of_spaces_counts_as_one_character_towards_the_length():
     problem = password_problem(padded)
     assert problem.startswith("Use at least 12 characters (yours has 5, a run of spaces counting as one)")
     assert password_problem("violet  harbor lantern 42") == ""  # two spaces between words are fine
+
+
+def test_a_peppered_hash_verifies_only_with_its_pepper():
+    pepper = Pepper("v1", b"k" * 32)
+    stored = hash_password("violet harbor lantern 42", pepper)
+    version, _, inner = stored.removeprefix(PEPPERED).partition("$")
+    assert stored.startswith("peppered-v1$$argon2id$") and version == "v1"
+    assert verify_password(stored, "violet harbor lantern 42", {"v1": b"k" * 32}.get)
+    assert not verify_password(stored, "violet harbor lantern 42", {"v1": b"x" * 32}.get)  # another key
+    assert not verify_password(stored, "violet harbor lantern 42", {}.get)  # a version no longer kept
+    assert not verify_password(inner, "violet harbor lantern 42")  # the table alone is not enough
+
+
+def test_a_hash_without_the_current_pepper_is_made_anew():
+    plain = hash_password("violet harbor lantern 42")
+    assert needs_rehash(plain, "v1") and not needs_rehash(plain)
+    older = hash_password("violet harbor lantern 42", Pepper("v1", b"k" * 32))
+    assert needs_rehash(older, "v2") and not needs_rehash(older, "v1")

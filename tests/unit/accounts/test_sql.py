@@ -76,7 +76,7 @@ def test_create_stores_the_address_case_folded(sql, ctx):
 
 def test_create_stores_an_argon2id_hash_not_the_password(sql, ctx, account):
     stored = _stored(account.id).password_hash
-    assert stored.startswith("$argon2id$") and DEMO_PASSWORD not in stored
+    assert stored.startswith("peppered-v1$$argon2id$") and DEMO_PASSWORD not in stored
 
 
 def test_create_refuses_an_address_taken_in_another_case(sql, ctx, account):
@@ -119,6 +119,15 @@ def test_a_hash_with_old_parameters_is_upgraded_at_a_right_password(sql, ctx, ac
     upgraded = _stored(account.id).password_hash
     assert upgraded != old and not needs_rehash(upgraded)
     assert sql.check_password(account.id, DEMO_PASSWORD)
+
+
+def test_a_password_is_stored_with_the_keyring_s_pepper_and_an_unpeppered_one_gains_it(sql, ctx, account):
+    assert _stored(account.id).password_hash.startswith("peppered-v1$$argon2id$")
+    plain = PasswordHasher().hash(DEMO_PASSWORD)  # a hash from before peppers
+    db.session.execute(update(Account).where(Account.id == account.id).values(password_hash=plain))
+    db.session.commit()
+    assert sql.check_password(account.id, DEMO_PASSWORD)
+    assert _stored(account.id).password_hash.startswith("peppered-v1$")
 
 
 def test_a_wrong_password_leaves_an_old_hash_as_it_is(sql, ctx, account):
