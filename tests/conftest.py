@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -28,14 +28,13 @@ from tests.openapi_contract import ContractClient
 
 # Property tests (hypothesis): "ci" is repeatable (the same examples on every run, no database of
 # past failures), "dev" explores new examples each run; HELPDESK_HYPOTHESIS_PROFILE picks one
-# (default: "ci" when CI is set, else "dev"). Each property test sets its own max_examples: the lot stays under ~20 s.
+# (default: "ci" when CI is set, else "dev"). Each property test sets its own max_examples: the
+# lot stays under ~20 s.
+_QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 hypothesis_settings.register_profile(
-    "ci", derandomize=True, database=None, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=_QUIET
 )
-hypothesis_settings.register_profile(
-    "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-)
+hypothesis_settings.register_profile("dev", deadline=None, suppress_health_check=_QUIET)
 hypothesis_settings.load_profile(
     os.environ.get("HELPDESK_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )

@@ -15,23 +15,90 @@ from helpdesk.linkcheck import MAX_LENGTH, NotALink, Verdict, check_link
 OFFICIAL = ("example.org", "example-help.net")
 
 _SCHEMES = st.sampled_from(
-    ["https://", "http://", "", "//", "https:", "HTTPS://", "hTtPs://", "https:\\\\", "https:/\\",
-     "https:///", "javascript:", "data:", "ftp://", "https\t://", "ht\ntps://", " https://"]
+    [
+        "https://",
+        "http://",
+        "",
+        "//",
+        "https:",
+        "HTTPS://",
+        "hTtPs://",
+        "https:\\\\",
+        "https:/\\",
+        "https:///",
+        "javascript:",
+        "data:",
+        "ftp://",
+        "https\t://",
+        "ht\ntps://",
+        " https://",
+    ]
 )
 _USERINFO = st.sampled_from(
-    ["", "", "", "example.org@", "user:pass@", "example.org%40", "example.org:443@", "@", "a@b@",
-     "https://example.org@", "example.org\\@", "example.org%2F@"]
+    [
+        "",
+        "",
+        "",
+        "example.org@",
+        "user:pass@",
+        "example.org%40",
+        "example.org:443@",
+        "@",
+        "a@b@",
+        "https://example.org@",
+        "example.org\\@",
+        "example.org%2F@",
+    ]
 )
 # pieces a host is made of: our names, near misses, other scripts, wide letters, odd dots
 _LABELS = st.sampled_from(
-    ["example", "EXAMPLE", "example-help", "exampIe", "examp1e", "ex\u0430mple", "\u0435xample",
-     "example\u200b", "\uff45xample", "xn--exmple-cua", "org", "net", "ORG", "evil", "test", "co",
-     "login", "www", "0x7f", "127", "1", "localhost", "ex%61mple", "org\u3002", "-", ""]
+    [
+        "example",
+        "EXAMPLE",
+        "example-help",
+        "exampIe",
+        "examp1e",
+        "ex\u0430mple",
+        "\u0435xample",
+        "example\u200b",
+        "\uff45xample",
+        "xn--exmple-cua",
+        "org",
+        "net",
+        "ORG",
+        "evil",
+        "test",
+        "co",
+        "login",
+        "www",
+        "0x7f",
+        "127",
+        "1",
+        "localhost",
+        "ex%61mple",
+        "org\u3002",
+        "-",
+        "",
+    ]
 )
 _DOTS = st.sampled_from([".", ".", ".", "\u3002", "\uff0e", "..", "%2e"])
 _PORTS = st.sampled_from(["", "", ":443", ":8443", ":", ":0", ":99999", ":https"])
-_TAILS = st.sampled_from(["", "/", "/login?next=/account", "#x", "?a=b@evil.test", "\\evil.test",
-                          "/%2e%2e/", "@evil.test", ".evil.test", "\t", " x", "/\u202eexe"])
+_TAILS = st.sampled_from(
+    [
+        "",
+        "/",
+        "/login?next=/account",
+        "#x",
+        "?a=b@evil.test",
+        "\\evil.test",
+        "/%2e%2e/",
+        "@evil.test",
+        ".evil.test",
+        "\t",
+        " x",
+        "/\u202eexe",
+    ]
+)
 
 
 @st.composite
