@@ -41,11 +41,14 @@ def rowcount(result: Result[Any]) -> int:
     tells the type checker what the library does (it changes nothing at run time).
     """
     return cast("CursorResult[Any]", result).rowcount
+
+
 _DEFERRED = "helpdesk.one_transaction"  # Session.info key: the after-commit work, while one is open
 
 
 class TransactionAborted(RuntimeError):
-    """Something inside one_transaction rolled the whole transaction back and carried on."""
+    """Something inside one_transaction rolled back (an audit append that lost a race, say): the
+    whole block is undone, and nothing of it was committed."""
 
 
 @contextmanager
@@ -56,19 +59,25 @@ def one_transaction() -> Iterator[None]:
     sessions, append to the audit trail); a worker killed between two of those commits would
     leave half a change. Inside this block a commit only flushes (savepoints still work), the
     one real commit comes at the end, and work handed to `after_commit` (a mail) runs after it.
-    Blocks nest: an inner one joins the outer. A rollback inside ends it: nothing is committed.
+    Blocks nest: an inner one joins the outer. A rollback inside ends the block: it rolls
+    everything back and raises TransactionAborted.
     """
     session = db.session()
     if _DEFERRED in session.info:
         yield
         return
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite" and driver is not None and not driver.in_transaction:
+        # Python's sqlite3 opens a transaction only before a write: a savepoint taken before it
+        # (the audit trail's) would be a transaction of its own, and its release a commit
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     after: list[Callable[[], None]] = []
     session.info[_DEFERRED] = after
-    rolled_back: list[bool] = []
 
     def rollback() -> None:
-        rolled_back.append(True)
         type(session).rollback(session)
+        raise TransactionAborted("the transaction was rolled back part way: nothing was committed")
 
     session.commit = session.flush  # type: ignore[method-assign]
     session.rollback = rollback  # type: ignore[method-assign]
@@ -78,8 +87,6 @@ def one_transaction() -> Iterator[None]:
         finally:
             del session.commit, session.rollback
             session.info.pop(_DEFERRED, None)
-        if rolled_back:
-            raise TransactionAborted("the transaction was rolled back part way: nothing was committed")
     except BaseException:
         session.rollback()
         raise
