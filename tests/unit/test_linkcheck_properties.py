@@ -188,12 +188,62 @@ def test_nothing_is_official_that_a_browser_would_not_open_on_our_domain(text: s
     assert written == url.hostname.rstrip("."), f"{text!r} is written {written!r}, opens {url.hostname}"
 
 
-@settings(max_examples=150)
-@given(st.text(min_size=MAX_LENGTH + 1, max_size=MAX_LENGTH + 50, alphabet="ab./:"))
-def test_too_long_is_a_plain_refusal(text: str) -> None:
+@settings(max_examples=30)
+@given(links(), st.integers(1, 50), st.sampled_from(["a", "/", "\t", ".", "@"]))
+def test_too_long_is_a_plain_refusal(link: str, over: int, filler: str) -> None:
+    text = link + filler * (MAX_LENGTH + over - len(link))
     try:
         check_link(text, OFFICIAL)
     except NotALink as refusal:
         assert "too long" in str(refusal)
     else:
         raise AssertionError("a text longer than MAX_LENGTH was judged")
+
+
+# official domains as an operator might write them in HELPDESK_OFFICIAL_DOMAINS
+_SETTINGS = st.lists(
+    st.sampled_from(
+        [
+            "example.org",
+            "EXAMPLE.ORG.",
+            " example.org ",
+            "example-help.net",
+            "b\u00fccher.example",
+            "xn--bcher-kva.example",
+            "help.example.co.uk",
+            ".",
+            "",
+            "org",
+        ]
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@st.composite
+def links_to_settings(draw: st.DrawFn) -> tuple[str, tuple[str, ...]]:
+    officials = tuple(draw(_SETTINGS))
+    written = [o.strip(" .") for o in officials if o.strip(" .")] or ["example.org"]
+    host = draw(st.sampled_from([*written, "b\u00fccher.example", "bucher.example", "evil.test"]))
+    prefix = draw(st.sampled_from(["", "login.", "xn--80ak6aa92e.", "example.org."]))
+    return draw(_SCHEMES) + draw(_USERINFO) + prefix + host + draw(_PORTS) + draw(_TAILS), officials
+
+
+@settings(max_examples=200)
+@given(links_to_settings())
+def test_official_only_on_a_domain_the_settings_list(case: tuple[str, tuple[str, ...]]) -> None:
+    text, officials = case
+    try:
+        verdict = check_link(text, officials)
+    except NotALink:
+        return
+    if not verdict.official:
+        return
+    url = _browser_opens(text)
+    assert url is not None and url.protocol == "https:" and not url.username and not url.password, text
+    listed = {
+        ada_url.idna_to_ascii(o.strip(" .").lower()).decode("ascii") for o in officials if o.strip(" .")
+    }
+    host = url.hostname.rstrip(".")
+    assert any(host == o or host.endswith("." + o) for o in listed), (text, officials)
