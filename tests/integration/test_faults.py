@@ -18,7 +18,7 @@ import signal
 import sqlite3
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +26,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, update
+from sqlalchemy.engine import make_url
 
 from helpdesk import audit
 from helpdesk.accounts.directory import directory
@@ -43,12 +44,13 @@ from helpdesk.models import (
     VerificationStatus,
     utcnow,
 )
-from tests.conftest import DEMO_PASSWORD, build_app
+from tests.conftest import DEMO_PASSWORD, POSTGRES_URL, WORKER, build_app
 from tests.unit.cases.verification.steps import ACCOUNT, STAFF, approved_request, link_sent, submitted_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")]
 
 SPREAD = 20  # kill points spread evenly over the operation, besides those around each commit
+SPREAD_POSTGRES = 6  # each fresh PostgreSQL database costs ~0.3 s: fewer there
 NEW_PASSWORD = "copper-meadow-whistle-93"
 SECOND_STAFF = "second@example.org"
 
@@ -59,9 +61,20 @@ class Run:
     commits: int  # database commits it made
 
 
-def _is_commit(arg: Any) -> bool:
+def _is_sqlite_commit(arg: Any) -> bool:
+    """sqlite3's commit, a C function: seen as c_call / c_return."""
     return getattr(arg, "__name__", "") == "commit" and isinstance(
         getattr(arg, "__self__", None), sqlite3.Connection
+    )
+
+
+def _is_psycopg_commit(frame: Any) -> bool:
+    """psycopg's Connection.commit, Python code: seen as call / return."""
+    code = frame.f_code
+    return (
+        code.co_name == "commit"
+        and "psycopg" in code.co_filename
+        and code.co_filename.endswith("connection.py")
     )
 
 
@@ -82,11 +95,16 @@ def _in_a_child(app: Flask, operate: Callable[[], object], report: Path, kill: t
                 calls += 1
                 if kill == ("call", calls):
                     os.kill(os.getpid(), signal.SIGKILL)
-            elif event == "c_call" and _is_commit(arg):
+            if (event == "c_call" and _is_sqlite_commit(arg)) or (
+                event == "call" and _is_psycopg_commit(frame)
+            ):
                 commits += 1
                 if kill == ("before", commits):
                     os.kill(os.getpid(), signal.SIGKILL)
-            elif event == "c_return" and _is_commit(arg) and kill == ("after", commits):
+            committed = (event == "c_return" and _is_sqlite_commit(arg)) or (
+                event == "return" and _is_psycopg_commit(frame)
+            )
+            if committed and kill == ("after", commits):
                 os.kill(os.getpid(), signal.SIGKILL)
 
         with app.test_request_context():
@@ -105,19 +123,37 @@ def _in_a_child(app: Flask, operate: Callable[[], object], report: Path, kill: t
 
 
 class Crashes:
-    """A database file made once, copied fresh before each kill; the app on it."""
+    """A database made once and copied fresh before each kill, and the app on it: a SQLite file,
+    or (with HELPDESK_TEST_POSTGRES_URL) a PostgreSQL database made from a template database."""
 
-    def __init__(self, tmp_path: Path, **settings: Any) -> None:
-        self.file = tmp_path / "faults.sqlite3"
-        self.template = tmp_path / "template.sqlite3"
+    def __init__(self, tmp_path: Path, backend: str, **settings: Any) -> None:
+        self.backend = backend
         self.report = tmp_path / "report.txt"
-        self.app = build_app(tmp_path, database_url=f"sqlite:///{self.file}", **settings)
+        if backend == "sqlite":
+            self.file = tmp_path / "faults.sqlite3"
+            self.template = tmp_path / "template.sqlite3"
+            url = f"sqlite:///{self.file}"
+        else:
+            url = f"{POSTGRES_URL}_faults_{WORKER}"
+            self.database = make_url(url).database or ""
+            self.admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with self.admin.connect() as connection:
+                for name in (self.database, self.database + "_template"):
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                connection.exec_driver_sql(f'CREATE DATABASE "{self.database}"')
+        self.app = build_app(tmp_path, database_url=url, **settings)
 
     def prepared(self, prepare: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         with self.app.test_request_context():
             state = prepare()
             self._close()
-        shutil.copyfile(self.file, self.template)
+        if self.backend == "sqlite":
+            shutil.copyfile(self.file, self.template)
+        else:
+            with self.admin.connect() as connection:
+                connection.exec_driver_sql(
+                    f'ALTER DATABASE "{self.database}" RENAME TO "{self.database}_template"'
+                )
         return state
 
     def _close(self) -> None:
@@ -125,9 +161,23 @@ class Crashes:
         db.engine.dispose()  # no connection crosses a fork; the last close checkpoints the WAL
 
     def _fresh(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{self.file}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self.template, self.file)
+        if self.backend == "sqlite":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.file}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(self.template, self.file)
+            return
+        with self.admin.connect() as connection:  # a killed child's server process may linger: FORCE
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            connection.exec_driver_sql(
+                f'CREATE DATABASE "{self.database}" TEMPLATE "{self.database}_template"'
+            )
+
+    def drop(self) -> None:
+        if self.backend != "sqlite":
+            with self.admin.connect() as connection:
+                for name in (self.database, self.database + "_template"):
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.admin.dispose()
 
     def measure(self, operate: Callable[[], object]) -> Run:
         self._fresh()
@@ -146,7 +196,8 @@ class Crashes:
             self._close()
 
     def kill_points(self, run: Run) -> list[tuple[str, int]]:
-        spread = sorted({max(1, run.calls * i // SPREAD) for i in range(SPREAD)})
+        count = SPREAD if self.backend == "sqlite" else SPREAD_POSTGRES
+        spread = sorted({max(1, run.calls * i // count) for i in range(count)})
         around = [(when, k) for k in range(1, run.commits + 1) for when in ("before", "after")]
         return [("call", n) for n in spread] + around
 
@@ -173,21 +224,33 @@ class Crashes:
 def _exercise(
     crashes: Crashes, operate: Callable[[], object], invariant: Callable[[], str]
 ) -> dict[str, int]:
-    crashes.measure(operate)
-    assert crashes.check(invariant) == "done"  # the operation itself, not killed
-    crashes.warm_up(operate)  # the checks run it here too: children forked later start warmer
-    run = crashes.measure(operate)
-    endings: dict[str, int] = {}
-    points = crashes.kill_points(run)
-    for kill in points:
-        killed = crashes.killed_at(operate, kill)
-        ending = crashes.check(invariant)
-        endings[ending if killed else "finished"] = endings.get(ending if killed else "finished", 0) + 1
-        assert killed or ending == "done"
-    print(f"{len(points)} kill points ({run.calls} calls, {run.commits} commits): {endings}")
-    assert endings.get("open", 0) > 0  # kills before the change and after it were exercised
-    assert endings.get("done", 0) > 0
-    return endings
+    try:
+        crashes.measure(operate)
+        assert crashes.check(invariant) == "done"  # the operation itself, not killed
+        crashes.warm_up(operate)  # the checks run it here too: children forked later start warmer
+        run = crashes.measure(operate)
+        endings: dict[str, int] = {}
+        points = crashes.kill_points(run)
+        for kill in points:
+            killed = crashes.killed_at(operate, kill)
+            ending = crashes.check(invariant)
+            if not killed:  # it ended before that point (a child can be a little warmer)
+                assert ending == "done"
+                ending = "finished"
+            endings[ending] = endings.get(ending, 0) + 1
+        measured = f"{run.calls} calls, {run.commits} commits"
+        print(f"{crashes.backend}: {len(points)} kill points ({measured}): {endings}")
+        assert endings.get("open", 0) > 0  # kills before the change and after it were exercised
+        assert endings.get("done", 0) > 0
+        return endings
+    finally:
+        crashes.drop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """SQLite always; PostgreSQL too with HELPDESK_TEST_POSTGRES_URL (fewer kill points there)."""
+    yield request.param
 
 
 def _open_sessions(account_id: int) -> int:
@@ -206,8 +269,10 @@ def _audited(action: str, target: str) -> int:
     )
 
 
-def test_a_reset_killed_anywhere_is_done_in_full_or_the_link_still_works(tmp_path: Path) -> None:
-    crashes = Crashes(tmp_path)
+def test_a_reset_killed_anywhere_is_done_in_full_or_the_link_still_works(
+    tmp_path: Path, backend: str
+) -> None:
+    crashes = Crashes(tmp_path, backend)
 
     def prepare() -> dict[str, Any]:
         account = directory().create(ACCOUNT, DEMO_PASSWORD)
@@ -238,9 +303,9 @@ def test_a_reset_killed_anywhere_is_done_in_full_or_the_link_still_works(tmp_pat
 
 @pytest.mark.parametrize("two_person_rule", [False, True], ids=["one approver", "second approver"])
 def test_an_approval_killed_anywhere_is_decided_and_audited_or_still_open(
-    tmp_path: Path, two_person_rule: bool
+    tmp_path: Path, backend: str, two_person_rule: bool
 ) -> None:
-    crashes = Crashes(tmp_path, two_person_rule=two_person_rule)
+    crashes = Crashes(tmp_path, backend, two_person_rule=two_person_rule)
 
     def prepare() -> dict[str, Any]:
         directory().create(ACCOUNT, DEMO_PASSWORD)
@@ -276,8 +341,10 @@ def test_an_approval_killed_anywhere_is_decided_and_audited_or_still_open(
     _exercise(crashes, operate, invariant)
 
 
-def test_a_completion_killed_anywhere_is_done_in_full_or_the_link_still_works(tmp_path: Path) -> None:
-    crashes = Crashes(tmp_path)
+def test_a_completion_killed_anywhere_is_done_in_full_or_the_link_still_works(
+    tmp_path: Path, backend: str
+) -> None:
+    crashes = Crashes(tmp_path, backend)
 
     def prepare() -> dict[str, Any]:
         account = directory().create(ACCOUNT, DEMO_PASSWORD)
