@@ -61,7 +61,7 @@ def no_server_error(answer, what: str) -> None:
     assert answer.status_code < 500, f"{what}: {answer.status_code} {answer.get_data(as_text=True)[:300]}"
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(query=TEXTS)
 def test_no_search_query_is_a_server_error(site: Flask, query: str) -> None:
     client = site.test_client()
@@ -69,7 +69,7 @@ def test_no_search_query_is_a_server_error(site: Flask, query: str) -> None:
         no_server_error(client.get(path, query_string={"q": query}), f"{path}?q={query!r}")
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(link=TEXTS, body=JSON_VALUES)
 def test_no_pasted_link_is_a_server_error(site: Flask, link: str, body: object) -> None:
     client = site.test_client()
@@ -79,7 +79,7 @@ def test_no_pasted_link_is_a_server_error(site: Flask, link: str, body: object) 
     no_server_error(client.post("/api/v1/check-link", json=body), repr(body))
 
 
-@settings(max_examples=80)
+@settings(max_examples=40)
 @given(step=TEXTS, answer=TEXTS, body=JSON_VALUES)
 def test_no_answer_is_a_server_error(site: Flask, step: str, answer: str, body: object) -> None:
     browser: FlaskClient = site.test_client()

@@ -129,7 +129,7 @@ def assert_flow_or_located_problems(source: str) -> None:
         assert problem.message.strip()
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(mangled_flows())
 @example(GOOD.replace("version: 1", "version: !!timestamp 2001-13-45"))
 @example(GOOD.replace("version: 1", "version: !custom 1"))
