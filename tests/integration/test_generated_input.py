@@ -37,6 +37,8 @@ TEXTS = st.one_of(
             "{{7*7}}",
             "../../etc/passwd",
             "\r\nSet-Cookie: x=1",
+            "<img src=x onerror=alert(1)>",
+            "reset <svg onload=alert(1)> password",
         ]
     ),
 )
@@ -61,12 +63,22 @@ def no_server_error(answer, what: str) -> None:
     assert answer.status_code < 500, f"{what}: {answer.status_code} {answer.get_data(as_text=True)[:300]}"
 
 
+def not_echoed_as_markup(answer, sent: str) -> None:
+    """What was sent comes back on the page escaped, never as markup of the page."""
+    for markup in ("<script>alert(1)", "<img src=x onerror", "<svg onload"):
+        if markup in sent:
+            assert markup not in answer.get_data(as_text=True), sent
+
+
 @settings(max_examples=100)
 @given(query=TEXTS)
 def test_no_search_query_is_a_server_error(site: Flask, query: str) -> None:
     client = site.test_client()
     for path in ("/search", "/search/suggest", "/api/v1/search"):
-        no_server_error(client.get(path, query_string={"q": query}), f"{path}?q={query!r}")
+        answer = client.get(path, query_string={"q": query})
+        no_server_error(answer, f"{path}?q={query!r}")
+        if path == "/search":
+            not_echoed_as_markup(answer, query)
 
 
 @settings(max_examples=100)
@@ -74,7 +86,9 @@ def test_no_search_query_is_a_server_error(site: Flask, query: str) -> None:
 def test_no_pasted_link_is_a_server_error(site: Flask, link: str, body: object) -> None:
     client = site.test_client()
     token = csrf_from(client.get("/check-link").get_data(as_text=True))
-    no_server_error(client.post("/check-link", data={"csrf_token": token, "link": link}), repr(link))
+    page = client.post("/check-link", data={"csrf_token": token, "link": link})
+    no_server_error(page, repr(link))
+    not_echoed_as_markup(page, link)
     no_server_error(client.post("/api/v1/check-link", json={"link": link}), repr(link))
     no_server_error(client.post("/api/v1/check-link", json=body), repr(body))
 
