@@ -341,6 +341,37 @@ def test_an_approval_killed_anywhere_is_decided_and_audited_or_still_open(
     _exercise(crashes, operate, invariant)
 
 
+def test_a_first_approval_killed_anywhere_is_recorded_and_audited_or_not_at_all(
+    tmp_path: Path, backend: str
+) -> None:
+    crashes = Crashes(tmp_path, backend, two_person_rule=True)
+
+    def prepare() -> dict[str, Any]:
+        directory().create(ACCOUNT, DEMO_PASSWORD)
+        request = submitted_request(crashes.app)
+        return {"id": request.id, "reference": request.reference}
+
+    state = crashes.prepared(prepare)
+
+    def operate() -> None:
+        request = db.session.get(VerificationRequest, state["id"])
+        assert request is not None
+        assert review.decide(request, STAFF, "approve", "ID matches") is review.DecisionOutcome.NEEDS_SECOND
+
+    def invariant() -> str:
+        request = db.session.get(VerificationRequest, state["id"])
+        assert request is not None and request.status == VerificationStatus.SUBMITTED
+        audited = _audited("recovery.approve-first", state["reference"])
+        if request.first_approver:
+            assert request.first_approver == STAFF and audited == 1, "recorded, but not audited"
+            return "done"
+        assert audited == 0, "audited, but not recorded"
+        operate()  # still waiting for its first decision
+        return "open"
+
+    _exercise(crashes, operate, invariant)
+
+
 def test_a_completion_killed_anywhere_is_done_in_full_or_the_link_still_works(
     tmp_path: Path, backend: str
 ) -> None:
