@@ -240,7 +240,7 @@ def _judge(
             f"page's own site, not {display}."
         )
         disguised = True
-    if url.username or url.password:
+    if url.username or url.password or "@" in authority:  # "https://@host" too: an '@' is a decoy
         reasons.append(f"Everything before the '@' is decoration: this link really goes to {display}.")
         disguised = True
     if url.host_type in (ada_url.HostType.IPV4, ada_url.HostType.IPV6):

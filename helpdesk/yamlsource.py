@@ -43,12 +43,37 @@ def mapping_items(node: yaml.MappingNode) -> list[tuple[str, yaml.Node, int]]:
 _local = threading.local()
 
 
+class NotAValue(Exception):
+    """A node that parses but has no value: an unknown tag (`!custom x`), an impossible date
+    (`!!timestamp 2001-13-45`), a list as a mapping key, nesting too deep to build."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
 def plain(node: yaml.Node) -> Any:
-    """The Python value of a node, with YAML's safe types (one constructor per thread, reused)."""
+    """The Python value of a node, with YAML's safe types (one constructor per thread, reused).
+
+    Raises NotAValue, with the line and the reason, for a node no value can be built from.
+    """
     constructor = getattr(_local, "constructor", None)
     if constructor is None:
         constructor = _local.constructor = yaml.SafeLoader("")
-    return constructor.construct_document(node)
+    failed: Exception
+    mark: yaml.Mark | None = None
+    try:
+        return constructor.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark, reason, failed = exc.problem_mark or exc.context_mark, exc.problem or str(exc), exc
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. !!timestamp 2001-13-45, !!int abc
+        reason, failed = str(exc), exc
+    except RecursionError as exc:
+        reason, failed = "it is nested too deeply", exc
+    # a failed construction leaves the reused constructor half-way: start the next one afresh
+    _local.constructor = None
+    raise NotAValue(mark.line + 1 if mark is not None else line(node), reason) from failed
 
 
 def syntax_error_line(exc: yaml.YAMLError) -> int:

@@ -14,6 +14,8 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -23,6 +25,19 @@ from helpdesk.extensions import db
 from tests import support  # noqa: F401  (registers the test action)
 from tests.mailbox import free_port
 from tests.openapi_contract import ContractClient
+
+# Property tests (hypothesis): "ci" is repeatable (the same examples on every run, no database of
+# past failures), "dev" explores new examples each run; HELPDESK_HYPOTHESIS_PROFILE picks one
+# (default: "ci" when CI is set, else "dev"). Each property test sets its own max_examples: the
+# lot stays under ~20 s.
+_QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, print_blob=True, suppress_health_check=_QUIET
+)
+hypothesis_settings.register_profile("dev", deadline=None, suppress_health_check=_QUIET)
+hypothesis_settings.load_profile(
+    os.environ.get("HELPDESK_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -12,6 +12,7 @@ from flask import current_app
 from .. import audit
 from ..config import settings
 from ..errors import DomainError
+from ..extensions import after_commit, one_transaction
 from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
@@ -159,10 +160,11 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
             raise ResetRefused("Enter the code from your authenticator app, or a recovery code.")
         if _code_spends_the_link(account, raw_token, code):
             return Reset(TokenStatus.SPENT)
-    used = use_token(raw_token, "reset")
-    if used.status is not TokenStatus.VALID:
-        return Reset(used.status)  # a concurrent submission used it first
-    change_password(account, new_password, by="reset-link")
+    with one_transaction():  # the link is used up only with the password set: both or neither
+        used = use_token(raw_token, "reset")
+        if used.status is not TokenStatus.VALID:
+            return Reset(used.status)  # a concurrent submission used it first
+        change_password(account, new_password, by="reset-link")
     return Reset(TokenStatus.VALID)
 
 
@@ -183,6 +185,12 @@ def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy 
     After a reset or a recovery, devices confirmed before are not trusted any more: whoever was
     in the account could have confirmed their own. The security checkup reads the flags noted here.
     """
+    with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
+        _set_password(account, new_password, by)
+    after_commit(lambda: _tell_owner(account))
+
+
+def _set_password(account: AccountRecord, new_password: str, by: ChangedBy) -> None:
     accounts = directory()
     # a reset link must not tell whether a guess is the current password, so "changing" it to
     # itself is done like any change; it only keeps what the checkup knows (set by a recovery, say)
@@ -194,6 +202,9 @@ def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy 
         accounts.forget_device_confirmations(account.id)
     supersede_tokens(account.id)
     audit.record("account.password-set", actor=CHANGED_BY_ACTOR[by], target=account.email)
+
+
+def _tell_owner(account: AccountRecord) -> None:
     try:
         send_password_changed(account)
     except MailError:

@@ -14,6 +14,7 @@ import yaml
 from ..problems import Problem
 from ..yamlsource import (
     DuplicateKey,
+    NotAValue,
     compose,
     line,
     mapping_items,
@@ -213,7 +214,11 @@ def _read_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str
             report(key_line, f"unknown front matter key '{key}' (allowed: {allowed})")
             continue
         lines[key] = key_line + 1
-        value = plain(node)
+        try:
+            value = plain(node)
+        except NotAValue as bad:
+            report(bad.line, f"'{key}' cannot be read: {bad.reason}")
+            continue
         kind = rule[0]
         ok = (
             (kind == "text" and isinstance(value, str) and value.strip())

@@ -141,7 +141,22 @@ def _only_own_images(tag: str, attribute: str, value: str) -> str | None:
 
 
 def sanitize(html: str) -> str:
-    """Remove anything that could run in the reader's browser, and images from elsewhere."""
+    """Remove anything that could run in the reader's browser, and images from elsewhere.
+
+    Cleaned until it no longer changes: taking out a refused element can leave markup that a
+    browser reads into another tree (`<p>a <object></p>` becomes `<p>a <p></p></p>`), and the
+    page must be the very tree that was cleaned. A second pass settles it.
+    """
+    cleaned = _clean(html)
+    for _ in range(3):
+        again = _clean(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

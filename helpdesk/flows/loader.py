@@ -12,6 +12,7 @@ import yaml
 from ..problems import Problem
 from ..yamlsource import (
     DuplicateKey,
+    NotAValue,
     compose,
     line,
     mapping_items,
@@ -88,6 +89,13 @@ class _Reader:
 
     def value(self, kind: str, node: yaml.Node, where: str) -> Any:
         """Convert a node to the type *kind* names, or report why it cannot be."""
+        try:
+            return self._value(kind, node, where)
+        except NotAValue as bad:
+            self.problem(bad.line, f"{where} cannot be read: {bad.reason}")
+            return None
+
+    def _value(self, kind: str, node: yaml.Node, where: str) -> Any:
         if kind in ("steps", "choices"):
             return node  # read structurally by the caller
         if kind == "mapping":

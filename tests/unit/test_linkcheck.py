@@ -107,6 +107,9 @@ CASES = [
     ("https://ab.test/x7Kp2Qz", False, "short link"),
     ("https://short.test/q", False, "not one of our"),
     ("https://EXAMPLE.ORG/", True, "official"),
+    # found by the property tests: an '@' with nothing before it is decoration too
+    ("https://@example.org", False, "before the '@'"),
+    ("https://:@login.example.org/", False, "before the '@'"),
 ]
 
 

@@ -7,6 +7,7 @@ import yaml
 
 from helpdesk.yamlsource import (
     DuplicateKey,
+    NotAValue,
     compose,
     line,
     mapping_items,
@@ -57,8 +58,9 @@ def test_plain_gives_yamls_safe_types():
 
 
 def test_plain_refuses_python_object_tags():
-    with pytest.raises(yaml.constructor.ConstructorError):
+    with pytest.raises(NotAValue, match="could not determine a constructor") as raised:
         plain(compose("!!python/object/apply:os.system ['true']"))
+    assert isinstance(raised.value.__cause__, yaml.constructor.ConstructorError)
 
 
 def test_a_syntax_error_points_at_its_line():
@@ -79,3 +81,22 @@ def test_a_syntax_error_message_says_what_is_wrong_and_while_doing_what():
 def test_a_syntax_error_without_a_mark_is_on_line_one():
     assert syntax_error_line(yaml.YAMLError("no mark")) == 1
     assert syntax_error_message(yaml.YAMLError("no mark")) == "YAML syntax error: no mark"
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "reason"),
+    [
+        ("a: 1\nb: !custom x\n", 2, "could not determine a constructor"),
+        ("a: 1\nb: !!timestamp 2001-13-45\n", 2, "month must be in 1..12"),
+        ("a: 1\nb: {[x]: y}\n", 2, "unhashable"),
+        ("a: !!int abc\n", 1, "invalid literal"),
+    ],
+)
+def test_a_node_with_no_value_is_not_a_value_with_its_line(text: str, at: int, reason: str):
+    # found by the property tests: these escaped as ValueError or ConstructorError
+    items = mapping_items(compose(text))
+    with pytest.raises(NotAValue) as raised:
+        plain(items[-1][1])
+    assert raised.value.line == at
+    assert reason in raised.value.reason
+    assert plain(compose("[1, 2]")) == [1, 2]  # the next value is built as if nothing happened

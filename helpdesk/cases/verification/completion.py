@@ -13,7 +13,7 @@ from ...accounts.directory import directory
 from ...accounts.passwords import password_problem
 from ...accounts.recovery import ResetRefused, change_password
 from ...config import settings
-from ...extensions import db, rowcount
+from ...extensions import db, one_transaction, rowcount
 from ...models import Account, VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hashes
 
@@ -61,7 +61,13 @@ def complete(token: str, new_password: str, ip: str = "") -> CompletionState:
     """Set the new password, remove two-factor and recovery codes; re-enrolment is required.
 
     DONE once it is set; raises ResetRefused when the password is refused (the link still works).
+    All of it is one transaction: a worker stopped half-way leaves the link working as before.
     """
+    with one_transaction():
+        return _complete(token, new_password, ip)
+
+
+def _complete(token: str, new_password: str, ip: str) -> CompletionState:
     request, state = check_completion(token)
     if request is None or state is not CompletionState.READY:
         return state

@@ -15,7 +15,7 @@ from ... import audit, links
 from ...accounts.directory import SIGNED_IN_RESULTS, AccountRecord, directory
 from ...config import settings
 from ...errors import DomainError
-from ...extensions import db, rowcount
+from ...extensions import db, one_transaction, rowcount
 from ...mail import MailError, compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hash, new_link_token
@@ -154,10 +154,10 @@ def decide(
     if settings().two_person_rule:
         if not request.first_approver:
             request.first_approver, request.first_decision = staff, chosen
-            db.session.commit()
-            audit.record(
-                f"recovery.{chosen}-first", actor=staff, target=request.reference, ip=ip, reason=reason
-            )
+            with one_transaction():  # the decision with its audit entry, or neither
+                audit.record(
+                    f"recovery.{chosen}-first", actor=staff, target=request.reference, ip=ip, reason=reason
+                )
             return DecisionOutcome.NEEDS_SECOND
         if request.first_approver == staff:
             raise DecisionRefused("A second, different staff member must confirm this decision.")
@@ -173,8 +173,8 @@ def decide(
                 "decision_reason": reason,
             },
         )
-        db.session.commit()
-        audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
+        with one_transaction():  # the decision with its audit entry, or neither
+            audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
         return DecisionOutcome.DENIED
     _approve(request, staff, reason, ip)
     return DecisionOutcome.APPROVED
@@ -207,8 +207,8 @@ def reconsider(
             },
             VerificationStatus.PAUSED,
         )
-        db.session.commit()
-        audit.record("recovery.deny-paused", actor=staff, target=request.reference, ip=ip, reason=reason)
+        with one_transaction():  # the decision with its audit entry, or neither
+            audit.record("recovery.deny-paused", actor=staff, target=request.reference, ip=ip, reason=reason)
         return DecisionOutcome.DENIED
     _approve(request, staff, reason, ip, was=VerificationStatus.PAUSED)
     return DecisionOutcome.APPROVED
@@ -255,16 +255,16 @@ def _approve(
         raise DecisionRefused(
             "We could not mail the account's owner, so the approval was not recorded. Try again later."
         ) from exc
-    db.session.commit()
+    with one_transaction():  # the approval with its audit entry, or neither
+        audit.record(
+            "recovery.approve" if was is VerificationStatus.SUBMITTED else "recovery.resume",
+            actor=staff,
+            target=request.reference,
+            ip=ip,
+            reason=reason,
+            hold_until=hold_until.isoformat(),
+        )
     db.session.refresh(request)
-    audit.record(
-        "recovery.approve" if was is VerificationStatus.SUBMITTED else "recovery.resume",
-        actor=staff,
-        target=request.reference,
-        ip=ip,
-        reason=reason,
-        hold_until=hold_until.isoformat(),
-    )
 
 
 def _record(
