@@ -59,7 +59,9 @@ def record(action: str, *, actor: str, target: str = "", ip: str = "", **detail:
             db.session.commit()
             return entry
         except IntegrityError:
-            db.session.rollback()
+            # the savepoint already undid this entry; the rest of the transaction stands (inside
+            # extensions.one_transaction, a whole rollback here would abort the change it records)
+            continue
     raise RuntimeError("the audit trail is too busy to append to")
 
 

@@ -180,6 +180,25 @@ def test_concurrent_appends_keep_one_unbroken_chain(app):
         assert db.session.query(AuditEntry).count() == 10
 
 
+def test_concurrent_appends_inside_one_transaction_each_retry_instead_of_aborting(app):
+    """A change and its audit entry commit together (extensions.one_transaction): losing the race
+    for the end of the chain retries the entry, it does not roll the change back."""
+    from helpdesk.extensions import one_transaction
+    from tests.support import at_once
+
+    def append() -> int:
+        with app.app_context():
+            with one_transaction():
+                entry = audit.record("test.append", actor="tester")
+            entry_id = entry.id
+            db.session.remove()
+            return entry_id
+
+    assert len(set(at_once(10, append))) == 10
+    with app.app_context():
+        assert audit.verify() is None
+
+
 def test_staff_are_signed_out_after_30_idle_minutes_by_the_clock(app):
     from datetime import UTC, datetime, timedelta
 
