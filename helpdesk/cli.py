@@ -123,11 +123,31 @@ def demo_group() -> None:
 
 
 @demo_group.command("load")
+@click.option(
+    "--on-a-public-site",
+    is_flag=True,
+    help="Load them even though HELPDESK_SITE_URL is not this machine (never on a real site).",
+)
 @with_appcontext
-def demo_load() -> None:
-    """Create the demo accounts (again, if they exist) and print their credentials."""
+def demo_load(on_a_public_site: bool) -> None:
+    """Create the demo accounts (again, if they exist) and print their credentials.
+
+    Their passwords are in the source code, staff and admin among them: they are loaded only for
+    a site served on this machine (localhost, 127.0.0.1) unless told otherwise (ASVS 2.5.4).
+    """
+    from urllib.parse import urlsplit
+
+    from .config import settings
     from .content.live import catalog
     from .demo import load_demo
+
+    host = urlsplit(settings().site_url).hostname or ""
+    if host not in {"localhost", "127.0.0.1", "::1"} and not on_a_public_site:
+        raise click.ClickException(
+            f"not loading the demo accounts: HELPDESK_SITE_URL is {settings().site_url}, not this machine, "
+            "and their passwords (an admin's too) are published in the source code. For a throwaway "
+            "demo reachable from elsewhere, add --on-a-public-site."
+        )
 
     current = catalog()
     click.echo(f"content: {len(current.articles)} articles, {len(current.flows)} flows are live")

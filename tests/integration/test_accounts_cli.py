@@ -41,6 +41,20 @@ def test_demo_load_creates_accounts_in_several_states_and_prints_them(tmp_path):
     assert flask(tmp_path, "demo", "load").returncode == 0  # loading again is fine
 
 
+def test_demo_accounts_are_not_loaded_for_a_site_on_another_machine(tmp_path):
+    assert flask(tmp_path, "db", "upgrade").returncode == 0
+    env = {
+        "HELPDESK_INSTANCE_DIR": str(tmp_path),
+        "HELPDESK_SECRET_KEY": "cli-test",
+        "HELPDESK_SITE_URL": "https://help.example.org",
+    }
+    refused = run_flask("demo", "load", env=env)
+    assert refused.returncode == 1 and "not loading the demo accounts" in refused.stderr
+    assert "violet-harbor-lantern-42" not in refused.stdout
+    forced = run_flask("demo", "load", "--on-a-public-site", env=env)
+    assert forced.returncode == 0 and "river@example.org" in forced.stdout
+
+
 def test_create_with_totp_prints_the_otpauth_uri_and_the_codes_work(tmp_path):
     import re
 
