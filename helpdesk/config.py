@@ -60,6 +60,9 @@ class Settings:
     # how often (seconds) each worker looks for changed content files; -1 turns live reload off
     reload_seconds: int = 3
     staff_idle_minutes: int = 30
+    # changing a sign-in factor (authenticator, recovery codes, password, trusted devices) needs
+    # the password (and a code) given in this session at most this many minutes ago
+    reauth_minutes: int = 5
     # identity-verified recovery: the wait after approval, a second approver, how long evidence is kept
     recovery_hold_hours: int = 72
     two_person_rule: bool = False
