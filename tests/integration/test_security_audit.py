@@ -64,6 +64,9 @@ def test_staff_sign_outs_idle_ones_too_and_editor_exports_are_audited(app):
     assert admin.get("/editor/analytics.csv").status_code == 200
     [export] = entries(app, "editor.export")
     assert export.actor == "admin@example.org"
+    with app.app_context():  # and in the editor's own history
+        admin_id = directory().find("admin@example.org").id
+        assert directory().sign_ins(admin_id)[0].result == "csv-exported"
     with time_machine.travel(utcnow() + timedelta(minutes=31)):
         assert admin.get("/staff/").status_code == 302
     [idle] = entries(app, "staff.sign-out")
