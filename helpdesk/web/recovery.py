@@ -158,8 +158,9 @@ def cancel_pending(request_id: int) -> BaseResponse:
     return redirect(url_for("account.overview"), 303)
 
 
-# how long the browser keeps the link's token (the link's own expiry is checked as well)
-TOKEN_SECONDS = 24 * 3600
+# how long the browser keeps the link's token, sealed: the link's own expiry is checked on every
+# request, and for one more lifetime the page can still say the link expired (not "unknown")
+TOKEN_SECONDS = int((2 * completion.RESET_LINK_LIFETIME).total_seconds())
 
 
 def _completion_token() -> str:
