@@ -67,6 +67,9 @@ class Settings:
     # stricter of session_idle_minutes and staff_idle_minutes
     session_idle_minutes: int = 30
     session_hours: int = 12
+    # changing a sign-in factor (authenticator, recovery codes, password, trusted devices) needs
+    # the password (and a code) given in this session at most this many minutes ago
+    reauth_minutes: int = 5
     # identity-verified recovery: the wait after approval, a second approver, how long evidence is kept
     recovery_hold_hours: int = 72
     two_person_rule: bool = True

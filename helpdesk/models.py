@@ -280,6 +280,8 @@ class SignInSession(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the person last proved it was them in this session (sign-in, "Confirm it's you")
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SignInEvent(db.Model):  # type: ignore[name-defined]

@@ -63,6 +63,22 @@ class HistoryResult(StrEnum):
     LOCKED = "locked"  # refused: the account was locked
     RESYNC = "resync"  # the authenticator's clock was measured and allowed for
     RESYNC_FAILED = "resync-failed"
+    # the owner's security events (helpdesk.accounts.history.record_event), shown with the sign-ins
+    REAUTHENTICATED = "reauthenticated"  # "Confirm it's you" passed
+    PASSWORD_CHANGED = "password-changed"  # noqa: S105  (by the signed-in owner)
+    PASSWORD_RESET = "password-reset"  # noqa: S105  (with an emailed link)
+    PASSWORD_RECOVERED = "password-recovered"  # noqa: S105  (set through an identity-verified recovery)
+    UNLOCKED = "unlocked"
+    AUTHENTICATOR_ENROLLED = "authenticator-enrolled"
+    AUTHENTICATOR_REPLACED = "authenticator-replaced"
+    RECOVERY_CODES_NEW = "recovery-codes-new"
+    DEVICE_CONFIRMED = "device-confirmed"
+    DEVICE_REMOVED = "device-removed"
+    SIGNED_OUT = "signed-out"
+    SIGNED_OUT_EVERYWHERE = "signed-out-everywhere"
+    SIGNED_OUT_IDLE = "signed-out-idle"  # after time without activity
+    SIGNED_OUT_EXPIRED = "signed-out-expired"  # the session reached its longest life
+    CSV_EXPORTED = "csv-exported"  # an editor downloaded an export
 
 
 # the results of refused sign-ins by someone who knew the address (the owner, or someone guessing)
@@ -193,6 +209,12 @@ class AccountDirectory(Protocol):
     def end_sessions(self, account_id: int, keep_token: str | None = None) -> int: ...
     def sessions(self, account_id: int) -> list[SessionRecord]:
         """The signed-in sessions, most recently active first."""
+
+    def mark_reauthenticated(self, session_id: int, at: datetime) -> None:
+        """The person in this session proved it was them (password, and code) at *at*."""
+
+    def reauthenticated_at(self, session_id: int) -> datetime | None:
+        """When the person in this (open) session last proved it was them; None if never."""
 
     # two-factor
     def totp_secret(self, account_id: int) -> str | None: ...

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from flask import current_app
 
 from .. import links
 from ..config import settings
 from ..links import WellKnownFlow
-from ..mail import compose, send
-from .directory import AccountRecord
+from ..mail import MailError, compose, send
+from ..models import utcnow
+from .directory import AccountRecord, HistoryResult
 from .tokens import issue_token
 
 SUSPICIOUS = WellKnownFlow.SOMEONE_ELSE_SIGNED_IN
@@ -54,12 +57,15 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
     )
 
 
-def send_password_changed(account: AccountRecord) -> None:
+def send_password_changed(account: AccountRecord, *, ip: str = "", device: str = "") -> None:
     send(
         compose(
             "password_changed",
             account.email,
             "Your password was changed",
+            when=_when(utcnow()),
+            ip=ip,
+            device=device,
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
             reset_url=links.forgot_password_page(),
         )
@@ -91,3 +97,66 @@ def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
         )
     )
+
+
+# every change to how the account signs in, as the owner's mail says it: (subject, what changed)
+FACTOR_CHANGES: dict[HistoryResult, tuple[str, str]] = {
+    HistoryResult.AUTHENTICATOR_ENROLLED: (
+        "Two-step verification was turned on",
+        "Two-step verification was turned on for your account, with an authenticator app "
+        "and a new set of recovery codes.",
+    ),
+    HistoryResult.AUTHENTICATOR_REPLACED: (
+        "Your authenticator app was replaced",
+        "A new authenticator app was set up for your account, and new recovery codes were made. "
+        "Codes from the old app and the old recovery codes no longer work.",
+    ),
+    HistoryResult.RECOVERY_CODES_NEW: (
+        "New recovery codes were made",
+        "A new set of recovery codes was made for your account. The old ones no longer work.",
+    ),
+    HistoryResult.DEVICE_CONFIRMED: (
+        "A device was marked as yours",
+        "A device was marked as one of your own on your account: {subject}.",
+    ),
+    HistoryResult.DEVICE_REMOVED: (
+        "A device was removed from your account",
+        "A device was removed from your account and signed out: {subject}.",
+    ),
+}
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%-d %B %Y at %H:%M UTC")
+
+
+def send_factor_changed(
+    account: AccountRecord, change: HistoryResult, *, ip: str, device: str, subject_device: str = ""
+) -> None:
+    """ "Was this you?" after a change to how the account signs in: what, when, from where."""
+    subject, what = FACTOR_CHANGES[change]
+    send(
+        compose(
+            "factor_changed",
+            account.email,
+            subject,
+            what=what.format(subject=subject_device or "a device"),
+            when=_when(utcnow()),
+            ip=ip,
+            device=device,
+            account_url=links.account_page(),
+            suspicious_url=links.diagnosis_page(SUSPICIOUS),
+            reset_url=links.forgot_password_page(),
+        )
+    )
+
+
+def tell_owner_of_change(
+    account: AccountRecord, change: HistoryResult, *, ip: str, device: str, subject_device: str = ""
+) -> None:
+    """`send_factor_changed`, but a mail that can't be sent never undoes or blocks the change:
+    it is logged (by its subject, not the address) and the change stands."""
+    try:
+        send_factor_changed(account, change, ip=ip, device=device, subject_device=subject_device)
+    except MailError:
+        current_app.logger.error("notice %r for account %s not sent", FACTOR_CHANGES[change][0], account.id)

@@ -17,7 +17,9 @@ from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
 from ..timing import uniform_duration
-from .directory import AccountRecord, directory, normalise_email, valid_email
+from . import reauth
+from .directory import AccountRecord, HistoryResult, directory, normalise_email, valid_email
+from .history import record_event
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
 from .signin import count_failure, policy
@@ -137,7 +139,9 @@ def _code_spends_the_link(account: AccountRecord, raw_token: str, code: str) -> 
     raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
 
 
-def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
+def reset_password(
+    raw_token: str, new_password: str, code: str = "", *, ip: str = "", device: str = ""
+) -> Reset:
     """Set a new password with a reset link: checked first, then the link is used once.
 
     With two-factor on, the person must also give an authenticator or recovery code:
@@ -164,7 +168,7 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
         used = use_token(raw_token, "reset")
         if used.status is not TokenStatus.VALID:
             return Reset(used.status)  # a concurrent submission used it first
-        change_password(account, new_password, by="reset-link")
+        change_password(account, new_password, by="reset-link", ip=ip, device=device)
     return Reset(TokenStatus.VALID)
 
 
@@ -178,19 +182,34 @@ CHANGED_BY_ACTOR: dict[str, str] = {
 }
 
 
-def change_password(account: AccountRecord, new_password: str, *, by: ChangedBy = "reset-link") -> None:
+HISTORY_OF_CHANGE: dict[str, HistoryResult] = {
+    "owner": HistoryResult.PASSWORD_CHANGED,
+    "reset-link": HistoryResult.PASSWORD_RESET,
+    "recovery": HistoryResult.PASSWORD_RECOVERED,
+}
+
+
+def change_password(
+    account: AccountRecord,
+    new_password: str,
+    *,
+    by: ChangedBy = "reset-link",
+    ip: str = "",
+    device: str = "",
+) -> None:
     """Every password change: set it (clearing any lock, ending every session), make every open
-    link stop working, and tell the owner. A mail failure here must not undo or hide the change.
+    link stop working, write it in the owner's history and tell the owner (when, and from which
+    *device* and *ip*). A mail failure here must not undo or hide the change.
 
     After a reset or a recovery, devices confirmed before are not trusted any more: whoever was
     in the account could have confirmed their own. The security checkup reads the flags noted here.
     """
     with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
-        _set_password(account, new_password, by)
-    after_commit(lambda: _tell_owner(account))
+        _set_password(account, new_password, by, ip=ip, device=device)
+    after_commit(lambda: _tell_owner(account, ip=ip, device=device))
 
 
-def _set_password(account: AccountRecord, new_password: str, by: ChangedBy) -> None:
+def _set_password(account: AccountRecord, new_password: str, by: ChangedBy, *, ip: str, device: str) -> None:
     accounts = directory()
     # a reset link must not tell whether a guess is the current password, so "changing" it to
     # itself is done like any change; it only keeps what the checkup knows (set by a recovery, say)
@@ -201,12 +220,13 @@ def _set_password(account: AccountRecord, new_password: str, by: ChangedBy) -> N
     if by != "owner":
         accounts.forget_device_confirmations(account.id)
     supersede_tokens(account.id)
-    audit.record("account.password-set", actor=CHANGED_BY_ACTOR[by], target=account.email)
+    audit.record("account.password-set", actor=CHANGED_BY_ACTOR[by], target=account.email, ip=ip)
+    record_event(account.id, HISTORY_OF_CHANGE[by], ip=ip, device=device)
 
 
-def _tell_owner(account: AccountRecord) -> None:
+def _tell_owner(account: AccountRecord, *, ip: str, device: str) -> None:
     try:
-        send_password_changed(account)
+        send_password_changed(account, ip=ip, device=device)
     except MailError:
         current_app.logger.error("password-changed notice for account %s not sent", account.id)
 
@@ -214,21 +234,46 @@ def _tell_owner(account: AccountRecord) -> None:
 WRONG_CURRENT = "That isn't your current password, so nothing was changed."
 
 
-def change_own_password(account: AccountRecord, current_password: str, new_password: str) -> str:
-    """The signed-in owner changes their password, proving the current one first.
+def own_change_needs_code(account: AccountRecord, session_id: int) -> bool:
+    """Whether the password page must also ask for a code: two-step verification is on and this
+    session has not proved it was them (password and code) in the last few minutes."""
+    return account.two_factor and not reauth.is_fresh(session_id)
+
+
+def change_own_password(
+    account: AccountRecord,
+    current_password: str,
+    new_password: str,
+    *,
+    session_id: int,
+    code: str = "",
+    ip: str = "",
+    device: str = "",
+) -> str:
+    """The signed-in owner changes their password, proving it is them first: the current password
+    always (ASVS 2.1.6), and with two-step verification on a code too, unless this session gave
+    one in the last few minutes (ASVS 3.7.1). Wrong ones count towards the lock like a sign-in's.
 
     Returns why it was refused, in words for the person; "" once it is changed. Every session
     ends, this one too: the caller signs this browser in again.
     """
-    accounts = directory()
-    if not accounts.check_password(account.id, current_password):
-        return WRONG_CURRENT
     problem = password_problem(new_password, email=account.email, site_name=_site_name())
     if problem:
-        return problem
-    if accounts.check_password(account.id, new_password):
+        return problem  # before the proof: a refused new password must not use up a code
+    proof = reauth.confirm_identity(
+        account.id,
+        session_id,
+        current_password,
+        code,
+        ip=ip,
+        device=device,
+        code_required=own_change_needs_code(account, session_id),
+    )
+    if not proof.ok:
+        return WRONG_CURRENT if proof.status is reauth.Proof.WRONG_PASSWORD else proof.problem
+    if directory().check_password(account.id, new_password):
         return SAME_PASSWORD  # or a recovery-set password could be "changed" to itself
-    change_password(account, new_password, by="owner")
+    change_password(account, new_password, by="owner", ip=ip, device=device)
     return ""
 
 
@@ -239,7 +284,7 @@ class Unlock:
     would_have_lasted: timedelta | None = None  # None with was_locked: until unlocked by the owner
 
 
-def unlock_account(raw_token: str) -> Unlock:
+def unlock_account(raw_token: str, *, ip: str = "", device: str = "") -> Unlock:
     used = use_token(raw_token, "unlock")
     if used.status is not TokenStatus.VALID or used.account_id is None:
         return Unlock(used.status)
@@ -255,8 +300,13 @@ def unlock_account(raw_token: str) -> Unlock:
         remaining = account.locked_until - now
     accounts.clear_failures(account.id)
     audit.record(
-        "account.unlocked", actor="holder of an unlock link", target=account.email, was_locked=was_locked
+        "account.unlocked",
+        actor="holder of an unlock link",
+        target=account.email,
+        ip=ip,
+        was_locked=was_locked,
     )
+    record_event(account.id, HistoryResult.UNLOCKED, ip=ip, device=device)
     return Unlock(TokenStatus.VALID, was_locked, remaining)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import audit
-from .directory import directory
+from .directory import HistoryResult, directory
+from .history import record_event
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class SignedOutElsewhere:
         return said + "."
 
 
-def sign_out_everywhere_else(account_id: int, keep_token: str, this_session_id: int) -> SignedOutElsewhere:
+def sign_out_everywhere_else(
+    account_id: int, keep_token: str, this_session_id: int, *, ip: str = "", device: str = ""
+) -> SignedOutElsewhere:
     """End every session of the account but this one (*keep_token*), and forget every device the
     owner has not confirmed but this session's own."""
     accounts = directory()
@@ -41,6 +44,7 @@ def sign_out_everywhere_else(account_id: int, keep_token: str, this_session_id: 
     account = accounts.get(account_id)
     target = account.email if account is not None else f"account {account_id}"
     audit.record(
-        "account.signed-out-everywhere", actor="owner", target=target, ended=ended, forgotten=forgotten
+        "account.signed-out-everywhere", actor="owner", target=target, ip=ip, ended=ended, forgotten=forgotten
     )
+    record_event(account_id, HistoryResult.SIGNED_OUT_EVERYWHERE, ip=ip, device=device)
     return SignedOutElsewhere(ended, forgotten)

@@ -271,6 +271,19 @@ class SqlAccountDirectory:
         db.session.commit()
         return rowcount(result)
 
+    def mark_reauthenticated(self, session_id: int, at: datetime) -> None:
+        db.session.execute(
+            update(SignInSession).where(SignInSession.id == session_id).values(reauthenticated_at=at)
+        )
+        db.session.commit()
+
+    def reauthenticated_at(self, session_id: int) -> datetime | None:
+        return db.session.scalar(
+            select(SignInSession.reauthenticated_at).where(
+                SignInSession.id == session_id, SignInSession.ended_at.is_(None)
+            )
+        )
+
     def sessions(self, account_id: int) -> list[SessionRecord]:
         limits = SessionLimits.of(settings())
         role = db.session.scalar(select(Account.role).where(Account.id == account_id))

@@ -13,7 +13,9 @@ from .. import audit
 from ..config import settings
 from ..keys import Purpose, keyring
 from ..models import utcnow
-from .directory import AccountRecord, directory
+from .directory import AccountRecord, HistoryResult, directory
+from .history import record_event
+from .notices import tell_owner_of_change
 from .totp import (
     Drift,
     clean_code,
@@ -131,16 +133,41 @@ def begin_enrolment(account: AccountRecord) -> Enrolment:
     return Enrolment(secret, provisioning_uri(secret, account.email, settings().site_name))
 
 
-def confirm_enrolment(account: AccountRecord, secret: str, code: str) -> list[str] | None:
-    """Switch two-factor on once a code from the new key checks out; returns the new recovery codes."""
+def confirm_enrolment(
+    account: AccountRecord, secret: str, code: str, *, ip: str = "", device: str = ""
+) -> list[str] | None:
+    """Switch two-factor on once a code from the new key checks out; returns the new recovery codes.
+
+    The caller made sure the person proved it was them (`reauth`). The owner's history gets the
+    change and the owner a mail saying what changed, when and from where (*ip*, *device*).
+    """
     step = matching_step(secret, code, time_step(utcnow()), window=1)
     if step is None:
         return None
     directory().enable_totp(account.id, secret, step)
     audit.record(
-        "account.authenticator-enrolled", actor="owner", target=account.email, replaced=account.two_factor
+        "account.authenticator-enrolled",
+        actor="owner",
+        target=account.email,
+        ip=ip,
+        replaced=account.two_factor,
     )
-    return new_recovery_codes(account.id)
+    codes = new_recovery_codes(account.id)
+    change = (
+        HistoryResult.AUTHENTICATOR_REPLACED if account.two_factor else HistoryResult.AUTHENTICATOR_ENROLLED
+    )
+    record_event(account.id, change, ip=ip, device=device)
+    tell_owner_of_change(account, change, ip=ip, device=device)
+    return codes
+
+
+def regenerate_recovery_codes(account: AccountRecord, *, ip: str, device: str) -> list[str]:
+    """The owner's "make new recovery codes" (after proving it was them): the new set, shown once;
+    the old set stops working, the history says so and the owner is mailed."""
+    codes = new_recovery_codes(account.id)
+    record_event(account.id, HistoryResult.RECOVERY_CODES_NEW, ip=ip, device=device)
+    tell_owner_of_change(account, HistoryResult.RECOVERY_CODES_NEW, ip=ip, device=device)
+    return codes
 
 
 def resync(account: AccountRecord, code: str, code2: str) -> Drift:

@@ -20,12 +20,14 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..accounts import reauth
 from ..accounts.checkup import run_checkup
-from ..accounts.directory import HistoryResult, directory
+from ..accounts.directory import AccountRecord, HistoryResult, directory
 from ..accounts.recovery import (
     ResetRefused,
     ask_for_link,
     change_own_password,
+    own_change_needs_code,
     request_reset,
     request_unlock,
     reset_needs_code,
@@ -36,9 +38,10 @@ from ..accounts.signin import Attempt, SignInAttempt, attempt_sign_in, complete_
 from ..accounts.tokens import TokenStatus, check_token
 from ..accounts.two_factor import few_codes_left
 from ..cases.verification.hold import pending_for
+from ..config import settings
 from ..extensions import limiter, login_manager
 from ..links import WellKnownFlow
-from . import sessions
+from . import sealed, sessions
 from .diagnose import diagnosis_url
 from .sessions import RETURN_KEY
 
@@ -49,13 +52,32 @@ SIGN_IN_REFUSED = (
     "Check them and try again. After several tries an account is locked for a while: "
     "the help center can unlock it or reset your password."
 )
+# every line of the owner's history, in plain words (a test holds every HistoryResult to one)
 SIGN_IN_RESULTS = {
     HistoryResult.OK: "Signed in",
     HistoryResult.OK_RECOVERY_CODE: "Signed in with a recovery code",
     HistoryResult.WRONG_PASSWORD: "Wrong password",
     HistoryResult.WRONG_CODE: "Wrong code",
     HistoryResult.LOCKED: "Refused: locked",
+    HistoryResult.RESYNC: "Authenticator clock adjusted",
+    HistoryResult.RESYNC_FAILED: "Authenticator clock check failed",
+    HistoryResult.REAUTHENTICATED: "Confirmed it was you",
+    HistoryResult.PASSWORD_CHANGED: "Password changed",
+    HistoryResult.PASSWORD_RESET: "Password reset with an emailed link",
+    HistoryResult.PASSWORD_RECOVERED: "Password set after a recovery by support",
+    HistoryResult.UNLOCKED: "Account unlocked",
+    HistoryResult.AUTHENTICATOR_ENROLLED: "Two-step verification turned on",
+    HistoryResult.AUTHENTICATOR_REPLACED: "Authenticator replaced",
+    HistoryResult.RECOVERY_CODES_NEW: "New recovery codes",
+    HistoryResult.DEVICE_CONFIRMED: "Device marked as yours",
+    HistoryResult.DEVICE_REMOVED: "Device removed",
+    HistoryResult.SIGNED_OUT: "Signed out",
+    HistoryResult.SIGNED_OUT_EVERYWHERE: "Signed out everywhere else",
+    HistoryResult.SIGNED_OUT_IDLE: "Signed out after inactivity",
+    HistoryResult.SIGNED_OUT_EXPIRED: "Signed out: the session reached its time limit",
+    HistoryResult.CSV_EXPORTED: "Downloaded a CSV export",
 }
+HISTORY_SHOWN = 30
 TOKEN_PROBLEMS = {
     TokenStatus.USED: "This link was already used. Each link works only once.",
     TokenStatus.EXPIRED: "This link has expired: links work for 30 minutes.",
@@ -129,9 +151,16 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
     return _signed_in(attempt, pending.get("next", ""))
 
 
+def start_proved(account: AccountRecord) -> None:
+    """Sign this browser in after the person proved it was them (password, and code): that proof
+    counts as a fresh "Confirm it's you", so a factor change right after needs no second one."""
+    person = sessions.start(account)
+    reauth.record_proof(person.session_id)
+
+
 def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> BaseResponse:
     assert attempt.account is not None
-    sessions.start(attempt.account)
+    start_proved(attempt.account)
     if attempt.account.must_enrol_2fa:
         flash("Your account was recovered with support's help: set up two-step verification again now.")
         return redirect(url_for("security.two_factor"), 303)
@@ -180,7 +209,7 @@ def overview() -> BaseResponse | str:
         account=account,
         checkup=checkup,
         checkup_return=session.get(RETURN_KEY, ""),
-        history=accounts.sign_ins(account_id, 20),
+        history=accounts.sign_ins(account_id, HISTORY_SHOWN),
         sessions=accounts.sessions(account_id),
         devices=accounts.devices(account_id),
         this_device=checkup.this_device,
@@ -195,18 +224,27 @@ def overview() -> BaseResponse | str:
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def change_password() -> BaseResponse | str | tuple[str, int]:
-    """The signed-in owner's password change: the current password first, then a new one."""
-    if request.method == "GET":
-        return render_template("account/password.html")
+    """The signed-in owner's password change: the current password (and, with two-step
+    verification on, a code unless this session just gave one), then a new one."""
     account = current_user.account
+    needs_code = own_change_needs_code(account, current_user.session_id)
+    if request.method == "GET":
+        return render_template("account/password.html", needs_code=needs_code)
     refused = change_own_password(
-        account, request.form.get("password", "")[:1024], request.form.get("new_password", "")[:1024]
+        account,
+        request.form.get("password", "")[:1024],
+        request.form.get("new_password", "")[:1024],
+        session_id=current_user.session_id,
+        code=request.form.get("code", "")[:64],
+        ip=sessions.client_ip(),
+        device=sessions.client_device(),
     )
     if refused:
-        return render_template("account/password.html", error=refused), 400
+        needs_code = own_change_needs_code(account, current_user.session_id)
+        return render_template("account/password.html", error=refused, needs_code=needs_code), 400
     changed = directory().get(account.id)
     assert changed is not None  # the signed-in owner's own account
-    sessions.start(changed)  # the change ended every session, this one too
+    start_proved(changed)  # the change ended every session, this one too
     flash("Your password was changed. Every other device was signed out.")
     return redirect(url_for("account.overview") + "#checkup", 303)
 
@@ -245,17 +283,26 @@ def _no_referrer(response: BaseResponse) -> BaseResponse:
     return response
 
 
+RESET_KEY = "reset_token"
+
+
+def _reset_token() -> str:
+    token = sealed.unseal(RESET_KEY, max_age=settings().token_minutes * 60)
+    return token if isinstance(token, str) else ""
+
+
 @bp.get("/password/reset/<token>")
 def reset_link(token: str) -> BaseResponse:
-    """Keep the token out of the address bar and of Referer headers: into the session, then on."""
-    session["reset_token"] = token[:100]
+    """Keep the token out of the address bar and of Referer headers: sealed into the session
+    (unreadable in the cookie), then on."""
+    sealed.seal(RESET_KEY, token[:100])
     return _no_referrer(redirect(url_for("account.reset_form"), 303))
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def reset_form() -> BaseResponse:
-    token = session.get("reset_token", "")
+    token = _reset_token()
     checked = check_token(token, "reset")
     if checked.status is not TokenStatus.VALID:
         return _link_problem(checked.status, "reset link", url_for("account.forgot_password"))
@@ -264,28 +311,38 @@ def reset_form() -> BaseResponse:
         return _no_referrer(Response(render_template("account/reset.html", needs_code=needs_code)))
     try:
         result = reset_password(
-            token, request.form.get("new_password", "")[:1024], request.form.get("code", "")[:64]
+            token,
+            request.form.get("new_password", "")[:1024],
+            request.form.get("code", "")[:64],
+            ip=sessions.client_ip(),
+            device=sessions.client_device(),
         )
     except ResetRefused as refused:
         page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
         return _no_referrer(Response(page, 400))
     if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "reset link", url_for("account.forgot_password"))
-    session.pop("reset_token", None)
+    session.pop(RESET_KEY, None)
     flash("Your password was changed and every other device was signed out. Sign in with the new password.")
     return _no_referrer(redirect(url_for("account.login"), 303))
 
 
-@bp.route("/unlock/<token>", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@bp.get("/unlock/<token>")
 def unlock(token: str) -> BaseResponse:
-    """GET only shows a button: mail scanners that open links must not use them up."""
-    if request.method == "GET":
-        checked = check_token(token, "unlock")
-        if checked.status is not TokenStatus.VALID:
-            return _link_problem(checked.status, "unlock link", url_for("account.unlock_request"))
-        return _no_referrer(Response(render_template("account/unlock.html", token=token)))
-    result = unlock_account(token)
+    """The mailed link only shows a button: mail scanners that open links must not use them up.
+    The button posts the token in the form's body to `unlock_confirm`, so the only address that
+    carries it (and reaches access logs) is the mail's own."""
+    checked = check_token(token, "unlock")
+    if checked.status is not TokenStatus.VALID:
+        return _link_problem(checked.status, "unlock link", url_for("account.unlock_request"))
+    return _no_referrer(Response(render_template("account/unlock.html", token=token)))
+
+
+@bp.post("/unlock/confirm")
+@limiter.limit("20 per hour")
+def unlock_confirm() -> BaseResponse:
+    token = request.form.get("token", "")[:100]
+    result = unlock_account(token, ip=sessions.client_ip(), device=sessions.client_device())
     if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "unlock link", url_for("account.unlock_request"))
     return _no_referrer(

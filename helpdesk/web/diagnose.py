@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..accounts import reauth
 from ..accounts.roles import Role
 from ..actions import Action, ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
@@ -273,7 +274,8 @@ def _apply(outcome: Outcome) -> None:
     """Do on this browser what the fix asked for."""
     account = outcome.sign_in
     if account is not None and not (current_user.is_authenticated and current_user.account.id == account.id):
-        sessions.start(account)
+        person = sessions.start(account)
+        reauth.record_proof(person.session_id)  # a fix signs in only after password and code
     if outcome.checkup_done:
         session.pop(RETURN_KEY, None)
 

@@ -11,13 +11,14 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
 from .. import audit
-from ..accounts.directory import AccountRecord
+from ..accounts.directory import AccountRecord, HistoryResult
+from ..accounts.history import record_event
 from ..accounts.roles import Role
 from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
 from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
 from ..models import DiagnosisStatus, utcnow
-from .sessions import client_ip
+from .sessions import client_device, client_ip
 from .staff import staff_only
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
@@ -137,6 +138,7 @@ def analytics_csv(account: AccountRecord) -> Response:
                 ]
             )
     audit.record("editor.export", actor=account.email, ip=client_ip(), export="analytics_csv")
+    record_event(account.id, HistoryResult.CSV_EXPORTED, ip=client_ip(), device=client_device())
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-flows-{days}d.csv"'
     return response
@@ -153,6 +155,7 @@ def searches_csv(account: AccountRecord) -> Response:
     for query, count in searches_without_results(utcnow() - timedelta(days=days), limit=10_000):
         writer.writerow([_spreadsheet_safe(query), count])
     audit.record("editor.export", actor=account.email, ip=client_ip(), export="searches_csv")
+    record_event(account.id, HistoryResult.CSV_EXPORTED, ip=client_ip(), device=client_device())
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="helpdesk-searches-{days}d.csv"'
     return response

@@ -30,6 +30,7 @@ from ..config import settings
 from ..extensions import db, limiter
 from ..mail import MailError
 from ..models import VerificationRequest, VerificationStatus
+from . import sealed
 from .sessions import client_ip
 
 bp = Blueprint("recovery", __name__, url_prefix="/recovery")
@@ -205,16 +206,27 @@ def cancel_pending(request_id: int) -> BaseResponse:
     return redirect(url_for("account.overview"), 303)
 
 
+# how long the browser keeps the link's token, sealed: the link's own expiry is checked on every
+# request, and for one more lifetime the page can still say the link expired (not "unknown")
+TOKEN_SECONDS = int((2 * completion.RESET_LINK_LIFETIME).total_seconds())
+
+
+def _completion_token() -> str:
+    token = sealed.unseal(TOKEN_KEY, max_age=TOKEN_SECONDS)
+    return token if isinstance(token, str) else ""
+
+
 @bp.get("/complete/<token>")
 def complete_link(token: str) -> BaseResponse:
-    session[TOKEN_KEY] = token[:100]
+    """The token leaves the address bar at once, sealed into the session (unreadable in the cookie)."""
+    sealed.seal(TOKEN_KEY, token[:100])
     return _no_referrer(redirect(url_for(".complete"), 303))
 
 
 @bp.route("/complete", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def complete() -> BaseResponse:
-    token = session.get(TOKEN_KEY, "")
+    token = _completion_token()
     found, state = completion.check_completion(token)
     if state is not CompletionState.READY:
         page = render_template("recovery/complete_problem.html", state=state, r=found)

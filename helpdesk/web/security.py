@@ -3,7 +3,7 @@ and reviewing failed sign-ins."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -12,6 +12,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
+from ..accounts import reauth
 from ..accounts.checkup import (
     FAILURE_DAYS,
     FAILURES_SHOWN,
@@ -20,17 +21,29 @@ from ..accounts.checkup import (
     mark_failures_reviewed,
     recent_window_start,
 )
-from ..accounts.directory import directory
+from ..accounts.directory import HistoryResult, directory
+from ..accounts.history import record_event
+from ..accounts.notices import tell_owner_of_change
 from ..accounts.sign_out import sign_out_everywhere_else
 from ..accounts.totp import provisioning_uri
-from ..accounts.two_factor import begin_enrolment, confirm_enrolment, few_codes_left, new_recovery_codes
+from ..accounts.two_factor import (
+    begin_enrolment,
+    confirm_enrolment,
+    few_codes_left,
+    regenerate_recovery_codes,
+)
 from ..config import settings
 from ..extensions import limiter
-from .account import SIGN_IN_RESULTS
-from .sessions import client_ip
+from . import sealed
+from .account import SIGN_IN_RESULTS, _safe_next
+from .sessions import client_device, client_ip
 
 bp = Blueprint("security", __name__, url_prefix="/account")
-ENROL_KEY = "enrol_secret"
+ENROL_KEY = "enrol_secret"  # the authenticator key being set up, sealed, with its session's id
+# setting up an authenticator that began while the proof was fresh may take this much longer
+# (scanning the code, finding the app); the key itself is kept no longer than that either
+ENROL_SLACK = timedelta(minutes=10)
+CONFIRM_FIRST = "For your security, confirm it's you first."
 
 
 def _no_store(page: str, status: int = 200) -> BaseResponse:
@@ -50,6 +63,49 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def _proof_is_fresh(slack: timedelta = timedelta(0)) -> bool:
+    return reauth.is_fresh(current_user.session_id, slack=slack)
+
+
+def _confirm_first(then: str) -> BaseResponse:
+    """To "Confirm it's you", then back to *then* (a page on this site)."""
+    return redirect(url_for(".confirm_identity", next=then), 303)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute;30 per hour", methods=["POST"])
+def confirm_identity() -> BaseResponse:
+    """ "Confirm it's you": the password again and, with two-step verification on, a code, before
+    a change to how the account signs in. Then back where the person was going."""
+    account = directory().get(current_user.account.id)
+    assert account is not None
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _no_store(_confirm_page(account.two_factor, next_url))
+    proof = reauth.confirm_identity(
+        account.id,
+        current_user.session_id,
+        request.form.get("password", "")[:1024],
+        request.form.get("code", "")[:64],
+        ip=client_ip(),
+        device=client_device(),
+    )
+    if not proof.ok:
+        return _no_store(_confirm_page(account.two_factor, next_url, proof.problem), 400)
+    return redirect(next_url, 303)
+
+
+def _confirm_page(two_factor: bool, next_url: str, error: str = "") -> str:
+    return render_template(
+        "account/confirm.html",
+        two_factor=two_factor,
+        next=next_url,
+        error=error,
+        minutes=settings().reauth_minutes,
+    )
+
+
 @bp.get("/two-factor")
 @login_required
 def two_factor() -> BaseResponse:
@@ -65,9 +121,20 @@ def two_factor() -> BaseResponse:
                 few_codes=few_codes_left(left),
             )
         )
+    if not _proof_is_fresh():  # enrolling or replacing the authenticator changes a sign-in factor
+        return _confirm_first(url_for(".two_factor", new=1) if account.two_factor else url_for(".two_factor"))
     enrolment = begin_enrolment(account)
-    session[ENROL_KEY] = enrolment.secret
+    sealed.seal(ENROL_KEY, {"secret": enrolment.secret, "session": current_user.session_id})
     return _no_store(_enrol_page(enrolment.secret, enrolment.uri))
+
+
+def _enrolment_secret() -> str | None:
+    """The key this session began to set up, within ENROL_SLACK, and only in the session that began it."""
+    held = sealed.unseal(ENROL_KEY, max_age=int(ENROL_SLACK.total_seconds()))
+    if not isinstance(held, dict) or held.get("session") != current_user.session_id:
+        return None
+    secret = held.get("secret")
+    return secret if isinstance(secret, str) else None
 
 
 def _enrol_page(secret: str, uri: str, error: str = "") -> str:
@@ -85,12 +152,17 @@ def _enrol_page(secret: str, uri: str, error: str = "") -> str:
 @login_required
 @limiter.limit("20 per hour")
 def confirm_two_factor() -> BaseResponse:
-    secret = session.get(ENROL_KEY)
-    if not secret:
+    secret = _enrolment_secret()
+    if not secret or not _proof_is_fresh(slack=ENROL_SLACK):
+        session.pop(ENROL_KEY, None)
         flash("Let's start the set-up again.")
-        return redirect(url_for(".two_factor"), 303)
+        return redirect(
+            url_for(".two_factor", new=1) if current_user.account.two_factor else url_for(".two_factor"), 303
+        )
     account = current_user.account
-    codes = confirm_enrolment(account, secret, request.form.get("code", "")[:64])
+    codes = confirm_enrolment(
+        account, secret, request.form.get("code", "")[:64], ip=client_ip(), device=client_device()
+    )
     if codes is None:
         uri = provisioning_uri(secret, account.email, settings().site_name)
         error = "That code didn't match. Type the code the app shows now for this site."
@@ -103,31 +175,51 @@ def confirm_two_factor() -> BaseResponse:
 @login_required
 @limiter.limit("10 per hour")
 def regenerate_codes() -> BaseResponse:
-    account = current_user.account
-    if not directory().check_password(account.id, request.form.get("password", "")[:1024]):
-        flash("That password wasn't right, so your recovery codes were not changed.")
-        return redirect(url_for(".two_factor"), 303)
-    record = directory().get(account.id)
+    record = directory().get(current_user.account.id)
     assert record is not None  # the signed-in owner's own account
     if not record.two_factor:
         abort(400, description="Turn on two-step verification first.")
-    codes = new_recovery_codes(account.id)
+    if not _proof_is_fresh():
+        flash(CONFIRM_FIRST + " Then choose \u201cMake new recovery codes\u201d again.")
+        return _confirm_first(url_for(".two_factor") + "#recovery-codes")
+    codes = regenerate_recovery_codes(record, ip=client_ip(), device=client_device())
     return _no_store(render_template("account/recovery_codes.html", codes=codes, first=False))
 
 
-def _back_to_account() -> BaseResponse:
-    """To the part of the account page the button was on: the checkup or the device list."""
+def _account_part() -> str:
+    """The part of the account page the button was on: the checkup or the device list."""
     anchor = "checkup" if request.form.get("then") == "checkup" else "devices"
-    return redirect(url_for("account.overview") + "#" + anchor, 303)
+    return url_for("account.overview") + "#" + anchor
+
+
+def _back_to_account() -> BaseResponse:
+    return redirect(_account_part(), 303)
+
+
+def _device_summary(device_id: int) -> str:
+    found = next((d for d in directory().devices(current_user.account.id) if d.id == device_id), None)
+    return found.summary if found is not None else ""
 
 
 @bp.post("/devices/<int(max=2147483647):device_id>/remove")
 @login_required
 @limiter.limit("30 per hour")
 def remove_device(device_id: int) -> BaseResponse:
-    if directory().remove_device(current_user.account.id, device_id):
-        audit.record(
-            "account.device-removed", actor="owner", target=current_user.account.email, ip=client_ip()
+    """Forgetting a device changes which devices the account trusts: confirm it's you first."""
+    if not _proof_is_fresh():
+        flash(CONFIRM_FIRST + " Then choose \u201cRemove\u201d again.")
+        return _confirm_first(_account_part())
+    account = current_user.account
+    summary = _device_summary(device_id)
+    if directory().remove_device(account.id, device_id):
+        audit.record("account.device-removed", actor="owner", target=account.email, ip=client_ip())
+        record_event(account.id, HistoryResult.DEVICE_REMOVED, ip=client_ip(), device=client_device())
+        tell_owner_of_change(
+            account,
+            HistoryResult.DEVICE_REMOVED,
+            ip=client_ip(),
+            device=client_device(),
+            subject_device=summary,
         )
         flash("The device was removed and signed out. If it signs in again, we'll email you.")
     return _back_to_account()
@@ -135,8 +227,25 @@ def remove_device(device_id: int) -> BaseResponse:
 
 @bp.post("/devices/<int(max=2147483647):device_id>/confirm")
 @login_required
+@limiter.limit("30 per hour")
 def confirm_device(device_id: int) -> BaseResponse:
-    if directory().confirm_device(current_user.account.id, device_id):
+    """ "This is mine": the device becomes trusted (the checkup stops asking about it), so confirm
+    it's you first; a stolen session must not vouch for its own browser."""
+    if not _proof_is_fresh():
+        flash(CONFIRM_FIRST + " Then choose \u201cThis is mine\u201d again.")
+        return _confirm_first(_account_part())
+    account = current_user.account
+    if directory().confirm_device(account.id, device_id):
+        summary = _device_summary(device_id)
+        audit.record("account.device-confirmed", actor="owner", target=account.email, ip=client_ip())
+        record_event(account.id, HistoryResult.DEVICE_CONFIRMED, ip=client_ip(), device=client_device())
+        tell_owner_of_change(
+            account,
+            HistoryResult.DEVICE_CONFIRMED,
+            ip=client_ip(),
+            device=client_device(),
+            subject_device=summary,
+        )
         flash("Marked as yours. If you ever lose it, remove it here.")
     else:
         flash("That device is no longer on your list: it was removed.")
@@ -146,8 +255,17 @@ def confirm_device(device_id: int) -> BaseResponse:
 @bp.post("/sign-out-everywhere")
 @login_required
 def sign_out_everywhere() -> BaseResponse:
-    """Every other session ends, and devices the owner hasn't confirmed are forgotten."""
-    done = sign_out_everywhere_else(current_user.account.id, current_user.token, current_user.session_id)
+    """Every other session ends, and devices the owner hasn't confirmed are forgotten.
+
+    Not gated by "Confirm it's you": it changes no factor and gives nobody a way in; an owner who
+    fears someone is in the account must be able to do it at once, even with a lost phone."""
+    done = sign_out_everywhere_else(
+        current_user.account.id,
+        current_user.token,
+        current_user.session_id,
+        ip=client_ip(),
+        device=client_device(),
+    )
     flash(done.message)
     return _back_to_account()
 

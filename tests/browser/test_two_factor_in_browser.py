@@ -104,3 +104,28 @@ def test_a_drifted_phone_is_resynced_then_signs_in(browser, live_app, live_serve
             expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     finally:
         context.close()
+
+
+def test_replacing_the_authenticator_asks_to_confirm_it_is_you_then_goes_on(browser, live_app, live_server):
+    with live_app.app_context(), live_app.test_request_context():
+        account = directory().create("pat@example.org", DEMO_PASSWORD)
+        uri, _ = enable_without_confirmation(account)
+    phone = pyotp.parse_uri(uri)
+    start = a_step_ahead()
+    context, page = new_page(browser)
+    try:
+        with time_machine.travel(start, tick=True) as clock:
+            sign_in(page, live_server.url)
+            page.get_by_label("Code").fill(phone.now())
+            page.get_by_role("button", name="Sign in").click()
+            clock.shift(timedelta(minutes=6))  # the sign-in is no longer a fresh proof
+            page.goto(live_server.url + "/account/two-factor")
+            page.get_by_role("link", name="Set up a new authenticator").click()
+            expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+            page.get_by_label("Your password").fill(DEMO_PASSWORD)
+            page.get_by_label("Code").fill(phone.now())
+            page.get_by_role("button", name="Continue").click()
+            assert page.url.endswith("/account/two-factor?new=1")
+            expect(page.locator(".key")).to_be_visible()
+    finally:
+        context.close()

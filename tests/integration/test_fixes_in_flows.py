@@ -8,10 +8,10 @@ from helpdesk.extensions import db
 from helpdesk.models import DiagnosisEvent
 from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_diagnosis_journey import begin, post
+from tests.integration.test_lockout_and_unlock import press_unlock
 from tests.integration.test_password_reset import NEW_PASSWORD, choose, open_link
 from tests.integration.test_sign_in import sign_in
 from tests.mailbox import link_in, outbox
-from tests.support import csrf_from
 
 
 def answer(client, flow: str, step: str, **fields: str):
@@ -74,7 +74,7 @@ def test_locked_out_flow_unlocks_by_email_and_checks_the_sign_in(app, client, ac
     )
     url = link_in(outbox(outbox_dir)[-1], "/unlock/")
     page = client.get(url).get_data(as_text=True)
-    unlocked = client.post(url, data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+    unlocked = press_unlock(client, page).get_data(as_text=True)
     assert "It would have stayed locked for another" in unlocked
     assert 'href="/diagnose/locked-out"' in unlocked  # back into the diagnosis
     answer(client, "locked-out", "check-unlock-email")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import time_machine
@@ -13,6 +14,15 @@ from tests.mailbox import link_in, outbox, text_of
 from tests.support import csrf_from
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+_FORM = re.compile(r'<form method="post" action="([^"]+)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def press_unlock(client, page: str):
+    """Press "Unlock my account" on the page the mailed link opened: post its form as it is."""
+    return client.post(_FORM.search(page).group(1), data=dict(_HIDDEN.findall(page)))
 
 
 def fail(client, times: int) -> None:
@@ -65,7 +75,7 @@ def test_the_unlock_link_unlocks_and_says_how_long_the_lock_had_left(app, client
         page = client.get(url).get_data(as_text=True)
         assert "Unlock my account" in page  # opening the link alone changes nothing
         assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
-        done = client.post(url, data={"csrf_token": csrf_from(page)})
+        done = press_unlock(client, page)
         assert done.status_code == 200
         text = done.get_data(as_text=True)
         assert "Your account is unlocked" in text and "another 40 seconds" in text
@@ -76,9 +86,9 @@ def test_the_unlock_link_unlocks_and_says_how_long_the_lock_had_left(app, client
 def test_an_unlock_link_works_once(app, client, account, outbox_dir):
     fail(client, 5)
     url = link_in(outbox(outbox_dir)[0], "/unlock/")
-    token = csrf_from(client.get(url).get_data(as_text=True))
-    assert client.post(url, data={"csrf_token": token}).status_code == 200
-    again = client.post(url, data={"csrf_token": token})
+    page = client.get(url).get_data(as_text=True)
+    assert press_unlock(client, page).status_code == 200
+    again = press_unlock(client, page)
     assert again.status_code == 410
     assert "This link was already used" in again.get_data(as_text=True)
 
@@ -107,7 +117,7 @@ def test_the_hard_stop_waits_for_the_owner(tmp_path):
         request_unlock(client, "pat@example.org")  # the owner asks for a fresh link
         url = link_in(outbox(app.extensions["helpdesk.settings"].outbox_dir)[-1], "/unlock/")
         page = client.get(url).get_data(as_text=True)
-        done = client.post(url, data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+        done = press_unlock(client, page).get_data(as_text=True)
         assert "locked until you unlocked it yourself" in done
         assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
 
@@ -150,7 +160,7 @@ def test_the_unlocked_page_leads_back_to_the_diagnosis_only_when_there_is_one(ap
         fail(client, 5)
         url = link_in(outbox(outbox_dir)[-1], "/unlock/")
         page = client.get(url).get_data(as_text=True)
-        return client.post(url, data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+        return press_unlock(client, page).get_data(as_text=True)
 
     without = app.test_client()
     assert "Back to your diagnosis" not in unlock(without)

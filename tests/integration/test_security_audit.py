@@ -20,7 +20,7 @@ from helpdesk.extensions import db
 from helpdesk.mail import MailError, compose, send
 from helpdesk.models import AuditEntry, utcnow
 from tests.conftest import DEMO_PASSWORD, build_app, make_staff, staff_client
-from tests.integration.test_lockout_and_unlock import fail
+from tests.integration.test_lockout_and_unlock import fail, press_unlock
 from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import free_port, link_in, outbox
 from tests.support import csrf_from
@@ -54,7 +54,7 @@ def test_password_changes_enrolment_codes_and_signing_out_everywhere_are_audited
 def test_an_unlock_by_link_is_audited(app, client, account, outbox_dir):
     fail(client, 5)
     url = link_in(outbox(outbox_dir)[0], "/unlock/")
-    client.post(url, data={"csrf_token": csrf_from(client.get(url).get_data(as_text=True))})
+    press_unlock(client, client.get(url).get_data(as_text=True))
     [unlocked] = entries(app, "account.unlocked")
     assert unlocked.target == "pat@example.org" and unlocked.detail == {"was_locked": True}
 
@@ -64,6 +64,9 @@ def test_staff_sign_outs_idle_ones_too_and_editor_exports_are_audited(app):
     assert admin.get("/editor/analytics.csv").status_code == 200
     [export] = entries(app, "editor.export")
     assert export.actor == "admin@example.org"
+    with app.app_context():  # and in the editor's own history
+        admin_id = directory().find("admin@example.org").id
+        assert directory().sign_ins(admin_id)[0].result == "csv-exported"
     with time_machine.travel(utcnow() + timedelta(minutes=31)):
         assert admin.get("/staff/").status_code == 302
     [idle] = entries(app, "staff.sign-out")

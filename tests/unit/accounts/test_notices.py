@@ -156,3 +156,39 @@ def test_new_device_notice_names_the_device_and_address(site_app, pat):
     assert (mail["To"], mail["Subject"]) == ("pat@example.org", "New sign-in to your account")
     assert "Firefox on Linux, from 203.0.113.9" in text_of(mail)
     assert SUSPICIOUS_LINK in _links(mail)
+
+
+def test_password_changed_notice_says_when_and_from_which_device_and_address(site_app, pat):
+    with site_app.app_context():
+        notices.send_password_changed(pat, ip="203.0.113.9", device="Firefox on Linux")
+    text = text_of(_only_mail(site_app))
+    assert "From: Firefox on Linux, address 203.0.113.9" in text and "When: " in text and " UTC" in text
+
+
+@pytest.mark.parametrize("change", list(notices.FACTOR_CHANGES))
+def test_a_factor_change_notice_says_what_when_from_where_and_what_to_do(site_app, pat, change):
+    with site_app.app_context():
+        notices.send_factor_changed(
+            pat, change, ip="203.0.113.9", device="Firefox on Linux", subject_device="Safari on iOS"
+        )
+    mail = _only_mail(site_app)
+    subject, what = notices.FACTOR_CHANGES[change]
+    assert (mail["To"], mail["Subject"]) == ("pat@example.org", subject)
+    text = text_of(mail)
+    assert what.format(subject="Safari on iOS") in " ".join(text.split())
+    assert "From: Firefox on Linux, address 203.0.113.9" in text and "When: " in text
+    assert "If it was NOT you" in text
+    assert set(_links(mail)) == {f"{SITE}/password/forgot", SUSPICIOUS_LINK, f"{SITE}/account"}
+
+
+def test_a_factor_change_notice_that_cannot_be_sent_is_logged_by_subject_and_raises_nothing(tmp_path, caplog):
+    import logging
+
+    from helpdesk.accounts.directory import HistoryResult, directory
+    from tests.mailbox import free_port
+
+    app = build_app(tmp_path, mail_url=f"smtp://127.0.0.1:{free_port()}")  # nobody listens there
+    with app.app_context(), caplog.at_level(logging.ERROR):
+        account = directory().create("pat@example.org", "violet-harbor-lantern-42")
+        notices.tell_owner_of_change(account, HistoryResult.RECOVERY_CODES_NEW, ip="", device="")
+    assert "New recovery codes were made" in caplog.text and "pat@example.org" not in caplog.text

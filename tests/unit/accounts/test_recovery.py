@@ -56,3 +56,83 @@ def test_an_unlock_link_clears_the_failures_once(app, account):
         assert directory().get(account.id).failed_count == 0
         assert unlock_account(raw).status is TokenStatus.USED
         assert unlock_account("not-a-token").status is TokenStatus.UNKNOWN
+
+
+def _session(account_id: int) -> int:
+    token = directory().start_session(account_id, "203.0.113.9", "Firefox on Linux")
+    return directory().session_account(token)[1]
+
+
+def test_a_reset_and_an_unlock_are_in_the_owners_history_with_address_and_device(app, account):
+    from helpdesk.accounts.directory import HistoryResult
+
+    with app.test_request_context():
+        raw = issue_token(account.id, "reset", HALF_AN_HOUR)
+        reset_password(raw, NEW_PASSWORD, ip="203.0.113.9", device="Firefox on Linux")
+        unlock_account(
+            issue_token(account.id, "unlock", HALF_AN_HOUR), ip="198.51.100.2", device="Safari on iOS"
+        )
+        unlocked, reset = directory().sign_ins(account.id)[:2]
+    assert (reset.result, reset.ip, reset.device) == (
+        HistoryResult.PASSWORD_RESET,
+        "203.0.113.9",
+        "Firefox on Linux",
+    )
+    assert (unlocked.result, unlocked.ip, unlocked.device) == (
+        HistoryResult.UNLOCKED,
+        "198.51.100.2",
+        "Safari on iOS",
+    )
+
+
+def test_a_wrong_current_password_on_the_owners_change_counts_towards_the_lock(app, account):
+    from helpdesk.accounts.recovery import WRONG_CURRENT, change_own_password
+
+    with app.test_request_context():
+        session_id = _session(account.id)
+        refused = change_own_password(account, "not my password at all", NEW_PASSWORD, session_id=session_id)
+        assert refused == WRONG_CURRENT
+        assert directory().get(account.id).failed_count == 1
+        assert directory().check_password(account.id, DEMO_PASSWORD)
+
+
+def test_with_two_step_on_the_owners_change_needs_a_code_unless_just_proved(app, account):
+    import pyotp
+
+    from helpdesk.accounts import reauth
+    from helpdesk.accounts.directory import HistoryResult
+    from helpdesk.accounts.recovery import change_own_password, own_change_needs_code
+
+    with app.test_request_context():
+        uri, _ = enable_without_confirmation(account)
+        account = directory().get(account.id)
+        session_id = _session(account.id)
+        assert own_change_needs_code(account, session_id)
+        refused = change_own_password(account, DEMO_PASSWORD, NEW_PASSWORD, session_id=session_id)
+        assert refused == reauth.REFUSALS[reauth.Proof.CODE_NEEDED]
+        assert not directory().check_password(account.id, NEW_PASSWORD)
+        code = pyotp.parse_uri(uri).now()
+        assert (
+            change_own_password(account, DEMO_PASSWORD, NEW_PASSWORD, session_id=session_id, code=code) == ""
+        )
+        assert directory().check_password(account.id, NEW_PASSWORD)
+        assert directory().sign_ins(account.id)[0].result == HistoryResult.PASSWORD_CHANGED
+        fresh = _session(account.id)
+        reauth.record_proof(fresh)
+        assert not own_change_needs_code(account, fresh)
+
+
+def test_a_refused_new_password_uses_up_no_code(app, account):
+    import pyotp
+
+    from helpdesk.accounts.recovery import change_own_password
+
+    with app.test_request_context():
+        uri, _ = enable_without_confirmation(account)
+        account = directory().get(account.id)
+        session_id = _session(account.id)
+        code = pyotp.parse_uri(uri).now()
+        assert change_own_password(account, DEMO_PASSWORD, "short", session_id=session_id, code=code)
+        assert (
+            change_own_password(account, DEMO_PASSWORD, NEW_PASSWORD, session_id=session_id, code=code) == ""
+        )

@@ -95,3 +95,15 @@ def test_the_message_names_one_forgotten_device_in_the_singular():
 
 def test_the_message_names_several_forgotten_devices_in_the_plural():
     assert "; 3 devices you hadn't confirmed were forgotten." in SignedOutElsewhere(3, 3).message
+
+
+def test_signing_out_everywhere_is_in_the_owners_history(app, account):
+    with app.app_context():
+        mine, my_session, _ = _signed_in(account.id, "cookie-mine", "Firefox")
+        sign_out_everywhere_else(account.id, mine, my_session, ip="198.51.100.7", device="Firefox on Linux")
+        [line] = directory().sign_ins(account.id)
+    assert (line.result, line.ip, line.device) == (
+        "signed-out-everywhere",
+        "198.51.100.7",
+        "Firefox on Linux",
+    )

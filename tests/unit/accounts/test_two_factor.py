@@ -61,3 +61,53 @@ def test_a_recovery_code_stored_before_salts_still_works_once(app, account):
         directory().replace_recovery_codes(account.id, [unsalted])
         assert use_recovery_code(account.id, "abcde-23456")
         assert not use_recovery_code(account.id, "abcde-23456")
+
+
+def test_replacing_the_authenticator_is_in_the_history_and_mailed_to_the_owner(app, account, outbox_dir):
+    import pyotp
+
+    from helpdesk.accounts.directory import HistoryResult, directory
+    from helpdesk.accounts.two_factor import begin_enrolment, confirm_enrolment, enable_without_confirmation
+    from tests.mailbox import outbox, text_of
+
+    with app.test_request_context():
+        enable_without_confirmation(account)
+        account = directory().get(account.id)
+        enrolment = begin_enrolment(account)
+        code = pyotp.TOTP(enrolment.secret).now()
+        codes = confirm_enrolment(
+            account, enrolment.secret, code, ip="203.0.113.9", device="Firefox on Linux"
+        )
+        assert codes is not None and len(codes) == RECOVERY_COUNT
+        [line] = directory().sign_ins(account.id)
+    assert (line.result, line.ip) == (HistoryResult.AUTHENTICATOR_REPLACED, "203.0.113.9")
+    [mail] = outbox(outbox_dir)
+    assert mail["Subject"] == "Your authenticator app was replaced"
+    assert "Firefox on Linux, address 203.0.113.9" in text_of(mail)
+
+
+def test_a_first_authenticator_is_enrolled_not_replaced(app, account, outbox_dir):
+    import pyotp
+
+    from helpdesk.accounts.directory import HistoryResult, directory
+    from helpdesk.accounts.two_factor import begin_enrolment, confirm_enrolment
+    from tests.mailbox import outbox
+
+    with app.test_request_context():
+        enrolment = begin_enrolment(account)
+        assert confirm_enrolment(account, enrolment.secret, pyotp.TOTP(enrolment.secret).now()) is not None
+        assert directory().sign_ins(account.id)[0].result == HistoryResult.AUTHENTICATOR_ENROLLED
+    assert [m["Subject"] for m in outbox(outbox_dir)] == ["Two-step verification was turned on"]
+
+
+def test_new_recovery_codes_by_the_owner_are_in_the_history_and_mailed(app, account, outbox_dir):
+    from helpdesk.accounts.directory import HistoryResult, directory
+    from helpdesk.accounts.two_factor import enable_without_confirmation, regenerate_recovery_codes
+    from tests.mailbox import outbox
+
+    with app.test_request_context():
+        _, old = enable_without_confirmation(account)
+        new = regenerate_recovery_codes(account, ip="203.0.113.9", device="Firefox on Linux")
+        assert set(new).isdisjoint(old) and directory().recovery_codes_left(account.id) == RECOVERY_COUNT
+        assert directory().sign_ins(account.id)[0].result == HistoryResult.RECOVERY_CODES_NEW
+    assert [m["Subject"] for m in outbox(outbox_dir)] == ["New recovery codes were made"]
