@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .. import audit
 from ..config import settings
-from .directory import SessionLimits, SessionLookup, SessionState, directory
+from .directory import HistoryResult, SessionLimits, SessionLookup, SessionState, directory
+from .history import record_event
 
 # the audit actions of a sign-in ended by a limit (the owner's history shows them)
 SIGNED_OUT_IDLE = "account.signed-out-idle"
@@ -56,5 +57,8 @@ def record_expiry(found: SessionLookup, *, ip: str = "", **detail: str) -> None:
         session=str(found.session_id),
         **detail,
     )
+    # and in the owner's own history, beside the sign-in it ended
+    history = {SessionState.IDLE: HistoryResult.SIGNED_OUT_IDLE}
+    record_event(found.account.id, history.get(found.state, HistoryResult.SIGNED_OUT_EXPIRED), ip=ip)
     if found.account.role:  # and among the staff sign-outs, like one by hand (web/sessions.end)
         audit.record("staff.sign-out", actor=found.account.email, ip=ip, reason=str(found.state))

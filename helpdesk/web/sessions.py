@@ -29,7 +29,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import audit
 from ..accounts import session_expiry
 from ..accounts.devices import describe_device
-from ..accounts.directory import AccountRecord, SessionLookup, SessionState, directory
+from ..accounts.directory import AccountRecord, HistoryResult, SessionLookup, SessionState, directory
+from ..accounts.history import record_event
 from ..accounts.notices import send_new_device
 from ..cases.verification.hold import owner_signed_in
 from ..mail import MailError
@@ -146,6 +147,7 @@ def end(person: SignedIn, *, reason: str = "signed out") -> None:
     session.update(kept)
     session.permanent = remembered
     _clear_browser_cache()
+    record_event(account.id, HistoryResult.SIGNED_OUT, ip=client_ip(), device=client_device())
     if account.role:
         audit.record("staff.sign-out", actor=account.email, ip=client_ip(), reason=reason)
 

@@ -64,6 +64,23 @@ def test_an_idle_sign_out_is_audited_once(app, client, account):
     assert entry.target == "pat@example.org" and entry.detail["idle_minutes"] == "30"
 
 
+def test_an_idle_sign_out_and_a_sign_out_by_hand_are_in_the_owner_s_history(app, client, account):
+    from helpdesk.accounts.directory import HistoryResult, directory
+    from tests.support import csrf_from
+
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    _idle_for(app, 45)
+    client.get("/account")
+    sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Signed out after inactivity" in page
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+    with app.app_context():
+        results = [line.result for line in directory().sign_ins(account.id)]
+    assert results[:2] == [HistoryResult.SIGNED_OUT, HistoryResult.OK]
+    assert HistoryResult.SIGNED_OUT_IDLE in results
+
+
 def test_activity_keeps_a_sign_in_past_the_idle_limit_but_not_past_12_hours(app, account):
     client = app.test_client()
     with time_machine.travel(T0, tick=False):

@@ -104,4 +104,4 @@ def test_a_request_is_found_by_its_reference_only_with_its_contact_address(app):
 
 def test_answers_from_a_form_are_cut_to_the_lengths_kept():
     answers = asking.answers_from_form({"last_sign_in": "2" * 50, "device": "d" * 500})
-    assert answers == {"last_sign_in": "2" * 20, "device": "d" * 200, "other": ""}
+    assert answers == {"last_sign_in": "2" * 20, "device": "d" * 200, "other": "", "consent": ""}
