@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -32,6 +43,7 @@ from ..accounts.two_factor import (
     few_codes_left,
     regenerate_recovery_codes,
 )
+from ..cases.my_data import export as export_my_data
 from ..config import settings
 from ..extensions import limiter
 from . import sealed
@@ -70,6 +82,23 @@ def _proof_is_fresh(slack: timedelta = timedelta(0)) -> bool:
 def _confirm_first(then: str) -> BaseResponse:
     """To "Confirm it's you", then back to *then* (a page on this site)."""
     return redirect(url_for(".confirm_identity", next=then), 303)
+
+
+@bp.get("/my-data")
+@login_required
+@limiter.limit("10 per hour")
+def my_data() -> BaseResponse:
+    """Everything kept about the account, as a JSON file (ASVS 8.3.2). It says where the person
+    has been and from where: "Confirm it's you" first, like a factor change."""
+    if not _proof_is_fresh():
+        return _confirm_first(url_for(".my_data"))
+    account = directory().get(current_user.account.id)
+    assert account is not None  # the signed-in owner's own account
+    response = jsonify(export_my_data(account))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    audit.record("account.data-exported", actor="owner", target=account.email, ip=client_ip())
+    return response
 
 
 @bp.route("/confirm", methods=["GET", "POST"])

@@ -77,3 +77,27 @@ def test_a_tap_anywhere_on_an_answer_tile_picks_it(browser, live_server):
             assert radio is not None and radio["width"] >= 24 and radio["height"] >= 24
     finally:
         context.close()
+
+
+def test_times_are_shown_in_the_reader_s_time_zone(browser, live_app, live_server):
+    from tests.conftest import DEMO_PASSWORD
+
+    with live_app.app_context():
+        from helpdesk.accounts.directory import directory
+
+        directory().create("pat@example.org", DEMO_PASSWORD)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="Pacific/Auckland")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/login")
+        page.get_by_label("Email address").fill("pat@example.org")
+        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(live_server.url + "/account")
+        first = page.locator("#history ~ .table-scroll time").first
+        shown, utc = first.inner_text(), first.get_attribute("title")
+        assert utc.endswith(" UTC") and not shown.endswith("UTC"), (shown, utc)
+        assert "NZ" in shown or "GMT+1" in shown  # the zone's own name: NZDT, NZST or GMT+13
+    finally:
+        context.close()
