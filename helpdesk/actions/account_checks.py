@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from flask import render_template
 from markupsafe import Markup
 
+from ..accounts import reauth
 from ..accounts.checkup import run_checkup
 from ..accounts.directory import directory
 from ..accounts.sign_out import sign_out_everywhere_else
@@ -80,7 +81,15 @@ class SignOutEverywhere:
     )
 
     def render_form(self, ctx: ActionContext) -> Markup:
-        return Markup("")
+        """The password (and a code) again, unless this session proved it was them just now:
+        signing others out is for the owner, not for whoever holds a stolen cookie (ASVS 3.3.4)."""
+        viewer = ctx.viewer
+        if ctx.sandbox or viewer is None or reauth.is_fresh(viewer.session_id):
+            return Markup("")
+        account = directory().get(viewer.account_id)
+        two_factor = account is not None and account.two_factor
+        # rendered by Jinja with autoescaping: already safe HTML
+        return Markup(render_template("actions/confirm_its_you.html", two_factor=two_factor))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
@@ -88,7 +97,20 @@ class SignOutEverywhere:
         if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, ended=0)
         viewer = ctx.viewer
-        done = sign_out_everywhere_else(viewer.account_id, viewer.session_token, viewer.session_id)
+        if not reauth.is_fresh(viewer.session_id):
+            proof = reauth.confirm_identity(
+                viewer.account_id,
+                viewer.session_id,
+                (form.get("password") or "")[:1024],
+                (form.get("code") or "").strip()[:64],
+                ip=ctx.remote_addr,
+                device=ctx.device,
+            )
+            if not proof.ok:
+                return Outcome.retry(proof.problem)
+        done = sign_out_everywhere_else(
+            viewer.account_id, viewer.session_token, viewer.session_id, ip=ctx.remote_addr, device=ctx.device
+        )
         return Outcome.success(done.message, ended=done.sessions_ended, forgotten=done.devices_forgotten)
 
 

@@ -286,8 +286,12 @@ def confirm_device(device_id: int) -> BaseResponse:
 def sign_out_everywhere() -> BaseResponse:
     """Every other session ends, and devices the owner hasn't confirmed are forgotten.
 
-    Not gated by "Confirm it's you": it changes no factor and gives nobody a way in; an owner who
-    fears someone is in the account must be able to do it at once, even with a lost phone."""
+    Only after "Confirm it's you" (ASVS 3.3.4): whoever holds a stolen cookie must not be able to
+    sign the owner out everywhere. An owner without their phone can use a recovery code there, or
+    reset the password by email, which signs every device out as well."""
+    if not _proof_is_fresh():
+        flash(CONFIRM_FIRST + " Then choose “Sign out everywhere else” again.")
+        return _confirm_first(_account_part())
     done = sign_out_everywhere_else(
         current_user.account.id,
         current_user.token,

@@ -285,3 +285,19 @@ def test_the_account_page_shows_security_events_in_plain_words(app, client, acco
     page = client.get("/account").get_data(as_text=True)
     assert "<td>Signed out everywhere else</td>" in page and "signed-out-everywhere" not in page
     assert "Recent sign-ins and security changes" in page
+
+
+def test_signing_out_everywhere_else_needs_a_fresh_confirmation(app, account):
+    phone = app.test_client()
+    laptop = app.test_client()
+    with time_machine.travel(T0, tick=False) as clock:
+        assert sign_in(phone, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": PHONE_UA}).status_code == 303
+        assert sign_in(laptop, "pat@example.org", DEMO_PASSWORD).status_code == 303
+        clock.shift(LATER)
+        stale = laptop.post("/account/sign-out-everywhere", data={"csrf_token": token_of(laptop)})
+        assert stale.status_code == 303 and stale.location.startswith("/account/confirm?next=")
+        assert phone.get("/account").status_code == 200  # nobody was signed out
+        assert confirm_its_you(laptop, DEMO_PASSWORD).status_code == 303
+        done = laptop.post("/account/sign-out-everywhere", data={"csrf_token": token_of(laptop)})
+        assert done.status_code == 303
+        assert phone.get("/account").status_code == 302 and laptop.get("/account").status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 from helpdesk.accounts.directory import directory
 from helpdesk.actions import ActionContext, Viewer, get_action
 from helpdesk.cases.verification import asking
+from tests.conftest import DEMO_PASSWORD
 from tests.support import action_context
 
 TWO_FACTOR = get_action("two-factor-enrolled")
@@ -125,11 +126,26 @@ def test_signing_out_everywhere_ends_the_other_sessions_and_keeps_this_one(app, 
     with app.app_context():
         mine = signed_in(account.id)
         other = signed_in(account.id, cookie="cookie-phone", summary="Chrome on Android")
-        outcome = SIGN_OUT.submit(context(mine), {})
+        outcome = SIGN_OUT.submit(context(mine), {"password": DEMO_PASSWORD})
         assert directory().session_account(mine.session_token) is not None
         assert directory().session_account(other.session_token) is None
     assert (outcome.status, outcome.detail) == ("success", {"ended": 1, "forgotten": 1})
     assert outcome.message.startswith("Signed out everywhere else: 1 other session ended")
+
+
+def test_signing_out_everywhere_needs_the_password_again_unless_just_given(app, account):
+    from helpdesk.accounts import reauth
+
+    with app.test_request_context():
+        mine = signed_in(account.id)
+        other = signed_in(account.id, cookie="cookie-phone")
+        assert 'name="password"' in str(SIGN_OUT.render_form(context(mine)))
+        refused = SIGN_OUT.submit(context(mine), {"password": "not the password at all"})
+        assert refused.status == "retry" and directory().session_account(other.session_token) is not None
+        assert directory().get(account.id).failed_count == 1  # a wrong guess counts towards the lock
+        reauth.record_proof(mine.session_id)  # proved a moment ago: not asked again
+        assert str(SIGN_OUT.render_form(context(mine))) == ""
+        assert SIGN_OUT.submit(context(mine), {}).status == "success"
 
 
 def test_signing_out_everywhere_without_a_signed_in_person_ends_nothing(app, account):
