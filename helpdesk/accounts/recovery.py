@@ -106,9 +106,10 @@ class Reset:
 class ResetRefused(DomainError, ValueError):
     """The new password, or the code that must come with it, was refused; the link still works."""
 
-    def __init__(self, problem: str) -> None:
+    def __init__(self, problem: str, field: str = "new_password") -> None:
         super().__init__(problem)
         self.problem = problem  # in words for the person
+        self.field = field  # the form field it is about: "new_password" or "code"
 
 
 def reset_needs_code(raw_token: str) -> bool:
@@ -130,13 +131,13 @@ def _code_spends_the_link(account: AccountRecord, raw_token: str, code: str) -> 
     True when a wrong code was one too many for the link, which is then spent (a code guesser
     needs a fresh mail each time)."""
     if policy().is_locked(account.failed_count, account.locked_until, utcnow()):
-        raise ResetRefused(LOCKED_FOR_CODES)
+        raise ResetRefused(LOCKED_FOR_CODES, field="code")
     if check_second_factor(account, code) is not None:
         return False
     count_failure(account)
     if count_wrong_code(raw_token, "reset"):
         return True
-    raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
+    raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.", field="code")
 
 
 def reset_password(
@@ -161,7 +162,9 @@ def reset_password(
         raise ResetRefused(problem)
     if account.two_factor:
         if not code.strip():
-            raise ResetRefused("Enter the code from your authenticator app, or a recovery code.")
+            raise ResetRefused(
+                "Enter the code from your authenticator app, or a recovery code.", field="code"
+            )
         if _code_spends_the_link(account, raw_token, code):
             return Reset(TokenStatus.SPENT)
     with one_transaction():  # the link is used up only with the password set: both or neither

@@ -25,6 +25,7 @@ class Outcome:
     # what the page does after it, on the person's browser (an action never touches the session)
     sign_in: AccountRecord | None = None  # sign this browser in as this account
     checkup_done: bool = False  # the account page need not offer the way back any more
+    field: str = ""  # for `retry`: the form field the message is about (the page links to it)
 
     @classmethod
     def success(cls, message: str = "", **detail: Any) -> Outcome:
@@ -43,8 +44,8 @@ class Outcome:
         return cls("pending", message, detail)
 
     @classmethod
-    def retry(cls, message: str, http_status: int = 400, **detail: Any) -> Outcome:
-        return cls("retry", message, detail, http_status)
+    def retry(cls, message: str, http_status: int = 400, *, field: str = "", **detail: Any) -> Outcome:
+        return cls("retry", message, detail, http_status, field=field)
 
 
 @dataclass(frozen=True)

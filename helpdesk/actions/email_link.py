@@ -29,5 +29,6 @@ class EmailLinkAction:
             return Outcome.pending("Sandbox: no email was sent.", sandbox=True)
         asked = ask_for_link(self.send, form.get("email") or "", ctx.remote_addr)
         if not asked.ok:
-            return Outcome.retry(asked.message, http_status=asked.http_status)
+            field = "email" if asked.http_status == 400 else ""  # a mistyped address, not "too many"
+            return Outcome.retry(asked.message, http_status=asked.http_status, field=field)
         return Outcome.pending(asked.message)  # the same words whether or not an account uses it

@@ -26,7 +26,7 @@ class CheckLink:
         try:
             verdict = check_here(form.get("link") or "")
         except NotALink as problem:
-            return Outcome.retry(str(problem))
+            return Outcome.retry(str(problem), field="link")
         words = " ".join(verdict.reasons)
         if verdict.official:
             return Outcome.success(f"Yes, this is one of our addresses. {words}", official=True)

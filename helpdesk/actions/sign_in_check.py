@@ -24,14 +24,18 @@ class VerifySignIn:
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         email = (form.get("email") or "").strip()[:320]
         password = (form.get("password") or "")[:1024]
-        if not email or not password:
-            return Outcome.retry("Enter your email address and password.")
+        if not email:
+            return Outcome.retry("Enter your email address.", field="email")
+        if not password:
+            return Outcome.retry("Enter your password.", field="password")
         if ctx.sandbox:
             return Outcome.success("Sandbox: no sign-in was tried.", sandbox=True)
         code = (form.get("code") or "").strip()[:64] or None
         attempt = attempt_sign_in(email, password, ctx.remote_addr, ctx.device, code)
         if attempt.result is Attempt.NEEDS_CODE:  # the password was right: saying so is no leak
-            return Outcome.retry("Your account uses two-step verification: also type a code from your app.")
+            return Outcome.retry(
+                "Your account uses two-step verification: also type a code from your app.", field="code"
+            )
         if not attempt.ok or attempt.account is None:
             # same words as the sign-in page: nothing about whether the account exists
             return Outcome.failure("That sign-in did not work.", signed_in=False)

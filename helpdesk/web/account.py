@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -318,6 +319,7 @@ def reset_form() -> BaseResponse:
             device=sessions.client_device(),
         )
     except ResetRefused as refused:
+        g.error_field, g.error_message = refused.field, refused.problem  # linked, shown beside it
         page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
         return _no_referrer(Response(page, 400))
     if result.status is not TokenStatus.VALID:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -234,6 +234,8 @@ def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Out
         raise
     if outcome.status == "retry":
         release_step(diagnosis)
+        if outcome.field:  # the summary links to the field, which shows the message beside it
+            g.error_field, g.error_message = outcome.field, outcome.message
         return _render_step(diagnosis, compiled, current.id, error=outcome.message), outcome.http_status
     return outcome
 

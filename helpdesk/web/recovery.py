@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -64,9 +65,13 @@ def start() -> BaseResponse | str | tuple[str, int]:
     if request.method == "GET":
         return render_template("recovery/start.html", form={})
     form = {k: request.form.get(k, "").strip()[:320] for k in ("account_email", "contact_email")}
-    if not valid_email(form["account_email"]) or not valid_email(form["contact_email"]):
-        error = "Enter two email addresses: your account's, and one you can read now."
-        return render_template("recovery/start.html", form=form, error=error), 400
+    for name, error in (
+        ("account_email", "Enter your account's email address, like name@example.org."),
+        ("contact_email", "Enter an email address you can read now, like name@example.org."),
+    ):
+        if not valid_email(form[name]):
+            g.error_field, g.error_message = name, error  # linked from the summary, shown beside it
+            return render_template("recovery/start.html", form=form, error=error), 400
     try:
         created = asking.start(form["account_email"], form["contact_email"], ip=client_ip())
     except MailError:

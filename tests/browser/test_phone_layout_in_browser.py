@@ -101,3 +101,24 @@ def test_times_are_shown_in_the_reader_s_time_zone(browser, live_app, live_serve
         assert "NZ" in shown or "GMT+1" in shown  # the zone's own name: NZDT, NZST or GMT+13
     finally:
         context.close()
+
+
+def test_a_fix_form_sent_empty_gets_the_site_s_summary_with_the_focus(browser, live_server):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/diagnose/locked-out")
+        page.get_by_text("Yes, I tried several times").click()
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_text("No, I need to get in sooner").click()
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_role("button", name="Email me an unlock link").click()  # nothing typed
+        summary = page.locator(".error-summary")
+        summary.wait_for()  # the site's own summary, not a browser bubble: the form was sent
+        assert page.title().startswith("Error: ")
+        assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+        summary.get_by_role("link").click()
+        assert page.evaluate("document.activeElement.id") == "email"
+    finally:
+        context.close()

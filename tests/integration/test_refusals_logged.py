@@ -28,12 +28,12 @@ def test_a_signed_in_person_turned_away_from_staff_pages_is_audited(app, client,
 
 def test_a_refused_form_is_logged_with_the_token_redacted_and_no_forged_line(client, caplog):
     with caplog.at_level(logging.INFO):
-        refused = client.post("/unlock/live-token-value%0a2026-12-04%20INFO%20forged", data={})
+        refused = client.post("/recovery/cancel/live-token-value%0a2026-12-04%20INFO%20forged", data={})
     assert refused.status_code == 400
     lines = [r.getMessage() for r in caplog.records if r.name == "helpdesk" and "CSRF" in r.getMessage()]
     assert lines, "the refused form was not logged"
     assert all("live-token-value" not in line and "\n" not in line for line in lines)
-    assert "/unlock/[redacted]" in lines[0]
+    assert "/recovery/cancel/[redacted]" in lines[0]
 
 
 def test_a_rate_limit_reached_is_logged(app, caplog):
