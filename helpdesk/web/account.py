@@ -43,7 +43,7 @@ from ..config import settings
 from ..extensions import limiter, login_manager
 from ..links import WellKnownFlow
 from . import sealed, sessions
-from .diagnose import diagnosis_url
+from .diagnose import diagnosis_url, latest_diagnosis_url
 from .sessions import RETURN_KEY
 
 bp = Blueprint("account", __name__)
@@ -325,6 +325,9 @@ def reset_form() -> BaseResponse:
     if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "reset link", url_for("account.forgot_password"))
     session.pop(RESET_KEY, None)
+    back = latest_diagnosis_url()
+    if back:  # reset from a diagnosis's mail: carry on there (its next step checks the sign-in)
+        return _no_referrer(Response(render_template("account/reset_done.html", diagnosis_url=back)))
     flash("Your password was changed and every other device was signed out. Sign in with the new password.")
     return _no_referrer(redirect(url_for("account.login"), 303))
 

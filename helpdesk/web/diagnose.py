@@ -87,6 +87,17 @@ def diagnosis_url(flow_id: str) -> str:
     return url_for("diagnose.start", flow_id=flow_id)
 
 
+def latest_diagnosis_url() -> str:
+    """The way back into the diagnosis this browser began last and has not finished, or "":
+    what a page outside the diagnosis (a password reset from its mail) offers to go on with."""
+    remembered = session.get(SESSION_KEY) or {}
+    for diagnosis_id in sorted(remembered.values(), reverse=True):
+        diagnosis = db.session.get(Diagnosis, diagnosis_id)
+        if diagnosis is not None and not diagnosis.sandbox and diagnosis.status == DiagnosisStatus.ACTIVE:
+            return url_for("diagnose.start", flow_id=diagnosis.flow_id)
+    return ""
+
+
 def _step_url(diagnosis: Diagnosis, step: str | None = None) -> str:
     return url_for(".step", flow_id=diagnosis.flow_id, step_id=step or diagnosis.step)
 

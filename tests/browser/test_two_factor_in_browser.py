@@ -50,6 +50,10 @@ def test_the_enrolment_qr_code_decodes_to_the_otpauth_uri(browser, live_app, liv
         assert decoded == (
             f"otpauth://totp/Example%20Help:pat%40example.org?secret={key}&issuer=Example%20Help"
         )
+        # on the same phone: a link opens the app with the same key, which is shown grouped for typing
+        app_link = page.get_by_role("link", name="Open in your authenticator app")
+        assert app_link.get_attribute("href") == decoded
+        assert re.fullmatch(r"(\w{4} )+\w{1,4}", page.locator(".key").inner_text())
         # the decoded key works: the code it gives switches two-step verification on
         page.get_by_label("Code from the app").fill(pyotp.parse_uri(decoded).now())
         page.get_by_role("button", name="Turn on two-step verification").click()

@@ -182,3 +182,25 @@ def test_an_address_typed_by_hand_can_be_checked_too(app, client):
     assert hostile.location.endswith("/typed-password")
     outcomes = [e[2]["official"] for e in transcript(app) if e[0] == "action"]
     assert sorted(outcomes) == [False, True]
+
+
+def test_after_a_reset_from_a_diagnosis_the_page_leads_back_to_it(app, client, account, outbox_dir):
+    begin(client, "wrong-password")
+    answer(client, "wrong-password", "show-password", answer="forgotten")
+    answer(client, "wrong-password", "email-access", answer="yes")
+    answer(client, "wrong-password", "send-reset-link", email="pat@example.org")
+    form = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+    done = choose(client, form, NEW_PASSWORD)
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and "Your password was changed" in page
+    assert 'href="/diagnose/wrong-password" rel="nofollow">Back to your diagnosis</a>' in page
+    assert client.get("/diagnose/wrong-password").location.endswith("/check-your-email")  # resumed
+
+
+def test_a_reset_outside_any_diagnosis_goes_to_the_sign_in_page(app, client, account, outbox_dir):
+    from tests.integration.test_password_reset import ask_for_link
+
+    ask_for_link(client, "pat@example.org")
+    form = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+    done = choose(client, form, NEW_PASSWORD)
+    assert done.status_code == 303 and done.location == "/login"
