@@ -72,6 +72,8 @@ class ActionContext:
     viewer: Viewer | None = None
     verification_request_id: int | None = None  # the request this browser filled in, if any
     start_url: str = ""  # where this diagnosis begins (the way back after a detour)
+    # the address the person typed on an earlier fix of this diagnosis (not asked twice), or ""
+    known_email: str = ""
 
 
 class Action(Protocol):

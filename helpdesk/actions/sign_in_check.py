@@ -19,10 +19,10 @@ class VerifySignIn:
 
     def render_form(self, ctx: ActionContext) -> Markup:
         # rendered by Jinja with autoescaping: already safe HTML
-        return Markup(render_template("actions/sign_in.html"))  # noqa: S704
+        return Markup(render_template("actions/sign_in.html", known_email=ctx.known_email))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
-        email = (form.get("email") or "").strip()[:320]
+        email = ((form.get("email") or "").strip() or ctx.known_email)[:320]
         password = (form.get("password") or "")[:1024]
         if not email:
             return Outcome.retry("Enter your email address.", field="email")

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts import reauth
+from ..accounts.directory import valid_email
 from ..accounts.roles import Role
 from ..actions import Action, ActionContext, Outcome, Viewer, get_action
 from ..cases.diagnoses import (
@@ -40,7 +41,7 @@ from ..flows.spec import Step
 from ..keys import Purpose, keyring
 from ..models import Diagnosis, DiagnosisStatus
 from ..staff import links as staff_links
-from . import sessions
+from . import sealed, sessions
 from .recovery import SESSION_KEY as VERIFICATION_KEY
 from .sessions import RETURN_KEY
 
@@ -207,6 +208,7 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         ran = _run_fix(diagnosis, compiled, current)
         if isinstance(ran, tuple):
             return ran
+        _remember_email(diagnosis)
         trigger = ran.status
         kind = "checked" if current.kind == "check" else "action"
         detail = {"action": current.action, "message": ran.message, **ran.detail}
@@ -280,7 +282,28 @@ def _action_context(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) 
         viewer=viewer,
         verification_request_id=session.get(VERIFICATION_KEY),
         start_url=url_for(".start", flow_id=compiled.id),
+        known_email=_known_email(diagnosis),
     )
+
+
+KNOWN_EMAIL_KEY = "fix_email"
+KNOWN_EMAIL_SECONDS = 3600
+
+
+def _remember_email(diagnosis: Diagnosis) -> None:
+    """A fix went through with an address typed in: the next fix of this diagnosis need not ask
+    for it again (kept encrypted in the cookie, for an hour, for this diagnosis only)."""
+    email = request.form.get("email", "").strip()[:320]
+    if email and valid_email(email) and not diagnosis.sandbox:
+        sealed.seal(KNOWN_EMAIL_KEY, {"reference": diagnosis.reference, "email": email})
+
+
+def _known_email(diagnosis: Diagnosis) -> str:
+    held = sealed.unseal(KNOWN_EMAIL_KEY, max_age=KNOWN_EMAIL_SECONDS)
+    if isinstance(held, dict) and held.get("reference") == diagnosis.reference:
+        email = held.get("email")
+        return email if isinstance(email, str) else ""
+    return ""
 
 
 def _apply(outcome: Outcome) -> None:

@@ -204,3 +204,21 @@ def test_a_reset_outside_any_diagnosis_goes_to_the_sign_in_page(app, client, acc
     form = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
     done = choose(client, form, NEW_PASSWORD)
     assert done.status_code == 303 and done.location == "/login"
+
+
+def test_an_address_typed_on_one_fix_is_not_asked_again_on_the_next(app, client, account, outbox_dir):
+    begin(client, "wrong-password")
+    answer(client, "wrong-password", "show-password", answer="forgotten")
+    answer(client, "wrong-password", "email-access", answer="yes")
+    answer(client, "wrong-password", "send-reset-link", email="pat@example.org")
+    form = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+    choose(client, form, NEW_PASSWORD)
+    answer(client, "wrong-password", "check-your-email")
+    page = client.get("/diagnose/wrong-password/confirm-sign-in").get_data(as_text=True)
+    assert "Signing in as <strong>pat@example.org</strong>" in page and 'id="email"' not in page
+    with client.session_transaction() as held:  # what the cookie says, decoded
+        assert "fix_email" in held and "pat@example.org" not in str(dict(held))  # sealed, not readable
+    done = answer(client, "wrong-password", "confirm-sign-in", password=NEW_PASSWORD)
+    assert done.location.endswith("/signed-in-after-fix")
+    with client.session_transaction() as held:
+        assert "fix_email" not in held  # signed in: a fresh session keeps only the diagnoses
