@@ -51,6 +51,16 @@ class Settings:
     lock_first_seconds: int = 60
     lock_longest_seconds: int = 24 * 3600
     lock_hard_stop: int = 100
+    # an unlock keeps the escalation; one lock level is forgiven per quiet lock_decay_seconds
+    lock_decay_seconds: int = 24 * 3600
+    # failed sign-ins (passwords or codes) one address may make against one account, and against
+    # all accounts together; how many accounts it may press (3 failures each) before it is refused
+    # everywhere; and how many a device the owner confirmed may make before its owner is treated
+    # like anyone else (until then that device gets past a lock others caused)
+    failures_per_account_address: str = "10/day"
+    failures_per_address: str = "100/day"
+    accounts_per_address: str = "5/day"
+    failures_per_confirmed_device: str = "10/day"
     token_minutes: int = 30
     # anonymous answers that could tell an existing account from an unknown one (a refused
     # sign-in, "we sent a link") take at least this long, so their timing tells nothing

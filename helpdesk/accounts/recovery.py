@@ -17,9 +17,10 @@ from ..models import utcnow
 from ..throttle import allow
 from ..timing import uniform_duration
 from .directory import AccountRecord, directory, normalise_email, valid_email
+from .failures import route
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
-from .signin import count_failure, policy
+from .signin import count_failure, policy, refused_before_checking
 from .tokens import TokenStatus, check_token, count_wrong_code, supersede_tokens, use_token
 from .two_factor import check_second_factor
 
@@ -121,28 +122,39 @@ LOCKED_FOR_CODES = (
 )
 
 
-def _code_spends_the_link(account: AccountRecord, raw_token: str, code: str) -> bool:
+def _code_spends_the_link(
+    account: AccountRecord, raw_token: str, code: str, ip: str | None, device_token: str | None
+) -> bool:
     """The code on the reset form obeys the same lock as the sign-in page: none is checked while
-    the account is locked, and a wrong one counts towards the lock (ResetRefused either way).
-    True when a wrong code was one too many for the link, which is then spent (a code guesser
-    needs a fresh mail each time)."""
-    if policy().is_locked(account.failed_count, account.locked_until, utcnow()):
+    the account is locked (but for the owner's confirmed device) or the address is refused, and a
+    wrong one counts towards the lock (ResetRefused either way). True when a wrong code was one
+    too many for the link, which is then spent (a code guesser needs a fresh mail each time)."""
+    via = route(account.id, ip or "", device_token)
+    if refused_before_checking(account, via, policy()):
         raise ResetRefused(LOCKED_FOR_CODES)
     if check_second_factor(account, code) is not None:
         return False
-    count_failure(account)
+    count_failure(account, ip=ip, via=via)
     if count_wrong_code(raw_token, "reset"):
         return True
     raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.")
 
 
-def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
+def reset_password(
+    raw_token: str,
+    new_password: str,
+    code: str = "",
+    *,
+    ip: str | None = None,
+    device_token: str | None = None,
+) -> Reset:
     """Set a new password with a reset link: checked first, then the link is used once.
 
     With two-factor on, the person must also give an authenticator or recovery code:
     a reset never bypasses the second factor (ASVS 6.4.3). Raises ResetRefused when the
     password or the code is refused (the link still works: nothing was lost); a wrong code
-    that was one too many for the link returns SPENT.
+    that was one too many for the link returns SPENT. *ip* and *device_token* (the browser's
+    device cookie) count a wrong code like one on the sign-in page (`signin.count_failure`).
     """
     checked = check_token(raw_token, "reset")
     if checked.status is not TokenStatus.VALID or checked.account_id is None:
@@ -157,7 +169,7 @@ def reset_password(raw_token: str, new_password: str, code: str = "") -> Reset:
     if account.two_factor:
         if not code.strip():
             raise ResetRefused("Enter the code from your authenticator app, or a recovery code.")
-        if _code_spends_the_link(account, raw_token, code):
+        if _code_spends_the_link(account, raw_token, code, ip, device_token):
             return Reset(TokenStatus.SPENT)
     used = use_token(raw_token, "reset")
     if used.status is not TokenStatus.VALID:

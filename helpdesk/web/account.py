@@ -103,7 +103,13 @@ def login() -> BaseResponse | str | tuple[str, int]:
     email = request.form.get("email", "")[:320]
     password = request.form.get("password", "")[:1024]
     next_url = request.form.get("next", "")
-    attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device())
+    attempt = attempt_sign_in(
+        email,
+        password,
+        sessions.client_ip(),
+        sessions.client_device(),
+        device_token=request.cookies.get(sessions.DEVICE_COOKIE),
+    )
     if attempt.result is Attempt.NEEDS_CODE and attempt.account is not None:
         session[PENDING_KEY] = {"account": attempt.account.id, "at": time.time(), "next": next_url}
         return render_template("account/login_code.html")
@@ -119,7 +125,13 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
         flash("That took a while, so please start again: sign-in codes must follow the password quickly.")
         return redirect(url_for("account.login"), 303)
     code = request.form.get("code", "")[:64]
-    attempt = complete_sign_in(pending["account"], code, sessions.client_ip(), sessions.client_device())
+    attempt = complete_sign_in(
+        pending["account"],
+        code,
+        sessions.client_ip(),
+        sessions.client_device(),
+        device_token=request.cookies.get(sessions.DEVICE_COOKIE),
+    )
     if not attempt.ok:
         if attempt.result is Attempt.LOCKED:
             session.pop(PENDING_KEY, None)
@@ -264,7 +276,11 @@ def reset_form() -> BaseResponse:
         return _no_referrer(Response(render_template("account/reset.html", needs_code=needs_code)))
     try:
         result = reset_password(
-            token, request.form.get("new_password", "")[:1024], request.form.get("code", "")[:64]
+            token,
+            request.form.get("new_password", "")[:1024],
+            request.form.get("code", "")[:64],
+            ip=sessions.client_ip(),
+            device_token=request.cookies.get(sessions.DEVICE_COOKIE),
         )
     except ResetRefused as refused:
         page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
