@@ -37,6 +37,18 @@ def allows(name: str, key: str, rate: str) -> bool:
     return all(limiter.limiter.test(item, "helpdesk", name, key) for item in _items(rate))
 
 
+def limit_of(rate: str) -> int:
+    """How many hits the first window of *rate* allows ("10/day" -> 10)."""
+    return _items(rate)[0].amount
+
+
+def forget(name: str, key: str, rate: str) -> None:
+    """Start *key*'s counts for `rate` from nothing again."""
+    if _enabled():
+        for item in _items(rate):
+            limiter.limiter.clear(item, "helpdesk", name, key)
+
+
 def count(name: str, key: str, rate: str) -> int:
     """Count one hit for *key* and return how many there have been in the first window of *rate*
     (hits past the limit are counted too, up to one more than it allows)."""

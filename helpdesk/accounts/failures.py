@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import audit
 from ..config import settings
-from ..throttle import allows, count
+from ..throttle import allows, count, forget, limit_of
 from .directory import directory
 
 # the failures one address makes against one account that count as pressing it (under the lock
@@ -62,14 +63,38 @@ def note_failure(account_id: int | None, ip: str, via: Route) -> None:
     against the confirmed device it came through, or else against the address."""
     current = settings()
     if via.device_id is not None and account_id is not None:
-        count("signin-device", _device_key(account_id, via.device_id), current.failures_per_confirmed_device)
+        rate = current.failures_per_confirmed_device
+        if count("signin-device", _device_key(account_id, via.device_id), rate) == limit_of(rate):
+            _audit_spent("confirmed device", ip, account_id, via.device_id)
         return
-    count("signin-address", ip, current.failures_per_address)
+    if count("signin-address", ip, current.failures_per_address) == limit_of(current.failures_per_address):
+        _audit_spent("address, all accounts", ip)
     if account_id is None:
         return
-    pair = count("signin-account-address", _pair_key(account_id, ip), current.failures_per_account_address)
+    rate = current.failures_per_account_address
+    pair = count("signin-account-address", _pair_key(account_id, ip), rate)
+    if pair == limit_of(rate):
+        _audit_spent("address, this account", ip, account_id)
     if pair == PRESSED_AT:
-        count("signin-address-accounts", ip, current.accounts_per_address)
+        pressed = count("signin-address-accounts", ip, current.accounts_per_address)
+        if pressed == limit_of(current.accounts_per_address):
+            _audit_spent("address, accounts pressed", ip)
+
+
+def _audit_spent(budget: str, ip: str, account_id: int | None = None, device_id: int | None = None) -> None:
+    """Once per window, when a budget is used up: from now on that address or device is refused."""
+    account = directory().get(account_id) if account_id is not None else None
+    detail: dict[str, object] = {"budget": budget}
+    if device_id is not None:
+        detail["device_id"] = device_id
+    target = account.email if account else ""
+    audit.record("sign-in.failures-budget-spent", actor="anonymous", target=target, ip=ip, **detail)
+
+
+def forgive(account_id: int, ip: str) -> None:
+    """The owner proved they read the account's mail (an emailed unlock or reset link) from *ip*:
+    that address may try that account again (failures from elsewhere stay counted)."""
+    forget("signin-account-address", _pair_key(account_id, ip), settings().failures_per_account_address)
 
 
 def _pair_key(account_id: int, ip: str) -> str:

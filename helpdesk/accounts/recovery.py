@@ -17,7 +17,7 @@ from ..models import utcnow
 from ..throttle import allow
 from ..timing import uniform_duration
 from .directory import AccountRecord, directory, normalise_email, valid_email
-from .failures import route
+from .failures import forgive, route
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
 from .signin import count_failure, policy, refused_before_checking
@@ -175,6 +175,8 @@ def reset_password(
     if used.status is not TokenStatus.VALID:
         return Reset(used.status)  # a concurrent submission used it first
     change_password(account, new_password, by="reset-link")
+    if ip is not None:
+        forgive(account.id, ip)
     return Reset(TokenStatus.VALID)
 
 
@@ -240,7 +242,9 @@ class Unlock:
     would_have_lasted: timedelta | None = None  # None with was_locked: until unlocked by the owner
 
 
-def unlock_account(raw_token: str) -> Unlock:
+def unlock_account(raw_token: str, *, ip: str | None = None) -> Unlock:
+    """Lift the lock (not its escalation: the next lock is as long as it would have been) and,
+    from the address the link was used at (*ip*), let the owner try again at once."""
     used = use_token(raw_token, "unlock")
     if used.status is not TokenStatus.VALID or used.account_id is None:
         return Unlock(used.status)
@@ -255,6 +259,8 @@ def unlock_account(raw_token: str) -> Unlock:
     if was_locked and account.locked_until is not None:
         remaining = account.locked_until - now
     accounts.clear_failures(account.id)
+    if ip is not None:
+        forgive(account.id, ip)
     audit.record(
         "account.unlocked", actor="holder of an unlock link", target=account.email, was_locked=was_locked
     )

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from flask import current_app
 
+from .. import audit
 from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
@@ -113,6 +114,9 @@ def _signed_in(account: AccountRecord, via: Route, lock_policy: LockPolicy) -> N
     if via.device_id is not None:
         fresh = directory().get(account.id) or account
         if lock_policy.is_locked(fresh.failed_count, fresh.locked_until, utcnow()):
+            audit.record(
+                "account.lock-passed", actor="owner", target=account.email, device_id=via.device_id
+            )
             return
     directory().clear_failures(account.id)
 
@@ -203,6 +207,15 @@ def _lock_if_due(account: AccountRecord, failures: int, lock_policy: LockPolicy)
         return False
     if not _escalate(account.id, failures, lock_policy):
         return False
+    locked = directory().get(account.id) or account
+    audit.record(
+        "account.locked",
+        actor="system",
+        target=account.email,
+        failures=failures,
+        level=locked.lock_level,
+        until=locked.locked_until.isoformat() if locked.locked_until else "until unlocked",
+    )
     try:  # "was this you?" with an unlock link; a mail failure must not change the answer
         send_unlock_link(account, locked=True, lock_notice=True)
     except MailError:

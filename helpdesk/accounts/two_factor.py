@@ -124,6 +124,13 @@ def resync(account: AccountRecord, code: str, code2: str) -> Drift:
         account.id, drift.last_step, offset=drift.offset_steps
     ):
         return replace(drift, status="used")  # they prove nothing new
+    if drift.status == "found":
+        audit.record(
+            "account.authenticator-resynced",
+            actor="person",
+            target=account.email,
+            offset_steps=drift.offset_steps,
+        )
     return drift
 
 

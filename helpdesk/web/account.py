@@ -301,7 +301,7 @@ def unlock(token: str) -> BaseResponse:
         if checked.status is not TokenStatus.VALID:
             return _link_problem(checked.status, "unlock link", url_for("account.unlock_request"))
         return _no_referrer(Response(render_template("account/unlock.html", token=token)))
-    result = unlock_account(token)
+    result = unlock_account(token, ip=sessions.client_ip())
     if result.status is not TokenStatus.VALID:
         return _link_problem(result.status, "unlock link", url_for("account.unlock_request"))
     return _no_referrer(
