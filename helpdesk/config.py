@@ -114,7 +114,25 @@ class Settings:
             changes["mail_from"] = self.support_email
         if not self.secret_key:
             changes["secret_key"] = self._secret_key_from_instance(instance)
+        self._check_failure_budgets()
         return replace(self, **changes)
+
+    def _check_failure_budgets(self) -> None:
+        """A budget that can't be read would refuse nobody (or fail every sign-in): stop at start."""
+        from limits import parse_many
+
+        for name in (
+            "failures_per_account_address",
+            "failures_per_address",
+            "accounts_per_address",
+            "failures_per_confirmed_device",
+        ):
+            try:
+                parse_many(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(
+                    f"HELPDESK_{name.upper()} must be a rate such as 10/day or 5/hour;20/day"
+                ) from exc
 
     def _secret_key_from_instance(self, instance: Path) -> str:
         key_file = instance / "secret_key"

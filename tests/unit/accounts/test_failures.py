@@ -68,3 +68,11 @@ def test_forgiving_an_address_gives_it_back_its_budget_for_that_account(app, ctx
         note_failure(account.id, IP, Route())
     forgive(account.id, IP)
     assert not route(account.id, IP, None).refused
+
+
+def test_a_budget_that_is_not_a_rate_stops_the_app_at_start(tmp_path):
+    from helpdesk.config import SettingsError
+    from tests.conftest import build_app
+
+    with pytest.raises(SettingsError, match="HELPDESK_FAILURES_PER_ADDRESS"):
+        build_app(tmp_path, failures_per_address="a hundred a day")
