@@ -76,3 +76,21 @@ def test_a_budget_that_is_not_a_rate_stops_the_app_at_start(tmp_path):
 
     with pytest.raises(SettingsError, match="HELPDESK_FAILURES_PER_ADDRESS"):
         build_app(tmp_path, failures_per_address="a hundred a day")
+
+
+def test_two_workers_on_one_redis_share_the_budgets(tmp_path, redis_url):
+    import uuid
+
+    from tests.conftest import build_app
+
+    first, second = build_app(tmp_path, redis_url=redis_url), build_app(tmp_path, redis_url=redis_url)
+    ip = f"203.0.113.{uuid.uuid4().int % 200 + 1}-{uuid.uuid4().hex[:6]}"  # counters outlive a test
+    with first.test_request_context():
+        pat = directory().create("pat@example.org", DEMO_PASSWORD)
+        for _ in range(5):
+            note_failure(pat.id, ip, Route())
+    with second.test_request_context():
+        for _ in range(5):
+            note_failure(pat.id, ip, Route())
+    with first.test_request_context():
+        assert route(pat.id, ip, None).refused  # ten in all, five on each worker
