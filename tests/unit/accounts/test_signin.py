@@ -211,3 +211,25 @@ def test_a_successful_sign_in_does_not_restart_the_doubling(app, ctx, account):
         clock.move_to(T0)
         fail(5, ip="198.51.100.77")
         assert lock_length_now(account.id) == timedelta(minutes=2)
+
+
+def test_parallel_wrong_passwords_lock_the_account_once_and_it_stays_locked(app, account, outbox_dir):
+    from helpdesk.extensions import db
+    from helpdesk.models import utcnow
+    from tests.mailbox import outbox
+    from tests.support import at_once
+
+    def guess(ip: str) -> bool:
+        with app.test_request_context():
+            try:
+                return attempt_sign_in("pat@example.org", WRONG, ip, "curl").locked_now
+            finally:
+                db.session.remove()
+
+    ips = iter([f"198.51.100.{n}" for n in range(1, 9)])  # a list's iterator: safe across threads
+    started = at_once(8, lambda: guess(next(ips)))
+    with app.app_context():
+        locked = directory().get(account.id)
+    assert started.count(True) == 1
+    assert locked.locked_until is not None and locked.locked_until > utcnow() and locked.lock_level == 1
+    assert [mail["Subject"] for mail in outbox(outbox_dir)] == ["Was this you? Your account was locked"]
