@@ -53,6 +53,16 @@ class Settings:
     lock_first_seconds: int = 60
     lock_longest_seconds: int = 24 * 3600
     lock_hard_stop: int = 100
+    # an unlock keeps the escalation; one lock level is forgiven per quiet lock_decay_seconds
+    lock_decay_seconds: int = 24 * 3600
+    # failed sign-ins (passwords or codes) one address may make against one account, and against
+    # all accounts together; how many accounts it may press (3 failures each) before it is refused
+    # everywhere; and how many a device the owner confirmed may make before its owner is treated
+    # like anyone else (until then that device gets past a lock others caused)
+    failures_per_account_address: str = "10/day"
+    failures_per_address: str = "100/day"
+    accounts_per_address: str = "5/day"
+    failures_per_confirmed_device: str = "10/day"
     token_minutes: int = 30
     # anonymous answers that could tell an existing account from an unknown one (a refused
     # sign-in, "we sent a link") take at least this long, so their timing tells nothing
@@ -139,7 +149,25 @@ class Settings:
             changes["mail_from"] = self.support_email
         if not self.secret_key:
             changes["secret_key"] = self._secret_key_from_instance(instance)
+        self._check_failure_budgets()
         return replace(self, **changes)
+
+    def _check_failure_budgets(self) -> None:
+        """A budget that can't be read would refuse nobody (or fail every sign-in): stop at start."""
+        from limits import parse_many
+
+        for name in (
+            "failures_per_account_address",
+            "failures_per_address",
+            "accounts_per_address",
+            "failures_per_confirmed_device",
+        ):
+            try:
+                parse_many(getattr(self, name))
+            except ValueError as exc:
+                raise SettingsError(
+                    f"HELPDESK_{name.upper()} must be a rate such as 10/day or 5/hour;20/day"
+                ) from exc
 
     def _secret_key_from_instance(self, instance: Path) -> str:
         key_file = instance / "secret_key"

@@ -235,6 +235,11 @@ class Account(db.Model):  # type: ignore[name-defined]
     password_from_recovery: Mapped[bool] = mapped_column(default=False, server_default="0")
     # failed sign-ins up to this time were looked at by the owner ("I've reviewed these")
     failures_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # lock escalation, kept across unlocks: how many locks in a row (forgiven one a quiet period),
+    # when the last began, and the failure count that began the current one (one lock per count)
+    lock_level: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_failures: Mapped[int | None]
 
 
 class RecoveryCode(db.Model):  # type: ignore[name-defined]

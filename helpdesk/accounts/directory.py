@@ -35,6 +35,8 @@ class AccountRecord:
     password_weak: bool = False  # found weak when last seen in plain text (sign-in or set)
     password_from_recovery: bool = False  # set through a staff-approved recovery
     failures_reviewed_at: datetime | None = None  # the owner reviewed failed sign-ins up to here
+    lock_level: int = 0  # locks in a row so far (kept across unlocks; time forgives, see lockout)
+    last_locked_at: datetime | None = None
 
     @property
     def two_factor(self) -> bool:
@@ -62,7 +64,8 @@ class HistoryResult(StrEnum):
     WRONG_CODE = "wrong-code"
     LOCKED = "locked"  # refused: the account was locked
     RESYNC = "resync"  # the authenticator's clock was measured and allowed for
-    RESYNC_FAILED = "resync-failed"
+    RESYNC_FAILED = "resync-failed"  # no two consecutive codes of this key in the window
+    RESYNC_CODES_USED = "resync-codes-used"  # the codes were this key's, but accepted already
     # the owner's security events (helpdesk.accounts.history.record_event), shown with the sign-ins
     REAUTHENTICATED = "reauthenticated"  # "Confirm it's you" passed
     PASSWORD_CHANGED = "password-changed"  # noqa: S105  (by the signed-in owner)
@@ -177,8 +180,17 @@ class AccountDirectory(Protocol):
     def record_failure(self, account_id: int) -> int:
         """Count one failed sign-in atomically; return the new consecutive count."""
 
-    def lock(self, account_id: int, until: datetime | None, failures: int) -> bool:
-        """Lock until *until* if the count is still *failures* (one request per lock)."""
+    def lock(
+        self,
+        account_id: int,
+        until: datetime | None,
+        failures: int,
+        level: int | None = None,
+        seen_level: int | None = None,
+    ) -> bool:
+        """Lock until *until* for the *failures*-th failure (one request per lock): unless the
+        count was cleared since, or a lock for a later count was written first. With *level*,
+        the lock level becomes that, only if it is still *seen_level* (what it was worked out from)."""
 
     def clear_failures(self, account_id: int) -> None: ...
     def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None: ...
@@ -246,6 +258,9 @@ class AccountDirectory(Protocol):
     def forget_unconfirmed_devices(self, account_id: int, keep_device_id: int | None = None) -> int:
         """Forget every device the owner has not confirmed, but *keep_device_id*; how many were.
         A forgotten device's next sign-in is a new device's (and mailed)."""
+
+    def confirmed_device(self, account_id: int, token: str) -> int | None:
+        """The id of the device with this browser token, if the owner confirmed it as theirs."""
 
     def forget_device_confirmations(self, account_id: int) -> None:
         """After a reset or recovery: whoever was in the account may have confirmed their own device."""

@@ -136,7 +136,7 @@ def confirm_identity(
 def _failed(
     account: AccountRecord, status: Proof, recorded: HistoryResult, ip: str, device: str
 ) -> Reauthentication:
-    locked_now = count_failure(account)
+    locked_now = count_failure(account, ip=ip or None)
     directory().record_sign_in(account.id, recorded, ip, device)
     return _refused(account, status, ip, locked_now)
 

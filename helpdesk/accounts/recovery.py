@@ -19,10 +19,11 @@ from ..throttle import allow
 from ..timing import uniform_duration
 from . import reauth
 from .directory import AccountRecord, HistoryResult, directory, normalise_email, valid_email
+from .failures import forgive, route
 from .history import record_event
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
 from .passwords import password_problem
-from .signin import count_failure, policy
+from .signin import count_failure, policy, refused_before_checking
 from .tokens import TokenStatus, check_token, count_wrong_code, supersede_tokens, use_token
 from .two_factor import check_second_factor
 
@@ -125,30 +126,40 @@ LOCKED_FOR_CODES = (
 )
 
 
-def _code_spends_the_link(account: AccountRecord, raw_token: str, code: str) -> bool:
+def _code_spends_the_link(
+    account: AccountRecord, raw_token: str, code: str, ip: str | None, device_token: str | None
+) -> bool:
     """The code on the reset form obeys the same lock as the sign-in page: none is checked while
-    the account is locked, and a wrong one counts towards the lock (ResetRefused either way).
-    True when a wrong code was one too many for the link, which is then spent (a code guesser
-    needs a fresh mail each time)."""
-    if policy().is_locked(account.failed_count, account.locked_until, utcnow()):
+    the account is locked (but for the owner's confirmed device) or the address is refused, and a
+    wrong one counts towards the lock (ResetRefused either way). True when a wrong code was one
+    too many for the link, which is then spent (a code guesser needs a fresh mail each time)."""
+    via = route(account.id, ip or "", device_token)
+    if refused_before_checking(account, via, policy()):
         raise ResetRefused(LOCKED_FOR_CODES, field="code")
     if check_second_factor(account, code) is not None:
         return False
-    count_failure(account)
+    count_failure(account, ip=ip, via=via)
     if count_wrong_code(raw_token, "reset"):
         return True
     raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.", field="code")
 
 
 def reset_password(
-    raw_token: str, new_password: str, code: str = "", *, ip: str = "", device: str = ""
+    raw_token: str,
+    new_password: str,
+    code: str = "",
+    *,
+    ip: str = "",
+    device: str = "",
+    device_token: str | None = None,
 ) -> Reset:
     """Set a new password with a reset link: checked first, then the link is used once.
 
     With two-factor on, the person must also give an authenticator or recovery code:
     a reset never bypasses the second factor (ASVS 6.4.3). Raises ResetRefused when the
     password or the code is refused (the link still works: nothing was lost); a wrong code
-    that was one too many for the link returns SPENT.
+    that was one too many for the link returns SPENT. *ip* and *device_token* (the browser's
+    device cookie) count a wrong code like one on the sign-in page (`signin.count_failure`).
     """
     checked = check_token(raw_token, "reset")
     if checked.status is not TokenStatus.VALID or checked.account_id is None:
@@ -165,13 +176,15 @@ def reset_password(
             raise ResetRefused(
                 "Enter the code from your authenticator app, or a recovery code.", field="code"
             )
-        if _code_spends_the_link(account, raw_token, code):
+        if _code_spends_the_link(account, raw_token, code, ip, device_token):
             return Reset(TokenStatus.SPENT)
     with one_transaction():  # the link is used up only with the password set: both or neither
         used = use_token(raw_token, "reset")
         if used.status is not TokenStatus.VALID:
             return Reset(used.status)  # a concurrent submission used it first
         change_password(account, new_password, by="reset-link", ip=ip, device=device)
+    if ip:
+        forgive(account.id, ip)  # the owner's address has its failure budget back
     return Reset(TokenStatus.VALID)
 
 
@@ -288,6 +301,8 @@ class Unlock:
 
 
 def unlock_account(raw_token: str, *, ip: str = "", device: str = "") -> Unlock:
+    """Lift the lock (not its escalation: the next lock is as long as it would have been) and,
+    from the address the link was used at (*ip*), let the owner try again at once."""
     used = use_token(raw_token, "unlock")
     if used.status is not TokenStatus.VALID or used.account_id is None:
         return Unlock(used.status)
@@ -302,6 +317,8 @@ def unlock_account(raw_token: str, *, ip: str = "", device: str = "") -> Unlock:
     if was_locked and account.locked_until is not None:
         remaining = account.locked_until - now
     accounts.clear_failures(account.id)
+    if ip:
+        forgive(account.id, ip)
     audit.record(
         "account.unlocked",
         actor="holder of an unlock link",

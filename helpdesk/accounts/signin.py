@@ -7,11 +7,13 @@ from enum import StrEnum
 
 from flask import current_app
 
+from .. import audit
 from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
 from ..timing import uniform_duration
 from .directory import AccountRecord, HistoryResult, directory
+from .failures import Route, address_allowed, note_failure, route
 from .lockout import LockPolicy
 from .notices import send_recovery_code_used, send_unlock_link
 from .passwords import password_problem, spend_verify_time
@@ -44,42 +46,79 @@ def policy() -> LockPolicy:
 
 
 def attempt_sign_in(
-    email: str, password: str, ip: str, device: str, code: str | None = None
+    email: str,
+    password: str,
+    ip: str,
+    device: str,
+    code: str | None = None,
+    *,
+    device_token: str | None = None,
 ) -> SignInAttempt:
     """Check the password (and the second factor when *code* is given); whatever happens,
     the caller answers everyone the same way until the password has been proved.
 
     With two-factor on and no code given, the result is `needs-code`: the password was right,
-    and only `complete_sign_in` with a code finishes the sign-in.
+    and only `complete_sign_in` with a code finishes the sign-in. *device_token* is the browser's
+    device cookie: a device the owner confirmed gets past a lock that others caused
+    (`failures.route`); an address that failed too often is refused like a locked account.
     """
     with uniform_duration() as floor:
-        attempt = _attempt(email, password, ip, device, code)
+        attempt = _attempt(email, password, ip, device, code, device_token)
         if attempt.ok:
             floor.skip()  # only a refusal must look the same for every account
     return attempt
 
 
-def _attempt(email: str, password: str, ip: str, device: str, code: str | None) -> SignInAttempt:
+def _attempt(
+    email: str, password: str, ip: str, device: str, code: str | None, device_token: str | None
+) -> SignInAttempt:
     accounts = directory()
     account = accounts.find(email)
     if account is None:
         spend_verify_time(password)  # as long as a real check: timing tells nothing
+        if address_allowed(ip):
+            note_failure(None, ip, Route())  # guessing addresses spends the address's budget too
         return SignInAttempt(False, Attempt.UNKNOWN_ACCOUNT)
     lock_policy = policy()
-    if lock_policy.is_locked(account.failed_count, account.locked_until, utcnow()):
+    via = route(account.id, ip, device_token)
+    if refused_before_checking(account, via, lock_policy):
         spend_verify_time(password)
         accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
         return SignInAttempt(False, Attempt.LOCKED, account)
     if not accounts.check_password(account.id, password):
-        return _failed(account, Attempt.WRONG_PASSWORD, HistoryResult.WRONG_PASSWORD, ip, device, lock_policy)
+        wrong = (Attempt.WRONG_PASSWORD, HistoryResult.WRONG_PASSWORD)
+        return _failed(account, *wrong, ip, device, lock_policy, via)
     note_password_strength(account, password)
     if account.two_factor:
         if code is None:
             return SignInAttempt(False, Attempt.NEEDS_CODE, account)
-        return complete_sign_in(account.id, code, ip, device)
-    accounts.clear_failures(account.id)
+        return complete_sign_in(account.id, code, ip, device, device_token=device_token)
+    _signed_in(account, via, lock_policy)
     accounts.record_sign_in(account.id, HistoryResult.OK, ip, device)
     return SignInAttempt(True, Attempt.OK, accounts.get(account.id))
+
+
+def refused_before_checking(account: AccountRecord, via: Route, lock_policy: LockPolicy) -> bool:
+    """Refused before any check: the address failed too often, or the account is locked (which
+    the owner's confirmed device gets past)."""
+    if via.refused:
+        return True
+    if via.device_id is not None:
+        return False
+    return lock_policy.is_locked(account.failed_count, account.locked_until, utcnow())
+
+
+def _signed_in(account: AccountRecord, via: Route, lock_policy: LockPolicy) -> None:
+    """The owner proved who they are: their run of failures ends (the escalation does not, see
+    lockout), unless they came past a lock on their confirmed device: the lock stays for others."""
+    if via.device_id is not None:
+        fresh = directory().get(account.id) or account
+        if lock_policy.is_locked(fresh.failed_count, fresh.locked_until, utcnow()):
+            audit.record(
+                "account.lock-passed", actor="owner", target=account.email, device_id=via.device_id
+            )
+            return
+    directory().clear_failures(account.id)
 
 
 def note_password_strength(account: AccountRecord, password: str) -> None:
@@ -94,24 +133,28 @@ def _site_name() -> str:
     return settings().site_name
 
 
-def complete_sign_in(account_id: int, code: str, ip: str, device: str) -> SignInAttempt:
+def complete_sign_in(
+    account_id: int, code: str, ip: str, device: str, *, device_token: str | None = None
+) -> SignInAttempt:
     """The second step, after the password: an authenticator or recovery code.
 
     Wrong codes count towards the lock like wrong passwords (the password alone never
-    resets the count, or a stolen password would allow endless code guessing).
+    resets the count, or a stolen password would allow endless code guessing), and against
+    the address or the confirmed device they came from, like wrong passwords.
     """
     accounts = directory()
     account = accounts.get(account_id)
     if account is None:
         return SignInAttempt(False, Attempt.UNKNOWN_ACCOUNT)
     lock_policy = policy()
-    if lock_policy.is_locked(account.failed_count, account.locked_until, utcnow()):
+    via = route(account.id, ip, device_token)
+    if refused_before_checking(account, via, lock_policy):
         accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
         return SignInAttempt(False, Attempt.LOCKED, account)
     kind = check_second_factor(account, code)
     if kind is None:
-        return _failed(account, Attempt.WRONG_CODE, HistoryResult.WRONG_CODE, ip, device, lock_policy)
-    accounts.clear_failures(account.id)
+        return _failed(account, Attempt.WRONG_CODE, HistoryResult.WRONG_CODE, ip, device, lock_policy, via)
+    _signed_in(account, via, lock_policy)
     signed_in = HistoryResult.OK if kind == "totp" else HistoryResult.OK_RECOVERY_CODE
     accounts.record_sign_in(account.id, signed_in, ip, device)
     if kind == "recovery":
@@ -130,32 +173,72 @@ def _failed(
     ip: str,
     device: str,
     lock_policy: LockPolicy,
+    via: Route,
 ) -> SignInAttempt:
-    locked_now = count_failure(account, lock_policy)
+    locked_now = count_failure(account, lock_policy, ip=ip, via=via)
     directory().record_sign_in(account.id, recorded, ip, device)
     return SignInAttempt(False, result, account, locked_now)
 
 
-def count_failure(account: AccountRecord, lock_policy: LockPolicy | None = None) -> bool:
+def count_failure(
+    account: AccountRecord,
+    lock_policy: LockPolicy | None = None,
+    *,
+    ip: str | None = None,
+    via: Route | None = None,
+) -> bool:
     """One more wrong password or code for *account*, wherever it was typed, under the one lock
     policy: the failure that reaches a threshold locks the account and mails its owner. True
-    when this failure started a lock."""
+    when this failure started a lock.
+
+    With *ip*, it counts against that address too (`failures.note_failure`); through the owner's
+    confirmed device (*via*, from `failures.route`) it counts against that device alone.
+    """
+    if ip is not None:
+        note_failure(account.id, ip, via or Route())
+    if via is not None and via.device_id is not None:
+        return False
     failures = directory().record_failure(account.id)
     return _lock_if_due(account, failures, lock_policy or policy())
 
 
 def _lock_if_due(account: AccountRecord, failures: int, lock_policy: LockPolicy) -> bool:
-    if failures == lock_policy.hard_stop:
-        until = None  # locked until the owner unlocks by email or resets the password
-    else:
-        length = lock_policy.lock_after(failures)
-        if length is None:
-            return False
-        until = utcnow() + length
-    if not directory().lock(account.id, until, failures):
+    if failures != lock_policy.hard_stop and not lock_policy.locks_at(failures):
         return False
+    if not _escalate(account.id, failures, lock_policy):
+        return False
+    locked = directory().get(account.id) or account
+    audit.record(
+        "account.locked",
+        actor="system",
+        target=account.email,
+        failures=failures,
+        level=locked.lock_level,
+        until=locked.locked_until.isoformat() if locked.locked_until else "until unlocked",
+    )
     try:  # "was this you?" with an unlock link; a mail failure must not change the answer
         send_unlock_link(account, locked=True, lock_notice=True)
     except MailError:
         current_app.logger.warning("lock notice for account %s not sent", account.id)
     return True
+
+
+def _escalate(account_id: int, failures: int, lock_policy: LockPolicy) -> bool:
+    """Write the lock the *failures*-th failure starts, one level up from the account's lock level
+    now (an unlock keeps the level; quiet time forgives it). The database settles a race between
+    two locks: each tries again with the level the other wrote."""
+    accounts = directory()
+    seen: int | None = None
+    for _ in range(5):
+        current = accounts.get(account_id)
+        if current is None or current.failed_count < failures:
+            return False  # cleared since: nothing to lock
+        if current.lock_level == seen:
+            return False  # not a race on the level: a later count's lock was written first
+        seen = current.lock_level
+        now = utcnow()
+        level = lock_policy.level_now(current.lock_level, current.last_locked_at, now) + 1
+        until = None if failures == lock_policy.hard_stop else now + lock_policy.lock_length(level)
+        if accounts.lock(account_id, until, failures, level=level, seen_level=seen):
+            return True
+    return False

@@ -47,6 +47,8 @@ def _record(row: Account) -> AccountRecord:
         password_weak=row.password_weak,
         password_from_recovery=row.password_from_recovery,
         failures_reviewed_at=row.failures_reviewed_at,
+        lock_level=row.lock_level,
+        last_locked_at=row.last_locked_at,
     )
 
 
@@ -116,6 +118,7 @@ class SqlAccountDirectory:
                 password_changed_at=utcnow(),
                 failed_count=0,
                 locked_until=None,
+                lock_failures=None,
             )
         )
         db.session.commit()
@@ -131,18 +134,39 @@ class SqlAccountDirectory:
         db.session.commit()
         return count
 
-    def lock(self, account_id: int, until: datetime | None, failures: int) -> bool:
-        result = db.session.execute(
-            update(Account)
-            .where(Account.id == account_id, Account.failed_count == failures)
-            .values(locked_until=until)
+    def lock(
+        self,
+        account_id: int,
+        until: datetime | None,
+        failures: int,
+        level: int | None = None,
+        seen_level: int | None = None,
+    ) -> bool:
+        # the count may have moved on (a parallel guess counted meanwhile): the lock still
+        # stands, unless the count was cleared since or a later count's lock was written first
+        query = update(Account).where(
+            Account.id == account_id,
+            Account.failed_count >= failures,
+            or_(Account.lock_failures.is_(None), Account.lock_failures < failures),
         )
+        values: dict[str, object] = {
+            "locked_until": until,
+            "lock_failures": failures,
+            "last_locked_at": utcnow(),
+        }
+        if level is not None:
+            values["lock_level"] = level
+        if seen_level is not None:  # the level the length was worked out from is still the level
+            query = query.where(Account.lock_level == seen_level)
+        result = db.session.execute(query.values(**values))
         db.session.commit()
         return rowcount(result) == 1
 
     def clear_failures(self, account_id: int) -> None:
         db.session.execute(
-            update(Account).where(Account.id == account_id).values(failed_count=0, locked_until=None)
+            update(Account)
+            .where(Account.id == account_id)
+            .values(failed_count=0, locked_until=None, lock_failures=None)
         )
         db.session.commit()
 
@@ -341,14 +365,15 @@ class SqlAccountDirectory:
 
     def accept_totp_step(self, account_id: int, step: int, offset: int | None = None) -> bool:
         values: dict[str, int] = {"totp_last_step": step}
+        later = Account.totp_last_step < step
         if offset is not None:
             values["totp_offset"] = offset
+            # a new offset: compare on the server's clock, each step with the offset it was taken
+            # at (a phone measured slow shows steps "before" the last one, yet later in time)
+            later = Account.totp_last_step - Account.totp_offset < step - offset
         result = db.session.execute(
             update(Account)
-            .where(
-                Account.id == account_id,
-                or_(Account.totp_last_step.is_(None), Account.totp_last_step < step),
-            )
+            .where(Account.id == account_id, or_(Account.totp_last_step.is_(None), later))
             .values(**values)
         )
         db.session.commit()
@@ -526,6 +551,18 @@ class SqlAccountDirectory:
         result = db.session.execute(query.values(removed_at=utcnow()))
         db.session.commit()
         return rowcount(result)
+
+    def confirmed_device(self, account_id: int, token: str) -> int | None:
+        if not token:
+            return None
+        return db.session.scalar(
+            select(Device.id).where(
+                Device.account_id == account_id,
+                Device.token_hash.in_((_device_hash(account_id, token), _hash_token(token))),
+                Device.removed_at.is_(None),
+                Device.confirmed_at.is_not(None),
+            )
+        )
 
     def forget_device_confirmations(self, account_id: int) -> None:
         db.session.execute(

@@ -62,7 +62,9 @@ def matching_step(secret: str, code: str, around: int, window: int = 1) -> int |
 class Drift:
     """What two consecutive codes say about the phone's clock."""
 
-    status: str  # "found", "expired" (the codes are this key's, but old), "no-match"
+    # "found", "expired" (the codes are this key's, but old), "no-match", or (from a resync)
+    # "used": found, but these steps were accepted already (a replay)
+    status: str
     offset_steps: int = 0  # the phone's step minus the server's, to verify at from now on
     last_step: int = 0  # the step of the second code, never to be accepted again
     seconds: int = 0  # the phone's clock minus the server's, best estimate

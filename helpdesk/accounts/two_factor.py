@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .. import audit
@@ -171,7 +171,12 @@ def regenerate_recovery_codes(account: AccountRecord, *, ip: str, device: str) -
 
 
 def resync(account: AccountRecord, code: str, code2: str) -> Drift:
-    """Measure the phone's clock from two consecutive codes and verify at that offset from now on."""
+    """Measure the phone's clock from two consecutive codes and verify at that offset from now on.
+
+    The replay check compares on the server's clock, after the measured offset is applied: a phone
+    measured minutes slow shows steps "before" the last code accepted, yet they are new. Codes
+    that were accepted already (the same two again) come back as `used`, not as a mismatch.
+    """
     secret = directory().totp_secret(account.id)
     if secret is None:
         return Drift("no-match")
@@ -179,7 +184,14 @@ def resync(account: AccountRecord, code: str, code2: str) -> Drift:
     if drift.status == "found" and not directory().accept_totp_step(
         account.id, drift.last_step, offset=drift.offset_steps
     ):
-        return Drift("no-match")  # these codes were used already: they prove nothing new
+        return replace(drift, status="used")  # they prove nothing new
+    if drift.status == "found":
+        audit.record(
+            "account.authenticator-resynced",
+            actor="person",
+            target=account.email,
+            offset_steps=drift.offset_steps,
+        )
     return drift
 
 

@@ -8,7 +8,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from ..accounts.directory import HistoryResult, directory
-from ..accounts.signin import Attempt, attempt_sign_in
+from ..accounts.signin import Attempt, attempt_sign_in, count_failure
 from ..accounts.two_factor import resync
 from ..throttle import allow
 from . import ActionContext, Outcome, register
@@ -57,9 +57,18 @@ class ResyncAuthenticator:
                 drift_seconds=drift.seconds,
                 offset_steps=drift.offset_steps,
             )
-        accounts.record_failure(account.id)  # a resync that fails counts like a wrong code
+        if drift.status == "used":  # this key's codes, taken already: a replay, not a guess
+            accounts.record_sign_in(account.id, HistoryResult.RESYNC_CODES_USED, ip, device)
+            return Outcome.retry(
+                "Those two codes were used already, so they can't measure your phone's clock "
+                "again. Wait for a new code to appear, type it at once, then wait for the next "
+                "one and type that too.",
+                drift="used",
+            )
+        if drift.status == "no-match":  # could be a guess: counts like a wrong code, lock and all
+            count_failure(account, ip=ip)
         accounts.record_sign_in(account.id, HistoryResult.RESYNC_FAILED, ip, device)
-        if drift.status == "expired":
+        if drift.status == "expired":  # this key's codes, only old: no guess, so nothing counted
             return Outcome.retry(
                 "That code had expired. Wait for a new code to appear, type it at once, "
                 "then wait for the next one and type that too.",

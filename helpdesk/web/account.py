@@ -62,6 +62,7 @@ SIGN_IN_RESULTS = {
     HistoryResult.LOCKED: "Refused: locked",
     HistoryResult.RESYNC: "Authenticator clock adjusted",
     HistoryResult.RESYNC_FAILED: "Authenticator clock check failed",
+    HistoryResult.RESYNC_CODES_USED: "Authenticator clock check refused: codes used already",
     HistoryResult.REAUTHENTICATED: "Confirmed it was you",
     HistoryResult.PASSWORD_CHANGED: "Password changed",
     HistoryResult.PASSWORD_RESET: "Password reset with an emailed link",
@@ -126,7 +127,13 @@ def login() -> BaseResponse | str | tuple[str, int]:
     email = request.form.get("email", "")[:320]
     password = request.form.get("password", "")[:1024]
     next_url = request.form.get("next", "")
-    attempt = attempt_sign_in(email, password, sessions.client_ip(), sessions.client_device())
+    attempt = attempt_sign_in(
+        email,
+        password,
+        sessions.client_ip(),
+        sessions.client_device(),
+        device_token=request.cookies.get(sessions.DEVICE_COOKIE),
+    )
     if attempt.result is Attempt.NEEDS_CODE and attempt.account is not None:
         session[PENDING_KEY] = {"account": attempt.account.id, "at": time.time(), "next": next_url}
         return render_template("account/login_code.html")
@@ -142,7 +149,13 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
         flash("That took a while, so please start again: sign-in codes must follow the password quickly.")
         return redirect(url_for("account.login"), 303)
     code = request.form.get("code", "")[:64]
-    attempt = complete_sign_in(pending["account"], code, sessions.client_ip(), sessions.client_device())
+    attempt = complete_sign_in(
+        pending["account"],
+        code,
+        sessions.client_ip(),
+        sessions.client_device(),
+        device_token=request.cookies.get(sessions.DEVICE_COOKIE),
+    )
     if not attempt.ok:
         if attempt.result is Attempt.LOCKED:
             session.pop(PENDING_KEY, None)
@@ -317,6 +330,7 @@ def reset_form() -> BaseResponse:
             request.form.get("code", "")[:64],
             ip=sessions.client_ip(),
             device=sessions.client_device(),
+            device_token=request.cookies.get(sessions.DEVICE_COOKIE),
         )
     except ResetRefused as refused:
         g.error_field, g.error_message = refused.field, refused.problem  # linked, shown beside it

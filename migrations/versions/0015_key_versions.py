@@ -1,7 +1,7 @@
 """Stored hashes name their key version and recovery codes carry a salt: wider hash columns
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-04 09:10:00
 
 Existing rows carry over unchanged: a hash without a version label was made before versions
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -184,7 +184,7 @@ def test_an_expired_code_is_told_apart(app, client, with_2fa):
     assert refused.status_code == 400 and "That code had expired" in refused.get_data(as_text=True)
 
 
-def test_resync_attempts_are_limited_per_account(app, with_2fa):
+def test_five_failed_resyncs_lock_the_account_like_five_wrong_codes(app, with_2fa):
     statuses = []
     for _ in range(6):
         client = app.test_client()
@@ -200,7 +200,10 @@ def test_resync_attempts_are_limited_per_account(app, with_2fa):
                 code2="222222",
             ).status_code
         )
-    assert statuses[:5] == [303] * 5 and statuses[5] == 429
+    assert statuses[:5] == [303] * 5 and statuses[5] == 400  # refused like any sign-in: locked
+    with app.app_context():
+        locked = directory().find("pat@example.org")
+    assert locked.failed_count == 5 and locked.locked_until is not None
 
 
 def test_lost_phone_recovery_code_then_a_new_authenticator(app, client, with_2fa, outbox_dir):

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from helpdesk.accounts.devices import describe_device
 from helpdesk.accounts.directory import directory
 from tests.conftest import DEMO_PASSWORD
-from tests.integration.test_sign_in import sign_in
+from tests.integration.test_devices_and_resync import LAPTOP_UA
+from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import link_in, outbox, text_of
 from tests.support import csrf_from
 
@@ -31,15 +33,75 @@ def fail(client, times: int) -> None:
 
 
 def test_five_failures_lock_for_a_minute_then_two(app, client, account):
+    elsewhere = from_address(app, "198.51.100.7")
     with time_machine.travel(START, tick=False) as clock:
         fail(client, 5)
         assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400  # locked
         clock.shift(timedelta(seconds=61))
-        fail(client, 5)  # the lock ended; five more failures lock it again, for longer
+        fail(elsewhere, 5)  # the lock ended; five more failures lock it again, for longer
         clock.shift(timedelta(seconds=61))
         assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
         clock.shift(timedelta(seconds=60))
         assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def test_an_unlock_does_not_restart_the_doubling(app, client, account, outbox_dir):
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, 5)  # a one-minute lock
+        unlock_by_mail(client, outbox_dir)
+        fail(client, 5)  # the second lock in a row: two minutes, not one again
+        clock.shift(timedelta(seconds=61))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
+        unlock_by_mail(client, outbox_dir)
+        fail(client, 5)  # the third: four minutes
+        clock.shift(timedelta(seconds=181))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 400
+        clock.shift(timedelta(seconds=60))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def test_a_quiet_day_forgives_one_doubling(app, client, account, outbox_dir):
+    with time_machine.travel(START, tick=False) as clock:
+        fail(client, 5)
+        unlock_by_mail(client, outbox_dir)
+        fail(client, 5)  # the second lock: two minutes
+        clock.shift(timedelta(days=1, minutes=3))
+        fail(client, 5)  # a day later the level is down by one: two minutes again, not four
+        clock.shift(timedelta(seconds=121))
+        assert sign_in(client, "pat@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def test_one_address_cannot_lock_sixty_accounts(app):
+    with app.app_context():
+        for n in range(60):
+            directory().create(f"person{n}@example.org", DEMO_PASSWORD)
+    attacker = from_address(app, "203.0.113.66")
+    with time_machine.travel(START, tick=False) as clock:
+        for n in range(60):
+            clock.shift(timedelta(seconds=30))  # within the page's own rate limit: only ours acts
+            for _ in range(5):
+                refused = sign_in(attacker, f"person{n}@example.org", "not-the-password-at-all")
+                assert refused.status_code == 400
+    with app.app_context():
+        counts = [directory().find(f"person{n}@example.org").failed_count for n in range(60)]
+    # five accounts pressed (three failures each) and the address is refused everywhere, without
+    # a check and without counting: four accounts locked (for a minute), none of the other 56
+    assert counts[:5] == [5, 5, 5, 5, 3] and set(counts[5:]) == {0}
+    owner = from_address(app, "198.51.100.20")
+    assert sign_in(owner, "person59@example.org", DEMO_PASSWORD).status_code == 303
+
+
+def from_address(app, ip: str):
+    """A browser at another address (the test client's own is 127.0.0.1)."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = ip
+    return browser
+
+
+def unlock_by_mail(client, outbox_dir) -> None:
+    url = link_in(outbox(outbox_dir)[-1], "/unlock/")
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url, data={"csrf_token": csrf_from(page)}).status_code == 200
 
 
 def test_a_success_resets_the_count(app, client, account):
@@ -170,3 +232,17 @@ def test_the_unlocked_page_leads_back_to_the_diagnosis_only_when_there_is_one(ap
         directory().clear_failures(account.id)
     page = unlock(diagnosing)
     assert '<a class="button" href="/diagnose/locked-out" rel="nofollow">Back to your diagnosis</a>' in page
+
+
+def test_the_owners_confirmed_browser_signs_in_through_a_lock_others_caused(app, account):
+    laptop, phone = from_address(app, "192.0.2.10"), from_address(app, "192.0.2.10")
+    for browser, agent in ((laptop, LAPTOP_UA), (phone, PHONE_UA)):
+        assert sign_in(browser, "pat@example.org", DEMO_PASSWORD, **{"User-Agent": agent}).status_code == 303
+        page = browser.get("/account").get_data(as_text=True)
+        browser.post("/logout", data={"csrf_token": csrf_from(page)})
+    with app.app_context():
+        [mine] = [d for d in directory().devices(account.id) if d.summary == describe_device(LAPTOP_UA)]
+        directory().confirm_device(account.id, mine.id)
+    fail(from_address(app, "203.0.113.66"), 5)
+    assert sign_in(phone, "pat@example.org", DEMO_PASSWORD).status_code == 400  # known, not confirmed
+    assert sign_in(laptop, "pat@example.org", DEMO_PASSWORD).status_code == 303

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 
 from helpdesk.extensions import db
-from helpdesk.throttle import allow
+from helpdesk.throttle import allow, allows, count, forget, limit_of
 from tests.conftest import build_app
 
 T0 = datetime(2026, 11, 25, 9, 0, 5, tzinfo=UTC)
@@ -69,3 +69,31 @@ def test_with_redis_the_counters_are_shared_by_every_worker(tmp_path, redis_url)
     with another_worker.app_context():
         assert not allow("reset-address", key, "2/hour")
         db.engine.dispose()
+
+
+def test_allows_looks_without_counting(app):
+    key = _key()
+    with app.app_context():
+        assert all(allows("reset-address", key, "1/hour") for _ in range(3))
+        allow("reset-address", key, "1/hour")
+        assert not allows("reset-address", key, "1/hour")
+
+
+def test_count_says_how_many_hits_so_far_and_forget_starts_again(app):
+    key = _key()
+    with app.app_context():
+        assert [count("signin-address", key, "3/day") for _ in range(4)] == [1, 2, 3, 3]
+        forget("signin-address", key, "3/day")
+        assert allows("signin-address", key, "3/day") and count("signin-address", key, "3/day") == 1
+
+
+def test_several_windows_all_count(app):
+    key = _key()
+    with app.app_context(), time_machine.travel(T0, tick=False) as clock:
+        assert [allow("reset-address", key, "2/minute;3/day") for _ in range(3)] == [True, True, False]
+        clock.shift(timedelta(minutes=2))
+        assert not allow("reset-address", key, "2/minute;3/day")  # the day's three are spent
+
+
+def test_limit_of_reads_the_first_window():
+    assert limit_of("10/day") == 10 and limit_of("5/minute;20/day") == 5

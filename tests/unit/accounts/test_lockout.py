@@ -35,3 +35,28 @@ def test_a_lock_ends_at_its_time():
     now = datetime(2026, 11, 25, tzinfo=UTC)
     assert POLICY.is_locked(5, now + timedelta(seconds=1), now)
     assert not POLICY.is_locked(5, now, now)
+
+
+def test_the_nth_lock_in_a_row_doubles_from_the_first_up_to_a_day():
+    assert [POLICY.lock_length(n) for n in (1, 2, 3, 11, 12, 40)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(minutes=1024),
+        timedelta(hours=24),
+        timedelta(hours=24),
+    ]
+
+
+def test_each_quiet_day_since_the_last_lock_forgives_one_level():
+    then = datetime(2026, 11, 25, tzinfo=UTC)
+    assert POLICY.level_now(5, then, then + timedelta(hours=23)) == 5
+    assert POLICY.level_now(5, then, then + timedelta(days=2, hours=1)) == 3
+    assert POLICY.level_now(2, then, then + timedelta(days=30)) == 0
+    assert POLICY.level_now(3, None, then) == 3  # no date to decay from
+
+
+def test_the_next_lock_counts_the_levels_an_unlock_kept():
+    assert POLICY.next_lock(0) == timedelta(minutes=1)
+    assert POLICY.next_lock(0, level=3) == timedelta(minutes=8)
+    assert POLICY.next_lock(10, level=0) == timedelta(minutes=4)

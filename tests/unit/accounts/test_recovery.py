@@ -136,3 +136,41 @@ def test_a_refused_new_password_uses_up_no_code(app, account):
         assert (
             change_own_password(account, DEMO_PASSWORD, NEW_PASSWORD, session_id=session_id, code=code) == ""
         )
+
+
+LAPTOP = "pats-laptop-cookie-0123456789"  # the browser's device cookie
+
+
+def _locked_with_two_step(account) -> list[str]:
+    from helpdesk.accounts.signin import count_failure
+
+    _, recovery_codes = enable_without_confirmation(account)
+    for _ in range(5):
+        count_failure(directory().get(account.id), ip="203.0.113.66")
+    return recovery_codes
+
+
+def test_the_reset_forms_code_gets_past_a_lock_others_caused_on_the_owners_confirmed_device(app, account):
+    with app.test_request_context():
+        device_id, _ = directory().remember_device(account.id, LAPTOP, "Firefox")
+        directory().confirm_device(account.id, device_id)
+        recovery_codes = _locked_with_two_step(account)
+        raw = issue_token(account.id, "reset", HALF_AN_HOUR)
+        with pytest.raises(ResetRefused, match="locked"):
+            reset_password(raw, NEW_PASSWORD, recovery_codes[0], ip="192.0.2.10")
+        done = reset_password(raw, NEW_PASSWORD, recovery_codes[0], ip="192.0.2.10", device_token=LAPTOP)
+        assert done.status is TokenStatus.VALID
+
+
+def test_a_wrong_code_on_the_reset_form_counts_against_the_address_too(app, account):
+    from helpdesk.accounts.failures import route
+
+    with app.test_request_context():
+        enable_without_confirmation(account)
+        for n in range(10):
+            raw = issue_token(account.id, "reset", HALF_AN_HOUR)
+            with pytest.raises(ResetRefused):
+                reset_password(raw, NEW_PASSWORD, "000000", ip="203.0.113.66")
+            if n in (4, 9):
+                directory().clear_failures(account.id)  # as if each lock had been waited out
+        assert route(account.id, "203.0.113.66", None).refused

@@ -183,9 +183,9 @@ def test_lock_at_the_current_count_locks(sql, ctx, account):
     assert sql.get(account.id).locked_until == T0
 
 
-def test_lock_for_a_count_that_moved_on_is_refused(sql, ctx, account):
+def test_a_lock_for_a_count_cleared_since_is_refused(sql, ctx, account):
     count = sql.record_failure(account.id)
-    sql.record_failure(account.id)
+    sql.clear_failures(account.id)  # the owner signed in meanwhile
     assert not sql.lock(account.id, T0, count)
     assert sql.get(account.id).locked_until is None
 
@@ -198,17 +198,37 @@ def test_a_late_lock_for_a_stale_count_does_not_overwrite_the_lock(sql, ctx, acc
     assert sql.get(account.id).locked_until == T0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lock() only writes while failed_count == failures: when another wrong guess is counted "
-    "between the threshold failure's record_failure and its lock (parallel guesses), the lock is "
-    "dropped and the account is not locked at all (sign-in's _lock_if_due gives up on False)",
-)
 def test_a_lock_is_not_lost_when_a_further_failure_is_counted_before_it(sql, ctx, account):
     counts = [sql.record_failure(account.id) for _ in range(3)]
     sql.record_failure(account.id)  # a parallel guess, counted before the third one's lock
     sql.lock(account.id, T0 + timedelta(minutes=1), counts[-1])
     assert sql.get(account.id).locked_until == T0 + timedelta(minutes=1)
+
+
+def test_a_lock_for_an_earlier_count_does_not_overwrite_a_later_ones(sql, ctx, account):
+    counts = [sql.record_failure(account.id) for _ in range(4)]
+    assert sql.lock(account.id, T0 + timedelta(hours=1), counts[3])
+    assert not sql.lock(account.id, T0, counts[2])
+    assert sql.get(account.id).locked_until == T0 + timedelta(hours=1)
+
+
+def test_a_lock_sets_the_level_only_while_it_is_the_level_seen(sql, ctx, account):
+    count = sql.record_failure(account.id)
+    with time_machine.travel(T0, tick=False):
+        assert sql.lock(account.id, T0, count, level=3, seen_level=0)
+    locked = sql.get(account.id)
+    assert (locked.lock_level, locked.last_locked_at) == (3, T0)
+    count = sql.record_failure(account.id)
+    assert not sql.lock(account.id, T0, count, level=1, seen_level=0)  # another lock moved it to 3
+    assert sql.get(account.id).lock_level == 3
+
+
+def test_clearing_failures_keeps_the_lock_level(sql, ctx, account):
+    count = sql.record_failure(account.id)
+    sql.lock(account.id, T0, count, level=2, seen_level=0)
+    sql.clear_failures(account.id)
+    assert sql.get(account.id).lock_level == 2
+    assert sql.lock(account.id, T0, sql.record_failure(account.id))  # a new run locks again
 
 
 def test_clear_failures_resets_the_count_and_lift_the_lock(sql, ctx, account):
@@ -452,9 +472,23 @@ def test_an_authenticator_step_used_already_or_earlier_is_refused(sql, ctx, acco
 
 def test_accepting_a_step_stores_the_offset_only_when_given(sql, ctx, account):
     sql.enable_totp(account.id, "JBSWY3DPEHPK3PXP", accepted_step=100)
-    sql.accept_totp_step(account.id, 101, offset=8)
-    sql.accept_totp_step(account.id, 102)
+    assert sql.accept_totp_step(account.id, 110, offset=8)
+    assert sql.accept_totp_step(account.id, 111)
     assert sql.get(account.id).totp_offset == 8
+
+
+def test_a_step_with_a_new_offset_is_compared_on_the_servers_clock(sql, ctx, account):
+    sql.enable_totp(account.id, "JBSWY3DPEHPK3PXP", accepted_step=100)
+    # a phone 10 steps slow shows step 95 at the server's step 105: before 100, yet later in time
+    assert sql.accept_totp_step(account.id, 95, offset=-10)
+    assert (sql.get(account.id).totp_offset, sql.accept_totp_step(account.id, 96)) == (-10, True)
+
+
+def test_a_step_with_a_new_offset_at_or_before_the_last_on_the_servers_clock_is_refused(sql, ctx, account):
+    sql.enable_totp(account.id, "JBSWY3DPEHPK3PXP", accepted_step=100)
+    assert not sql.accept_totp_step(account.id, 110, offset=10)  # the server's step 100: used
+    assert not sql.accept_totp_step(account.id, 89, offset=-10)  # the server's step 99: earlier
+    assert sql.get(account.id).totp_offset == 0
 
 
 def test_of_concurrent_uses_of_one_step_exactly_one_is_accepted(app, sql, account):
@@ -545,6 +579,30 @@ def test_a_device_remembered_under_the_old_key_is_rekeyed_not_new(sql, ctx, acco
     old_id = db.session.scalar(select(Device.id))
     assert sql.remember_device(account.id, "old-cookie", "Firefox") == (old_id, False)
     assert sql.remember_device(account.id, "old-cookie", "Firefox") == (old_id, False)
+
+
+def test_a_confirmed_device_is_found_by_its_browser_token(sql, ctx, account):
+    device_id, _ = sql.remember_device(account.id, "cookie-of-pats-laptop", "Firefox")
+    assert sql.confirmed_device(account.id, "cookie-of-pats-laptop") is None  # not confirmed yet
+    sql.confirm_device(account.id, device_id)
+    assert sql.confirmed_device(account.id, "cookie-of-pats-laptop") == device_id
+    assert sql.confirmed_device(account.id, "another-cookie") is None
+    assert sql.confirmed_device(account.id, "") is None
+
+
+def test_a_device_confirmed_for_one_account_is_not_confirmed_for_another(sql, ctx, account):
+    other = sql.create("sam@example.org", "a long enough password 9")
+    device_id, _ = sql.remember_device(account.id, "shared-cookie", "Firefox")
+    sql.confirm_device(account.id, device_id)
+    sql.remember_device(other.id, "shared-cookie", "Firefox")
+    assert sql.confirmed_device(other.id, "shared-cookie") is None
+
+
+def test_a_removed_device_is_not_confirmed_any_more(sql, ctx, account):
+    device_id, _ = sql.remember_device(account.id, "cookie", "Firefox")
+    sql.confirm_device(account.id, device_id)
+    sql.remove_device(account.id, device_id)
+    assert sql.confirmed_device(account.id, "cookie") is None
 
 
 def test_a_removed_device_coming_back_is_new_and_unconfirmed(sql, ctx, account):

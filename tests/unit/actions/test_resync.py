@@ -9,8 +9,10 @@ import pytest
 import time_machine
 
 from helpdesk.accounts.directory import HistoryResult, directory
+from helpdesk.accounts.signin import attempt_sign_in
 from helpdesk.actions import ActionContext, get_action
 from tests.conftest import DEMO_PASSWORD
+from tests.mailbox import outbox, text_of
 from tests.support import a_step_ahead, action_context
 
 RESYNC = get_action("resync-authenticator")
@@ -79,14 +81,72 @@ def test_the_measured_offset_is_kept_on_the_account_and_the_resync_is_in_its_his
     assert (line.result, line.ip, line.device) == (HistoryResult.RESYNC, IP, DEVICE)
 
 
-def test_the_same_two_codes_again_prove_nothing(app, with_2fa, now):
+def test_the_same_two_codes_again_prove_nothing_and_are_called_used_not_wrong(app, with_2fa, now):
     secret, _ = with_2fa
     moment, _ = now
     form = two_codes(secret, moment + timedelta(seconds=150))
     with app.app_context():
         RESYNC.submit(context(), form)
         again = RESYNC.submit(context(), form)
-    assert (again.status, again.detail) == ("failure", {"drift": "no-match"})
+        account = directory().find("pat@example.org")
+        last = directory().sign_ins(account.id)[0]
+    assert (again.status, again.detail, again.http_status) == ("retry", {"drift": "used"}, 400)
+    assert "used already" in again.message and "don't come from" not in again.message
+    assert last.result == HistoryResult.RESYNC_CODES_USED
+    assert account.failed_count == 0  # a replay guesses nothing: it does not count towards a lock
+
+
+def test_a_slow_phone_resyncs_right_after_a_sign_in(app, with_2fa, now):
+    secret, _ = with_2fa
+    moment, clock = now
+    with app.app_context():
+        signed_in = attempt_sign_in(
+            "pat@example.org", DEMO_PASSWORD, IP, DEVICE, code=pyotp.TOTP(secret).at(moment)
+        )
+        assert signed_in.ok
+        clock.shift(2 * STEP)  # a minute later, on a phone whose clock is 5 minutes slow
+        outcome = RESYNC.submit(context(), two_codes(secret, moment + 2 * STEP - timedelta(minutes=5)))
+        account = directory().find("pat@example.org")
+        history = [line.result for line in directory().sign_ins(account.id)]
+    assert (outcome.status, outcome.detail["offset_steps"]) == ("success", -10)
+    assert "your phone is about 5 minutes slow" in outcome.message
+    assert (account.totp_offset, account.failed_count) == (-10, 0)
+    assert history == [HistoryResult.RESYNC, HistoryResult.OK]
+
+
+def test_after_a_slow_phone_resync_its_next_code_signs_in_and_the_pair_is_not_taken_again(
+    app, with_2fa, now
+):
+    secret, _ = with_2fa
+    moment, clock = now
+    phone = pyotp.TOTP(secret)
+    slow = timedelta(minutes=5)
+    with app.app_context():
+        assert attempt_sign_in("pat@example.org", DEMO_PASSWORD, IP, DEVICE, code=phone.at(moment)).ok
+        clock.shift(2 * STEP)
+        form = two_codes(secret, moment + 2 * STEP - slow)
+        assert RESYNC.submit(context(), form).status == "success"
+        assert RESYNC.submit(context(), form).detail == {"drift": "used"}
+        clock.shift(STEP)
+        next_code = phone.at(moment + 3 * STEP - slow)
+        later = attempt_sign_in("pat@example.org", DEMO_PASSWORD, IP, DEVICE, code=next_code)
+        again = attempt_sign_in("pat@example.org", DEMO_PASSWORD, IP, DEVICE, code=form["code2"])
+    assert later.ok
+    assert not again.ok  # the resync's second code, used up by it
+
+
+def test_five_resyncs_with_codes_of_another_key_lock_the_account_and_mail_its_owner(
+    app, with_2fa, now, outbox_dir
+):
+    moment, clock = now
+    with app.app_context():
+        for n in range(5):
+            clock.shift(STEP)
+            RESYNC.submit(context(ip=f"198.51.100.{90 + n}"), two_codes(pyotp.random_base32(), moment))
+        account = directory().find("pat@example.org")
+    assert account.failed_count == 5 and account.locked_until is not None
+    [notice] = outbox(outbox_dir)
+    assert "unlock" in text_of(notice).lower()
 
 
 def test_codes_of_another_key_fail_and_count_like_a_wrong_code(app, with_2fa, now):
@@ -112,7 +172,8 @@ def test_old_codes_of_this_key_are_a_retry_that_says_they_had_expired(app, with_
     }
     with app.app_context():
         outcome = RESYNC.submit(context(), form)
-        assert directory().find("pat@example.org").failed_count == 1
+        # this key's codes, only old: nothing was guessed, so nothing counts towards a lock
+        assert directory().find("pat@example.org").failed_count == 0
     assert (outcome.status, outcome.detail, outcome.http_status) == ("retry", {"drift": "expired"}, 400)
     assert "expired" in outcome.message
 
