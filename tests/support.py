@@ -130,3 +130,6 @@ def confirm_its_you(client: Any, password: str, code: str = "", next_url: str = 
     if code:
         form["code"] = code
     return client.post("/account/confirm", data=form)
+
+# a browser on a laptop, as the device lists describe it ("Firefox on Linux")
+LAPTOP_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

@@ -27,14 +27,21 @@ class ResyncAuthenticator:
 
     def render_form(self, ctx: ActionContext) -> Markup:
         # rendered by Jinja with autoescaping: already safe HTML
-        return Markup(render_template("actions/resync.html"))  # noqa: S704
+        return Markup(render_template("actions/resync.html", known_email=ctx.known_email))  # noqa: S704
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         email = (form.get("email") or "").strip()[:320]
         password = (form.get("password") or "")[:1024]
         code, code2 = (form.get("code") or "")[:32], (form.get("code2") or "")[:32]
-        if not (email and password and code and code2):
-            return Outcome.retry("Fill in all four boxes: email address, password and two codes.")
+        email = email or ctx.known_email  # typed on an earlier fix of this diagnosis: not asked again
+        for name, value, missing in (
+            ("email", email, "Enter your email address."),
+            ("password", password, "Enter your password."),
+            ("code", code, "Type the code your app shows now."),
+            ("code2", code2, "Wait for the next code to appear, then type it too."),
+        ):
+            if not value:
+                return Outcome.retry(missing, field=name)
         if ctx.sandbox:
             return Outcome.success("Sandbox: nothing was measured.", sandbox=True)
         if not allow("resync-ip", ctx.remote_addr, "10/hour"):
@@ -64,6 +71,7 @@ class ResyncAuthenticator:
                 "again. Wait for a new code to appear, type it at once, then wait for the next "
                 "one and type that too.",
                 drift="used",
+                field="code",
             )
         if drift.status == "no-match":  # could be a guess: counts like a wrong code, lock and all
             count_failure(account, ip=ip)
@@ -73,6 +81,7 @@ class ResyncAuthenticator:
                 "That code had expired. Wait for a new code to appear, type it at once, "
                 "then wait for the next one and type that too.",
                 drift="expired",
+                field="code",
             )
         return Outcome.failure("Those codes don't come from this account's entry.", drift="no-match")
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from helpdesk.accounts.directory import directory
 from helpdesk.accounts.two_factor import enable_without_confirmation
 from tests.conftest import DEMO_PASSWORD
+from tests.support import LAPTOP_UA
 
-LAPTOP_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Mobile Safari/537.36"

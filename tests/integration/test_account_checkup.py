@@ -15,14 +15,13 @@ from helpdesk.accounts.two_factor import use_recovery_code
 from helpdesk.extensions import db
 from helpdesk.models import DiagnosisEvent, SignInEvent, SignInSession, utcnow
 from tests.conftest import DEMO_PASSWORD, make_staff, staff_client
-from tests.integration.test_devices_and_resync import LAPTOP_UA
 from tests.integration.test_diagnosis_journey import begin
 from tests.integration.test_fixes_in_flows import answer
 from tests.integration.test_password_reset import ask_for_link, choose, open_link
 from tests.integration.test_sign_in import PHONE_UA, sign_in, without_tokens
 from tests.integration.test_verified_recovery import decide, from_now, post, submitted_request
 from tests.mailbox import link_in, outbox
-from tests.support import csrf_from
+from tests.support import LAPTOP_UA, csrf_from
 
 NEW_PASSWORD = "quiet lantern orchard 71"
 

@@ -9,10 +9,9 @@ from helpdesk.accounts.devices import describe_device
 from helpdesk.accounts.directory import directory
 from tests.conftest import DEMO_PASSWORD
 from tests.integration.test_account_checkup import checkup_of, session_id_of, submit
-from tests.integration.test_devices_and_resync import LAPTOP_UA
 from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import outbox, text_of
-from tests.support import csrf_from
+from tests.support import LAPTOP_UA, csrf_from
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
 NEW_SIGN_IN = "New sign-in to your account"

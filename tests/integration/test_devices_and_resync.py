@@ -18,9 +18,7 @@ from tests.integration.test_fixes_in_flows import answer
 from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.integration.test_two_factor import T0
 from tests.mailbox import outbox, text_of
-from tests.support import csrf_from
-
-LAPTOP_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+from tests.support import LAPTOP_UA, csrf_from
 
 
 def events(app, kind: str) -> list[dict]:

@@ -28,32 +28,31 @@ def _input(page: str, name: str) -> str:
     return found.group(0)
 
 
-def test_a_sign_in_check_without_a_password_links_to_it_and_keeps_the_email(client):
-    begin(client, "locked-out")
-    answer(client, "locked-out", "was-it-you", answer="yes")
-    answer(client, "locked-out", "wait-or-unlock", answer="forgot-password")
-    refused = answer(client, "locked-out", "send-reset-link", email="pat@example.org")
-    assert refused.status_code == 303  # the link was "sent": on to the check
-    page = client.get("/diagnose/locked-out/check-your-email").get_data(as_text=True)
-    checked = answer(client, "locked-out", "check-your-email")
-    refused = answer(client, "locked-out", "confirm-sign-in", email="pat@example.org", password="")
+def _to_resync(client) -> None:
+    begin(client, "two-factor-rejected")
+    answer(client, "two-factor-rejected", "which-entry", answer="right-entry")
+    answer(client, "two-factor-rejected", "timing", answer="right-away")
+    answer(client, "two-factor-rejected", "clock", answer="already-on")
+
+
+def test_a_fix_form_missing_a_code_links_to_it_and_keeps_the_email(client):
+    _to_resync(client)
+    refused = answer(
+        client, "two-factor-rejected", "resync-authenticator", email="pat@example.org", password="x" * 12
+    )
     page = refused.get_data(as_text=True)
-    assert refused.status_code == 400 and checked.status_code == 303
+    assert refused.status_code == 400
     assert _title(page).startswith("Error: ")
-    assert _summary_link(page) == "password"
-    assert 'aria-invalid="true"' in _input(page, "password") and "password-error" in _input(page, "password")
+    assert _summary_link(page) == "code"
+    assert 'aria-invalid="true"' in _input(page, "code") and "code-error" in _input(page, "code")
     assert 'value="pat@example.org"' in _input(page, "email")  # kept
     assert "aria-invalid" not in _input(page, "email")
     assert "novalidate" in page  # the site's own messages, not the browser's bubbles
 
 
 def test_a_password_typed_on_a_refused_form_is_never_sent_back(client):
-    begin(client, "locked-out")
-    answer(client, "locked-out", "was-it-you", answer="yes")
-    answer(client, "locked-out", "wait-or-unlock", answer="forgot-password")
-    answer(client, "locked-out", "send-reset-link", email="pat@example.org")
-    answer(client, "locked-out", "check-your-email")
-    refused = answer(client, "locked-out", "confirm-sign-in", email="", password="typed-secret-123")
+    _to_resync(client)
+    refused = answer(client, "two-factor-rejected", "resync-authenticator", password="typed-secret-123")
     page = refused.get_data(as_text=True)
     assert _summary_link(page) == "email" and "typed-secret-123" not in page
 

@@ -10,10 +10,9 @@ import time_machine
 from helpdesk.accounts.devices import describe_device
 from helpdesk.accounts.directory import directory
 from tests.conftest import DEMO_PASSWORD
-from tests.integration.test_devices_and_resync import LAPTOP_UA
 from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import link_in, outbox, text_of
-from tests.support import csrf_from
+from tests.support import LAPTOP_UA, csrf_from
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -100,8 +99,7 @@ def from_address(app, ip: str):
 
 def unlock_by_mail(client, outbox_dir) -> None:
     url = link_in(outbox(outbox_dir)[-1], "/unlock/")
-    page = client.get(url).get_data(as_text=True)
-    assert client.post(url, data={"csrf_token": csrf_from(page)}).status_code == 200
+    assert press_unlock(client, client.get(url).get_data(as_text=True)).status_code == 200
 
 
 def test_a_success_resets_the_count(app, client, account):
