@@ -17,6 +17,7 @@ import shutil
 import signal
 import sqlite3
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -122,6 +123,22 @@ def _in_a_child(app: Flask, operate: Callable[[], object], report: Path, kill: t
     return code  # not reached
 
 
+
+def _drop_database(connection: Any, name: str) -> None:
+    """DROP DATABASE … WITH (FORCE), tried again for a few seconds: FORCE ends our own lingering
+    sessions, but PostgreSQL's autovacuum may be in a just-copied database for a moment, and a
+    role that is not a superuser may not end that (InsufficientPrivilege) — it goes by itself."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(50):
+        try:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except DBAPIError:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
+
 class Crashes:
     """A database made once and copied fresh before each kill, and the app on it: a SQLite file,
     or (with HELPDESK_TEST_POSTGRES_URL) a PostgreSQL database made from a template database."""
@@ -139,7 +156,7 @@ class Crashes:
             self.admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
             with self.admin.connect() as connection:
                 for name in (self.database, self.database + "_template"):
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    _drop_database(connection, name)
                 connection.exec_driver_sql(f'CREATE DATABASE "{self.database}"')
         self.app = build_app(tmp_path, database_url=url, **settings)
 
@@ -167,7 +184,7 @@ class Crashes:
             shutil.copyfile(self.template, self.file)
             return
         with self.admin.connect() as connection:  # a killed child's server process may linger: FORCE
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            _drop_database(connection, self.database)
             connection.exec_driver_sql(
                 f'CREATE DATABASE "{self.database}" TEMPLATE "{self.database}_template"'
             )
@@ -176,7 +193,7 @@ class Crashes:
         if self.backend != "sqlite":
             with self.admin.connect() as connection:
                 for name in (self.database, self.database + "_template"):
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    _drop_database(connection, name)
             self.admin.dispose()
 
     def measure(self, operate: Callable[[], object]) -> Run:
