@@ -85,6 +85,17 @@ def send_recovery_code_used(account: AccountRecord, left: int) -> None:
     )
 
 
+def send_code_reused(account: AccountRecord) -> None:
+    send(
+        compose(
+            "code_reused",
+            account.email,
+            "A code of yours was used twice",
+            suspicious_url=links.diagnosis_page(SUSPICIOUS),
+        )
+    )
+
+
 def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
     send(
         compose(

@@ -9,13 +9,17 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from flask import current_app
+
 from .. import audit
 from ..config import settings
 from ..keys import Purpose, keyring
+from ..mail import MailError
 from ..models import utcnow
+from ..throttle import allow
 from .directory import AccountRecord, HistoryResult, directory
 from .history import record_event
-from .notices import tell_owner_of_change
+from .notices import send_code_reused, tell_owner_of_change
 from .totp import (
     Drift,
     clean_code,
@@ -114,12 +118,30 @@ def check_second_factor(account: AccountRecord, code: str) -> CodeKind | None:
             return None
         around = time_step(utcnow()) + account.totp_offset
         step = matching_step(secret, code, around, window=1)
-        if step is not None and accounts.accept_totp_step(account.id, step):
+        if step is None:
+            return None
+        if accounts.accept_totp_step(account.id, step):
             return "totp"
+        _code_reused(account)
         return None
     if use_recovery_code(account.id, code):
         return "recovery"
     return None
+
+
+REUSE_NOTICES = "1/10 minutes"  # a notice per account at most this often: a double click is no flood
+
+
+def _code_reused(account: AccountRecord) -> None:
+    """A right code typed again (ASVS 2.8.5): refused like a wrong one, and audited; its holder
+    is told, since someone may have read it over their shoulder and has their password too."""
+    audit.record("account.code-reused", actor="someone with the password", target=account.email)
+    if not allow("code-reused-notice", str(account.id), REUSE_NOTICES):
+        return
+    try:
+        send_code_reused(account)
+    except MailError:
+        current_app.logger.warning("code-reused notice (subject: a code of yours was used twice) not sent")
 
 
 @dataclass(frozen=True)

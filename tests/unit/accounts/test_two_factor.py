@@ -178,3 +178,19 @@ def test_a_resync_is_audited_with_its_offset(enrolled):
     resynced = select(AuditEntry).where(AuditEntry.action == "account.authenticator-resynced")
     [entry] = db.session.scalars(resynced)
     assert (entry.target, entry.detail) == ("pat@example.org", {"offset_steps": 6})
+
+
+def test_a_code_typed_again_is_refused_audited_and_its_owner_told(app, account, outbox_dir):
+    from tests.mailbox import outbox
+
+    with app.test_request_context():
+        uri, _ = enable_without_confirmation(account)
+        account = directory().get(account.id)
+        code = pyotp.parse_uri(uri).now()
+        assert check_second_factor(account, code) == "totp"
+        assert check_second_factor(account, code) is None  # the same code again
+        assert check_second_factor(account, "000000" if code != "000000" else "111111") is None  # wrong
+        query = select(AuditEntry).where(AuditEntry.action == "account.code-reused")
+        reused = db.session.scalars(query).all()
+    assert len(reused) == 1 and reused[0].target == "pat@example.org"  # a wrong code is not a reuse
+    assert [m["Subject"] for m in outbox(outbox_dir)] == ["A code of yours was used twice"]
