@@ -172,3 +172,10 @@ def test_skeleton_and_distance():
     assert skeleton("exarnple") == skeleton("example")
     assert skeleton("ex\u0430mple") == "example"
     assert distance("exmple", "example") == 1
+
+
+def test_an_address_with_an_empty_port_is_the_address_itself():
+    """'example.org:/' is example.org to an address bar (an empty port is no port), as
+    'https://example.org:/' is to every browser."""
+    for text in ("example.org:/", "https://example.org:/"):
+        assert check_link(text, ("example.org",)).official, text
