@@ -134,7 +134,7 @@ def _browser_opens(text: str) -> ada_url.URL | None:
 def _written_address(text: str) -> str:
     """The address as a person reads it: after the scheme and its slashes, up to the path;
     case, a trailing dot and an empty port or https's own 443 make no difference to a reader."""
-    rest = re.sub(r"^[a-z][a-z0-9+.\-]*:", "", text.strip(), flags=re.IGNORECASE).lstrip("/")
+    rest = re.sub(r"^[a-z][a-z0-9+\-]*:(?!\d)", "", text.strip(), flags=re.IGNORECASE).lstrip("/")
     address = re.split(r"[/?#]", rest, maxsplit=1)[0].lower()
     return re.sub(r":(443)?$", "", address).rstrip(".")
 
