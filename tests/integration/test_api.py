@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -744,3 +745,15 @@ def test_a_handover_to_a_diagnosis_whose_version_is_lost_is_409_naming_it(fixtur
     again = give(fixture_client, body, auth, step="what", answer="elsewhere")  # the same handover
     problem = is_problem(again, 409, "guide-changed")
     assert problem["reference"] == child
+
+
+def test_a_refused_or_missing_bearer_token_is_logged_without_the_token(fixture_app, fixture_client, caplog):
+    body, _ = start(fixture_client)
+    url = path_of(body["links"]["self"])
+    with caplog.at_level(logging.INFO, logger=fixture_app.logger.name):
+        fixture_client.get(url)
+        fixture_client.get(url, headers={"Authorization": "Bearer guessed-token-123"})
+    reference = url.rsplit("/", 1)[-1]
+    assert f"API: no bearer token for diagnosis {reference}" in caplog.text
+    assert f"API: a bearer token was refused for diagnosis {reference}" in caplog.text
+    assert "guessed-token-123" not in caplog.text

@@ -49,3 +49,11 @@ def test_every_page_shown_to_a_signed_in_person_is_never_cached(app: Flask, clie
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
     styles = client.get("/static/site.css")
     assert styles.headers.get("Cache-Control") != "no-store"  # they hold nothing of anyone's
+
+
+def test_the_sign_in_cookie_is_http_only_same_site_and_ends_with_the_browser(client, account):
+    signed_in = sign_in(client, "pat@example.org", DEMO_PASSWORD)
+    cookie = next(h for h in signed_in.headers.getlist("Set-Cookie") if h.startswith("helpdesk_signin="))
+    attributes = [part.strip() for part in cookie.split(";")]
+    assert "HttpOnly" in attributes and "SameSite=Lax" in attributes and "Path=/" in attributes
+    assert not any(a.startswith(("Expires=", "Max-Age=")) for a in attributes)  # a browser-session cookie

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 
 import pytest
@@ -112,3 +113,28 @@ def test_a_hash_without_the_current_pepper_is_made_anew():
     assert needs_rehash(plain, "v1") and not needs_rehash(plain)
     older = hash_password("violet harbor lantern 42", Pepper("v1", b"k" * 32))
     assert needs_rehash(older, "v2") and not needs_rehash(older, "v1")
+
+
+def test_128_characters_are_allowed_and_checked_in_full():
+    longest = "violet harbor lantern " * 5 + "forty-two cats and"
+    assert len(longest) == 128 and problem(longest) == ""
+    stored = hash_password(longest)
+    assert verify_password(stored, longest)
+    # no truncation: a difference in the very last character (far past bcrypt's 72 bytes) counts
+    assert not verify_password(stored, longest[:-1] + "D")
+    assert not verify_password(stored, longest[:72])
+
+
+def test_spaces_emoji_and_any_script_are_allowed():
+    for password in ("🔑 lantern ключ harbor 山 река", "  wide   spaced   mountain   lantern  "):
+        assert problem(password) == ""
+        stored = hash_password(password)
+        assert verify_password(stored, password)
+        assert not verify_password(stored, password.replace(" ", "", 1))  # spaces count
+
+
+def test_each_hash_has_its_own_random_salt():
+    first, second = hash_password("violet harbor lantern 42"), hash_password("violet harbor lantern 42")
+    assert first != second
+    salt = first.split("$")[4]  # $argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>
+    assert len(base64.b64decode(salt + "=" * (-len(salt) % 4))) >= 16  # 128 bits; ASVS asks 32

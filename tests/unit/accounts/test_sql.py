@@ -3,6 +3,7 @@ database decide between concurrent requests."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -304,6 +305,13 @@ def test_only_the_hash_of_a_session_token_is_stored(sql, ctx, account):
     assert db.session.scalars(select(SignInSession.token_hash)).all() == [
         hashlib.sha256(token.encode()).hexdigest()
     ]
+
+
+def test_session_tokens_are_256_random_bits(sql, ctx, account):
+    tokens = {sql.start_session(account.id, "198.51.100.1", "Firefox") for _ in range(20)}
+    assert len(tokens) == 20  # never the same twice
+    for token in tokens:  # token_urlsafe(32): 32 bytes from the OS's generator, 43 characters
+        assert len(token) == 43 and len(base64.urlsafe_b64decode(token + "=")) == 32
 
 
 def test_an_unknown_session_token_finds_nothing(sql, ctx, account):
