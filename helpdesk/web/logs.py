@@ -39,20 +39,30 @@ def escape_controls(text: str) -> str:
 
 
 class SafeLines(logging.Filter):
-    """Rewrites each record's message: secrets redacted, control characters escaped."""
+    """Rewrites each record's message: secrets redacted, and (with *escape*) control characters
+    escaped. The servers' access logs write the request line as it came, percent-encoded, so
+    nothing decoded can break their lines; their own messages (the development server's banner,
+    its colours) keep their line breaks and escape codes."""
+
+    def __init__(self, escape: bool = True) -> None:
+        super().__init__()
+        self.escape = escape
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # a broken format string: keep what there is
             message = str(record.msg)
-        record.msg = escape_controls(redact(message))
+        message = redact(message)
+        record.msg = escape_controls(message) if self.escape else message
         record.args = None
         return True
 
 
 def install(app: Flask) -> None:
-    """Put the filter on the app's logger and on the servers' loggers (once each)."""
-    for logger in (app.logger, *(logging.getLogger(name) for name in LOGGERS)):
+    """Put the filter on the app's logger (which logs decoded paths) and, redacting only, on the
+    servers' loggers (once each)."""
+    loggers = [(app.logger, True), *((logging.getLogger(name), False) for name in LOGGERS)]
+    for logger, escape in loggers:
         if not any(isinstance(f, SafeLines) for f in logger.filters):
-            logger.addFilter(SafeLines())
+            logger.addFilter(SafeLines(escape=escape))

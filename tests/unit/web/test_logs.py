@@ -38,3 +38,17 @@ def test_the_filter_rewrites_the_formatted_message():
     )
     assert SafeLines().filter(record) is True
     assert record.getMessage() == f"on /unlock/{REDACTED}\\n by x"
+
+
+def test_the_servers_own_lines_keep_their_breaks_and_colours_but_lose_tokens():
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        "\x1b[33m%s\x1b[0m\n * Running",
+        ("GET /unlock/s3cret HTTP/1.1",),
+        None,
+    )
+    assert SafeLines(escape=False).filter(record) is True
+    assert record.getMessage() == f"\x1b[33mGET /unlock/{REDACTED} HTTP/1.1\x1b[0m\n * Running"
