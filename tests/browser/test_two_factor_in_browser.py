@@ -97,9 +97,12 @@ def test_a_drifted_phone_is_resynced_then_signs_in(browser, live_app, live_serve
                 r"your phone is about (3 minutes 50 seconds|4 minutes( 10 seconds)?) fast", notice
             )
             clock.shift(timedelta(seconds=45))
-            page.get_by_label("Email address").fill("pat@example.org")
+            # the address typed for the resync is not asked again, and the code box is on screen
+            assert "Signing in as pat@example.org" in page.locator(".signing-in-as").inner_text()
+            code_box = page.get_by_label(re.compile("code from your authenticator app", re.I)).bounding_box()
+            assert code_box is not None and code_box["y"] + code_box["height"] <= 844  # above the fold
             page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-            page.get_by_label(re.compile("Code from your authenticator app")).fill(
+            page.get_by_label(re.compile("code from your authenticator app", re.I)).fill(
                 phone.at(datetime.now(UTC) + fast)
             )
             page.get_by_role("button", name="Sign in").click()
