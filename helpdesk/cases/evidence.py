@@ -54,6 +54,11 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def _sentence(what: str) -> str:
+    """*what* starting a sentence: its first letter a capital, the rest as written ("ID" stays)."""
+    return what[:1].upper() + what[1:]
+
+
 def read_upload(upload: FileStorage | None, what: str, photo_only: bool = False) -> tuple[bytes, str]:
     """The checked, cleaned bytes of one upload and their type. Nothing is stored yet."""
     if upload is None or not upload.filename:
@@ -62,16 +67,16 @@ def read_upload(upload: FileStorage | None, what: str, photo_only: bool = False)
     while chunk := upload.stream.read(CHUNK):
         buffer.extend(chunk)
         if len(buffer) > MAX_BYTES:
-            raise EvidenceRefused(f"{what.capitalize()} is larger than 10 MB. Take a smaller photo or scan.")
+            raise EvidenceRefused(f"{_sentence(what)} is larger than 10 MB. Take a smaller photo or scan.")
     data = bytes(buffer)
     kind = sniff(data[:8])
     if kind is None:
-        raise EvidenceRefused(f"{what.capitalize()} must be a JPEG or PNG photo, or a PDF.")
+        raise EvidenceRefused(f"{_sentence(what)} must be a JPEG or PNG photo, or a PDF.")
     if kind == "application/pdf":
         if photo_only:
-            raise EvidenceRefused(f"{what.capitalize()} must be a photo (JPEG or PNG).")
+            raise EvidenceRefused(f"{_sentence(what)} must be a photo (JPEG or PNG).")
         if b"%%EOF" not in data[-2048:]:
-            raise EvidenceRefused(f"{what.capitalize()} is not a complete PDF.")
+            raise EvidenceRefused(f"{_sentence(what)} is not a complete PDF.")
     _check_for_viruses(data, kind, what)
     if kind == "application/pdf":
         return data, kind
@@ -94,14 +99,14 @@ def _check_for_viruses(data: bytes, kind: str, what: str) -> None:
     if not scanner:
         if kind == "application/pdf":
             raise EvidenceRefused(
-                f"{what.capitalize()} can't be a PDF here. "
+                f"{_sentence(what)} can't be a PDF here. "
                 "Take a photo of the document instead (JPEG or PNG)."
             )
         return
     verdict = scan(data, scanner)  # ScannerUnavailable (503) when it can't be asked: nothing is kept
     if not verdict.clean:
         raise EvidenceInfected(
-            f"{what.capitalize()} can't be accepted: our virus check found something harmful in the file. "
+            f"{_sentence(what)} can't be accepted: our virus check found something harmful in the file. "
             "If it came from your own camera or scanner, check that device, then take a new photo.",
             verdict.signature,
         )
@@ -116,7 +121,7 @@ def _reencode(data: bytes, kind: str, what: str) -> bytes:
                 image.load()
                 clean = image.convert("RGB") if kind == "image/jpeg" else image.copy()
     except Exception as exc:
-        raise EvidenceRefused(f"{what.capitalize()} could not be read as an image.") from exc
+        raise EvidenceRefused(f"{_sentence(what)} could not be read as an image.") from exc
     clean.info = {}  # comments, EXIF, ICC and text chunks ride in .info: none of them is written back
     out = io.BytesIO()
     if kind == "image/jpeg":

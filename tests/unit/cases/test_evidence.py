@@ -87,3 +87,16 @@ def test_a_deleted_file_reads_as_none(app, account):
         db.session.commit()
         (evidence_dir() / item.stored_name).unlink()
         assert read(evidence_dir(), item) is None
+
+
+def test_a_refusal_starts_its_sentence_without_lowering_the_rest(app):
+    import io
+
+    import pytest
+    from werkzeug.datastructures import FileStorage
+
+    from helpdesk.cases.evidence import EvidenceRefused, read_upload
+
+    with app.app_context(), pytest.raises(EvidenceRefused) as refused:
+        read_upload(FileStorage(io.BytesIO(b"not an image"), "x.txt"), "a photo of an official ID")
+    assert str(refused.value).startswith("A photo of an official ID must be")
