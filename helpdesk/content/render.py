@@ -62,7 +62,8 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "title", "width", "height"},
     "abbr": {"title"},
     "code": {"class"},
-    "div": {"class"},
+    # role, aria-label, tabindex: the scrolling region around a table (_scrollable_tables); inert
+    "div": {"class", "role", "aria-label", "tabindex"},
     "p": {"class"},
     "th": {"align"},
     "td": {"align"},
@@ -168,11 +169,28 @@ def _clean(html: str) -> str:
     )
 
 
+def _scrollable_tables(html: str) -> str:
+    """Each table in a region of its own that scrolls sideways, reachable and named for a
+    keyboard and a screen reader (WCAG 1.4.10: the page itself never scrolls sideways). Added
+    after cleaning: the markup is ours, not the article's."""
+    count = 0
+
+    def opening(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return (
+            f'<div class="table-scroll" role="region" aria-label="Table {count} (scrolls sideways)" '
+            'tabindex="0"><table>'
+        )
+
+    return re.sub(r"<table>", opening, html).replace("</table>", "</table></div>")
+
+
 @lru_cache(maxsize=8192)
 def render_markdown(text: str) -> Rendered:
     """Render once per distinct text: an unchanged file is never rendered again."""
     converter = _converter()
-    html = sanitize(converter.convert(text))
+    html = _scrollable_tables(sanitize(converter.convert(text)))
     headings = tuple(
         Heading(level=int(level), id=hid, title=_heading_title(html, hid))
         for level, hid in _HEADING.findall(html)

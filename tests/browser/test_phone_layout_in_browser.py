@@ -122,3 +122,26 @@ def test_a_fix_form_sent_empty_gets_the_site_s_summary_with_the_focus(browser, l
         assert page.evaluate("document.activeElement.id") == "email"
     finally:
         context.close()
+
+
+def test_the_progress_hint_never_rises_on_a_way_through_in_the_browser(browser, live_server):
+    """Every move of every flow is checked without a browser (test_sample_content); here one whole
+    way through, as a person on a phone reads it."""
+    import re
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/diagnose/wrong-password")
+        seen = []
+        for choice in ("I.ve forgotten my password", "Yes, I can open it"):
+            seen.append(page.locator("#progress").inner_text())
+            page.get_by_text(re.compile(choice)).first.click()
+            page.get_by_role("button", name="Continue").click()
+        seen.append(page.locator("#progress").inner_text())
+        counts = [int(m.group(1)) for text in seen if (m := re.search(r"up to (\d+) steps", text))]
+        assert counts == sorted(counts, reverse=True) and len(set(counts)) == len(counts), seen
+        assert not any("last step" in text for text in seen[:-1]), seen
+    finally:
+        context.close()

@@ -94,3 +94,13 @@ def test_a_refused_element_leaves_the_tree_a_browser_builds(text: str) -> None:
     html = render_markdown(text).html
     assert sanitize(html) == html
     assert "<p></p></p>" not in html
+
+
+def test_a_table_scrolls_in_a_labelled_region_a_keyboard_can_reach():
+    from helpdesk.content.render import render_markdown
+
+    html = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\ntext\n\n| c |\n|---|\n| 3 |\n").html
+    assert html.count('role="region"') == 2 and html.count('tabindex="0"') == 2
+    for n in (1, 2):
+        assert f'aria-label="Table {n} (scrolls sideways)"' in html
+    assert html.count("</table></div>") == 2
