@@ -215,7 +215,7 @@ def test_fetching_a_browser_link_uses_nothing_until_the_person_presses_continue(
     page = shown.get_data(as_text=True)
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
     assert f'Continue your diagnosis <span class="code">{body["reference"]}</span> in this browser' in page
-    assert f'<form method="post" action="{link}">' in page and 'name="csrf_token"' in page
+    assert f'<form method="post" action="{link}" novalidate>' in page and 'name="csrf_token"' in page
     assert '<button type="submit" class="primary">Continue in this browser</button>' in page
     assert scanner.get("/diagnose/fix-it/what").status_code == 303  # the scanner holds no diagnosis
     forged = fixture_app.test_client().post(link)  # no CSRF token: refused, the link not used
