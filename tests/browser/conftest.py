@@ -100,3 +100,18 @@ def fixture_live_server(tmp_path: Path) -> Iterator[LiveServer]:
     )
     with LiveServer(app) as server:
         yield server
+
+
+def sign_in_as(page, base: str, email: str, password: str, secret: str | None = None) -> None:
+    """Sign in through the login page as a person does: the password, then (two-step on) the
+    code of the authenticator *secret*."""
+    import pyotp
+
+    page.goto(base + "/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if secret:
+        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()

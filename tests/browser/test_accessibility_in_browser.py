@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 
+from tests.browser.conftest import sign_in_as
 from tests.conftest import DEMO_PASSWORD, make_staff
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -61,17 +61,6 @@ def snap(page, size: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=True)
 
 
-def sign_in(page, base: str, email: str, secret: str | None = None) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if secret:
-        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_every_kind_of_page_has_no_serious_accessibility_finding(browser, live_app, live_server, size):
     admin = make_staff(live_app, "admin@example.org", "admin")
@@ -96,13 +85,13 @@ def test_every_kind_of_page_has_no_serious_accessibility_finding(browser, live_a
         page.get_by_role("button", name="Continue").click()  # a fix step: the unlock request form
         found["a fix step"] = findings(page)
         snap(page, size)
-        sign_in(page, live_server.url, "pat@example.org")
+        sign_in_as(page, live_server.url, "pat@example.org", DEMO_PASSWORD)
         for path in SIGNED_IN:
             page.goto(live_server.url + path)
             found[path] = findings(page)
             snap(page, size)
         page.context.clear_cookies()
-        sign_in(page, live_server.url, "admin@example.org", admin)
+        sign_in_as(page, live_server.url, "admin@example.org", DEMO_PASSWORD, admin)
         for path in STAFF:
             page.goto(live_server.url + path)
             found[path] = findings(page)

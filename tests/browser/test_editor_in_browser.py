@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pyotp
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in_as
 from tests.conftest import DEMO_PASSWORD, make_staff
 
 
@@ -14,12 +14,8 @@ def test_the_diagram_shows_every_step(browser, live_app, live_server):
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
+        sign_in_as(page, live_server.url, "ed@example.org", DEMO_PASSWORD, secret)
         page.goto(live_server.url + "/editor/")
-        page.get_by_label("Email address").fill("ed@example.org")
-        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Sign in").click()
         page.get_by_role("link", name="wrong-password").click()
         diagram = page.locator("svg.flow-diagram")
         expect(diagram).to_be_visible()
@@ -43,12 +39,8 @@ def test_on_a_phone_the_diagram_scrolls_in_its_box_with_text_big_enough_to_read(
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
+        sign_in_as(page, live_server.url, "ed@example.org", DEMO_PASSWORD, secret)
         page.goto(live_server.url + "/editor/flows/locked-out")
-        page.get_by_label("Email address").fill("ed@example.org")
-        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Sign in").click()
         region = page.get_by_role("region", name="Diagram (scrolls)")
         expect(region).to_be_visible()
         heights = page.eval_on_selector_all(

@@ -80,6 +80,7 @@ def test_a_tap_anywhere_on_an_answer_tile_picks_it(browser, live_server):
 
 
 def test_times_are_shown_in_the_reader_s_time_zone(browser, live_app, live_server):
+    from tests.browser.conftest import sign_in_as
     from tests.conftest import DEMO_PASSWORD
 
     with live_app.app_context():
@@ -90,10 +91,7 @@ def test_times_are_shown_in_the_reader_s_time_zone(browser, live_app, live_serve
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/login")
-        page.get_by_label("Email address").fill("pat@example.org")
-        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_as(page, live_server.url, "pat@example.org", DEMO_PASSWORD)
         page.goto(live_server.url + "/account")
         first = page.locator("#history ~ .table-scroll time").first
         shown, utc = first.inner_text(), first.get_attribute("title")

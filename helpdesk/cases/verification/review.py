@@ -140,13 +140,7 @@ def decide(
     """
     if request.status == VerificationStatus.PAUSED:
         return reconsider(request, staff, decision, reason, ip)
-    reason = clean_text(reason)[:2000]
-    try:
-        chosen = Decision(decision)
-    except ValueError:
-        raise DecisionRefused("Choose approve or deny.") from None
-    if not reason:
-        raise DecisionRefused("Give the reason for the decision.")
+    chosen, reason = _decision_and_reason(decision, reason)
     if request.status != VerificationStatus.SUBMITTED:
         raise DecisionRefused("This request has been decided already.")
     if chosen is Decision.APPROVE and directory().find(request.account_email) is None:
@@ -186,13 +180,7 @@ def reconsider(
     """Look again at a recovery paused because its owner signed in during the hold: approve it
     again (a whole new hold starts, and the owner is told again how to cancel) or deny it.
     Raises DecisionRefused when nothing was recorded."""
-    reason = clean_text(reason)[:2000]
-    try:
-        chosen = Decision(decision)
-    except ValueError:
-        raise DecisionRefused("Choose approve or deny.") from None
-    if not reason:
-        raise DecisionRefused("Give the reason for the decision.")
+    chosen, reason = _decision_and_reason(decision, reason)
     if request.status != VerificationStatus.PAUSED:
         raise DecisionRefused("This recovery is not paused.")
     if chosen is Decision.DENY:
@@ -212,6 +200,18 @@ def reconsider(
         return DecisionOutcome.DENIED
     _approve(request, staff, reason, ip, was=VerificationStatus.PAUSED)
     return DecisionOutcome.APPROVED
+
+
+def _decision_and_reason(decision: str, reason: str) -> tuple[Decision, str]:
+    """The decision staff chose and their reason, cleaned; DecisionRefused when either is missing."""
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise DecisionRefused("Choose approve or deny.") from None
+    reason = clean_text(reason)[:2000]
+    if not reason:
+        raise DecisionRefused("Give the reason for the decision.")
+    return chosen, reason
 
 
 def _approve(
