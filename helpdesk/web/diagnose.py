@@ -212,7 +212,10 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         trigger = ran.status
         kind = "checked" if current.kind == "check" else "action"
         detail = {"action": current.action, "message": ran.message, **ran.detail}
-        if ran.message:
+        # a check that worked leads to the flow's own words for it ("You're signed in: the fix
+        # worked"): saying it twice pushes the next step down a phone's screen. Its message stays
+        # in the transcript; a fix's message (what was measured, what was sent) is shown.
+        if ran.message and not (current.kind == "check" and ran.status == "success"):
             flash(ran.message)
     except AtAnEnd:  # nothing to answer there
         return redirect(_step_url(diagnosis), 303)

@@ -222,3 +222,16 @@ def test_an_address_typed_on_one_fix_is_not_asked_again_on_the_next(app, client,
     assert done.location.endswith("/signed-in-after-fix")
     with client.session_transaction() as held:
         assert "fix_email" not in held  # signed in: a fresh session keeps only the diagnoses
+
+
+def test_a_check_that_worked_is_told_once_by_the_flow_not_twice(app, client, account, outbox_dir):
+    begin(client, "locked-out")
+    answer(client, "locked-out", "was-it-you", answer="yes")
+    answer(client, "locked-out", "wait-or-unlock", answer="unlock-now")
+    answer(client, "locked-out", "unlock-by-email", email="pat@example.org")
+    answer(client, "locked-out", "check-unlock-email")
+    done = answer(client, "locked-out", "confirm-sign-in", password=DEMO_PASSWORD)
+    page = client.get(done.location).get_data(as_text=True)
+    assert page.count("signed in: the fix worked") == 1  # the end's own text, no notice repeating it
+    checked = [e for e in transcript(app) if e[0] == "checked"]
+    assert checked[-1][2]["message"] == "You are signed in: the fix worked."  # kept for staff
