@@ -50,11 +50,14 @@ def test_a_fix_form_missing_a_code_links_to_it_and_keeps_the_email(client):
     assert "novalidate" in page  # the site's own messages, not the browser's bubbles
 
 
-def test_a_password_typed_on_a_refused_form_is_never_sent_back(client):
+def test_a_password_or_a_code_typed_on_a_refused_form_is_never_sent_back(client):
     _to_resync(client)
-    refused = answer(client, "two-factor-rejected", "resync-authenticator", password="typed-secret-123")
+    refused = answer(
+        client, "two-factor-rejected", "resync-authenticator", password="typed-secret-123", code="493817"
+    )
     page = refused.get_data(as_text=True)
     assert _summary_link(page) == "email" and "typed-secret-123" not in page
+    assert "493817" not in page  # a code is typed afresh: the old one has likely expired
 
 
 def test_a_recovery_request_names_the_address_that_is_wrong(client):
