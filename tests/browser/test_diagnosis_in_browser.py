@@ -55,14 +55,14 @@ def test_back_keeps_the_answer_and_double_submit_is_harmless(browser, fixture_li
         page.goto(fixture_live_server.url + "/diagnose/fix-it")
         page.get_by_label("It is broken").check()
         page.get_by_role("button", name="Continue").click()
-        assert "Here is why." in page.content()
+        expect(page.get_by_text("Here is why.")).to_be_visible()  # waits for the next page
         page.get_by_role("link", name="Back").click()
         assert page.get_by_label("It is broken").is_checked()
         page.get_by_role("button", name="Continue").click()
         page.get_by_role("button", name="Continue").click()
         expect(page.get_by_label("Type a word")).to_be_visible()
         page.go_back()  # the browser's own back button: the info page again
-        assert "You answered this before" in page.content()
+        expect(page.get_by_text("You answered this before")).to_be_visible()
         page.get_by_role("button", name="Continue").click()  # submitted a second time
         assert page.url.endswith("/diagnose/fix-it/apply")
         expect(page.get_by_label("Type a word")).to_be_visible()
@@ -70,7 +70,7 @@ def test_back_keeps_the_answer_and_double_submit_is_harmless(browser, fixture_li
         page.go_back()  # the first question, from history
         page.get_by_label("It is broken").check()
         page.get_by_role("button", name="Continue").click()
-        assert "Here is why." in page.content()
+        expect(page.get_by_text("Here is why.")).to_be_visible()  # waits for the next page
         page.goto(fixture_live_server.url + "/diagnose/fix-it")  # resumes where the person is
         assert page.url.endswith("/diagnose/fix-it/apply")
         page.goto(fixture_live_server.url + "/diagnose/fix-it/what")
