@@ -78,6 +78,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_app(app)
     limiter.init_app(app)
+    from . import readership
+
+    readership.init_app(app)
 
     from .actions import action_names
     from .content import live
@@ -135,4 +138,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # in WAL mode NORMAL syncs at checkpoints, not at every commit: a power loss may lose the last
+    # transactions, never corrupt the database; a crash of the process alone loses nothing
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

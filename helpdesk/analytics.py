@@ -23,14 +23,10 @@ from .models import (
     SearchMiss,
     utcnow,
 )
+from .readership import flush_views
 
 ENDED = (DiagnosisStatus.RESOLVED, DiagnosisStatus.ESCALATED, DiagnosisStatus.LINKED)
 ABANDONED_AFTER_HOURS = 24
-
-
-def count_view(article: str) -> None:
-    """One more view of *article* today."""
-    count_today(ArticleView, "views", article=article)
 
 
 def count_today(model: type[Any], counter: str, **key: str) -> None:
@@ -131,6 +127,7 @@ class ArticleStats:
 
 def article_stats(articles: dict[str, str], since: datetime) -> list[ArticleStats]:
     """Per article (slug -> title): views, yes/no answers and the "no" comments."""
+    flush_views()  # the views counted so far, not only those already moved
     day: date = since.date()
     views: dict[str, int] = dict(
         db.session.execute(
@@ -175,6 +172,7 @@ def searches_without_results(since: datetime, limit: int = 50) -> list[tuple[str
 
 def most_read(since: datetime, limit: int = 5) -> list[str]:
     """The slugs of the articles read most since *since*."""
+    flush_views()
     total = func.sum(ArticleView.views)
     return list(
         db.session.scalars(

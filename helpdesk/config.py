@@ -40,6 +40,8 @@ class Settings:
     keyring_file: Path = Path()
     database_url: str = ""
     redis_url: str = ""
+    # without Redis, each worker moves its article view counts to the database this often (seconds)
+    view_flush_seconds: int = 5
     mail_url: str = ""
     mail_from: str = ""
     instance_dir: Path = PROJECT_ROOT / "instance"

@@ -18,7 +18,6 @@ from flask import (
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..analytics import count_view
 from ..config import settings
 from ..content.feedback import FeedbackError, add_comment, record_feedback
 from ..content.live import catalog
@@ -26,6 +25,7 @@ from ..content.render import IMAGE
 from ..extensions import db, limiter
 from ..linkcheck import NotALink, check_here
 from ..links import ENTRY_FLOW, TOP_PROBLEMS
+from ..readership import record_view
 
 bp = Blueprint("public", __name__)
 
@@ -52,7 +52,7 @@ def article_index() -> str:
 @bp.get("/articles/<slug>")
 def article(slug: str) -> str:
     page = _article_page(slug)
-    count_view(slug)  # after the page was found: only real articles are counted
+    record_view(slug)  # after the page was found: only real articles are counted
     return page
 
 

@@ -12,12 +12,12 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from helpdesk.analytics import count_view
 from helpdesk.content.live import KEY as CATALOG_KEY
 from helpdesk.content.live import catalog
 from helpdesk.extensions import db
 from helpdesk.models import SearchMiss
 from helpdesk.problems import ContentError
+from helpdesk.readership import record_view
 from helpdesk.search import search
 from helpdesk.search.documents import documents
 from tests.conftest import FIXTURES, build_app, make_staff, staff_client
@@ -329,7 +329,7 @@ def test_bytes_that_are_not_utf8_get_a_results_page(client, raw):
 def test_nothing_found_offers_the_entry_flow_and_the_most_read_articles(app, client):
     with app.test_request_context():
         for _ in range(3):
-            count_view("public-wifi")
+            record_view("public-wifi")
     page = client.get("/search?q=zqxvw").get_data(as_text=True)
     assert "Nothing matched <q>zqxvw</q>" in page
     assert 'href="/diagnose/cant-sign-in"' in page

@@ -13,11 +13,11 @@ from typing import Any
 from flask import Blueprint, Flask, Request, Response, jsonify, request
 from flask.sessions import SecureCookieSession
 
-from ...analytics import count_view
 from ...content.live import catalog
 from ...extensions import csrf, limiter
 from ...linkcheck import NotALink, check_here
 from ...links import ENTRY_FLOW, TOP_PROBLEMS
+from ...readership import record_view
 from ...search import search as search_content
 from ...search.misses import record_miss
 from ...staff import transcripts
@@ -153,7 +153,7 @@ def article(slug: str) -> Response:
     found = catalog().articles.get(slug)
     if found is None or found.draft:
         raise ApiProblem(404, f"There is no article {slug[:100]!r}. GET /api/v1/articles lists them.")
-    count_view(slug)  # read through the API or on the page, it is a reader all the same
+    record_view(slug)  # read through the API or on the page, it is a reader all the same
     return _json(represent.article_body(found))
 
 
