@@ -32,7 +32,7 @@ from ..accounts.checkup import (
     mark_failures_reviewed,
     recent_window_start,
 )
-from ..accounts.directory import HistoryResult, directory
+from ..accounts.directory import AccountRecord, HistoryResult, directory
 from ..accounts.history import record_event
 from ..accounts.notices import tell_owner_of_change
 from ..accounts.sign_out import sign_out_everywhere_else
@@ -241,17 +241,16 @@ def remove_device(device_id: int) -> BaseResponse:
     account = current_user.account
     summary = _device_summary(device_id)
     if directory().remove_device(account.id, device_id):
-        audit.record("account.device-removed", actor="owner", target=account.email, ip=client_ip())
-        record_event(account.id, HistoryResult.DEVICE_REMOVED, ip=client_ip(), device=client_device())
-        tell_owner_of_change(
-            account,
-            HistoryResult.DEVICE_REMOVED,
-            ip=client_ip(),
-            device=client_device(),
-            subject_device=summary,
-        )
+        _device_changed(account, "account.device-removed", HistoryResult.DEVICE_REMOVED, summary)
         flash("The device was removed and signed out. If it signs in again, we'll email you.")
     return _back_to_account()
+
+
+def _device_changed(account: AccountRecord, action: str, event: HistoryResult, summary: str) -> None:
+    """A change to which devices the account trusts: audited, in the owner's history, and mailed."""
+    audit.record(action, actor="owner", target=account.email, ip=client_ip())
+    record_event(account.id, event, ip=client_ip(), device=client_device())
+    tell_owner_of_change(account, event, ip=client_ip(), device=client_device(), subject_device=summary)
 
 
 @bp.post("/devices/<int(max=2147483647):device_id>/confirm")
@@ -265,15 +264,8 @@ def confirm_device(device_id: int) -> BaseResponse:
         return _confirm_first(_account_part())
     account = current_user.account
     if directory().confirm_device(account.id, device_id):
-        summary = _device_summary(device_id)
-        audit.record("account.device-confirmed", actor="owner", target=account.email, ip=client_ip())
-        record_event(account.id, HistoryResult.DEVICE_CONFIRMED, ip=client_ip(), device=client_device())
-        tell_owner_of_change(
-            account,
-            HistoryResult.DEVICE_CONFIRMED,
-            ip=client_ip(),
-            device=client_device(),
-            subject_device=summary,
+        _device_changed(
+            account, "account.device-confirmed", HistoryResult.DEVICE_CONFIRMED, _device_summary(device_id)
         )
         flash("Marked as yours. If you ever lose it, remove it here.")
     else:
