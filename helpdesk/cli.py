@@ -234,6 +234,22 @@ def cases_purge(days: int | None) -> None:
     click.echo(f"evidence of {purge(days)} request(s) deleted")
 
 
+@cases_group.command("import-evidence")
+@with_appcontext
+def cases_import_evidence() -> None:
+    """Move the evidence files this machine kept in its instance folder (before the evidence
+    store) into the store; a file is deleted once the store holds exactly its bytes. Run it once
+    on every machine that took uploads; running it again does no harm."""
+    from . import audit
+    from .cases.evidence import import_files, old_evidence_dir
+
+    folder = old_evidence_dir()
+    copied, deleted = import_files(folder)
+    click.echo(f"{copied} evidence file(s) copied into the store, {deleted} deleted from {folder}")
+    if copied or deleted:
+        audit.record("recovery.evidence-import", actor="command line", copied=copied, deleted=deleted)
+
+
 @click.group("records", help="What the help center keeps about people, and for how long.")
 def records_group() -> None:
     pass
@@ -269,7 +285,7 @@ def keys_rotate() -> None:
     from . import audit
     from .accounts.directory import directory
     from .accounts.sql import SqlAccountDirectory
-    from .cases.evidence import evidence_dir, reseal_all
+    from .cases.evidence import reseal_all
     from .config import settings
     from .keys import add_version, keyring
 
@@ -279,7 +295,7 @@ def keys_rotate() -> None:
     accounts = directory()
     resealed = accounts.reseal_totp_secrets() if isinstance(accounts, SqlAccountDirectory) else 0
     click.echo(f"{resealed} authenticator key(s) sealed anew under {ring.current}")
-    files = reseal_all(evidence_dir())
+    files = reseal_all()
     click.echo(f"{files} evidence file(s) sealed anew under {ring.current}")
     older = ", ".join(ring.versions[:-1])
     click.echo(

@@ -86,6 +86,16 @@ class Settings:
     recovery_hold_hours: int = 72
     two_person_rule: bool = True
     evidence_days: int = 30
+    # where uploaded evidence is kept, sealed: "database" (a table) or "s3" (an S3-compatible object
+    # store: its endpoint URL (empty: AWS itself), bucket, key prefix, region and keys; empty keys
+    # leave them to boto3's own chain); cases/evidence_store.py
+    evidence_store: str = "database"
+    s3_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = "evidence/"
+    s3_region: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
     # diagnoses, transcripts, sign-in history and the like are forgotten after this many days
     # (`flask records forget`, cases/housekeeping.py); the audit trail stays
     records_days: int = 400
@@ -152,7 +162,16 @@ class Settings:
         if not self.secret_key:
             changes["secret_key"] = self._secret_key_from_instance(instance)
         self._check_failure_budgets()
+        self._check_evidence_store()
         return replace(self, **changes)
+
+    def _check_evidence_store(self) -> None:
+        if self.evidence_store not in {"database", "s3"}:
+            raise SettingsError(
+                f"HELPDESK_EVIDENCE_STORE is {self.evidence_store!r}: it must be database or s3"
+            )
+        if self.evidence_store == "s3" and not self.s3_bucket:
+            raise SettingsError("HELPDESK_EVIDENCE_STORE is s3: set HELPDESK_S3_BUCKET (and HELPDESK_S3_URL)")
 
     def _check_failure_budgets(self) -> None:
         """A budget that can't be read would refuse nobody (or fail every sign-in): stop at start."""

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -434,3 +435,14 @@ class Evidence(db.Model):  # type: ignore[name-defined]
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EvidenceFile(db.Model):  # type: ignore[name-defined]
+    """The sealed bytes of one evidence upload when the database is the evidence store
+    (cases/evidence_store.py): encrypted before they reach the table, apart from the evidence rows
+    so that listing requests never loads the files."""
+
+    __tablename__ = "evidence_files"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # Evidence.stored_name
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,6 +1,8 @@
 """Uploaded evidence: checked by content, images re-encoded without metadata, stored privately and
 encrypted (AES-256-GCM under the keyring's evidence key, which is not in the database, so a copy of
-the database and the files together still reveals nothing without the site's keys)."""
+the database and the files together still reveals nothing without the site's keys). Sealed here,
+kept in the evidence store every machine reaches (cases/evidence_store.py: the database by
+default, or an S3-compatible bucket), which sees sealed bytes alone."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from PIL import Image
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from ..config import settings
 from ..errors import DomainError
 from ..extensions import db
-from ..keys import Purpose, keyring, write_private
+from ..keys import Purpose, keyring
 from ..models import Evidence
+from .evidence_store import EvidenceStore, evidence_store
 from .virus_scan import scan
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -28,14 +32,15 @@ CHUNK = 64 * 1024
 Image.MAX_IMAGE_PIXELS = 40_000_000  # a photo of an ID needs far less; more is a decompression bomb
 KINDS = {"id-document": "a photo of an official ID", "selfie": "a selfie"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-# a stored file: MAGIC, the key version and a newline, a 12-byte nonce, then the AES-GCM ciphertext
+# a sealed file: MAGIC, the key version and a newline, a 12-byte nonce, then the AES-GCM ciphertext
 # (the file's stored name is the associated data, so a file moved under another row won't open)
 MAGIC = b"helpdesk-evidence-1\n"
 NONCE_BYTES = 12
 
 
-def evidence_dir() -> Path:
-    """Where evidence files are kept: under the instance folder, never under static/."""
+def old_evidence_dir() -> Path:
+    """Where one machine kept its evidence files before the evidence store (migration 0017):
+    `flask cases import-evidence` moves what is left there into the store."""
     return settings().instance_dir / "evidence"
 
 
@@ -170,36 +175,33 @@ def unseal(raw: bytes, name: str) -> bytes:
         raise EvidenceUnreadable(f"evidence {name} does not open: altered, or under another key") from exc
 
 
-def read(directory: Path, item: Evidence) -> bytes | None:
+def read(item: Evidence) -> bytes | None:
     """The uploaded bytes of *item*, decrypted; None once the file is deleted."""
-    path = directory / item.stored_name
-    if not path.is_file():
-        return None
-    return unseal(path.read_bytes(), item.stored_name)
+    raw = evidence_store().get(item.stored_name)
+    return None if raw is None else unseal(raw, item.stored_name)
 
 
-def reseal_all(directory: Path) -> int:
+def reseal_all() -> int:
     """Seal every stored file under the current evidence key (files stored before encryption
     too); returns how many were rewritten. Safe to run again: current files are left alone."""
     current = keyring().current
+    files = evidence_store()
     resealed = 0
-    for item in db.session.query(Evidence).all():
-        path = directory / item.stored_name
-        if not path.is_file():
+    for name in db.session.scalars(select(Evidence.stored_name).order_by(Evidence.id)).all():
+        raw = files.get(name)
+        if raw is None or (raw.startswith(MAGIC) and version_of(raw) == current):
             continue
-        raw = path.read_bytes()
-        if raw.startswith(MAGIC) and version_of(raw) == current:
-            continue
-        write_private(path, seal(unseal(raw, item.stored_name), item.stored_name))
+        files.put(name, seal(unseal(raw, name), name))
+        db.session.commit()  # one file at a time: each is readable under its old key or the new one
         resealed += 1
     return resealed
 
 
-def store(directory: Path, request_id: int, kind: str, data: bytes, content_type: str) -> Evidence:
-    """Keep *data* encrypted under a random name; the row records its size and plaintext hash."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+def store(request_id: int, kind: str, data: bytes, content_type: str) -> Evidence:
+    """Keep *data* encrypted under a random name; the row records its size and plaintext hash.
+    With the database store, the file is kept when the caller commits the row."""
     name = secrets.token_hex(16)
-    write_private(directory / name, seal(data, name))
+    evidence_store().put(name, seal(data, name))
     evidence = Evidence(
         request_id=request_id,
         kind=kind,
@@ -212,10 +214,35 @@ def store(directory: Path, request_id: int, kind: str, data: bytes, content_type
     return evidence
 
 
-def remove_files(directory: Path, request_id: int) -> int:
+def remove_files(request_id: int) -> int:
     """Delete a request's evidence files and rows; the decision and audit entries stay."""
+    files = evidence_store()
     rows = db.session.query(Evidence).filter_by(request_id=request_id).all()
     for row in rows:
-        (directory / row.stored_name).unlink(missing_ok=True)
+        files.delete(row.stored_name)
         db.session.delete(row)
     return len(rows)
+
+
+def import_files(directory: Path, into: EvidenceStore | None = None) -> tuple[int, int]:
+    """Move this machine's evidence files kept before the evidence store (in *directory*) into the
+    store: each file an evidence row names is copied (unless the store has it already), the copies
+    are committed, and a file is deleted only once the store gives back exactly its bytes. Files
+    no row names are left alone. Returns (copied, deleted)."""
+    files = into or evidence_store()
+    if not directory.is_dir():
+        return 0, 0
+    names = set(db.session.scalars(select(Evidence.stored_name)))
+    found = sorted(path for path in directory.iterdir() if path.is_file() and path.name in names)
+    copied = 0
+    for path in found:
+        if files.get(path.name) is None:
+            files.put(path.name, path.read_bytes())
+            copied += 1
+    db.session.commit()
+    deleted = 0
+    for path in found:
+        if files.get(path.name) == path.read_bytes():
+            path.unlink()
+            deleted += 1
+    return copied, deleted

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import audit
 from ..accounts.directory import valid_email
 from ..accounts.recovery import ResetRefused
-from ..cases.evidence import KINDS, EvidenceInfected, EvidenceRefused, evidence_dir, read_upload, store
+from ..cases.evidence import KINDS, EvidenceInfected, EvidenceRefused, read_upload, store
 from ..cases.verification import asking, completion, hold
 from ..cases.verification.asking import ContactCodeCheck
 from ..cases.verification.completion import CompletionState
@@ -150,7 +150,7 @@ def evidence() -> BaseResponse | str | tuple[str, int]:
         )
         return _evidence_page(current, form, error), 503
     for kind, data, content_type in files:
-        store(evidence_dir(), current.id, kind, data, content_type)
+        store(current.id, kind, data, content_type)
     asking.submit(current, form, ip=client_ip())
     return redirect(url_for(".submitted"), 303)
 

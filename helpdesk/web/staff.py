@@ -26,7 +26,6 @@ from .. import audit
 from ..accounts.directory import AccountRecord, directory
 from ..accounts.roles import Role
 from ..cases import evidence
-from ..cases.evidence import evidence_dir
 from ..cases.verification import review
 from ..cases.verification.review import Decision, DecisionOutcome
 from ..config import settings
@@ -267,7 +266,7 @@ def evidence_file(account: AccountRecord, evidence_id: int) -> BaseResponse:
     item = db.session.get(Evidence, evidence_id)
     if item is None:
         abort(404)
-    data = evidence.read(evidence_dir(), item)
+    data = evidence.read(item)
     if data is None:
         abort(410, description="This evidence was deleted after the decision.")
     _audit(account, "recovery.evidence-view", f"evidence {item.id}", kind=item.kind)

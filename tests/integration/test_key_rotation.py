@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from helpdesk.accounts.directory import directory
 from helpdesk.accounts.totp import time_step
 from helpdesk.accounts.two_factor import check_second_factor, enable_without_confirmation, new_recovery_codes
-from helpdesk.cases.evidence import evidence_dir, read, store, version_of
+from helpdesk.cases.evidence import read, store, version_of
+from helpdesk.cases.evidence_store import evidence_store
 from helpdesk.extensions import db
 from helpdesk.models import Account, AuditEntry, RecoveryCode, utcnow
 from tests.conftest import DEMO_PASSWORD
@@ -40,7 +41,7 @@ def test_after_a_rotation_old_authenticator_keys_and_recovery_codes_still_work(a
         uri, old_codes = enable_without_confirmation(account)
         secret = pyotp.parse_uri(uri).secret
         assert stored_secret(account.id).startswith("v1:")
-        item = store(evidence_dir(), submitted_request(app).id, "id-document", PDF, "application/pdf")
+        item = store(submitted_request(app).id, "id-document", PDF, "application/pdf")
         db.session.commit()
 
         said = rotate(app)
@@ -56,8 +57,8 @@ def test_after_a_rotation_old_authenticator_keys_and_recovery_codes_still_work(a
         assert check_second_factor(account, pyotp.TOTP(secret).now()) == "totp"  # the phone needs nothing
         assert check_second_factor(account, old_codes[0]) == "recovery"  # made under v1, still good
         assert check_second_factor(account, old_codes[0]) is None  # and still used once
-        on_disk = (evidence_dir() / item.stored_name).read_bytes()
-        assert version_of(on_disk) == "v2" and read(evidence_dir(), item) == PDF
+        kept = evidence_store().get(item.stored_name)
+        assert version_of(kept) == "v2" and read(item) == PDF
 
         new_codes = new_recovery_codes(account.id)
         assert all(h.startswith("v2$") for h in db.session.scalars(select(RecoveryCode.code_hash)))

@@ -11,7 +11,7 @@ from ... import audit
 from ...config import settings
 from ...extensions import db
 from ...models import VerificationRequest, utcnow
-from ..evidence import evidence_dir, remove_files
+from ..evidence import remove_files
 
 
 def purge(days: int | None = None) -> int:
@@ -27,7 +27,7 @@ def purge(days: int | None = None) -> int:
             VerificationRequest.decided_at <= cutoff,
         )
     ).all():
-        removed = remove_files(evidence_dir(), request.id)
+        removed = remove_files(request.id)
         request.evidence_purged_at = utcnow()
         db.session.commit()
         audit.record("recovery.purge", actor="system", target=request.reference, files=removed)

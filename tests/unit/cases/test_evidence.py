@@ -1,25 +1,31 @@
-"""Evidence at rest: encrypted under the keyring's evidence key, with the key version in the file."""
+"""Evidence at rest: encrypted under the keyring's evidence key, with the key version in the file,
+kept in the evidence store (the database by default), never on the machine's disk."""
 
 from __future__ import annotations
 
 import io
 import os
-import stat
 
 import pytest
 from PIL import Image
+from sqlalchemy import select, text
 
 from helpdesk.cases.evidence import (
     MAGIC,
     EvidenceUnreadable,
-    evidence_dir,
+    import_files,
+    old_evidence_dir,
     read,
+    remove_files,
     reseal_all,
+    seal,
     store,
     version_of,
 )
+from helpdesk.cases.evidence_store import evidence_store
 from helpdesk.extensions import db
 from helpdesk.keys import add_version, keyring
+from helpdesk.models import Evidence, EvidenceFile
 from tests.unit.cases.verification.steps import submitted_request
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -31,62 +37,136 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_stored_file_is_encrypted_and_only_the_keyring_opens_it(app, account):
+def in_the_table(name: str) -> bytes:
+    """The bytes a copy of the database shows for a stored file."""
+    return bytes(db.session.scalar(text("SELECT sealed FROM evidence_files WHERE name = :n"), {"n": name}))
+
+
+def test_a_stored_file_is_encrypted_in_the_database_and_only_the_keyring_opens_it(app, account):
     with app.app_context():
         photo = jpeg()
-        item = store(evidence_dir(), submitted_request(app).id, "id-document", photo, "image/jpeg")
+        item = store(submitted_request(app).id, "id-document", photo, "image/jpeg")
         db.session.commit()
-        path = evidence_dir() / item.stored_name
-        on_disk = path.read_bytes()
-        assert on_disk.startswith(MAGIC) and version_of(on_disk) == "v1"
-        assert b"\xff\xd8\xff" not in on_disk and photo[20:60] not in on_disk
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert read(evidence_dir(), item) == photo
+        kept = in_the_table(item.stored_name)
+        assert kept.startswith(MAGIC) and version_of(kept) == "v1"
+        assert b"\xff\xd8\xff" not in kept and photo[20:60] not in kept
+        assert read(item) == photo
         assert item.size == len(photo)
+        assert not old_evidence_dir().exists()  # nothing on this machine's disk
+
+
+def test_a_file_is_kept_only_when_its_row_is(app, account):
+    with app.app_context():
+        request_id = submitted_request(app).id
+        store(request_id, "selfie", jpeg(), "image/jpeg")
+        db.session.rollback()  # the upload's transaction failed: neither the row nor the file stays
+        assert db.session.scalars(select(EvidenceFile.name)).all() == []
+        assert db.session.scalars(select(Evidence)).all() == []
 
 
 def test_an_altered_or_moved_file_does_not_open(app, account):
     with app.app_context():
         request_id = submitted_request(app).id
-        first = store(evidence_dir(), request_id, "id-document", PDF, "application/pdf")
-        second = store(evidence_dir(), request_id, "selfie", jpeg(), "image/jpeg")
+        first = store(request_id, "id-document", PDF, "application/pdf")
+        second = store(request_id, "selfie", jpeg(), "image/jpeg")
         db.session.commit()
-        first_path, second_path = (evidence_dir() / e.stored_name for e in (first, second))
-        second_path.write_bytes(first_path.read_bytes())  # a file put under another row's name
+        files = evidence_store()
+        files.put(second.stored_name, files.get(first.stored_name))  # a file put under another row's name
+        db.session.commit()
         with pytest.raises(EvidenceUnreadable):
-            read(evidence_dir(), second)
-        altered = bytearray(first_path.read_bytes())
+            read(second)
+        altered = bytearray(files.get(first.stored_name))
         altered[-1] ^= 1
-        first_path.write_bytes(bytes(altered))
+        files.put(first.stored_name, bytes(altered))
+        db.session.commit()
         with pytest.raises(EvidenceUnreadable):
-            read(evidence_dir(), first)
+            read(first)
 
 
 def test_a_file_stored_before_encryption_still_reads_and_a_rotation_encrypts_it(app, account):
     with app.app_context():
         request_id = submitted_request(app).id
-        old = store(evidence_dir(), request_id, "id-document", PDF, "application/pdf")
-        newer = store(evidence_dir(), request_id, "selfie", PDF, "application/pdf")
+        old = store(request_id, "id-document", PDF, "application/pdf")
+        newer = store(request_id, "selfie", PDF, "application/pdf")
+        evidence_store().put(old.stored_name, PDF)  # as stored before encryption
         db.session.commit()
-        (evidence_dir() / old.stored_name).write_bytes(PDF)  # as stored before encryption
-        assert read(evidence_dir(), old) == PDF
-        assert reseal_all(evidence_dir()) == 1  # only the plaintext one: the other is current
+        assert read(old) == PDF
+        assert reseal_all() == 1  # only the plaintext one: the other is current
         add_version(keyring(), app.extensions["helpdesk.settings"].keyring_file)
-        assert reseal_all(evidence_dir()) == 2
+        assert reseal_all() == 2
         for item in (old, newer):
-            on_disk = (evidence_dir() / item.stored_name).read_bytes()
-            assert version_of(on_disk) == "v2" and b"%PDF" not in on_disk
-            assert read(evidence_dir(), item) == PDF
-        assert reseal_all(evidence_dir()) == 0
-        assert sorted(os.listdir(evidence_dir())) == sorted([old.stored_name, newer.stored_name])
+            kept = in_the_table(item.stored_name)
+            assert version_of(kept) == "v2" and b"%PDF" not in kept
+            assert read(item) == PDF
+        assert reseal_all() == 0
+        assert sorted(evidence_store().names()) == sorted([old.stored_name, newer.stored_name])
 
 
 def test_a_deleted_file_reads_as_none(app, account):
     with app.app_context():
-        item = store(evidence_dir(), submitted_request(app).id, "selfie", jpeg(), "image/jpeg")
+        item = store(submitted_request(app).id, "selfie", jpeg(), "image/jpeg")
         db.session.commit()
-        (evidence_dir() / item.stored_name).unlink()
-        assert read(evidence_dir(), item) is None
+        evidence_store().delete(item.stored_name)
+        db.session.commit()
+        assert read(item) is None
+
+
+def test_removing_a_requests_files_deletes_rows_and_files(app, account):
+    with app.app_context():
+        request_id = submitted_request(app).id
+        store(request_id, "id-document", PDF, "application/pdf")
+        store(request_id, "selfie", jpeg(), "image/jpeg")
+        db.session.commit()
+        assert remove_files(request_id) == 2
+        db.session.commit()
+        assert list(evidence_store().names()) == []
+        assert db.session.scalars(select(Evidence)).all() == []
+
+
+def test_files_kept_on_disk_before_the_store_move_into_it_and_leave_the_disk(app, account):
+    with app.app_context():
+        request_id = submitted_request(app).id
+        sealed = store(request_id, "id-document", PDF, "application/pdf")
+        plain = store(request_id, "selfie", PDF, "application/pdf")
+        db.session.commit()
+        folder = old_evidence_dir()
+        folder.mkdir(parents=True)
+        # as a machine kept them before: one sealed, one from before encryption, and a stray file
+        (folder / sealed.stored_name).write_bytes(seal(PDF, sealed.stored_name))
+        (folder / plain.stored_name).write_bytes(PDF)
+        (folder / "not-evidence").write_bytes(b"left alone")
+        for item in (sealed, plain):
+            evidence_store().delete(item.stored_name)
+        db.session.commit()
+        assert read(sealed) is None
+
+        assert import_files(folder) == (2, 2)
+        assert read(sealed) == PDF and read(plain) == PDF
+        assert os.listdir(folder) == ["not-evidence"]
+        assert import_files(folder) == (0, 0)  # again: nothing to do
+
+
+def test_a_file_the_store_already_holds_is_not_copied_again_but_leaves_the_disk(app, account):
+    with app.app_context():
+        item = store(submitted_request(app).id, "selfie", PDF, "application/pdf")
+        db.session.commit()
+        folder = old_evidence_dir()
+        folder.mkdir(parents=True)
+        # migration 0017 copied it into the table and left it on disk
+        (folder / item.stored_name).write_bytes(evidence_store().get(item.stored_name))
+        assert import_files(folder) == (0, 1)
+        assert read(item) == PDF and not (folder / item.stored_name).exists()
+
+
+def test_a_file_that_differs_from_the_stores_copy_stays_on_disk(app, account):
+    with app.app_context():
+        item = store(submitted_request(app).id, "selfie", PDF, "application/pdf")
+        db.session.commit()
+        folder = old_evidence_dir()
+        folder.mkdir(parents=True)
+        (folder / item.stored_name).write_bytes(b"other bytes")
+        assert import_files(folder) == (0, 0)
+        assert (folder / item.stored_name).exists()
 
 
 def test_a_refusal_starts_its_sentence_without_lowering_the_rest(app):

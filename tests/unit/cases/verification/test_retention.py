@@ -10,7 +10,8 @@ import time_machine
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from helpdesk.cases.evidence import evidence_dir, store
+from helpdesk.cases.evidence import old_evidence_dir, store
+from helpdesk.cases.evidence_store import evidence_store
 from helpdesk.cases.verification import retention, review
 from helpdesk.extensions import db
 from helpdesk.models import AuditEntry, Evidence, VerificationStatus
@@ -24,8 +25,8 @@ T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 def with_evidence(app):
     request = submitted_request(app)
-    store(evidence_dir(), request.id, "id-document", b"%PDF-1.4 ... %%EOF", "application/pdf")
-    store(evidence_dir(), request.id, "selfie", b"\x89PNG not really", "image/png")
+    store(request.id, "id-document", b"%PDF-1.4 ... %%EOF", "application/pdf")
+    store(request.id, "selfie", b"\x89PNG not really", "image/png")
     db.session.commit()
     return request
 
@@ -36,10 +37,10 @@ def test_evidence_is_deleted_after_the_days_kept_and_the_decision_stays(app, acc
         review.decide(request, STAFF, "deny", "not enough")
         clock.shift(timedelta(days=30) - timedelta(seconds=1))
         assert retention.purge(30) == 0
-        assert len(list(evidence_dir().iterdir())) == 2
+        assert len(list(evidence_store().names())) == 2
         clock.shift(timedelta(seconds=1))
         assert retention.purge(30) == 1
-        assert list(evidence_dir().iterdir()) == []
+        assert list(evidence_store().names()) == []
         assert db.session.scalars(select(Evidence)).all() == []
         stored = fetched(request.id)
         assert stored.status == VerificationStatus.DENIED and stored.decision_reason == "not enough"
@@ -54,7 +55,7 @@ def test_evidence_of_an_undecided_request_is_kept(app, account):
         with_evidence(app)
         clock.shift(timedelta(days=365))
         assert retention.purge(30) == 0
-        assert len(list(evidence_dir().iterdir())) == 2
+        assert len(list(evidence_store().names())) == 2
 
 
 def test_the_days_kept_default_to_the_setting(app, account):
@@ -67,12 +68,14 @@ def test_the_days_kept_default_to_the_setting(app, account):
         assert retention.purge() == 1
 
 
-def test_evidence_is_kept_in_the_instance_folder(app):
+def test_evidence_is_kept_in_the_database_not_in_the_instance_folder(app, account):
     with app.app_context():
-        assert evidence_dir() == app.extensions["helpdesk.settings"].instance_dir / "evidence"
+        with_evidence(app)
+        assert len(list(evidence_store().names())) == 2
+        assert not old_evidence_dir().exists()
 
 
-def test_uploaded_evidence_is_encrypted_on_disk_until_the_purge_deletes_it(app, account):
+def test_uploaded_evidence_is_encrypted_in_the_store_until_the_purge_deletes_it(app, account):
     from PIL import Image
 
     from helpdesk.cases.evidence import read_upload
@@ -86,17 +89,17 @@ def test_uploaded_evidence_is_encrypted_on_disk_until_the_purge_deletes_it(app, 
             "selfie": FileStorage(io.BytesIO(photo.getvalue()), "me.jpg"),
         }
         for kind, upload in uploads.items():
-            store(evidence_dir(), request.id, kind, *read_upload(upload, kind))
+            store(request.id, kind, *read_upload(upload, kind))
         db.session.commit()
-        files = list(evidence_dir().iterdir())
+        files = list(evidence_store().names())
         assert len(files) == 2
-        for path in files:  # what a copy of the disk shows: no PDF, no JPEG, not even their signatures
-            raw = path.read_bytes()
+        for name in files:  # what a copy of the database shows: no PDF, no JPEG, not even their signatures
+            raw = evidence_store().get(name)
             assert b"%PDF" not in raw and b"\xff\xd8\xff" not in raw and b"JFIF" not in raw
         review.decide(request, STAFF, "deny", "not enough")
         clock.shift(timedelta(days=30))
         assert retention.purge() == 1
-        assert list(evidence_dir().iterdir()) == []
-        assert all(not path.exists() for path in files)
+        assert list(evidence_store().names()) == []
+        assert all(evidence_store().get(name) is None for name in files)
         assert db.session.scalars(select(Evidence)).all() == []
         assert fetched(request.id).evidence_purged_at == T0 + timedelta(days=30)
