@@ -6,9 +6,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,3 +137,72 @@ def confirm_its_you(client: Any, password: str, code: str = "", next_url: str = 
 
 # a browser on a laptop, as the device lists describe it ("Firefox on Linux")
 LAPTOP_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@contextmanager
+def app_servers(envs: Sequence[dict[str, str]]) -> Iterator[list[str]]:
+    """One `gunicorn wsgi:app` server as deployed (one worker) for each environment in *envs*
+    (HELPDESK_* on top of this process's), started side by side; their base URLs."""
+    from tests.mailbox import free_port
+
+    ports: list[int] = []
+    while len(ports) < len(envs):
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    root = Path(__file__).resolve().parent.parent
+    with ExitStack() as files:
+        # each server's output in a file: a pipe left unread would stall a chatty server
+        logs = [files.enter_context(tempfile.TemporaryFile()) for _ in envs]
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--workers",
+                    "1",
+                    "--graceful-timeout",
+                    "5",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "wsgi:app",
+                ],
+                cwd=root,
+                env={**os.environ, **env},
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+            for port, env, log in zip(ports, envs, logs, strict=True)
+        ]
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        try:
+            for url, process, log in zip(urls, processes, logs, strict=True):
+                _wait_until_healthy(url, process, log)
+            yield urls
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Any) -> None:
+    deadline = time.monotonic() + 90  # a loaded CI machine imports slowly
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            log.seek(0)
+            said = log.read().decode("utf-8", "replace")
+            raise AssertionError("the app server did not start:\n" + said[-3000:])
+        time.sleep(0.1)
