@@ -180,3 +180,26 @@ def test_a_refusal_starts_its_sentence_without_lowering_the_rest(app):
     with app.app_context(), pytest.raises(EvidenceRefused) as refused:
         read_upload(FileStorage(io.BytesIO(b"not an image"), "x.txt"), "a photo of an official ID")
     assert str(refused.value).startswith("A photo of an official ID must be")
+
+
+def test_the_import_command_says_what_it_moved_and_is_audited(app, account):
+    from helpdesk.models import AuditEntry
+
+    with app.app_context():
+        item = store(submitted_request(app).id, "selfie", PDF, "application/pdf")
+        db.session.commit()
+        folder = old_evidence_dir()
+        folder.mkdir(parents=True)
+        (folder / item.stored_name).write_bytes(seal(PDF, item.stored_name))
+        evidence_store().delete(item.stored_name)
+        db.session.commit()
+        evidence_id = item.id
+    said = app.test_cli_runner().invoke(args=["cases", "import-evidence"])
+    assert said.exit_code == 0, said.output
+    assert f"1 evidence file(s) copied into the store, 1 deleted from {folder}" in said.output
+    with app.app_context():
+        assert read(db.session.get(Evidence, evidence_id)) == PDF
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "recovery.evidence-import"))
+        assert entry is not None and entry.actor == "command line"
+    again = app.test_cli_runner().invoke(args=["cases", "import-evidence"])
+    assert "0 evidence file(s) copied into the store, 0 deleted" in again.output
