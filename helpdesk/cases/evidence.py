@@ -227,8 +227,9 @@ def remove_files(request_id: int) -> int:
 def import_files(directory: Path, into: EvidenceStore | None = None) -> tuple[int, int]:
     """Move this machine's evidence files kept before the evidence store (in *directory*) into the
     store: each file an evidence row names is copied (unless the store has it already), the copies
-    are committed, and a file is deleted only once the store gives back exactly its bytes. Files
-    no row names are left alone. Returns (copied, deleted)."""
+    are committed, and a file is deleted only once the store gives back its bytes (exactly, or
+    sealed anew by a rotation since: the same upload inside). Files no row names are left alone.
+    Returns (copied, deleted)."""
     files = into or evidence_store()
     if not directory.is_dir():
         return 0, 0
@@ -242,7 +243,18 @@ def import_files(directory: Path, into: EvidenceStore | None = None) -> tuple[in
     db.session.commit()
     deleted = 0
     for path in found:
-        if files.get(path.name) == path.read_bytes():
+        if _same_upload(files.get(path.name), path.read_bytes(), path.name):
             path.unlink()
             deleted += 1
     return copied, deleted
+
+
+def _same_upload(kept: bytes | None, raw: bytes, name: str) -> bool:
+    if kept is None:
+        return False
+    if kept == raw:
+        return True
+    try:
+        return unseal(kept, name) == unseal(raw, name)
+    except EvidenceUnreadable:
+        return False

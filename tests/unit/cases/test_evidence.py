@@ -158,6 +158,19 @@ def test_a_file_the_store_already_holds_is_not_copied_again_but_leaves_the_disk(
         assert read(item) == PDF and not (folder / item.stored_name).exists()
 
 
+def test_a_file_the_store_holds_sealed_anew_by_a_rotation_leaves_the_disk(app, account):
+    with app.app_context():
+        item = store(submitted_request(app).id, "selfie", PDF, "application/pdf")
+        evidence_store().put(item.stored_name, PDF)  # from before encryption, as 0017 copied it
+        db.session.commit()
+        folder = old_evidence_dir()
+        folder.mkdir(parents=True)
+        (folder / item.stored_name).write_bytes(PDF)  # 0017 left it on disk
+        assert reseal_all() == 1  # `flask keys rotate` ran before `cases import-evidence`
+        assert import_files(folder) == (0, 1)
+        assert not (folder / item.stored_name).exists()
+
+
 def test_a_file_that_differs_from_the_stores_copy_stays_on_disk(app, account):
     with app.app_context():
         item = store(submitted_request(app).id, "selfie", PDF, "application/pdf")
