@@ -67,6 +67,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    from .web import observe
+
+    observe.register(app)  # first: its after_request runs last, on the final response
 
     from .web.recovery import UPLOAD_ENDPOINT, UPLOAD_LIMIT
 
@@ -114,6 +117,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.session_interface = api.SessionsOutsideTheApi()
     app.register_blueprint(handoff.bp)
+    from .web import metrics_page
+
+    app.register_blueprint(metrics_page.bp)
     errors.register(app)
 
     from . import cli
