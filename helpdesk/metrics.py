@@ -20,6 +20,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # prometheus_client writes there from the first metric made, at import: a command run with
+    # the site's environment (`flask db upgrade`) must not fail for want of the directory
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], mode=0o700, exist_ok=True)
+
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     REGISTRY,
