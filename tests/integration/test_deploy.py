@@ -7,13 +7,14 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def site_env(tmp_path: Path) -> dict[str, str]:
         "HELPDESK_INSTANCE_DIR": str(tmp_path / "instance"),
         "HELPDESK_SECRET_KEY": "deploy-test-key",
         "HELPDESK_RELOAD_SECONDS": "-1",
+        "HELPDESK_VIEW_FLUSH_SECONDS": "1",
         "HELPDESK_METRICS": "open",
         "HELPDESK_LOG_FORMAT": "json",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
@@ -129,6 +131,23 @@ def test_two_workers_serve_and_the_metrics_add_both_up(tmp_path):
     assert all(re.fullmatch(r"[0-9a-f]{32}", line["request_id"]) for line in access)
     assert len({line["request_id"] for line in access}) == len(access)
     assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
+
+
+@pytest.mark.timeout(300)
+def test_workers_forked_from_the_preloaded_app_flush_their_article_views(tmp_path):
+    env = site_env(tmp_path)
+    with served(env, tmp_path / "gunicorn.log", "--workers", "2") as url:
+        for _ in range(6):
+            assert get(url + "/articles/after-recovery")[0] == 200
+        deadline = time.monotonic() + 20
+        while views(tmp_path) < 6:  # each worker's flushing thread, every second here
+            assert time.monotonic() < deadline, "the views stayed in the workers"
+            time.sleep(0.2)
+
+
+def views(tmp_path: Path) -> int:
+    with closing(sqlite3.connect(tmp_path / "site.sqlite3")) as database:
+        return database.execute("SELECT coalesce(sum(views), 0) FROM article_views").fetchone()[0]
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
