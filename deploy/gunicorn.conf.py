@@ -35,7 +35,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
 # The app is built once, in the master, and the workers are forked from it: they share the
 # memory of the code, the templates and the content snapshot until they write to it (measured in
-# deploy/README.md: 2 workers 195 -> 126 MB in all). What belongs to one process is made anew in
+# deploy/README.md: 2 workers 195 -> 134 MB in all). What belongs to one process is made anew in
 # each worker by post_fork below.
 preload_app = True
 
