@@ -42,18 +42,12 @@ preload_app = True
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     """In a worker forked from the master's app: its own database connections and its own
-    article-view counter with the thread that flushes it (a fork keeps no thread but the one that
-    forked). Anything else create_app starts per process belongs here too."""
-    if not server.cfg.preload_app:
-        return
-    from helpdesk import readership
-    from helpdesk.extensions import db
+    article-view counter with the thread that flushes it (helpdesk.after_fork)."""
+    if server.cfg.preload_app:
+        from helpdesk import after_fork
 
-    app = worker.app.wsgi()
-    with app.app_context():
-        for engine in db.engines.values():
-            engine.dispose(close=False)  # the master's connections, if any, stay the master's
-    readership.init_app(app)
+        after_fork(worker.app.wsgi())
+
 
 # -- behind the proxy ----------------------------------------------------------------------------
 # gunicorn takes X-Forwarded-Proto (https) only from these addresses; the client's address is the

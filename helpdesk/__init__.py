@@ -128,6 +128,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def after_fork(app: Flask) -> None:
+    """In a worker forked from the process that built *app* (gunicorn's preload_app,
+    deploy/gunicorn.conf.py's post_fork): make anew what belongs to one process. A fork keeps no
+    thread but the one that forked, and connections must not be shared: anything create_app starts
+    per process is restarted here."""
+    from . import readership
+    from .extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)  # the parent's connections, if any, stay the parent's
+    readership.init_app(app)  # a counter of this worker's own, and the thread that flushes it
+
+
 def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.uses_sqlite:
         return {"connect_args": {"timeout": 30}}
