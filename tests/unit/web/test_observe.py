@@ -12,6 +12,7 @@ import pytest
 from flask.logging import default_handler
 
 from helpdesk import metrics
+from helpdesk.config import SettingsError
 from helpdesk.web.logs import ToStderr
 from helpdesk.web.observe import request_id_from
 from tests.conftest import build_app
@@ -128,3 +129,8 @@ def test_no_token_or_password_reaches_a_log_line(tmp_path, capsys, json_logs):
     assert len([line for line in written if line["logger"] == "helpdesk.access"]) == 6
     for secret in (password, token, link):
         assert secret not in captured
+
+
+def test_an_unknown_log_format_stops_the_start(tmp_path):
+    with pytest.raises(SettingsError, match="HELPDESK_LOG_FORMAT"):
+        build_app(tmp_path, log_format="yaml")
