@@ -67,6 +67,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    from .web import observe
+
+    observe.register(app)  # first: its after_request runs last, on the final response
 
     from .web.recovery import UPLOAD_ENDPOINT, UPLOAD_LIMIT
 
@@ -114,12 +117,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.session_interface = api.SessionsOutsideTheApi()
     app.register_blueprint(handoff.bp)
+    from .web import metrics_page
+
+    app.register_blueprint(metrics_page.bp)
     errors.register(app)
 
     from . import cli
 
     cli.register(app)
     return app
+
+
+def after_fork(app: Flask) -> None:
+    """In a worker forked from the process that built *app* (gunicorn's preload_app,
+    deploy/gunicorn.conf.py's post_fork): make anew what belongs to one process. A fork keeps no
+    thread but the one that forked, and connections must not be shared: anything create_app starts
+    per process is restarted here."""
+    from . import readership
+    from .extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)  # the parent's connections, if any, stay the parent's
+    readership.init_app(app)  # a counter of this worker's own, and the thread that flushes it
 
 
 def _engine_options(settings: Settings) -> dict[str, Any]:

@@ -106,6 +106,11 @@ class Settings:
     # proxies in front of the app that append to X-Forwarded-For (0: the header is ignored, since
     # anyone can send it); rate limits, sign-in history and the audit then see the real client
     trusted_proxies: int = 0
+    # /metrics (Prometheus): "off" (a 404), "open" (anyone who reaches it), or a bearer token of
+    # at least 16 characters the scraper sends as `Authorization: Bearer <token>`
+    metrics: str = "off"
+    # log lines: "text" (for a terminal) or "json" (one object a line, with the request's id)
+    log_format: str = "text"
     debug: bool = False
     testing: bool = False
     rate_limits: bool = True
@@ -163,7 +168,17 @@ class Settings:
             changes["secret_key"] = self._secret_key_from_instance(instance)
         self._check_failure_budgets()
         self._check_evidence_store()
+        self._check_observability()
         return replace(self, **changes)
+
+    def _check_observability(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise SettingsError(f"HELPDESK_LOG_FORMAT is {self.log_format!r}: text or json")
+        if self.metrics not in ("off", "open") and len(self.metrics) < 16:
+            raise SettingsError(
+                "HELPDESK_METRICS is off, open, or a bearer token of at least 16 characters "
+                "(the scraper sends `Authorization: Bearer <token>`)"
+            )
 
     def _check_evidence_store(self) -> None:
         if self.evidence_store not in {"database", "s3"}:

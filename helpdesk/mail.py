@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
+from . import metrics
 from .config import settings
 
 ATTEMPTS = 3
@@ -51,6 +52,7 @@ def send(message: EmailMessage) -> None:
         _send_smtp(configured.mail_url, message)
     else:
         _write_outbox(configured.outbox_dir, message)
+    metrics.mail_sent("smtp" if configured.mail_url else "outbox")
 
 
 def _write_outbox(outbox: Path, message: EmailMessage) -> Path:
@@ -93,4 +95,5 @@ def _send_smtp(url: str, message: EmailMessage) -> None:
             time.sleep(0.2 * (attempt + 1))
     # the subject, not the address: the log must not collect who asked for what (personal data)
     current_app.logger.error("mail %r not sent: %s", message["Subject"], last_error)
+    metrics.mail_failed()
     raise MailError("the mail could not be sent") from last_error

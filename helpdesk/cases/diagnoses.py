@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import metrics
 from ..errors import DomainError
 from ..extensions import db, rowcount
 from ..flows.engine import CompiledFlow, InvalidMove
@@ -331,6 +332,7 @@ def hand_over(parent: Diagnosis, compiled: CompiledFlow, *, sandbox: bool = Fals
 def record_event(diagnosis: Diagnosis, kind: str, step: str, **detail: Any) -> DiagnosisEvent:
     event = DiagnosisEvent(diagnosis_id=diagnosis.id, kind=kind, step=step, detail=detail)
     db.session.add(event)
+    metrics.diagnosis_event(diagnosis, kind, detail)  # starts, ends, fix outcomes (operators' /metrics)
     return event
 
 
