@@ -124,6 +124,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli
 
     cli.register(app)
+    from .web import fast_paths
+
+    fast_paths.install(app, served)  # static files and /healthz, before Flask's request work
     return app
 
 

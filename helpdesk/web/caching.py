@@ -39,7 +39,7 @@ from ..content.catalog import Catalog
 from ..content.live import fingerprint
 
 CACHE_KEY = "helpdesk.page_cache"
-PAGES_KEPT = 512  # rendered pages kept per worker (the most used): ~20 KB each, ~10 MB at most
+PAGES_KEPT = 256  # rendered pages kept per worker (the most used): ~10-20 KB each, ~5 MB at most
 
 
 @dataclass(frozen=True)

@@ -202,20 +202,28 @@ def check_link_page() -> str | tuple[str, int]:
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> tuple[BaseResponse, int]:
+    """Answered by web/fast_paths.py before Flask's request work; this route is its twin."""
+    body, status = health_report()
+    answer = jsonify(body)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer, status
+
+
+def health_report() -> tuple[dict[str, object], int]:
+    """/healthz's body and status (in an app context): 200 once the database answers and the
+    content is loaded, 503 otherwise."""
     database, age = _database_answers()
     current = catalog()
     checks = {"database": database, "content": current.ok and bool(current.flows)}
     healthy = all(checks.values())
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if healthy else "unavailable",
         "checks": checks,
         "articles": len(current.articles),
         "flows": len(current.flows),
         "database_checked_seconds_ago": round(age, 1),
     }
-    answer = jsonify(body)
-    answer.headers["Cache-Control"] = "no-store"
-    return answer, 200 if healthy else 503
+    return body, 200 if healthy else 503
 
 
 @dataclass

@@ -75,17 +75,18 @@ def static_url(name: str) -> str:
     return url_for("static", filename=files.url_name(name))
 
 
+def cache_control_for(files: StaticFiles, name: str) -> str:
+    return IMMUTABLE if name in files.by_hashed else PLAIN_NAME
+
+
 def serve(filename: str) -> Response:
+    """The static route (web/fast_paths.py answers the same before Flask is asked)."""
     files: StaticFiles = current_app.extensions[KEY]
-    found = files.by_hashed.get(filename)
-    cache_control = IMMUTABLE
-    if found is None:
-        found = files.by_name.get(filename)
-        cache_control = PLAIN_NAME
+    found = files.by_hashed.get(filename) or files.by_name.get(filename)
     if found is None:
         abort(404)
     response = Response(found.body, mimetype=found.mimetype)
-    response.headers["Cache-Control"] = cache_control
+    response.headers["Cache-Control"] = cache_control_for(files, filename)
     response.set_etag(found.digest[:32])
     response.last_modified = found.modified
     response.make_conditional(request)  # in place (it returns itself, typed as werkzeug's)

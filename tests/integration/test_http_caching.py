@@ -286,3 +286,18 @@ def test_healthz_keeps_answering_503_while_the_database_is_down(tmp_path: Path):
             "database": False,
             "content": True,
         }
+
+
+def test_static_files_and_healthz_carry_every_answer_s_headers_without_a_cookie(app: Flask):
+    for path in ("/static/site.css", "/healthz"):
+        shown = anonymous(app).get(path)
+        assert shown.headers["X-Content-Type-Options"] == "nosniff", path
+        assert shown.headers["Content-Security-Policy"].startswith("default-src 'self'"), path
+        assert "Set-Cookie" not in shown.headers, path
+
+
+def test_a_head_request_for_a_static_file_gets_its_headers_and_no_body(app: Flask):
+    shown = anonymous(app).head("/static/times.js")
+    assert shown.status_code == 200 and shown.get_data() == b""
+    assert int(shown.headers["Content-Length"]) == (ROOT / "static" / "times.js").stat().st_size
+    assert shown.mimetype == "text/javascript"
