@@ -33,6 +33,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
+from werkzeug.http import http_date, is_resource_modified
 
 from ..config import PROJECT_ROOT, Settings
 from ..content.catalog import Catalog
@@ -49,6 +50,10 @@ class Page:
     body: bytes
     etag: str
     last_modified: datetime
+
+    @property
+    def last_modified_http(self) -> str:
+        return http_date(self.last_modified)
 
 
 @dataclass(frozen=True)
@@ -164,16 +169,20 @@ def cached(current: Catalog, key: tuple[str, ...], render: Callable[[], str], la
     with its validators; a 304 when the browser has it. Only where `same_for_everyone()` holds."""
     settings: Settings = current_app.extensions["helpdesk.settings"]
     page = page_cache().page(current, (request.path, language, *key), render, settings)
-    response = Response(page.body, mimetype="text/html")
-    response.set_etag(page.etag)
-    response.last_modified = page.last_modified
-    response.vary.add("Cookie")
-    if without_cookies():
-        response.headers["Cache-Control"] = f"public, max-age={max(settings.page_max_age, 0)}"
-    else:  # the session cookie may be sent again with this answer: no shared cache may keep it
-        response.headers["Cache-Control"] = "private, no-cache"
-    response.make_conditional(request)  # in place (it returns itself, typed as werkzeug's)
-    return response
+    # with our cookie, the answer may send it again: no shared cache may keep that
+    shared = without_cookies()
+    keep = f"public, max-age={max(settings.page_max_age, 0)}" if shared else "private, no-cache"
+    headers = [
+        ("ETag", f'"{page.etag}"'),
+        ("Last-Modified", page.last_modified_http),
+        ("Cache-Control", keep),
+        ("Vary", "Cookie"),
+    ]
+    environ = request.environ
+    asks = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+    if asks and not is_resource_modified(environ, etag=page.etag, last_modified=page.last_modified):
+        return Response(status=304, headers=headers)
+    return Response(page.body, headers=[("Content-Type", "text/html; charset=utf-8"), *headers])
 
 
 def rendered_for_this_request(body: str, status: int = 200) -> Response:
