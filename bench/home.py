@@ -2,10 +2,13 @@
 articles) and with --articles generated ones added, as a ratio: both should be the same.
 
     .venv/bin/python bench/home.py [--articles 1000] [--rounds 5] [--seconds 5] [--path /]
+                                   [--in-process]
 
 Two gunicorn servers (2 sync workers each, on one migrated SQLite database), driven by Debian's
 `wrk` in alternating rounds (small, big, small, big, …) so the machine's other load falls on both
 alike; the medians of the rounds are compared. Only the ratio means something on a shared machine.
+With --in-process, the two apps answer in this one process instead (no gunicorn, no sockets):
+less exposed to the machine's other load, and what the page costs the app itself.
 """
 
 from __future__ import annotations
@@ -80,18 +83,50 @@ def rate(url: str, seconds: int) -> float:
     return float(found.group(1))
 
 
+def in_process(big_content: Path, path: str, rounds: int) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    from helpdesk import create_app
+    from helpdesk.extensions import db
+
+    def make(overrides: dict[str, object]):  # type: ignore[no-untyped-def]
+        instance = Path(tempfile.mkdtemp(prefix="helpdesk-home-"))
+        app = create_app({"instance_dir": instance, "secret_key": "bench", "rate_limits": False, **overrides})
+        with app.app_context():
+            db.create_all()
+        return app
+
+    few, many = make({}), make({"content_dir": big_content})
+
+    def micros(app, n: int = 400) -> float:  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        for _ in range(n):
+            b"".join(app.wsgi_app(EnvironBuilder(path=path).get_environ(), lambda *a: None))
+        return (time.perf_counter() - start) / n * 1e6
+
+    micros(few, 50), micros(many, 50)
+    a = statistics.median(micros(few) for _ in range(rounds))
+    b = statistics.median(micros(many) for _ in range(rounds))
+    print(f"GET {path} in process, medians of {rounds} rounds of 400 requests:")
+    print(f"  few articles: {a:6.0f} µs   many: {b:6.0f} µs   ratio of rates (many / few): {a / b:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--path", default="/")
+    parser.add_argument("--in-process", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="helpdesk-home-") as tmp:
         big = Path(tmp) / "big"
         big.mkdir()
         generate(big, args.articles, flows=0, steps=3)
         shutil.copytree(ROOT / "content", big / "content", dirs_exist_ok=True)
+        if args.in_process:
+            in_process(big / "content", args.path, args.rounds)
+            return
         env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
         env.update(
             HELPDESK_INSTANCE_DIR=str(Path(tmp) / "instance"),
