@@ -126,7 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     from .web import fast_paths
 
-    fast_paths.install(app, served)  # static files and /healthz, before Flask's request work
+    fast_paths.install(app, served)  # static files, before Flask's request work
     return app
 
 

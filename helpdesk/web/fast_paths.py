@@ -1,16 +1,17 @@
-"""The two answers that need nothing of a page's request work: the static files and /healthz.
+"""The answers that need nothing of a page's request work: the static files.
 
-A load balancer asks /healthz of every worker every few seconds, and a first visit fetches four
-static files; neither needs a session, a sign-in, CSRF, rate limits or a template. This WSGI
-layer in front of Flask answers them from memory with the headers every answer carries
-(`web/errors.security_header_values`) and hands everything else, unknown static names included
-(404 pages, odd paths), to Flask. The Flask routes (`static`, `public.healthz`) stay: `url_for`
-builds their addresses, and they answer the same way.
+A first visit fetches four static files; none needs a session, a sign-in, CSRF, rate limits or
+a template. This WSGI layer in front of Flask answers them from memory with the headers every
+answer carries (`web/errors.security_header_values`) and hands everything else, unknown static
+names included (404 pages, odd paths), to Flask. The Flask route `static` stays: `url_for` builds
+its addresses, and it answers the same way. They are not in the request metrics or access log
+(web/observe.py): in production the reverse proxy serves them anyway (deploy/).
+/healthz goes through Flask (its request id and latency are observed); it is cheap there
+because it asks the database at most every HELPDESK_HEALTH_SECONDS (web/public.health_report).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
 
-STATUS = {200: "200 OK", 304: "304 Not Modified", 503: "503 Service Unavailable"}
+STATUS = {200: "200 OK", 304: "304 Not Modified"}
 
 
 class FastPaths:
@@ -42,8 +43,6 @@ class FastPaths:
                 found = self.files.by_hashed.get(path[8:]) or self.files.by_name.get(path[8:])
                 if found is not None:
                     return self._static(environ, start_response, path[8:])
-            elif path == "/healthz":
-                return self._health(environ, start_response)
         return self.inner(environ, start_response)
 
     def _static(self, environ: WSGIEnvironment, start_response: StartResponse, name: str) -> Iterable[bytes]:
@@ -61,21 +60,6 @@ class FastPaths:
         headers += [("Content-Type", _content_type(found.mimetype)), ("Content-Length", str(len(found.body)))]
         start_response(STATUS[200], headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [found.body]
-
-    def _health(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        from .public import health_report
-
-        with self.app.app_context():
-            body, status = health_report()
-        data = json.dumps(body).encode()
-        headers = [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(data))),
-            ("Cache-Control", "no-store"),
-            *self.common,
-        ]
-        start_response(STATUS[status], headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [data]
 
 
 def _content_type(mimetype: str) -> str:

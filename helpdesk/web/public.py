@@ -202,7 +202,6 @@ def check_link_page() -> str | tuple[str, int]:
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> tuple[BaseResponse, int]:
-    """Answered by web/fast_paths.py before Flask's request work; this route is its twin."""
     body, status = health_report()
     answer = jsonify(body)
     answer.headers["Cache-Control"] = "no-store"
