@@ -19,7 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(settings.instance_dir),
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=None,  # served by web/static_files under content-hashed names
         template_folder="templates",
     )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
@@ -92,6 +92,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sessions.register(app)
     live.load_into(app, action_names())
 
+    from .web import caching, static_files
+
+    served = static_files.register(app, PROJECT_ROOT / "static")
+    caching.init_app(app, served.digests())
+
     from .web import account, editor, errors, public, recovery, security, staff
     from .web.diagnose import bp as diagnose_bp
 
@@ -125,6 +130,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli
 
     cli.register(app)
+    from .web import fast_paths
+
+    fast_paths.install(app, served)  # static files, before Flask's request work
     return app
 
 

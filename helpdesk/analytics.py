@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import readership
 from .extensions import db, rowcount
 from .flows.engine import CompiledFlow
 from .models import (
@@ -173,13 +174,4 @@ def searches_without_results(since: datetime, limit: int = 50) -> list[tuple[str
 def most_read(since: datetime, limit: int = 5) -> list[str]:
     """The slugs of the articles read most since *since*."""
     flush_views()
-    total = func.sum(ArticleView.views)
-    return list(
-        db.session.scalars(
-            select(ArticleView.article)
-            .where(ArticleView.day >= since.date())
-            .group_by(ArticleView.article)
-            .order_by(total.desc(), ArticleView.article)
-            .limit(limit)
-        )
-    )
+    return [slug for slug, _ in readership.most_read(since.date(), limit)]

@@ -73,6 +73,11 @@ class Settings:
     resync_window_seconds: int = 15 * 60
     # how often (seconds) each worker looks for changed content files; -1 turns live reload off
     reload_seconds: int = 3
+    # how long browsers and shared caches may keep a public page (home, article index, articles)
+    # shown to someone without a cookie of ours before asking again (seconds; 0: always ask)
+    page_max_age: int = 60
+    # /healthz asks the database at most this often per worker (seconds), and shows the age
+    health_seconds: int = 5
     staff_idle_minutes: int = 30
     # a sign-in ends after this long without activity, and after session_hours however active
     # (OWASP ASVS 4.0.3 3.3.2, level 2: at most 30 minutes idle, 12 hours in all); staff get the

@@ -29,6 +29,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -188,3 +189,17 @@ def _start_flushing(app: Flask, seconds: int) -> None:
 
     threading.Thread(target=loop, name="helpdesk-view-flush", daemon=True).start()
     atexit.register(stop.set)
+
+
+def most_read(since: date, limit: int) -> list[tuple[str, int]]:
+    """The articles read most since *since* (a day), with their views, the most read first; the
+    views moved to the database so far (a flush is a write: the caller decides whether to)."""
+    total = func.sum(ArticleView.views)
+    rows = db.session.execute(
+        select(ArticleView.article, total)
+        .where(ArticleView.day >= since)
+        .group_by(ArticleView.article)
+        .order_by(total.desc(), ArticleView.article)
+        .limit(limit)
+    ).all()
+    return [(article, int(views)) for article, views in rows]

@@ -116,20 +116,33 @@ def register(app: Flask) -> None:
         excepted: they hold nothing of anyone's)."""
         if request.method == "POST" or path.startswith(PRIVATE_PREFIXES):
             return True
+        if not request.cookies:  # no cookie, no sign-in: nothing to look up
+            return False
         return request.endpoint != "static" and current_user.is_authenticated
+
+    every_response = security_header_values(https)
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        for name, value in every_response:
+            response.headers.setdefault(name, value)
         if _private(request.path):
             response.headers.setdefault("Cache-Control", "no-store")
-        if https:  # browsers then refuse plain http for a year (ASVS 14.4.5)
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def security_header_values(https: bool) -> list[tuple[str, str]]:
+    """The headers every answer carries (web/fast_paths.py sends them with its own answers)."""
+    values = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if https:  # browsers then refuse plain http for a year (ASVS 14.4.5)
+        values.append(("Strict-Transport-Security", HSTS))
+    return values
 
 
 def _who() -> str:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -15,62 +20,128 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..config import settings
+from ..content.articles import Article
+from ..content.catalog import Catalog
 from ..content.feedback import FeedbackError, add_comment, record_feedback
+from ..content.highlights import highlights
 from ..content.live import catalog
 from ..content.render import IMAGE
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..linkcheck import NotALink, check_here
 from ..links import ENTRY_FLOW, TOP_PROBLEMS
 from ..readership import record_view
+from .caching import cached, rendered_for_this_request, same_for_everyone
 
 bp = Blueprint("public", __name__)
 
+PER_PAGE = 50  # articles on a page of the index
+HEALTH_KEY = "helpdesk.health"
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Response:
     current = catalog()
-    flows = {f.id: f for f in current.public_flows()}
-    top = [flows[i] for i in TOP_PROBLEMS if i in flows]
-    top += sorted(
-        (f for i, f in flows.items() if i not in TOP_PROBLEMS and i != ENTRY_FLOW), key=lambda f: f.title
-    )
-    return render_template(
-        "home.html", entry=flows.get(ENTRY_FLOW), top=top, articles=current.public_articles()
-    )
+    lists = highlights(current)
+
+    def render() -> str:
+        flows = {f.id: f for f in current.public_flows()}
+        top = [flows[i] for i in TOP_PROBLEMS if i in flows]
+        top += sorted(
+            (f for i, f in flows.items() if i not in TOP_PROBLEMS and i != ENTRY_FLOW), key=lambda f: f.title
+        )
+        return render_template(
+            "home.html",
+            entry=flows.get(ENTRY_FLOW),
+            top=top,
+            popular=lists.popular,
+            recent=lists.recent,
+            total=len(lists.published),
+        )
+
+    if same_for_everyone():
+        return cached(current, ("home", lists.key), render)
+    return rendered_for_this_request(render())
 
 
 @bp.get("/articles/")
-def article_index() -> str:
-    return render_template("article_index.html", articles=catalog().public_articles())
+def article_index() -> Response:
+    """Every published article, PER_PAGE a page (`?page=N`)."""
+    asked = request.args.get("page", "1")
+    if not (asked.isascii() and asked.isdigit()) or len(asked) > 6:
+        abort(400, description="The page number must be a whole number, like ?page=2.")
+    number = int(asked)
+    current = catalog()
+    published = highlights(current).published
+    pages = max(1, -(-len(published) // PER_PAGE))
+    if not 1 <= number <= pages:
+        abort(404)
+
+    def render() -> str:
+        shown = published[(number - 1) * PER_PAGE : number * PER_PAGE]
+        return render_template(
+            "article_index.html",
+            articles=shown,
+            page=number,
+            pages=pages,
+            total=len(published),
+            first=(number - 1) * PER_PAGE + 1,
+        )
+
+    if same_for_everyone():
+        return cached(current, ("index", str(number)), render)
+    return rendered_for_this_request(render())
 
 
 @bp.get("/articles/<slug>")
-def article(slug: str) -> str:
-    page = _article_page(slug)
+def article(slug: str) -> Response:
+    current = catalog()
+    found = _published(current, slug)
     record_view(slug)  # after the page was found: only real articles are counted
-    return page
+    given = session.get("feedback", {}).get(slug)
+    if given is None and same_for_everyone():
+        return cached(current, ("article",), lambda: _article_page(current, found, None))
+    return rendered_for_this_request(_article_page(current, found, given))
 
 
-def _article_page(slug: str, **extra: object) -> str:
-    found = catalog().articles.get(slug)
+def _published(current: Catalog, slug: str) -> Article:
+    found = current.articles.get(slug)
     if found is None or found.draft:
         abort(404)
-    flows = [catalog().flows[f].flow for f in found.flows if f in catalog().flows]
-    given = session.get("feedback", {}).get(slug)
+    return found
+
+
+def _article_page(current: Catalog, found: Article, given: object, **extra: object) -> str:
+    flows = [current.flows[f].flow for f in found.flows if f in current.flows]
     return render_template("article.html", article=found, flows=flows, feedback=given, **extra)
 
 
+def _from_this_site() -> bool:
+    """The "was this helpful?" form carries no CSRF token: its page is the same for everyone and
+    cached. A vote from another site's page is refused by what the browser says of where the
+    form was (OWASP CSRF cheat sheet: Fetch Metadata, then the standard Origin header); a client
+    that sends neither (curl, a very old browser) is no forged cross-site form."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    ours = {request.host, urlsplit(settings().site_url).netloc}
+    return origin != "null" and urlsplit(origin).netloc in ours
+
+
 @bp.post("/articles/<slug>/feedback")
+@csrf.exempt  # a token would make the article page differ per person: _from_this_site instead
 @limiter.limit("30 per hour")
 def article_feedback(slug: str) -> BaseResponse:
-    found = catalog().articles.get(slug)
-    if found is None or found.draft:
-        abort(404)
+    if not _from_this_site():
+        raise CSRFError("The form was sent from another site.")
+    _published(catalog(), slug)
     answered = session.setdefault("feedback", {})
     if slug not in answered:  # asked once per reader
         choice = request.form.get("helpful")
@@ -84,15 +155,22 @@ def article_feedback(slug: str) -> BaseResponse:
 
 @bp.post("/articles/<slug>/feedback/comment")
 @limiter.limit("30 per hour")
-def article_feedback_comment(slug: str) -> BaseResponse | tuple[str, int]:
+def article_feedback_comment(slug: str) -> BaseResponse:
     given = session.get("feedback", {}).get(slug)
     if given is None or given["helpful"] or given["commented"]:
         return redirect(url_for(".article", slug=slug) + "#feedback", 303)
     try:
         add_comment(given["id"], request.form.get("comment", ""))
     except FeedbackError as problem:
-        page = _article_page(slug, comment_error=str(problem), comment=request.form.get("comment", "")[:5000])
-        return page, 400
+        current = catalog()
+        page = _article_page(
+            current,
+            _published(current, slug),
+            given,
+            comment_error=str(problem),
+            comment=request.form.get("comment", "")[:5000],
+        )
+        return rendered_for_this_request(page, 400)
     given["commented"] = True
     session.modified = True
     flash("Thank you. Your comment helps us improve this article.")
@@ -124,22 +202,51 @@ def check_link_page() -> str | tuple[str, int]:
 @bp.get("/healthz")
 @limiter.exempt
 def healthz() -> tuple[BaseResponse, int]:
-    checks = {"database": False, "content": False}
-    try:
-        db.session.execute(text("SELECT 1"))
-        checks["database"] = True
-    except Exception:
-        db.session.rollback()
+    body, status = health_report()
+    answer = jsonify(body)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer, status
+
+
+def health_report() -> tuple[dict[str, object], int]:
+    """/healthz's body and status (in an app context): 200 once the database answers and the
+    content is loaded, 503 otherwise."""
+    database, age = _database_answers()
     current = catalog()
-    checks["content"] = current.ok and bool(current.flows)
+    checks = {"database": database, "content": current.ok and bool(current.flows)}
     healthy = all(checks.values())
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if healthy else "unavailable",
         "checks": checks,
         "articles": len(current.articles),
         "flows": len(current.flows),
+        "database_checked_seconds_ago": round(age, 1),
     }
-    return jsonify(body), 200 if healthy else 503
+    return body, 200 if healthy else 503
+
+
+@dataclass
+class _DatabaseCheck:
+    answered: bool
+    at: float
+
+
+def _database_answers() -> tuple[bool, float]:
+    """Whether the database answered `SELECT 1`, asked at most every HELPDESK_HEALTH_SECONDS in
+    this worker (a load balancer polling every worker every second costs no query each time),
+    and how many seconds ago."""
+    now = time.monotonic()
+    last: _DatabaseCheck | None = current_app.extensions.get(HEALTH_KEY)
+    if last is not None and now - last.at < settings().health_seconds:
+        return last.answered, now - last.at
+    try:
+        db.session.execute(text("SELECT 1"))
+        answered = True
+    except Exception:
+        db.session.rollback()
+        answered = False
+    current_app.extensions[HEALTH_KEY] = _DatabaseCheck(answered, now)
+    return answered, 0.0
 
 
 @bp.get("/robots.txt")

@@ -39,23 +39,28 @@ def test_an_unknown_article_is_a_404(fixture_client):
     assert fixture_client.get("/articles/nothing-here").status_code == 404
 
 
+SAME_SITE = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+
+
+def vote(client, choice: str, **headers: str):
+    return client.post("/articles/basics/feedback", data={"helpful": choice}, headers=headers or SAME_SITE)
+
+
 def test_helpful_yes_is_stored_and_asked_once(fixture_client, fixture_app):
     page = fixture_client.get("/articles/basics").get_data(as_text=True)
-    assert "Was this helpful?" in page
-    token = csrf_from(page)
-    voted = fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "yes"})
-    assert voted.status_code == 303
+    assert "Was this helpful?" in page and "csrf_token" not in page  # the page is the same for all
+    assert vote(fixture_client, "yes").status_code == 303
     page = fixture_client.get("/articles/basics").get_data(as_text=True)
     assert "Was this helpful?" not in page and "Thank you for your feedback." in page
-    fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "no"})
+    vote(fixture_client, "no")
     assert feedback_rows(fixture_app) == [("basics", True, "")]
 
 
 def test_helpful_no_offers_a_comment_that_is_stored(fixture_client, fixture_app):
-    token = csrf_from(fixture_client.get("/articles/basics").get_data(as_text=True))
-    fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "no"})
+    vote(fixture_client, "no")
     page = fixture_client.get("/articles/basics").get_data(as_text=True)
     assert "What was missing or unclear?" in page
+    token = csrf_from(page)  # the comment form is this browser's own page: it has its token
     empty = fixture_client.post(
         "/articles/basics/feedback/comment", data={"csrf_token": token, "comment": "  "}
     )
@@ -73,17 +78,36 @@ def test_helpful_no_offers_a_comment_that_is_stored(fixture_client, fixture_app)
 
 
 def test_feedback_needs_yes_or_no(fixture_client, fixture_app):
-    token = csrf_from(fixture_client.get("/articles/basics").get_data(as_text=True))
-    refused = fixture_client.post("/articles/basics/feedback", data={"csrf_token": token, "helpful": "maybe"})
+    refused = vote(fixture_client, "maybe")
     assert refused.status_code == 400
     assert "Choose yes or no." in refused.get_data(as_text=True)
     assert feedback_rows(fixture_app) == []
 
 
-def test_feedback_without_csrf_is_refused(fixture_client, fixture_app):
-    refused = fixture_client.post("/articles/basics/feedback", data={"helpful": "yes"})
+def test_a_comment_without_csrf_is_refused(fixture_client, fixture_app):
+    vote(fixture_client, "no")
+    refused = fixture_client.post("/articles/basics/feedback/comment", data={"comment": "forged"})
     assert refused.status_code == 400
+    assert feedback_rows(fixture_app) == [("basics", False, "")]
+
+
+def test_a_vote_sent_from_another_site_is_refused(fixture_client, fixture_app):
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://elsewhere.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://sub.localhost"},
+        {"Origin": "https://elsewhere.example"},  # a browser without Fetch Metadata
+        {"Origin": "null"},  # a sandboxed frame, a data: page
+    ):
+        refused = vote(fixture_client, "yes", **headers)
+        assert refused.status_code == 400, headers
+        assert "sent from somewhere else" in refused.get_data(as_text=True)
     assert feedback_rows(fixture_app) == []
+
+
+def test_a_vote_from_this_site_counts_with_or_without_fetch_metadata(fixture_app):
+    assert vote(fixture_app.test_client(), "yes", Origin="http://localhost").status_code == 303
+    assert vote(fixture_app.test_client(), "no", **{"Sec-Fetch-Site": "same-origin"}).status_code == 303
+    assert len(feedback_rows(fixture_app)) == 2
 
 
 def test_article_images_are_served_from_the_content_folder(fixture_client):

@@ -40,7 +40,10 @@ def test_account_staff_and_recovery_pages_are_never_cached(client, path: str):
 
 
 def test_public_pages_may_be_cached_for_someone_signed_out(client):
-    assert client.get("/articles/app-vs-web").headers.get("Cache-Control") is None
+    for path in ("/", "/articles/", "/articles/app-vs-web"):
+        shown = client.get(path)
+        assert shown.headers.get("Cache-Control") == "public, max-age=60", path
+        assert "Set-Cookie" not in shown.headers and "Cookie" in shown.headers["Vary"], path
 
 
 def test_every_page_shown_to_a_signed_in_person_is_never_cached(app: Flask, client, account):

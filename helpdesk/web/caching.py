@@ -1,0 +1,195 @@
+"""HTTP caching of the public pages: a page rendered once per content version, strong ETags,
+Last-Modified, 304s, and who may keep what.
+
+Who gets what:
+- a browser with no cookie of ours (the usual first visit, a crawler, a shared cache in front):
+  the rendered bytes from this worker's page cache, `Cache-Control: public, max-age=<page_max_age>`
+  (60 s by default: a reader sees an edit within a minute, a proxy or CDN answers the rest), a
+  strong `ETag`, `Last-Modified`, `Vary: Cookie`, and no `Set-Cookie`. `Vary: Cookie` is what keeps
+  it right: once a browser has a cookie of ours (it answered "was this helpful?", started a
+  diagnosis, signed in) its requests no longer match what a cache kept for cookie-less ones;
+- a browser with our cookie but not signed in, whose page does not depend on it (no message
+  waiting, no feedback on this article): the same bytes, `private, no-cache` (the cookie may be
+  sent again with the answer, so no shared cache keeps it; the browser revalidates: a 304);
+- everyone else (signed in, a message waiting, the feedback form half answered): rendered for this
+  request; signed-in people get `no-store` (`web/errors.py`).
+
+The ETag is a digest of the content version (every article's and flow's file digest), the code
+version (templates, static files, the app's source, the settings shown on pages), the page's key
+(path and query), the language, and anything else the page shows (the popular articles). Nothing
+about the person is in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, session
+from flask_login import current_user
+from werkzeug.http import http_date, is_resource_modified
+
+from ..config import PROJECT_ROOT, Settings
+from ..content.catalog import Catalog
+from ..content.live import fingerprint
+
+CACHE_KEY = "helpdesk.page_cache"
+PAGES_KEPT = 256  # rendered pages kept per worker (the most used): ~10-20 KB each, ~5 MB at most
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page rendered once: its bytes and the validators that name them."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime
+
+    @property
+    def last_modified_http(self) -> str:
+        return http_date(self.last_modified)
+
+
+@dataclass(frozen=True)
+class ContentVersion:
+    digest: str
+    modified: datetime  # the newest content file (or folder: a deletion) time, whole seconds
+
+
+class PageCache:
+    """One per app (so one per worker): the pages of the live content version, the most used kept.
+    A new content version empties it; the code version is fixed for the life of the process."""
+
+    def __init__(self, code_version: str, code_modified: datetime, size: int = PAGES_KEPT) -> None:
+        self.code_version = code_version
+        self.code_modified = code_modified
+        self.size = size
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[tuple[str, ...], Page] = OrderedDict()
+        self._catalog: Catalog | None = None
+        self._version: ContentVersion | None = None
+
+    def version(self, current: Catalog, settings: Settings) -> ContentVersion:
+        """The version of *current*, worked out once per snapshot (a reload swaps the object)."""
+        if self._catalog is not current or self._version is None:
+            found = content_version(current, settings)
+            with self._lock:
+                self._catalog, self._version = current, found
+                self._pages.clear()  # the old version's pages are never asked for again
+        return self._version
+
+    def page(
+        self, current: Catalog, key: tuple[str, ...], render: Callable[[], str], settings: Settings
+    ) -> Page:
+        """The page for *key* in content version *current*, rendered by *render* at most once."""
+        version = self.version(current, settings)
+        full = (version.digest, *key)
+        with self._lock:
+            found = self._pages.get(full)
+            if found is not None:
+                self._pages.move_to_end(full)
+                return found
+        body = render().encode()
+        tag = hashlib.sha256("\0".join((self.code_version, *full)).encode()).hexdigest()[:32]
+        made = Page(body, tag, max(version.modified, self.code_modified))
+        with self._lock:
+            self._pages[full] = made
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return made
+
+
+def content_version(current: Catalog, settings: Settings) -> ContentVersion:
+    digest = hashlib.sha256()
+    for slug, article in sorted(current.articles.items()):
+        digest.update(f"a\0{slug}\0{article.digest}\n".encode())
+    for flow_id, compiled in sorted(current.flows.items()):
+        digest.update(f"f\0{flow_id}\0{compiled.flow.digest}\n".encode())
+    times = [mtime for _, _, mtime in fingerprint(settings.content_dir, settings.flows_dir)]
+    for folder in (settings.content_dir, settings.flows_dir):
+        with contextlib.suppress(OSError):
+            times.append(folder.stat().st_mtime_ns)  # a deleted file changes its folder's time
+    return ContentVersion(digest.hexdigest(), _whole_seconds(max(times, default=0)))
+
+
+def code_version(settings: Settings, static_digests: Iterable[str]) -> tuple[str, datetime]:
+    """A digest of everything besides content that changes a page's bytes, and its newest time."""
+    digest = hashlib.sha256()
+    newest = 0
+    package = PROJECT_ROOT / "helpdesk"
+    files: list[Path] = sorted(package.rglob("*.py")) + sorted((package / "templates").rglob("*.html"))
+    for path in files:
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+        newest = max(newest, path.stat().st_mtime_ns)
+    for static in sorted(static_digests):
+        digest.update(static.encode())
+    for shown in (settings.site_name, settings.support_email):  # what every page shows
+        digest.update(b"\0" + shown.encode())
+    return digest.hexdigest(), _whole_seconds(newest)
+
+
+def _whole_seconds(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns // 1_000_000_000, UTC)
+
+
+def init_app(app: Flask, static_digests: Iterable[str]) -> None:
+    settings: Settings = app.extensions["helpdesk.settings"]
+    version, modified = code_version(settings, static_digests)
+    app.extensions[CACHE_KEY] = PageCache(version, modified)
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions[CACHE_KEY]
+
+
+def without_cookies() -> bool:
+    """The request carries neither of our session cookies: nothing on the page can be anyone's."""
+    names = (current_app.config["SESSION_COOKIE_NAME"], current_app.config["SIGN_IN_COOKIE_NAME"])
+    return not any(name in request.cookies for name in names)
+
+
+def same_for_everyone() -> bool:
+    """The page this request gets is the anonymous one: not signed in, no message waiting.
+    (A page with more of the person in it, the article's feedback, checks that itself.)"""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if without_cookies():
+        return True
+    return not current_user.is_authenticated and not session.get("_flashes")
+
+
+def cached(current: Catalog, key: tuple[str, ...], render: Callable[[], str], language: str = "") -> Response:
+    """The page for *key* of the content *current* (which *render* shows) from the page cache,
+    with its validators; a 304 when the browser has it. Only where `same_for_everyone()` holds."""
+    settings: Settings = current_app.extensions["helpdesk.settings"]
+    page = page_cache().page(current, (request.path, language, *key), render, settings)
+    # with our cookie, the answer may send it again: no shared cache may keep that
+    shared = without_cookies()
+    keep = f"public, max-age={max(settings.page_max_age, 0)}" if shared else "private, no-cache"
+    headers = [
+        ("ETag", f'"{page.etag}"'),
+        ("Last-Modified", page.last_modified_http),
+        ("Cache-Control", keep),
+        ("Vary", "Cookie"),
+    ]
+    environ = request.environ
+    asks = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+    if asks and not is_resource_modified(environ, etag=page.etag, last_modified=page.last_modified):
+        return Response(status=304, headers=headers)
+    return Response(page.body, headers=[("Content-Type", "text/html; charset=utf-8"), *headers])
+
+
+def rendered_for_this_request(body: str, status: int = 200) -> Response:
+    """A public page that shows something of this browser's (a message, the feedback form half
+    answered): kept by nobody but this browser, and asked for again each time."""
+    response = Response(body, status=status, mimetype="text/html")
+    if not current_user.is_authenticated:  # signed in: no-store (web/errors.py) says more
+        response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
