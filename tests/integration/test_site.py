@@ -128,3 +128,25 @@ def test_the_app_refuses_to_start_on_broken_content(tmp_path):
     with pytest.raises(ContentError) as refused:
         build_app(tmp_path, content_dir=FIXTURES / "good" / "content", flows_dir=flows)
     assert f"{flows / 'loop.yaml'}:15: step 'spin' is in a loop with no way out" in str(refused.value)
+
+
+def test_a_rate_limit_refusal_is_counted_in_the_metrics(tmp_path):
+    app = build_app(
+        tmp_path,
+        metrics="open",
+        content_dir=FIXTURES / "good" / "content",
+        flows_dir=FIXTURES / "good" / "flows",
+    )
+    client = app.test_client()
+
+    def refused() -> float:
+        text = client.get("/metrics").get_data(as_text=True)
+        for line in text.splitlines():
+            if line.startswith("helpdesk_rate_limited_total{") and 'endpoint="diagnose.start"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = refused()
+    answers = [client.get("/diagnose/fix-it").status_code for _ in range(61)]
+    assert answers.count(429) == 1  # the 61st start in a minute
+    assert refused() == before + 1
