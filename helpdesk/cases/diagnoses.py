@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
@@ -124,12 +124,32 @@ class DiagnosisRecord:
     sandbox: bool
 
 
-_RECORD_COLUMNS = [Diagnosis.__table__.c[f.name] for f in fields(DiagnosisRecord)]
+# The statements a page runs on every request, built (and their cache keys computed) once: building
+# a statement costs SQLAlchemy more than SQLite takes to run it.
+_DIAGNOSES = Diagnosis.__table__
+_READ = select(*(_DIAGNOSES.c[f.name] for f in fields(DiagnosisRecord))).where(
+    _DIAGNOSES.c.id == bindparam("b_id")
+)
+_MOVE = (
+    update(_DIAGNOSES)
+    .where(_DIAGNOSES.c.id == bindparam("b_id"), _DIAGNOSES.c.revision == bindparam("b_revision"))
+    .values(
+        path=bindparam("b_path"),
+        answers=bindparam("b_answers"),
+        step=bindparam("b_step"),
+        status=bindparam("b_status"),
+        revision=_DIAGNOSES.c.revision + 1,
+        updated_at=bindparam("b_now"),
+        running_step=None,
+        running_since=None,
+    )
+)
+_ADD_EVENTS = insert(DiagnosisEvent.__table__)
 
 
 def read_diagnosis(diagnosis_id: int) -> DiagnosisRecord | None:
     """The diagnosis *diagnosis_id*, as a plain record (None if there is none)."""
-    row = db.session.execute(select(*_RECORD_COLUMNS).where(Diagnosis.__table__.c.id == diagnosis_id)).first()
+    row = db.session.execute(_READ, {"b_id": diagnosis_id}).first()
     return None if row is None else DiagnosisRecord(*row)
 
 
@@ -420,27 +440,29 @@ def answer(
         new_answers = [*answers[:index], trigger]
         status = _status_at(compiled, target)
         now = utcnow()
+        db.session.flush()  # what the request added before (a fix's records) keeps its order
         result = db.session.execute(
-            update(Diagnosis)
-            .where(Diagnosis.id == diagnosis.id, Diagnosis.revision == diagnosis.revision)
-            .values(
-                path=new_path,
-                answers=new_answers,
-                step=target,
-                status=status,
-                revision=Diagnosis.revision + 1,
-                updated_at=now,
-                running_step=None,
-                running_since=None,
-            )
-            .execution_options(synchronize_session=False)
+            _MOVE,
+            {
+                "b_id": diagnosis.id,
+                "b_revision": diagnosis.revision,
+                "b_path": new_path,
+                "b_answers": new_answers,
+                "b_step": target,
+                "b_status": status,
+                "b_now": now,
+            },
         )
         if rowcount(result) == 1:
+            events = [dict(kind=kind, step=at_step, detail={"answer": trigger, "next": target, **detail})]
             if rewound:
-                record_event(diagnosis, "went_back", at_step, undone=len(path) - 1 - index)
-            record_event(diagnosis, kind, at_step, answer=trigger, next=target, **detail)
+                events.insert(
+                    0, dict(kind="went_back", step=at_step, detail={"undone": len(path) - 1 - index})
+                )
             if status != DiagnosisStatus.ACTIVE:
-                record_event(diagnosis, status, target)
+                events.append(dict(kind=status, step=target, detail={}))
+            # one plain INSERT of its lines, in order, rather than the ORM's unit of work
+            db.session.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
             written = {
                 "path": new_path,
                 "answers": new_answers,
