@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
@@ -341,41 +342,76 @@ def _heading(step: Step, text_html: str, action: Action | None, flow_title: str)
     return words or flow_title
 
 
+@dataclass(frozen=True)
+class StepParts:
+    """What a step's page shows that depends on nothing but the flow version (and which pages,
+    the real ones or the sandbox, show it): worked out once, kept on the compiled flow."""
+
+    text_html: str
+    help_html: str
+    heading: str
+    action: Action | None
+    submit_url: str
+    start_over_url: str
+    article_url: str
+
+
+def _parts(compiled: CompiledFlow, step_id: str) -> StepParts:
+    key = ("step page", request.blueprint, request.script_root, step_id)
+    found: StepParts | None = compiled.memo.get(key)
+    if found is None:
+        current = compiled.step(step_id)
+        text_html = render_inline(current.text) if current.text else ""
+        action = get_action(current.action) if current.action else None
+        slug = current.article.partition("#")[0] if current.article else ""
+        found = StepParts(
+            text_html=text_html,
+            help_html=render_inline(current.help) if current.help else "",
+            heading=_heading(current, text_html, action, compiled.flow.title),
+            action=action,
+            submit_url=url_for(".submit", flow_id=compiled.id, step_id=step_id),
+            start_over_url=url_for(".start_over", flow_id=compiled.id),
+            article_url=url_for("public.article", slug=slug) if slug else "",
+        )
+        compiled.memo[key] = found
+    return found
+
+
 def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
     current = compiled.step(step_id)
+    parts = _parts(compiled, step_id)
     at = position(diagnosis, compiled, step_id)
     back_url = ""
     if at.previous is not None:
         back_url = url_for(".step", flow_id=at.previous.flow_id, step_id=at.previous.step)
     article, section = (None, "")
-    if current.article:
+    if current.article:  # looked up each time: an article may change while the flow does not
         article, section = catalog().section_html(current.article)
     action_form = None
-    if current.kind in ("action", "check") and step_id == diagnosis.step:
-        action = get_action(current.action)
-        if action is not None:
-            action_form = action.render_form(_action_context(diagnosis, compiled, step_id))
+    if current.kind in ("action", "check") and step_id == diagnosis.step and parts.action is not None:
+        action_form = parts.action.render_form(_action_context(diagnosis, compiled, step_id))
     linked_flow = None
     if current.kind == "end" and current.outcome == "flow":
         linked = catalog().flows.get(current.flow)
         linked_flow = linked.flow if linked else None
-    text_html = render_inline(current.text) if current.text else ""
-    action = get_action(current.action) if current.action else None
     return render_template(
         "diagnose/step.html",
         diagnosis=diagnosis,
         flow=compiled.flow,
         step=current,
-        heading=_heading(current, text_html, action, compiled.flow.title),
-        text_html=text_html,
-        help_html=render_inline(current.help) if current.help else "",
+        heading=parts.heading,
+        text_html=parts.text_html,
+        help_html=parts.help_html,
+        submit_url=parts.submit_url,
+        start_over_url=parts.start_over_url,
+        article_url=parts.article_url,
         chosen=at.chosen or "",
         back_url=back_url,
         progress=at.progress,
         article=article,
         section_html=section,
         action_form=action_form,
-        action=action,
+        action=parts.action,
         linked_flow=linked_flow,
         is_current=step_id == diagnosis.step,
         error=error,
