@@ -18,8 +18,9 @@ baseline use), on free ports of 127.0.0.1:
 Then, row by row, it drives the app and the bare app with Debian's `wrk` in alternating rounds
 (bare, app, bare, app, …: the machine's other load falls on both alike) with the very same
 requests (same cookies, same body), and prints for each row the median of the rounds: requests/s
-of the app and of bare, their ratio, and the app's latency p50/p99. Only ratios measured in one
-run mean something: the machine is shared and noisy.
+of the app and of bare, their ratio, the CPU time the workers spent per request (read from /proc)
+and bare's over the app's, and the app's latency p50/p99. Only ratios measured in one run mean
+something; on a machine busy with other work the CPU ratio is the steadier of the two.
 
 The diagnosis rows use diagnoses started here, each with its own cookie (and CSRF token for the
 answer): "step" GETs the first step's page; "answer" POSTs an answer there, alternating between
@@ -109,10 +110,17 @@ class Round:
     p50_ms: float
     p99_ms: float
     bad: int = 0  # non-2xx/3xx answers and socket errors
+    cpu_seconds: float = 0.0  # what the server's workers used meanwhile (user + system)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_us(self) -> float:
+        """CPU time per request, in µs: unlike requests/s, hardly changed by the machine's
+        other load (which takes turns on the cores, not cycles out of this work)."""
+        return self.cpu_seconds / self.requests * 1e6 if self.requests else 0.0
 
 
 @dataclass
@@ -131,19 +139,29 @@ class Result:
         pairs = [a.rate / b.rate for a, b in zip(self.app, self.bare, strict=False) if b.rate]
         return statistics.median(pairs) if pairs else 0.0
 
+    @property
+    def cpu_ratio(self) -> float:
+        """Bare's CPU time per request over the app's (median of rounds): the share of bare's
+        throughput the app would reach on cores of its own."""
+        pairs = [b.cpu_us / a.cpu_us for a, b in zip(self.app, self.bare, strict=False) if a.cpu_us]
+        return statistics.median(pairs) if pairs else 0.0
+
     def line(self, articles: int) -> str:
         median = self._median
         bad = sum(r.bad for r in self.app)
         return (
             f"| {self.row.label.format(articles=articles):<32} | {median(self.app, 'rate'):8.0f} "
-            f"| {median(self.bare, 'rate'):8.0f} | {self.ratio:6.2f} | {median(self.app, 'p50_ms'):7.1f} "
-            f"| {median(self.app, 'p99_ms'):7.1f} | {bad:>5} |"
+            f"| {median(self.bare, 'rate'):8.0f} | {self.ratio:6.2f} | {median(self.app, 'cpu_us'):7.0f} "
+            f"| {median(self.bare, 'cpu_us'):7.0f} | {self.cpu_ratio:6.2f} "
+            f"| {median(self.app, 'p50_ms'):7.1f} | {median(self.app, 'p99_ms'):7.1f} | {bad:>5} |"
         )
 
 
 HEADER = (
-    "| page                             |  app r/s | bare r/s | × bare | p50 ms  | p99 ms  |  bad  |\n"  # noqa: RUF001
-    "|----------------------------------|---------:|---------:|-------:|--------:|--------:|------:|"
+    "| page                             |  app r/s | bare r/s | × bare "  # noqa: RUF001
+    "| app µs  | bare µs | × bare | p50 ms  | p99 ms  |  bad  |\n"  # noqa: RUF001
+    "|----------------------------------|---------:|---------:|-------:"
+    "|--------:|--------:|-------:|--------:|--------:|------:|"
 )
 
 
@@ -204,7 +222,7 @@ def parse_result(output: str) -> Round:
     return Round(requests, micros / 1e6, p50 / 1000, p99 / 1000, bad)
 
 
-def run_wrk(base: str, script: Path, seconds: int, threads: int, connections: int) -> Round:
+def run_wrk(server: Server, script: Path, seconds: int, threads: int, connections: int) -> Round:
     command = [
         WRK,
         f"-t{threads}",
@@ -214,12 +232,15 @@ def run_wrk(base: str, script: Path, seconds: int, threads: int, connections: in
         "10s",
         "-s",
         str(script),
-        base,
+        server.base,
     ]
+    cpu = server.cpu_seconds()
     done = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-    return parse_result(done.stdout)
+    found = parse_result(done.stdout)
+    found.cpu_seconds = server.cpu_seconds() - cpu
+    return found
 
 
 # -- the servers -------------------------------------------------------------------------------
@@ -250,6 +271,18 @@ class Server:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name}: not ready after 120 s")
             time.sleep(0.3)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server's workers (gunicorn's children) so far."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == self.process.pid:  # its parent
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -422,15 +455,13 @@ def main() -> int:
                 script = Path(tmp) / f"{row.name}.lua"
                 script.write_text(lua_script(requests, threads))
                 result = Result(row)
-                run_wrk(app.base, script, 1, threads, options.connections)  # warm up
-                run_wrk(servers["bare"].base, script, 1, threads, options.connections)
+                run_wrk(app, script, 1, threads, options.connections)  # warm up
+                run_wrk(servers["bare"], script, 1, threads, options.connections)
                 for _ in range(options.rounds):
                     result.bare.append(
-                        run_wrk(servers["bare"].base, script, options.seconds, threads, options.connections)
+                        run_wrk(servers["bare"], script, options.seconds, threads, options.connections)
                     )
-                    result.app.append(
-                        run_wrk(app.base, script, options.seconds, threads, options.connections)
-                    )
+                    result.app.append(run_wrk(app, script, options.seconds, threads, options.connections))
                 results.append(result)
                 print(result.line(options.articles), flush=True)
         finally:
@@ -439,6 +470,8 @@ def main() -> int:
     print()
     print(table(results, options.articles))
     print("\nrequests/s and x bare: median of the rounds; p50/p99: the app's latency, median of the rounds;")
+    print("µs: CPU time of the server's workers per request (user + system), and bare's over the app's:")
+    print("on a machine busy with other work, the CPU ratio is the steadier estimate of x bare.")
     print("bad: answers other than 2xx/3xx and socket errors, all rounds of the app together.")
     return 0
 

@@ -47,12 +47,20 @@ def test_the_ratio_is_the_median_of_each_rounds_own_ratio():
 
 def test_the_table_has_a_line_per_row_with_its_figures():
     result = bench.Result(bench.Row("home-big", "home, {articles} articles"))
-    result.app.append(bench.Round(1000, 2.0, 3.25, 12.5, bad=1))
-    result.bare.append(bench.Round(4000, 2.0, 0.5, 1.0))
+    result.app.append(bench.Round(1000, 2.0, 3.25, 12.5, bad=1, cpu_seconds=2.0))
+    result.bare.append(bench.Round(4000, 2.0, 0.5, 1.0, cpu_seconds=1.0))
     lines = bench.table([result], articles=1000).splitlines()
     assert len(lines) == 3  # header, rule, the row
     cells = [cell.strip() for cell in lines[2].strip("|").split("|")]
-    assert cells == ["home, 1000 articles", "500", "2000", "0.25", "3.2", "12.5", "1"]
+    assert cells == ["home, 1000 articles", "500", "2000", "0.25", "2000", "250", "0.12", "3.2", "12.5", "1"]
+
+
+def test_the_cpu_ratio_is_bares_cpu_time_per_request_over_the_apps():
+    result = bench.Result(bench.ROWS[0])
+    result.app.append(bench.Round(1000, 5.0, 1, 2, cpu_seconds=1.5))  # 1500 µs a request
+    result.bare.append(bench.Round(5000, 5.0, 1, 2, cpu_seconds=1.5))  # 300 µs a request
+    assert result.app[0].cpu_us == pytest.approx(1500)
+    assert result.cpu_ratio == pytest.approx(0.2)
 
 
 def test_the_lua_script_carries_each_request_quoted():
@@ -87,4 +95,4 @@ def test_a_short_run_prints_the_table(tmp_path):
     rows = [line for line in done.stdout.splitlines() if line.startswith("| /healthz")]
     assert rows, done.stdout
     cells = [cell.strip() for cell in rows[-1].strip("|").split("|")]
-    assert float(cells[1]) > 0 and float(cells[3]) > 0 and cells[6] == "0"
+    assert float(cells[1]) > 0 and float(cells[3]) > 0 and float(cells[4]) > 0 and cells[-1] == "0"
