@@ -5,11 +5,11 @@ continues in another flow, and its transcript."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import metrics
@@ -105,6 +105,76 @@ class FlowChanged(DiagnosisError):
         self.note = note  # what the end that handed over says on the way
 
 
+@dataclass(slots=True)
+class DiagnosisRecord:
+    """A diagnosis as its pages read it on every request: the columns they need, read in one
+    plain query (`read_diagnosis`), without the ORM's identity map, loader and expiry, which cost
+    three times the query. `answer` moves one on like a `Diagnosis`; what changes more than an
+    answer (a fix's claim, a handover, a restart) works on the `Diagnosis` (`as_row`)."""
+
+    id: int
+    reference: str
+    flow_id: str
+    flow_digest: str
+    step: str
+    path: list[str]
+    answers: list[str]
+    status: str
+    revision: int
+    parent_id: int | None
+    sandbox: bool
+
+
+# The statements a page runs on every request, built (and their cache keys computed) once: building
+# a statement costs SQLAlchemy more than SQLite takes to run it.
+_DIAGNOSES = Diagnosis.__table__
+_READ = select(*(_DIAGNOSES.c[f.name] for f in fields(DiagnosisRecord))).where(
+    _DIAGNOSES.c.id == bindparam("b_id")
+)
+_MOVE = (
+    update(_DIAGNOSES)
+    .where(_DIAGNOSES.c.id == bindparam("b_id"), _DIAGNOSES.c.revision == bindparam("b_revision"))
+    .values(
+        path=bindparam("b_path"),
+        answers=bindparam("b_answers"),
+        step=bindparam("b_step"),
+        status=bindparam("b_status"),
+        revision=_DIAGNOSES.c.revision + 1,
+        updated_at=bindparam("b_now"),
+        running_step=None,
+        running_since=None,
+    )
+)
+_ADD_EVENTS = insert(DiagnosisEvent.__table__)
+
+
+def read_diagnosis(diagnosis_id: int) -> DiagnosisRecord | None:
+    """The diagnosis *diagnosis_id*, as a plain record (None if there is none)."""
+    row = db.session.execute(_READ, {"b_id": diagnosis_id}).first()
+    return None if row is None else DiagnosisRecord(*row)
+
+
+def as_row(diagnosis: Diagnosis | DiagnosisRecord) -> Diagnosis:
+    """The ORM object of *diagnosis* (loaded, if it is a record)."""
+    if isinstance(diagnosis, Diagnosis):
+        return diagnosis
+    found = db.session.get(Diagnosis, diagnosis.id)
+    if found is None:
+        raise Abandoned(diagnosis.reference)  # deleted meanwhile (records forgotten)
+    return found
+
+
+def _read_again(diagnosis: Diagnosis | DiagnosisRecord) -> None:
+    if isinstance(diagnosis, Diagnosis):
+        db.session.refresh(diagnosis)
+        return
+    fresh = read_diagnosis(diagnosis.id)
+    if fresh is None:
+        raise Abandoned(diagnosis.reference)
+    for f in fields(DiagnosisRecord):
+        setattr(diagnosis, f.name, getattr(fresh, f.name))
+
+
 @dataclass(frozen=True)
 class Moved:
     """Where a submitted answer took the diagnosis."""
@@ -149,7 +219,7 @@ def last_visit(path: list[str], step_id: str) -> int:
     return len(path) - 1 - path[::-1].index(step_id)
 
 
-def position(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> Position:
+def position(diagnosis: Diagnosis | DiagnosisRecord, compiled: CompiledFlow, step_id: str) -> Position:
     """Where *step_id* (a step on the diagnosis's path) sits: its number, the answer given there,
     where Back leads (the step before, or for a handed-over diagnosis the parent's step before
     its end) and how many pages are left."""
@@ -159,7 +229,7 @@ def position(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> Posi
     if index > 0:
         previous = PreviousStep(diagnosis.reference, diagnosis.flow_id, path[index - 1])
     elif diagnosis.parent_id is not None:
-        parent = db.session.get(Diagnosis, diagnosis.parent_id)
+        parent = read_diagnosis(diagnosis.parent_id)
         if parent is not None and len(parent.path) > 1:
             previous = PreviousStep(parent.reference, parent.flow_id, parent.path[-2])
     return Position(
@@ -173,13 +243,13 @@ def position(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> Posi
     )
 
 
-def step_after(diagnosis: Diagnosis, step_id: str) -> str:
+def step_after(diagnosis: Diagnosis | DiagnosisRecord, step_id: str) -> str:
     """The step the diagnosis went on to from *step_id*'s last visit (itself if it is current)."""
     index = last_visit(diagnosis.path, step_id)
     return diagnosis.path[min(index + 1, len(diagnosis.path) - 1)]
 
 
-def answer_to(diagnosis: Diagnosis, step: Step, choice: str | None) -> str:
+def answer_to(diagnosis: Diagnosis | DiagnosisRecord, step: Step, choice: str | None) -> str:
     """The trigger that moves the diagnosis on from a question or info *step* by *choice*;
     a fix or an end takes no answer (RunsAsFix, AtAnEnd)."""
     if step.kind == "question":
@@ -203,7 +273,7 @@ def answer_step(
     choice: str | None,
     *,
     revision: int | None = None,
-) -> Answered:
+) -> Answered[Diagnosis]:
     """Answer the question or info step *step_id* by *choice* (see `answer_to`, `move_on`); when
     *revision* is given, only if the diagnosis is still at that revision."""
     if diagnosis.status == DiagnosisStatus.ABANDONED:
@@ -217,11 +287,15 @@ def answer_step(
     return move_on(diagnosis, compiled, step_id, answer_to(diagnosis, compiled.step(step_id), choice))
 
 
+# what a page or the API hands in: a Diagnosis row, or the record a page reads (DiagnosisRecord)
+D = TypeVar("D", Diagnosis, DiagnosisRecord)
+
+
 @dataclass(frozen=True)
-class Answered:
+class Answered(Generic[D]):
     """Where an answer led: the diagnosis to show next (a new one after a handover) and its step."""
 
-    diagnosis: Diagnosis
+    diagnosis: D | Diagnosis  # a handover's is the new diagnosis's row
     compiled: CompiledFlow
     step: str
     handed_over: bool = False
@@ -229,14 +303,14 @@ class Answered:
 
 
 def move_on(
-    diagnosis: Diagnosis,
+    diagnosis: D,
     compiled: CompiledFlow,
     at_step: str,
     trigger: str,
     *,
     kind: str = "answered",
     **detail: Any,
-) -> Answered:
+) -> Answered[D]:
     """Apply *trigger* at *at_step* (see `answer`), and when that reaches an end that continues
     in another flow, hand over to that flow's diagnosis. Raises Abandoned, UnknownStep,
     StaleStep, InvalidMove, or FlowChanged (with the diagnosis handed over to)."""
@@ -249,7 +323,7 @@ def move_on(
     if target.kind == "end" and target.outcome == "flow":
         following = live_flow(target.flow, sandbox=diagnosis.sandbox)
         if following is not None:
-            child = hand_over(diagnosis, following, sandbox=diagnosis.sandbox)
+            child = hand_over(as_row(diagnosis), following, sandbox=diagnosis.sandbox)
             child_flow = flow_of(child)
             if child_flow is None:  # the one already going on began on a version that is gone
                 raise FlowChanged(child, note=target.text)
@@ -329,7 +403,9 @@ def hand_over(parent: Diagnosis, compiled: CompiledFlow, *, sandbox: bool = Fals
     return child
 
 
-def record_event(diagnosis: Diagnosis, kind: str, step: str, **detail: Any) -> DiagnosisEvent:
+def record_event(
+    diagnosis: Diagnosis | DiagnosisRecord, kind: str, step: str, **detail: Any
+) -> DiagnosisEvent:
     event = DiagnosisEvent(diagnosis_id=diagnosis.id, kind=kind, step=step, detail=detail)
     db.session.add(event)
     metrics.diagnosis_event(diagnosis, kind, detail)  # starts, ends, fix outcomes (operators' /metrics)
@@ -337,7 +413,7 @@ def record_event(diagnosis: Diagnosis, kind: str, step: str, **detail: Any) -> D
 
 
 def answer(
-    diagnosis: Diagnosis,
+    diagnosis: Diagnosis | DiagnosisRecord,
     compiled: CompiledFlow,
     at_step: str,
     trigger: str,
@@ -365,33 +441,53 @@ def answer(
         new_path = [*path[: index + 1], target]
         new_answers = [*answers[:index], trigger]
         status = _status_at(compiled, target)
+        now = utcnow()
+        db.session.flush()  # what the request added before (a fix's records) keeps its order
         result = db.session.execute(
-            update(Diagnosis)
-            .where(Diagnosis.id == diagnosis.id, Diagnosis.revision == diagnosis.revision)
-            .values(
-                path=new_path,
-                answers=new_answers,
-                step=target,
-                status=status,
-                revision=Diagnosis.revision + 1,
-                updated_at=utcnow(),
-                running_step=None,
-                running_since=None,
-            )
-            .execution_options(synchronize_session=False)
+            _MOVE,
+            {
+                "b_id": diagnosis.id,
+                "b_revision": diagnosis.revision,
+                "b_path": new_path,
+                "b_answers": new_answers,
+                "b_step": target,
+                "b_status": status,
+                "b_now": now,
+            },
         )
         if rowcount(result) == 1:
+            events = [dict(kind=kind, step=at_step, detail={"answer": trigger, "next": target, **detail})]
             if rewound:
-                record_event(diagnosis, "went_back", at_step, undone=len(path) - 1 - index)
-            record_event(diagnosis, kind, at_step, answer=trigger, next=target, **detail)
+                events.insert(
+                    0, dict(kind="went_back", step=at_step, detail={"undone": len(path) - 1 - index})
+                )
             if status != DiagnosisStatus.ACTIVE:
-                record_event(diagnosis, status, target)
+                events.append(dict(kind=status, step=target, detail={}))
+            # one plain INSERT of its lines, in order, rather than the ORM's unit of work
+            db.session.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
+            written = {
+                "path": new_path,
+                "answers": new_answers,
+                "step": target,
+                "status": status,
+                "revision": diagnosis.revision + 1,
+            }
             db.session.commit()
-            db.session.refresh(diagnosis)
+            _hold(diagnosis, written)
             return Moved(step=target, changed=True)
         db.session.rollback()
-        db.session.refresh(diagnosis)
+        _read_again(diagnosis)
     raise StaleStep(at_step, diagnosis.step)
+
+
+def _hold(diagnosis: Diagnosis | DiagnosisRecord, written: dict[str, Any]) -> None:
+    """*diagnosis* as it was just written: a record takes the values, without reading the row
+    back; a row, expired by the commit, is read again (the API shows all of it)."""
+    if isinstance(diagnosis, DiagnosisRecord):
+        for name, value in written.items():
+            setattr(diagnosis, name, value)
+        return
+    db.session.refresh(diagnosis)
 
 
 RUN_TIMEOUT = timedelta(minutes=2)  # a claim older than this was left by a crashed request
@@ -416,7 +512,7 @@ def claim_step(diagnosis: Diagnosis, step_id: str) -> bool:
     return rowcount(result) == 1
 
 
-def release_step(diagnosis: Diagnosis) -> None:
+def release_step(diagnosis: Diagnosis | DiagnosisRecord) -> None:
     """The action did not move the diagnosis on (bad input, an error): let it be tried again."""
     db.session.rollback()
     db.session.execute(
@@ -447,6 +543,7 @@ __all__ = [
     "Abandoned",
     "AtAnEnd",
     "DiagnosisError",
+    "DiagnosisRecord",
     "FlowChanged",
     "InvalidMove",
     "Moved",
@@ -458,10 +555,12 @@ __all__ = [
     "UnknownStep",
     "answer",
     "answer_step",
+    "as_row",
     "flow_for",
     "flow_of",
     "live_flow",
     "move_on",
+    "read_diagnosis",
     "record_event",
     "start_diagnosis",
 ]

@@ -104,8 +104,7 @@ def _check_for_viruses(data: bytes, kind: str, what: str) -> None:
     if not scanner:
         if kind == "application/pdf":
             raise EvidenceRefused(
-                f"{_sentence(what)} can't be a PDF here. "
-                "Take a photo of the document instead (JPEG or PNG)."
+                f"{_sentence(what)} can't be a PDF here. Take a photo of the document instead (JPEG or PNG)."
             )
         return
     verdict = scan(data, scanner)  # ScannerUnavailable (503) when it can't be asked: nothing is kept

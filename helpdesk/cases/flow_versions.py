@@ -3,6 +3,8 @@ draft), or the stored source of the version it began on, so an edited file never
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -10,7 +12,7 @@ from ..content.live import catalog, flow_for_editors
 from ..extensions import db
 from ..flows.engine import CompiledFlow, compile_flow
 from ..flows.loader import load_flow
-from ..models import Diagnosis, FlowVersion
+from ..models import FlowVersion
 
 
 def live_flow(flow_id: str, *, sandbox: bool = False) -> CompiledFlow | None:
@@ -24,7 +26,21 @@ def live_flow(flow_id: str, *, sandbox: bool = False) -> CompiledFlow | None:
     return compiled
 
 
-def flow_of(diagnosis: Diagnosis) -> CompiledFlow | None:
+class OnAFlowVersion(Protocol):
+    """What finding a diagnosis's flow version reads of it (a `Diagnosis`, or the record of it
+    that its pages read)."""
+
+    @property
+    def flow_id(self) -> str: ...
+    @property
+    def flow_digest(self) -> str: ...
+    @property
+    def path(self) -> list[str]: ...
+    @property
+    def sandbox(self) -> bool: ...
+
+
+def flow_of(diagnosis: OnAFlowVersion) -> CompiledFlow | None:
     """The flow version *diagnosis* began on; None when it can't be found any more (the person
     must start again)."""
     current = live_flow(diagnosis.flow_id, sandbox=True) if diagnosis.sandbox else None
@@ -51,7 +67,7 @@ def remember_flow_version(compiled: CompiledFlow) -> None:
 _old_versions: dict[tuple[str, str], CompiledFlow] = {}
 
 
-def flow_for(diagnosis: Diagnosis, current: CompiledFlow | None) -> CompiledFlow | None:
+def flow_for(diagnosis: OnAFlowVersion, current: CompiledFlow | None) -> CompiledFlow | None:
     """The flow version this diagnosis began on: the live one, or its stored source.
 
     None when that version cannot be found or read any more (the person must start again).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -31,6 +32,9 @@ class CompiledFlow:
     remaining: dict[str, int] = field(default_factory=dict)
     # what the progress hint may promise at each step (flows/progress.py)
     outlook: dict[str, Outlook] = field(default_factory=dict)
+    # what the pages work out once per flow version rather than on every request (a step page's
+    # fixed parts, by their own keys); it goes with this version, so an edit never finds it stale
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
@@ -17,16 +18,19 @@ from ..cases.diagnoses import (
     Answered,
     AtAnEnd,
     DiagnosisError,
+    DiagnosisRecord,
     FlowChanged,
     InvalidMove,
     NotAnAnswer,
     RunsAsFix,
     answer_to,
+    as_row,
     claim_step,
     flow_of,
     live_flow,
     move_on,
     position,
+    read_diagnosis,
     release_step,
     restart,
     start_diagnosis,
@@ -50,6 +54,7 @@ bp = Blueprint("diagnose", __name__, url_prefix="/diagnose")
 sandbox_bp = Blueprint("sandbox", __name__, url_prefix="/editor/sandbox")
 SESSION_KEY = "diagnoses"
 SANDBOX_KEY = "sandbox_diagnoses"
+AnyDiagnosis = Diagnosis | DiagnosisRecord
 
 
 def in_sandbox() -> bool:
@@ -61,18 +66,18 @@ def _live_flow(flow_id: str) -> CompiledFlow | None:
     return live_flow(flow_id, sandbox=in_sandbox())
 
 
-def _remembered(flow_id: str) -> Diagnosis | None:
+def _remembered(flow_id: str) -> DiagnosisRecord | None:
     """This browser's diagnosis of *flow_id*, if it has one (sandbox and real ones apart)."""
     diagnosis_id = session.get(SANDBOX_KEY if in_sandbox() else SESSION_KEY, {}).get(flow_id)
-    if diagnosis_id is None:
+    if not isinstance(diagnosis_id, int):
         return None
-    diagnosis = db.session.get(Diagnosis, diagnosis_id)
+    diagnosis = read_diagnosis(diagnosis_id)
     if diagnosis is None or diagnosis.flow_id != flow_id or diagnosis.sandbox != in_sandbox():
         return None
     return diagnosis
 
 
-def _remember(diagnosis: Diagnosis) -> None:
+def _remember(diagnosis: AnyDiagnosis) -> None:
     session.setdefault(SANDBOX_KEY if diagnosis.sandbox else SESSION_KEY, {})[diagnosis.flow_id] = (
         diagnosis.id
     )
@@ -82,7 +87,7 @@ def _remember(diagnosis: Diagnosis) -> None:
 
 def diagnosis_url(flow_id: str) -> str:
     """The way back into *flow_id* for a page outside the diagnosis, offered when this browser
-    holds a diagnosis (of any flow, as before the layers were reshaped), else "". """
+    holds a diagnosis (of any flow, as before the layers were reshaped), else ""."""
     if not session.get(SESSION_KEY):
         return ""
     return url_for("diagnose.start", flow_id=flow_id)
@@ -99,7 +104,7 @@ def latest_diagnosis_url() -> str:
     return ""
 
 
-def _step_url(diagnosis: Diagnosis, step: str | None = None) -> str:
+def _step_url(diagnosis: AnyDiagnosis, step: str | None = None) -> str:
     return url_for(".step", flow_id=diagnosis.flow_id, step_id=step or diagnosis.step)
 
 
@@ -153,12 +158,12 @@ def start_over(flow_id: str) -> BaseResponse:
         abort(404)
     diagnosis = _remembered(flow_id)
     if diagnosis is not None:
-        restart(diagnosis)
+        restart(as_row(diagnosis))
     diagnosis = _new(compiled)
     return redirect(_step_url(diagnosis), 303)
 
 
-def _load(flow_id: str) -> tuple[Diagnosis, CompiledFlow] | BaseResponse:
+def _load(flow_id: str) -> tuple[AnyDiagnosis, CompiledFlow] | BaseResponse:
     diagnosis = _remembered(flow_id)
     if diagnosis is None:
         # no diagnosis in this browser (new browser, expired session): begin at the start
@@ -201,6 +206,7 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
     except NotAnAnswer:
         return _render_step(diagnosis, compiled, step_id, error="Please choose one of the answers."), 400
     except RunsAsFix:
+        diagnosis = as_row(diagnosis)  # a fix claims its step, runs, and may hand over: the ORM row
         if step_id != diagnosis.step or not claim_step(diagnosis, step_id):
             # the action already ran, or is running, for this page (double submit, back, two
             # tabs at once): the database lets one submission through, never two
@@ -262,14 +268,14 @@ def _after_move(moved: Answered) -> BaseResponse:
     return redirect(_step_url(moved.diagnosis, moved.step), 303)
 
 
-def _go_on_in(child: Diagnosis, step: str, note: str) -> BaseResponse:
+def _go_on_in(child: AnyDiagnosis, step: str, note: str) -> BaseResponse:
     _remember(child)
     if note:
         flash(note)
     return redirect(_step_url(child, step), 303)
 
 
-def _action_context(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> ActionContext:
+def _action_context(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str) -> ActionContext:
     """What the fix may know of this browser, read here so the action never reads the request."""
     viewer = None
     if current_user.is_authenticated:
@@ -293,7 +299,7 @@ KNOWN_EMAIL_KEY = "fix_email"
 KNOWN_EMAIL_SECONDS = 3600
 
 
-def _remember_email(diagnosis: Diagnosis) -> None:
+def _remember_email(diagnosis: AnyDiagnosis) -> None:
     """A fix went through with an address typed in: the next fix of this diagnosis need not ask
     for it again (kept encrypted in the cookie, for an hour, for this diagnosis only)."""
     email = request.form.get("email", "").strip()[:320]
@@ -301,7 +307,7 @@ def _remember_email(diagnosis: Diagnosis) -> None:
         sealed.seal(KNOWN_EMAIL_KEY, {"reference": diagnosis.reference, "email": email})
 
 
-def _known_email(diagnosis: Diagnosis) -> str:
+def _known_email(diagnosis: AnyDiagnosis) -> str:
     held = sealed.unseal(KNOWN_EMAIL_KEY, max_age=KNOWN_EMAIL_SECONDS)
     if isinstance(held, dict) and held.get("reference") == diagnosis.reference:
         email = held.get("email")
@@ -336,41 +342,76 @@ def _heading(step: Step, text_html: str, action: Action | None, flow_title: str)
     return words or flow_title
 
 
-def _render_step(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
+@dataclass(frozen=True)
+class StepParts:
+    """What a step's page shows that depends on nothing but the flow version (and which pages,
+    the real ones or the sandbox, show it): worked out once, kept on the compiled flow."""
+
+    text_html: str
+    help_html: str
+    heading: str
+    action: Action | None
+    submit_url: str
+    start_over_url: str
+    article_url: str
+
+
+def _parts(compiled: CompiledFlow, step_id: str) -> StepParts:
+    key = ("step page", request.blueprint, request.script_root, step_id)
+    found: StepParts | None = compiled.memo.get(key)
+    if found is None:
+        current = compiled.step(step_id)
+        text_html = render_inline(current.text) if current.text else ""
+        action = get_action(current.action) if current.action else None
+        slug = current.article.partition("#")[0] if current.article else ""
+        found = StepParts(
+            text_html=text_html,
+            help_html=render_inline(current.help) if current.help else "",
+            heading=_heading(current, text_html, action, compiled.flow.title),
+            action=action,
+            submit_url=url_for(".submit", flow_id=compiled.id, step_id=step_id),
+            start_over_url=url_for(".start_over", flow_id=compiled.id),
+            article_url=url_for("public.article", slug=slug) if slug else "",
+        )
+        compiled.memo[key] = found
+    return found
+
+
+def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
     current = compiled.step(step_id)
+    parts = _parts(compiled, step_id)
     at = position(diagnosis, compiled, step_id)
     back_url = ""
     if at.previous is not None:
         back_url = url_for(".step", flow_id=at.previous.flow_id, step_id=at.previous.step)
     article, section = (None, "")
-    if current.article:
+    if current.article:  # looked up each time: an article may change while the flow does not
         article, section = catalog().section_html(current.article)
     action_form = None
-    if current.kind in ("action", "check") and step_id == diagnosis.step:
-        action = get_action(current.action)
-        if action is not None:
-            action_form = action.render_form(_action_context(diagnosis, compiled, step_id))
+    if current.kind in ("action", "check") and step_id == diagnosis.step and parts.action is not None:
+        action_form = parts.action.render_form(_action_context(diagnosis, compiled, step_id))
     linked_flow = None
     if current.kind == "end" and current.outcome == "flow":
         linked = catalog().flows.get(current.flow)
         linked_flow = linked.flow if linked else None
-    text_html = render_inline(current.text) if current.text else ""
-    action = get_action(current.action) if current.action else None
     return render_template(
         "diagnose/step.html",
         diagnosis=diagnosis,
         flow=compiled.flow,
         step=current,
-        heading=_heading(current, text_html, action, compiled.flow.title),
-        text_html=text_html,
-        help_html=render_inline(current.help) if current.help else "",
+        heading=parts.heading,
+        text_html=parts.text_html,
+        help_html=parts.help_html,
+        submit_url=parts.submit_url,
+        start_over_url=parts.start_over_url,
+        article_url=parts.article_url,
         chosen=at.chosen or "",
         back_url=back_url,
         progress=at.progress,
         article=article,
         section_html=section,
         action_form=action_form,
-        action=action,
+        action=parts.action,
         linked_flow=linked_flow,
         is_current=step_id == diagnosis.step,
         error=error,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -197,23 +198,68 @@ class _SignInPart(SecureCookieSessionInterface):
     salt = "helpdesk-sign-in"  # a main cookie's value is never accepted as a sign-in cookie
 
 
+# A remembered diagnosis lasts PERMANENT_SESSION_LIFETIME from the browser's last visit. Signing and
+# sending its cookie again on every request bought nothing but work: it is sent again when the
+# session changed, or on the first request an hour after it was last signed (so it ends at most an
+# hour earlier than it would have).
+REFRESH_AFTER = timedelta(hours=1)
+
+
+class BrowserSession(SecureCookieSession):
+    """The cookie session, knowing when its cookie was signed (None: no valid cookie came)."""
+
+    signed_at: datetime | None = None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in SIGN_IN_KEYS and key != "_user_id" and "_user_id" not in self:
+            # a sign-in key while nobody is signed in is never saved (SignInApart keeps it in
+            # neither cookie), so it changes nothing worth sending: Flask-Login's session
+            # protection writes "_fresh" into every session without a sign-in, on every request
+            dict.__setitem__(self, key, value)
+            self.accessed = True
+            return
+        super().__setitem__(key, value)
+
+
 class SignInApart(SecureCookieSessionInterface):
     """One Flask session, two cookies: the sign-in's keys (SIGN_IN_KEYS) travel in a
     browser-session cookie of their own, without Max-Age, refused once signed longer ago than the
     absolute limit; everything else (diagnoses, the CSRF token) in the usual cookie, which a
     diagnosis makes last 30 days. So the sign-in never lasts as long as the memory of a diagnosis;
-    the server's session row still decides (`accounts.session_expiry`)."""
+    the server's session row still decides (`accounts.session_expiry`). A request that changes
+    nothing sends neither cookie back (`should_set_cookie`)."""
 
     _part = _SignInPart()
+    session_class = BrowserSession
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        main = super().open_session(app, request)
-        if main is None:
+        signer = self.get_signing_serializer(app)
+        if signer is None:
             return None
-        # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
-        data = {k: v for k, v in main.items() if k not in SIGN_IN_KEYS}
+        data: dict[str, Any] = {}
+        signed_at = None
+        raw = request.cookies.get(self.get_cookie_name(app))
+        if raw:
+            try:
+                loaded, signed_at = signer.loads(
+                    raw, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+                )
+            except BadSignature:
+                loaded, signed_at = {}, None
+            # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
+            data = {k: v for k, v in loaded.items() if k not in SIGN_IN_KEYS}
         data.update(self._open_sign_in(app, request))
-        return self.session_class(data)
+        opened = self.session_class(data)
+        opened.signed_at = signed_at
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or datetime.now(UTC) - signed_at >= REFRESH_AFTER
 
     def _open_sign_in(self, app: Flask, request: Request) -> dict[str, Any]:
         raw = request.cookies.get(sign_in_cookie_name(app))
@@ -230,6 +276,7 @@ class SignInApart(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         main = self.session_class({k: v for k, v in session.items() if k not in SIGN_IN_KEYS})
         main.modified, main.accessed = session.modified, session.accessed
+        main.signed_at = getattr(session, "signed_at", None)
         super().save_session(app, main, response)
         if not session.modified:
             return

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from helpdesk.cases.diagnoses import (
     Abandoned,
@@ -29,6 +29,7 @@ from helpdesk.cases.diagnoses import (
     latest_child,
     move_on,
     position,
+    read_diagnosis,
     release_step,
     restart,
     start_diagnosis,
@@ -475,3 +476,67 @@ def test_restarting_a_finished_diagnosis_keeps_how_it_ended(fixture_app):
         restart(diagnosis)
         assert diagnosis.status == DiagnosisStatus.ESCALATED
         assert "restarted" not in [kind for kind, _, _ in events(diagnosis)]
+
+
+# the record the pages read (DiagnosisRecord)
+
+
+def test_a_diagnosis_is_read_as_a_record_of_its_row(fixture_app):
+    with fixture_app.app_context():
+        diagnosis = start_diagnosis(flow())
+        answer_step(diagnosis, flow(), "what", "broken")
+        record = read_diagnosis(diagnosis.id)
+        assert record is not None
+        assert (record.reference, record.flow_id, record.step, record.path, record.answers) == (
+            diagnosis.reference,
+            "fix-it",
+            "explain",
+            ["what", "explain"],
+            ["broken"],
+        )
+        assert (record.status, record.revision, record.parent_id, record.sandbox) == (
+            "active",
+            1,
+            None,
+            False,
+        )
+        assert read_diagnosis(diagnosis.id + 1000) is None
+
+
+def test_an_answer_to_a_record_holds_what_it_wrote_without_reading_the_row_back(fixture_app):
+    with fixture_app.app_context():
+        record = read_diagnosis(start_diagnosis(flow()).id)
+        assert record is not None
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            moved = move_on(record, flow(), "what", "dunno")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        assert (moved.step, moved.diagnosis) == ("ask-support", record)
+        assert (record.step, record.path, record.answers, record.revision) == (
+            "ask-support",
+            ["what", "ask-support"],
+            ["dunno"],
+            1,
+        )
+        assert record.status == DiagnosisStatus.ESCALATED
+        assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert read_diagnosis(record.id) == record  # what it holds is what was written
+        assert [kind for kind, _, _ in events(db.session.get(Diagnosis, record.id))] == [
+            "started",
+            "answered",
+            "escalated",
+        ]
+
+
+def test_an_answer_to_a_record_another_request_moved_meanwhile_reads_it_again(fixture_app):
+    with fixture_app.app_context():
+        diagnosis = start_diagnosis(flow())
+        record = read_diagnosis(diagnosis.id)
+        assert record is not None
+        answer_step(diagnosis, flow(), "what", "broken")  # another request, first
+        moved = move_on(record, flow(), "what", "broken")  # the same answer: already applied
+        assert moved.step == "explain"
+        assert (record.revision, record.step) == (1, "explain")
