@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # prometheus_client writes there from the first metric made, at import: a command run with
@@ -35,7 +35,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from .models import Diagnosis, DiagnosisStatus
+from .models import DiagnosisStatus
 
 # seconds: the pages answer in milliseconds; a sign-in refused is padded to 150 ms; gunicorn's
 # timeout is 30 s
@@ -101,7 +101,16 @@ def fix_outcome(action: str, result: str) -> None:
     FIX_OUTCOMES.labels(action, result).inc()
 
 
-def diagnosis_event(diagnosis: Diagnosis, kind: str, detail: Mapping[str, Any]) -> None:
+class CountedDiagnosis(Protocol):
+    """What counting needs of a diagnosis (its row, or the record its pages read)."""
+
+    @property
+    def flow_id(self) -> str: ...
+    @property
+    def sandbox(self) -> bool: ...
+
+
+def diagnosis_event(diagnosis: CountedDiagnosis, kind: str, detail: Mapping[str, Any]) -> None:
     """Count an event of a diagnosis's transcript as it is recorded: a start, an end, the outcome
     of a fix or a check. The editors' sandbox counts nothing."""
     if diagnosis.sandbox:
