@@ -474,6 +474,8 @@ def answer(
             }
             db.session.commit()
             _hold(diagnosis, written)
+            for event in events:  # fix outcomes and endings, once written, for operators' /metrics
+                metrics.diagnosis_event(diagnosis, event["kind"], event["detail"])
             return Moved(step=target, changed=True)
         db.session.rollback()
         _read_again(diagnosis)
