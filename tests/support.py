@@ -133,3 +133,12 @@ def confirm_its_you(client: Any, password: str, code: str = "", next_url: str = 
 
 # a browser on a laptop, as the device lists describe it ("Firefox on Linux")
 LAPTOP_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def notice_content_edits(app: Any, client: Any) -> None:
+    """A request notices the edited content files; wait for the snapshot it loads in the
+    background (requests meanwhile are served the old one)."""
+    from helpdesk.content.live import LIVE_KEY
+
+    client.get("/")
+    app.extensions[LIVE_KEY].settle(timeout=60)
