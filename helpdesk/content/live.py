@@ -19,6 +19,7 @@ from ..flows.engine import CompiledFlow, compile_flow
 from ..flows.spec import Flow
 from ..problems import ContentError, Problem
 from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
+from .memory import release_freed_memory
 
 KEY = "helpdesk.catalog"
 LIVE_KEY = "helpdesk.live_content"
@@ -110,9 +111,10 @@ class LiveContent:
                 self.problems = loaded.problems  # the last good content stays live
                 self.on_disk = loaded
                 app.logger.warning("content not reloaded: %d problem(s)", len(loaded.problems))
-                return
-            self.problems, self.on_disk = (), None
-            app.extensions[KEY] = loaded  # one assignment: requests see the old or the new, whole
+            else:
+                self.problems, self.on_disk = (), None
+                app.extensions[KEY] = loaded  # one assignment: requests see the old or the new, whole
+        release_freed_memory()  # the old snapshot, once no request holds it, and the load's garbage
 
 
 def render_cache_dir(settings: Settings) -> Path:
@@ -129,6 +131,7 @@ def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     loaded = load_catalog(settings.content_dir, settings.flows_dir, names, render_cache=cache)
     if loaded.problems:
         raise ContentError(list(loaded.problems))
+    release_freed_memory()
     app.extensions[KEY] = loaded
     live = LiveContent(seen, names)
     app.extensions[LIVE_KEY] = live

@@ -7,6 +7,7 @@ import html as html_module
 import logging
 import os
 import re
+import sys
 import tempfile
 import threading
 from collections import OrderedDict
@@ -88,14 +89,14 @@ ARTICLE_LINK = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.md(?P<fragment>#[A-Za
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)">')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     id: str
     title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     html: str
     headings: tuple[Heading, ...]
@@ -268,7 +269,8 @@ def _render(text: str) -> Rendered:
 
 def _rendered_from(html: str) -> Rendered:
     headings = tuple(
-        Heading(level=int(level), id=hid, title=_heading_title(html, hid))
+        # interned: "before-you-start", "what-to-do" come back in article after article
+        Heading(level=int(level), id=sys.intern(hid), title=sys.intern(_heading_title(html, hid)))
         for level, hid in _HEADING.findall(html)
     )
     return Rendered(html=html, headings=headings, spans=_spans(html))
