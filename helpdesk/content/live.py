@@ -20,6 +20,7 @@ from ..flows.spec import Flow
 from ..problems import ContentError, Problem
 from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
 from .memory import release_freed_memory
+from .render import prune_render_cache
 
 KEY = "helpdesk.catalog"
 LIVE_KEY = "helpdesk.live_content"
@@ -128,6 +129,7 @@ def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     seen = fingerprint(settings.content_dir, settings.flows_dir)
     names = frozenset(action_names)
     cache = render_cache_dir(settings)
+    prune_render_cache(cache)
     loaded = load_catalog(settings.content_dir, settings.flows_dir, names, render_cache=cache)
     if loaded.problems:
         raise ContentError(list(loaded.problems))

@@ -10,6 +10,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -278,11 +279,32 @@ def _rendered_from(html: str) -> Rendered:
 
 def _read_cached(cache_dir: Path, key: str) -> Rendered | None:
     """A rendering written by this or another worker (the instance folder is the app's own)."""
+    kept = cache_dir / f"{key}.html"
     try:
-        html = (cache_dir / f"{key}.html").read_text(encoding="utf-8")
+        html = kept.read_text(encoding="utf-8")
+        os.utime(kept)  # still in use: prune_render_cache keeps it
     except (OSError, UnicodeDecodeError):
         return None
     return _rendered_from(html)
+
+
+def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
+    """Delete the renderings nobody has read or written for *unused_days* (texts edited away
+    long ago); returns how many."""
+    cutoff = time.time() - unused_days * 86400
+    removed = 0
+    try:
+        entries = list(os.scandir(cache_dir))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.name.endswith((".html", ".tmp")) and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue  # another worker pruned it first
+    return removed
 
 
 def _write_cached(cache_dir: Path, key: str, rendered: Rendered) -> None:

@@ -130,3 +130,21 @@ def test_a_new_renderer_version_renders_every_text_again(monkeypatch, tmp_path) 
     new = render.render_markdown(text, tmp_path)
     assert new is not old and new.html == old.html  # rendered afresh, not taken from a cache
     assert len(list(tmp_path.glob("*.html"))) == 2  # one file per version
+
+
+def test_renderings_unused_for_a_month_are_pruned(tmp_path) -> None:
+    import os
+    import time
+
+    from helpdesk.content.render import clear_render_cache, prune_render_cache, render_key
+
+    old, used = "## Edited away\n", "## Still read\n"
+    for text in (old, used):
+        render_markdown(text, tmp_path)
+    month_ago = time.time() - 31 * 86400
+    for text in (old, used):
+        os.utime(tmp_path / f"{render_key(text)}.html", (month_ago, month_ago))
+    clear_render_cache()
+    render_markdown(used, tmp_path)  # read back from disk: in use again
+    assert prune_render_cache(tmp_path) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [f"{render_key(used)}.html"]
