@@ -1,16 +1,30 @@
-"""Prints how long the content takes to load and check, and what one diagnosis step costs.
+"""Prints how long the content takes to load and check, and what one diagnosis step costs;
+with --memory, what each gunicorn worker holds after warm-up.
 
 .venv/bin/python bench/engine.py [--articles 1000 --flows 200 --steps 40]
+.venv/bin/python bench/engine.py --memory [--articles 1000]
+
+Loads are timed three ways: cold (nothing rendered or parsed yet), a worker's boot after the first
+(Markdown renderings read from the instance folder by digest), and a live reload after one edit
+(only the edited file parsed and rendered again). Timings on a shared machine are noisy: each is
+the best of a few runs, and the sample content is timed in the same run as the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
+import re
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 from helpdesk import create_app  # noqa: E402
 from helpdesk.actions import action_names  # noqa: E402
 from helpdesk.cases.diagnoses import answer, flow_for, start_diagnosis  # noqa: E402
-from helpdesk.content.catalog import load_catalog  # noqa: E402
-from helpdesk.content.render import render_inline, render_markdown  # noqa: E402
+from helpdesk.content.catalog import forget_loads, load_catalog  # noqa: E402
+from helpdesk.content.render import clear_render_cache, render_inline  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.flows.engine import compile_flow  # noqa: E402
 from helpdesk.models import Diagnosis  # noqa: E402
@@ -112,44 +126,94 @@ def timed(label: str, fn, repeat: int = 1) -> float:
     return best
 
 
+def copy_sample(directory: Path, articles: int, flows: int) -> None:
+    """The sample content copied until there are *articles* articles and *flows* flows."""
+    content, flow_dir = directory / "content", directory / "flows"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "flows", flow_dir)
+    sample_articles = sorted((ROOT / "content").glob("*.md"))
+    sample_flows = sorted((ROOT / "flows").glob("*.yaml"))
+    for n in range(articles - len(sample_articles)):
+        source = sample_articles[n % len(sample_articles)]
+        shutil.copy(source, content / f"copy-{n}-{source.name}")
+    for n in range(flows - len(sample_flows)):
+        source = sample_flows[n % len(sample_flows)]
+        text = re.sub(r"^id: (.+)$", rf"id: copy-{n}-\1", source.read_text(), count=1, flags=re.M)
+        (flow_dir / f"copy-{n}-{source.name}").write_text(text)
+
+
+def time_loads(label: str, content: Path, flows: Path, names: frozenset[str], cache: Path) -> None:
+    """Cold, the next worker's boot (renderings on disk), and a reload after one edit."""
+
+    def load(expect_ok: bool = True) -> None:
+        loaded = load_catalog(content, flows, names, render_cache=cache)
+        assert not loaded.problems or not expect_ok, loaded.problems[:3]
+
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+        clear_render_cache()
+        render_inline.cache_clear()
+        forget_loads()
+        load()
+
+    def next_boot() -> None:
+        clear_render_cache()
+        render_inline.cache_clear()
+        forget_loads()
+        load()
+
+    edited = sorted(content.glob("*.md"))[0]
+    original = edited.read_text()
+    edits = iter(range(1000))
+
+    def reload_after_one_edit() -> None:
+        edited.write_text(original + f"\nEdit {next(edits)}.\n")
+        load()
+
+    print(label)
+    timed("  load + validate + compile, cold (nothing rendered yet)", cold, repeat=3)
+    timed("  the same at a worker's next boot (renderings on disk)", next_boot, repeat=3)
+    load()
+    timed("  a live reload after an edit to one article", reload_after_one_edit, repeat=3)
+    edited.write_text(original)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--moves", type=int, default=2000)
+    parser.add_argument("--memory", action="store_true", help="RSS per gunicorn worker after warm-up")
     args = parser.parse_args()
-    names = action_names()
-
-    def clear_caches() -> None:
-        render_markdown.cache_clear()
-        render_inline.cache_clear()
-
-    def sample() -> None:
-        clear_caches()
-        loaded = load_catalog(ROOT / "content", ROOT / "flows", names)
-        assert not loaded.problems, loaded.problems
-
-    sample_catalog = load_catalog(ROOT / "content", ROOT / "flows", names)
-    print(f"sample content: {len(sample_catalog.articles)} articles, {len(sample_catalog.flows)} flows")
-    timed("load + validate + compile the sample content (cold)", sample, repeat=5)
+    if args.memory:
+        memory(args.articles)
+        return
+    names = frozenset(action_names())
 
     with tempfile.TemporaryDirectory() as tmp:
-        generated = Path(tmp)
+        work = Path(tmp)
+        sample_catalog = load_catalog(ROOT / "content", ROOT / "flows", names)
+        print(f"sample content: {len(sample_catalog.articles)} articles, {len(sample_catalog.flows)} flows")
+        time_loads("the sample content", ROOT / "content", ROOT / "flows", names, work / "cache-sample")
+        copied = work / "copied"
+        copy_sample(copied, args.articles, args.flows)
+        time_loads(
+            f"the sample copied to {args.articles} articles and {args.flows} flows",
+            copied / "content",
+            copied / "flows",
+            names,
+            work / "cache-copied",
+        )
+        generated = work / "generated"
+        generated.mkdir()
         generate(generated, args.articles, args.flows, args.steps)
-
-        def big() -> None:
-            clear_caches()
-            loaded = load_catalog(generated / "content", generated / "flows", names)
-            assert not loaded.problems, loaded.problems[:3]
-            assert len(loaded.flows) == args.flows
-
-        print(f"generated: {args.articles} articles, {args.flows} flows of {args.steps} steps")
-        timed("load + validate + compile the generated set (cold render)", big, repeat=3)
-        timed(
-            "the same, renders cached (an edit to one file)",
-            lambda: load_catalog(generated / "content", generated / "flows", names),
-            repeat=3,
+        time_loads(
+            f"generated: {args.articles} articles of 6 sections, {args.flows} flows of {args.steps} steps",
+            generated / "content",
+            generated / "flows",
+            names,
+            work / "cache-generated",
         )
         catalog = load_catalog(generated / "content", generated / "flows", names)
         flow = catalog.flows["flow-0"]
@@ -157,7 +221,7 @@ def main() -> None:
         builds = []
         for _ in range(200):
             start = time.perf_counter()
-            compile_flow(flow.flow)
+            assert compile_flow(flow.flow).machine  # built on first use
             builds.append(time.perf_counter() - start)
         moves = []
         for _ in range(args.moves):
@@ -169,8 +233,8 @@ def main() -> None:
             {
                 "testing": True,
                 "secret_key": "bench",
-                "instance_dir": generated / "instance",
-                "database_url": f"sqlite:///{generated / 'bench.sqlite3'}",
+                "instance_dir": work / "instance",
+                "database_url": f"sqlite:///{work / 'bench.sqlite3'}",
                 "content_dir": generated / "content",
                 "flows_dir": generated / "flows",
                 "rate_limits": False,
@@ -203,6 +267,88 @@ def main() -> None:
         statistics.median(step_costs),
         f", p95 {p95:.1f} µs",
     )
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def worker_rss(content: Path, flows: Path, instance: Path, workers: int = 2) -> list[float]:
+    """Start `gunicorn wsgi:app` as deployed (deploy/gunicorn.conf.py when there is one), visit
+    the pages a reader visits (home, index, searches, a diagnosis, 50 articles) twice, and read
+    each worker's resident memory."""
+    env = {
+        **os.environ,
+        "HELPDESK_INSTANCE_DIR": str(instance),
+        "HELPDESK_CONTENT_DIR": str(content),
+        "HELPDESK_FLOWS_DIR": str(flows),
+        "HELPDESK_SECRET_KEY": "bench-" * 8,
+        "HELPDESK_RATE_LIMITS": "false",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    subprocess.run(flask, cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if (ROOT / "deploy" / "gunicorn.conf.py").is_file():
+        command += ["--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    server = subprocess.Popen(  # noqa: S603
+        [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2).close()  # noqa: S310 (loopback)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    failed = server.stderr.read().decode()[-3000:] if server.stderr else "no server"
+                    raise SystemExit(failed) from None
+                time.sleep(0.2)
+        slugs = sorted(p.stem for p in content.glob("*.md"))[:50]
+        pages = ["/", "/articles", "/search?q=password", "/search?q=authenticator+code"]
+        pages += ["/diagnose/wrong-password"] + [f"/articles/{slug}" for slug in slugs]
+        for _ in range(2):  # both workers take some of each
+            for page in pages:
+                with contextlib.suppress(OSError):  # a redirect or 404 is warm-up all the same
+                    urllib.request.urlopen(url + page, timeout=60).close()  # noqa: S310 (loopback)
+        time.sleep(1)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        return [_rss_mb(int(pid)) for pid in children]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def memory(articles: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sample = worker_rss(ROOT / "content", ROOT / "flows", work / "instance-sample")
+        print(f"{'sample content: RSS per worker after warm-up':<58} {_megabytes(sample)}")
+        # the sample content and its flows (the site's own pages link to them), plus generated articles
+        generated = work / "generated"
+        generated.mkdir()
+        generate(generated, articles, 0, 0)
+        content = work / "content"
+        shutil.copytree(ROOT / "content", content)
+        for path in (generated / "content").iterdir():
+            shutil.copy(path, content / path.name)
+        big = worker_rss(content, ROOT / "flows", work / "instance-big")
+        print(f"{f'sample + {articles} articles: RSS per worker after warm-up':<58} {_megabytes(big)}")
+
+
+def _megabytes(values: list[float]) -> str:
+    return ", ".join(f"{value:.0f} MB" for value in values)
 
 
 if __name__ == "__main__":

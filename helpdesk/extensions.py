@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from flask import request
+import click
+from flask import Flask, g, request
+from flask.cli import with_appcontext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import CursorResult, MetaData, Result
@@ -104,7 +105,66 @@ def after_commit(work: Callable[[], None]) -> None:
         pending.append(work)
 
 
-migrate = Migrate()
+class Migrations:
+    """Flask-Migrate (Alembic, `flask db …`), imported the first time a command or a test uses
+    it: a web worker never migrates, and Alembic would cost each one about 11 MB."""
+
+    def init_app(self, app: Flask, db: SQLAlchemy, directory: str) -> None:
+        loaded: list[click.Group] = []
+
+        def load() -> click.Group:
+            if not loaded:
+                from flask_migrate import Migrate
+                from flask_migrate.cli import db as commands  # type: ignore[import-not-found]
+
+                Migrate(app, db, directory=directory)  # its own config replaces the stand-in below
+                loaded.append(commands)
+            return loaded[0]
+
+        app.cli.add_command(_DeferredCommands(load), name="db")
+        app.extensions["migrate"] = _DeferredConfig(app, load)
+
+
+class _DeferredCommands(click.Group):
+    """`flask db`: Flask-Migrate's group, its options and what they set, its commands loaded on use."""
+
+    def __init__(self, load: Callable[[], click.Group]) -> None:
+        super().__init__(
+            "db",
+            help="Perform database migrations.",
+            params=[
+                click.Option(["-d", "--directory"], help="Migration script directory (default: migrations)"),
+                click.Option(["-x", "--x-arg"], multiple=True, help="Arguments for custom env.py scripts"),
+            ],
+            callback=with_appcontext(_remember_options),
+        )
+        self._load = load
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._load().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load().get_command(ctx, cmd_name)
+
+
+def _remember_options(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    g.directory = directory  # as Flask-Migrate's own group does: its commands read them there
+    g.x_arg = x_arg
+
+
+class _DeferredConfig:
+    """Stands in for Flask-Migrate's config (`current_app.extensions['migrate']`) until used."""
+
+    def __init__(self, app: Flask, load: Callable[[], click.Group]) -> None:
+        self._app = app
+        self._load = load
+
+    def __getattr__(self, name: str) -> Any:
+        self._load()
+        return getattr(self._app.extensions["migrate"], name)
+
+
+migrate = Migrations()
 csrf = CSRFProtect()
 
 

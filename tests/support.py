@@ -206,3 +206,12 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Any) ->
             said = log.read().decode("utf-8", "replace")
             raise AssertionError("the app server did not start:\n" + said[-3000:])
         time.sleep(0.1)
+
+
+def notice_content_edits(app: Any, client: Any) -> None:
+    """A request notices the edited content files; wait for the snapshot it loads in the
+    background (requests meanwhile are served the old one)."""
+    from helpdesk.content.live import LIVE_KEY
+
+    client.get("/")
+    app.extensions[LIVE_KEY].settle(timeout=60)

@@ -39,13 +39,13 @@ FRONT_MATTER_FIELDS: dict[str, tuple[str, bool, str]] = {
 _LINK = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     target: str
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     slug: str
     title: str
@@ -54,9 +54,9 @@ class Article:
     digest: str
     html: str
     headings: tuple[Heading, ...]
-    sections: dict[str, str]
+    # each section as (start, end) in `html`: sliced when shown, not kept twice
+    spans: dict[str, tuple[int, int]]
     links: tuple[Link, ...]
-    body: str
     tags: tuple[str, ...] = ()
     flows: tuple[str, ...] = ()
     updated: dt.date | None = None
@@ -66,7 +66,19 @@ class Article:
     folder: Path = Path()  # where the file is: images are looked up next to it
 
     def has_section(self, section: str) -> bool:
-        return section in self.sections
+        return section in self.spans
+
+    def section(self, section: str) -> str:
+        """One section's HTML ("" if none); shown beside a flow step it is on another page, so
+        its own #links say whose."""
+        span = self.spans.get(section)
+        if span is None:
+            return ""
+        return self.html[span[0] : span[1]].replace('href="#', f'href="/articles/{self.slug}#')
+
+    @property
+    def sections(self) -> dict[str, str]:
+        return {section: self.section(section) for section in self.spans}
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -74,9 +86,12 @@ class Article:
 
 
 def load_article(
-    path: Path | str, source: str | None = None, display_path: str = ""
+    path: Path | str, source: str | None = None, display_path: str = "", render_cache: Path | None = None
 ) -> tuple[Article | None, list[Problem]]:
-    """Read one article file. Links to other articles and flows are checked later."""
+    """Read one article file. Links to other articles and flows are checked later.
+
+    *render_cache*: a folder where renderings are kept by digest (`render.render_markdown`).
+    """
     path = Path(path)
     shown = display_path or str(path)
     slug = path.stem
@@ -100,7 +115,7 @@ def load_article(
     problems.extend(front_problems)
     if front_problems:
         return None, problems
-    rendered = render_markdown(body)
+    rendered = render_markdown(body, render_cache)
     links = tuple(
         Link(target=m.group(1), line=body_line + offset)
         for offset, text in enumerate(body.splitlines())
@@ -114,10 +129,8 @@ def load_article(
         digest=hashlib.sha256(source.encode("utf-8")).hexdigest()[:16],
         html=rendered.html,
         headings=rendered.headings,
-        # a section shown beside a flow step is on another page: its own #links must say whose
-        sections={k: v.replace('href="#', f'href="/articles/{slug}#') for k, v in rendered.sections.items()},
+        spans=rendered.spans,
         links=links,
-        body=body,
         tags=values.get("tags", ()),
         flows=values.get("flows", ()),
         updated=values.get("updated"),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import gc
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar, cast
 
 from ..flows.checks import check_flow
-from ..flows.engine import CompiledFlow, compile_flow, pages_to_end
+from ..flows.engine import CompiledFlow, pages_to_end
 from ..flows.loader import load_flow
 from ..flows.progress import Outlook, outlooks
 from ..flows.spec import Flow
@@ -47,7 +54,7 @@ class Catalog:
         if article is None:
             return None, ""
         if section:
-            return article, article.sections.get(section, "")
+            return article, article.section(section)
         return article, article.html
 
 
@@ -72,28 +79,78 @@ def _display(path: Path) -> str:
         return str(absolute)
 
 
+# What each file held at the last loads (by folder pair): a reload reads every file but parses and
+# renders only those whose bytes changed. Articles and flows are immutable, so snapshots share them.
+_Parsed = tuple[Article | Flow | None, tuple[Problem, ...]]
+_KEPT_LOADS = 8
+_last_loads: OrderedDict[tuple[str, ...], dict[tuple[str, str, str], _Parsed]] = OrderedDict()
+_last_loads_lock = threading.Lock()
+T = TypeVar("T", Article, Flow)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while loading: a load makes a million small objects that
+    all stay alive, and each full collection would walk them all again (half the time of a large
+    load). Reference counting still frees everything; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def forget_loads() -> None:
+    """Forget what earlier loads parsed (a benchmark's cold start; memory is not the reason)."""
+    with _last_loads_lock:
+        _last_loads.clear()
+
+
 def load_catalog(
     content_dir: Path,
     flows_dir: Path,
     action_names: Collection[str],
     extra_paths: Iterable[Path] = (),
+    render_cache: Path | None = None,
 ) -> Catalog:
     """Load and check every article and flow; extra paths are added or replace same-named files.
 
-    Broken files are left out of the snapshot and reported in `problems`.
+    Broken files are left out of the snapshot and reported in `problems`. A file whose bytes
+    did not change since the last load of the same folders is not parsed again, and Markdown is
+    rendered once per distinct text (kept in *render_cache*, a folder, when given).
     """
+    with _collector_paused():
+        return _load_catalog(content_dir, flows_dir, action_names, list(extra_paths), render_cache)
+
+
+def _load_catalog(
+    content_dir: Path,
+    flows_dir: Path,
+    action_names: Collection[str],
+    extra_paths: list[Path],
+    render_cache: Path | None,
+) -> Catalog:
     by_name: dict[str, Path] = {}
     for path in content_files(content_dir, flows_dir):
         by_name[path.name] = path
     for path in extra_paths:
         by_name[path.name] = path
+    load_key = (str(content_dir), str(flows_dir), *map(str, extra_paths))
+    with _last_loads_lock:
+        before = _last_loads.get(load_key, {})
+    now: dict[tuple[str, str, str], _Parsed] = {}
     problems: list[Problem] = []
     articles: dict[str, Article] = {}
     flows: dict[str, Flow] = {}
+    shown_files = []
     for path in sorted(by_name.values()):
         shown = _display(path)
+        shown_files.append(shown)
         if path.suffix in ARTICLE_SUFFIXES:
-            article, found = load_article(path, display_path=shown)
+            read = partial(load_article, path, display_path=shown, render_cache=render_cache)
+            article, found = _parsed(path, shown, before, now, read)
             problems.extend(found)
             if article is not None:
                 if article.slug in articles:
@@ -101,7 +158,7 @@ def load_catalog(
                 else:
                     articles[article.slug] = article
         elif path.suffix in FLOW_SUFFIXES:
-            flow, found = load_flow(path, display_path=shown)
+            flow, found = _parsed(path, shown, before, now, partial(load_flow, path, display_path=shown))
             problems.extend(found)
             if flow is not None:
                 if flow.id in flows:
@@ -111,6 +168,11 @@ def load_catalog(
                     problems.append(_duplicate_flow(first, shown))
                 else:
                     flows[flow.id] = flow
+    with _last_loads_lock:
+        _last_loads[load_key] = now
+        _last_loads.move_to_end(load_key)
+        while len(_last_loads) > _KEPT_LOADS:
+            _last_loads.popitem(last=False)
 
     def article_exists(slug: str, section: str) -> bool:
         article = articles.get(slug)
@@ -120,10 +182,13 @@ def load_catalog(
     compiled: dict[str, CompiledFlow] = {}
     broken: dict[str, Flow] = {}
     for flow in flows.values():
-        found = check_flow(flow, article_exists=article_exists, action_names=action_names, flow_ids=flow_ids)
-        problems.extend(found)
-        if not found:
-            compiled[flow.id] = compile_flow(flow)
+        checked = check_flow(
+            flow, article_exists=article_exists, action_names=action_names, flow_ids=flow_ids
+        )
+        problems.extend(checked)
+        if not checked:
+            # its outlook is set below, through the flows it hands over to
+            compiled[flow.id] = CompiledFlow(flow=flow, remaining=pages_to_end(flow))
         else:
             broken[flow.id] = flow
     _count_handovers(compiled)
@@ -134,8 +199,32 @@ def load_catalog(
         articles=articles,
         flows=compiled,
         problems=tuple(sorted(set(problems))),
-        files=tuple(_display(p) for p in sorted(by_name.values())),
+        files=tuple(shown_files),
     )
+
+
+def _parsed(
+    path: Path,
+    shown: str,
+    before: dict[tuple[str, str, str], _Parsed],
+    now: dict[tuple[str, str, str], _Parsed],
+    parse: Callable[[str | None], tuple[T | None, list[Problem]]],
+) -> tuple[T | None, tuple[Problem, ...]]:
+    """What *parse* makes of the file, taken from the last load when its bytes are the same."""
+    try:
+        source: str | None = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        source = None  # the parser reads it again and says why it cannot
+    if source is None:
+        made, found = parse(None)
+        return made, tuple(found)
+    key = (str(path), shown, hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest())
+    kept = before.get(key)
+    if kept is None:
+        made, problems = parse(source)
+        kept = (made, tuple(problems))
+    now[key] = kept
+    return cast(tuple[T | None, tuple[Problem, ...]], kept)  # the same parser made it from these bytes
 
 
 def _duplicate_flow(flow: Flow, other_path: str) -> Problem:

@@ -1,6 +1,7 @@
 """Where the app keeps its current content snapshot, how views reach it, and live reload:
 changed files are noticed (by their sizes and times, at most every few seconds, in every
-worker) and a new snapshot is swapped in whole; a broken edit keeps the last good one live."""
+worker of every machine) and a new snapshot is loaded in the background and swapped in whole;
+requests meanwhile are served from the old one. A broken edit keeps the last good one live."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from ..flows.engine import CompiledFlow, compile_flow
 from ..flows.spec import Flow
 from ..problems import ContentError, Problem
 from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
+from .memory import release_freed_memory
+from .render import prune_render_cache
 
 KEY = "helpdesk.catalog"
 LIVE_KEY = "helpdesk.live_content"
@@ -57,29 +60,67 @@ class LiveContent:
     problems: tuple[Problem, ...] = ()
     on_disk: Catalog | None = None  # what the files hold when it could not go live
     lock: threading.Lock = field(default_factory=threading.Lock)
+    loading: threading.Thread | None = None  # the one background load under way, if any
 
     def refresh(self, app: Flask) -> None:
-        """Look at the files if the interval has passed; swap in new content if it changed."""
+        """Look at the files if the interval has passed; if they changed, start loading them in
+        the background (at most one load at a time) and return at once: the request goes on
+        with the snapshot being served, and the new one is swapped in whole when it is ready."""
         settings: Settings = app.extensions["helpdesk.settings"]
         now = time.monotonic()
         if now - self.checked_at < settings.reload_seconds or not self.lock.acquire(blocking=False):
             return  # another request in this worker is already looking
         try:
             self.checked_at = now
+            if self.loading is not None:
+                return  # its end looks again: an edit made meanwhile is not missed
             current = fingerprint(settings.content_dir, settings.flows_dir)
             if current == self.seen:
                 return
-            loaded = load_catalog(settings.content_dir, settings.flows_dir, self.action_names)
+            self.loading = threading.Thread(
+                target=self._load, args=(app, current), name="content-reload", daemon=True
+            )
+            self.loading.start()
+        finally:
+            self.lock.release()
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for the background load under way, if any (the CLI and tests; never a request)."""
+        loading = self.loading
+        if loading is not None:
+            loading.join(timeout)
+
+    def _load(self, app: Flask, current: tuple[tuple[str, int, int], ...]) -> None:
+        settings: Settings = app.extensions["helpdesk.settings"]
+        try:
+            loaded = load_catalog(
+                settings.content_dir,
+                settings.flows_dir,
+                self.action_names,
+                render_cache=render_cache_dir(settings),
+            )
+        except Exception:  # a bug, not a bad file (those are problems): keep serving, try again
+            app.logger.exception("content not reloaded")
+            with self.lock:
+                self.loading = None
+            return
+        with self.lock:
             self.seen = current
+            self.loading = None
+            self.checked_at = 0.0  # look again at the next request: files may have changed meanwhile
             if loaded.problems:
                 self.problems = loaded.problems  # the last good content stays live
                 self.on_disk = loaded
                 app.logger.warning("content not reloaded: %d problem(s)", len(loaded.problems))
-                return
-            self.problems, self.on_disk = (), None
-            app.extensions[KEY] = loaded  # one assignment: requests see the old or the new, whole
-        finally:
-            self.lock.release()
+            else:
+                self.problems, self.on_disk = (), None
+                app.extensions[KEY] = loaded  # one assignment: requests see the old or the new, whole
+        release_freed_memory()  # the old snapshot, once no request holds it, and the load's garbage
+
+
+def render_cache_dir(settings: Settings) -> Path:
+    """Where rendered Markdown is kept by digest, for this worker's next boot and the others."""
+    return settings.instance_dir / "rendered"
 
 
 def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
@@ -87,9 +128,12 @@ def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     settings: Settings = app.extensions["helpdesk.settings"]
     seen = fingerprint(settings.content_dir, settings.flows_dir)
     names = frozenset(action_names)
-    loaded = load_catalog(settings.content_dir, settings.flows_dir, names)
+    cache = render_cache_dir(settings)
+    prune_render_cache(cache)
+    loaded = load_catalog(settings.content_dir, settings.flows_dir, names, render_cache=cache)
     if loaded.problems:
         raise ContentError(list(loaded.problems))
+    release_freed_memory()
     app.extensions[KEY] = loaded
     live = LiveContent(seen, names)
     app.extensions[LIVE_KEY] = live

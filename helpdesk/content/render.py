@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import html as html_module
+import logging
+import os
 import re
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -81,18 +90,28 @@ ARTICLE_LINK = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)\.md(?P<fragment>#[A-Za
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)">')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     id: str
     title: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rendered:
     html: str
     headings: tuple[Heading, ...]
-    sections: dict[str, str]
+    # each heading's section as (start, end) in `html`: slices on demand, never a second copy
+    spans: dict[str, tuple[int, int]]
+
+    @property
+    def sections(self) -> dict[str, str]:
+        return {hid: self.section(hid) for hid in self.spans}
+
+    def section(self, heading_id: str) -> str:
+        """The HTML from the heading to the next of the same or higher level ("" if none)."""
+        span = self.spans.get(heading_id)
+        return self.html[span[0] : span[1]] if span else ""
 
 
 MEDIA_PREFIX = "/articles/media/"
@@ -119,7 +138,19 @@ class _ArticleLinkExtension(Extension):
         md.treeprocessors.register(_ArticleLinks(md), "helpdesk_article_links", 5)
 
 
+_local = threading.local()
+
+
 def _converter() -> markdown.Markdown:
+    """This thread's converter, made once (building one costs more than a short article) and
+    reset after every use."""
+    converter: markdown.Markdown | None = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = _new_converter()
+    return converter
+
+
+def _new_converter() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
             "tables",
@@ -186,16 +217,109 @@ def _scrollable_tables(html: str) -> str:
     return re.sub(r"<table>", opening, html).replace("</table>", "</table></div>")
 
 
-@lru_cache(maxsize=8192)
-def render_markdown(text: str) -> Rendered:
-    """Render once per distinct text: an unchanged file is never rendered again."""
+# Changes whenever the same Markdown would render to other HTML (a new extension, other sanitizing
+# rules, another table wrapper...): every cached rendering is then made afresh.
+RENDERER_VERSION = "1"
+_CACHE_SIZE = 8192
+_rendered: OrderedDict[str, Rendered] = OrderedDict()
+_rendered_lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def render_key(text: str) -> str:
+    """The cache key of *text*: the SHA-256 of the renderer version and the Markdown."""
+    return hashlib.sha256(f"{RENDERER_VERSION}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def render_markdown(text: str, cache_dir: Path | None = None) -> Rendered:
+    """Render once per distinct text: an unchanged file is never rendered again.
+
+    Kept in memory by the digest of the text (the latest _CACHE_SIZE), and with *cache_dir* also
+    as a file there, so a worker's next boot, and the other workers, read instead of rendering.
+    """
+    key = render_key(text)
+    with _rendered_lock:
+        found = _rendered.get(key)
+        if found is not None:
+            _rendered.move_to_end(key)
+            return found
+    found = (_read_cached(cache_dir, key) if cache_dir else None) or _render(text)
+    if cache_dir and found is not None:
+        _write_cached(cache_dir, key, found)
+    with _rendered_lock:
+        found = _rendered.setdefault(key, found)
+        while len(_rendered) > _CACHE_SIZE:
+            _rendered.popitem(last=False)
+    return found
+
+
+def clear_render_cache() -> None:
+    """Forget the renderings kept in memory (a benchmark's cold start)."""
+    with _rendered_lock:
+        _rendered.clear()
+
+
+def _render(text: str) -> Rendered:
     converter = _converter()
-    html = _scrollable_tables(sanitize(converter.convert(text)))
+    try:
+        html = _scrollable_tables(sanitize(converter.convert(text)))
+    finally:
+        converter.reset()
+    return _rendered_from(html)
+
+
+def _rendered_from(html: str) -> Rendered:
     headings = tuple(
-        Heading(level=int(level), id=hid, title=_heading_title(html, hid))
+        # interned: "before-you-start", "what-to-do" come back in article after article
+        Heading(level=int(level), id=sys.intern(hid), title=sys.intern(_heading_title(html, hid)))
         for level, hid in _HEADING.findall(html)
     )
-    return Rendered(html=html, headings=headings, sections=_sections(html))
+    return Rendered(html=html, headings=headings, spans=_spans(html))
+
+
+def _read_cached(cache_dir: Path, key: str) -> Rendered | None:
+    """A rendering written by this or another worker (the instance folder is the app's own)."""
+    kept = cache_dir / f"{key}.html"
+    try:
+        html = kept.read_text(encoding="utf-8")
+        os.utime(kept)  # still in use: prune_render_cache keeps it
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _rendered_from(html)
+
+
+def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
+    """Delete the renderings nobody has read or written for *unused_days* (texts edited away
+    long ago); returns how many."""
+    cutoff = time.time() - unused_days * 86400
+    removed = 0
+    try:
+        entries = list(os.scandir(cache_dir))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.name.endswith((".html", ".tmp")) and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue  # another worker pruned it first
+    return removed
+
+
+def _write_cached(cache_dir: Path, key: str, rendered: Rendered) -> None:
+    target = cache_dir / f"{key}.html"
+    if target.exists():
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # written aside and renamed: another worker reads the whole file or none of it
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(rendered.html)
+        os.replace(temporary, target)
+    except OSError as exc:  # a read-only instance folder: render again next time
+        log.warning("rendered Markdown not cached in %s: %s", cache_dir, exc)
 
 
 @lru_cache(maxsize=8192)
@@ -213,15 +337,18 @@ def _heading_title(html: str, heading_id: str) -> str:
     return html_module.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else heading_id
 
 
-def _sections(html: str) -> dict[str, str]:
+def _spans(html: str) -> dict[str, tuple[int, int]]:
     """Each heading's section: from the heading to the next heading of the same or higher level."""
     marks = [(m.start(), int(m.group(1)), m.group(2)) for m in _HEADING.finditer(html)]
-    sections: dict[str, str] = {}
+    spans: dict[str, tuple[int, int]] = {}
     for index, (start, level, hid) in enumerate(marks):
         end = len(html)
         for later_start, later_level, _ in marks[index + 1 :]:
             if later_level <= level:
                 end = later_start
                 break
-        sections[hid] = html[start:end].strip()
-    return sections
+        # as the text stripped of the white space at its ends
+        while end > start and html[end - 1].isspace():
+            end -= 1
+        spans[hid] = (start, end)
+    return spans

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from transitions import Machine, MachineError
@@ -27,7 +28,6 @@ class Position:
 @dataclass
 class CompiledFlow:
     flow: Flow
-    machine: Machine
     # how many more pages (steps that ask something of the person) on the shortest way to an end
     remaining: dict[str, int] = field(default_factory=dict)
     # what the progress hint may promise at each step (flows/progress.py)
@@ -35,6 +35,12 @@ class CompiledFlow:
     # what the pages work out once per flow version rather than on every request (a step page's
     # fixed parts, by their own keys); it goes with this version, so an edit never finds it stale
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    lenient: bool = False
+
+    @cached_property
+    def machine(self) -> Machine:
+        """Built on first use: loading 200 flows need not build 200 machines nobody runs yet."""
+        return _machine(self.flow, self.lenient)
 
     @property
     def id(self) -> str:
@@ -61,11 +67,16 @@ class CompiledFlow:
 
 
 def compile_flow(flow: Flow, lenient: bool = False) -> CompiledFlow:
-    """Build the Machine for a valid flow (states = steps, triggers = answers and outcomes).
+    """The flow ready to run: its Machine (states = steps, triggers = answers and outcomes, built
+    on first use) and the pages left from each step.
 
     *lenient* builds one for a flow with problems too (for the editors' diagram and sandbox):
     ways out to steps that do not exist are left out, and a missing start becomes the first step.
     """
+    return CompiledFlow(flow=flow, remaining=pages_to_end(flow), outlook=outlooks(flow), lenient=lenient)
+
+
+def _machine(flow: Flow, lenient: bool) -> Machine:
     transitions = [
         {"trigger": trigger, "source": step.id, "dest": target}
         for step in flow.steps.values()
@@ -73,7 +84,7 @@ def compile_flow(flow: Flow, lenient: bool = False) -> CompiledFlow:
         if not lenient or target in flow.steps
     ]
     start = flow.start if flow.start in flow.steps or not lenient else next(iter(flow.steps))
-    machine = Machine(
+    return Machine(
         model=None,
         states=list(flow.steps),
         transitions=transitions,
@@ -81,7 +92,6 @@ def compile_flow(flow: Flow, lenient: bool = False) -> CompiledFlow:
         auto_transitions=False,
         send_event=False,
     )
-    return CompiledFlow(flow=flow, machine=machine, remaining=pages_to_end(flow), outlook=outlooks(flow))
 
 
 def pages_to_end(flow: Flow, handover: dict[str, int] | None = None) -> dict[str, int]:

@@ -74,7 +74,7 @@ def fields_for(kind: str) -> dict[str, tuple[str, bool, str]]:
     return merged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Choice:
     id: str
     label: str
@@ -83,7 +83,7 @@ class Choice:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     id: str
     kind: str
@@ -121,7 +121,7 @@ class Step:
         return self.lines.get(name, self.line)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flow:
     id: str
     title: str

@@ -28,7 +28,7 @@ def _match_expression(groups: list[list[str]], *, any_group: bool) -> str:
 class Fts5Index:
     def __init__(self, found: list[Document]) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db = sqlite3.connect("", check_same_thread=False)
         self._db.execute(
             "CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, slug UNINDEXED, "
             + ", ".join(COLUMNS)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
+from helpdesk.content import live
+from helpdesk.content.live import LIVE_KEY
 from tests.conftest import build_app, make_staff, staff_client
+from tests.support import notice_content_edits
 
 
 def live_app(tmp_path, content_copy):
@@ -18,6 +23,7 @@ def test_an_edited_article_goes_live_without_a_restart(tmp_path, content_copy):
     assert "Reviewed by the tests" not in client.get("/articles/public-wifi").get_data(as_text=True)
     path = content / "public-wifi.md"
     path.write_text(path.read_text() + "\nReviewed by the tests.\n")
+    notice_content_edits(app, client)
     assert "Reviewed by the tests" in client.get("/articles/public-wifi").get_data(as_text=True)
 
 
@@ -25,8 +31,10 @@ def test_added_and_removed_files_are_noticed(tmp_path, content_copy):
     app, content, _ = live_app(tmp_path, content_copy)
     client = app.test_client()
     (content / "new-article.md").write_text("---\ntitle: Brand new\nsummary: Just added.\n---\nHello.\n")
+    notice_content_edits(app, client)
     assert client.get("/articles/new-article").status_code == 200
     (content / "new-article.md").unlink()
+    notice_content_edits(app, client)
     assert client.get("/articles/new-article").status_code == 404
 
 
@@ -35,6 +43,7 @@ def test_a_broken_edit_keeps_the_last_good_version_and_shows_editors_why(tmp_pat
     client = app.test_client()
     path = flows / "wrong-password.yaml"
     path.write_text(path.read_text().replace("next: email-access", "next: nowhere-at-all", 1))
+    notice_content_edits(app, client)
     page = client.get("/diagnose/wrong-password")
     assert page.status_code == 303  # still served: the last good version
     assert client.get("/healthz").status_code == 200
@@ -43,7 +52,62 @@ def test_a_broken_edit_keeps_the_last_good_version_and_shows_editors_why(tmp_pat
     assert "Edits on disk that are not live" in listing
     assert "wrong-password.yaml:" in listing and "unknown step &#39;nowhere-at-all&#39;" in listing
     path.write_text(path.read_text().replace("next: nowhere-at-all", "next: email-access"))
+    notice_content_edits(app, client)
     assert "Every file on disk is valid and live." in editor.get("/editor/").get_data(as_text=True)
+
+
+def test_a_request_during_a_slow_reload_is_served_the_old_content_at_once(
+    tmp_path, content_copy, monkeypatch
+):
+    app, content, _ = live_app(tmp_path, content_copy)
+    client = app.test_client()
+    release, started = threading.Event(), threading.Event()
+    real_load = live.load_catalog
+
+    def slow_load(*args, **kwargs):
+        started.set()
+        release.wait(30)  # the reload takes as long as the test says
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(live, "load_catalog", slow_load)
+    path = content / "public-wifi.md"
+    path.write_text(path.read_text() + "\nReviewed by the tests.\n")
+    try:
+        noticed = client.get("/articles/public-wifi")  # notices the edit, starts the reload
+        assert started.wait(10)
+        began = time.monotonic()
+        during = [client.get("/articles/public-wifi") for _ in range(3)]
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+    for page in (noticed, *during):
+        assert page.status_code == 200 and "Reviewed by the tests" not in page.get_data(as_text=True)
+    assert waited < 10  # none of them waited for the reload (it would have waited 30 s)
+    assert sum(t.name == "content-reload" for t in threading.enumerate()) <= 1  # one load at a time
+    app.extensions[LIVE_KEY].settle(timeout=30)
+    assert "Reviewed by the tests" in client.get("/articles/public-wifi").get_data(as_text=True)
+
+
+def test_an_edit_made_during_a_reload_is_loaded_after_it(tmp_path, content_copy, monkeypatch):
+    app, content, _ = live_app(tmp_path, content_copy)
+    client = app.test_client()
+    release = threading.Event()
+    real_load = live.load_catalog
+
+    def slow_load(*args, **kwargs):
+        release.wait(30)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(live, "load_catalog", slow_load)
+    path = content / "public-wifi.md"
+    path.write_text(path.read_text() + "\nFirst edit.\n")
+    client.get("/")  # the first reload starts, and waits
+    path.write_text(path.read_text() + "\nSecond edit, during the first reload.\n")
+    client.get("/")  # one load at a time: this one only serves
+    release.set()
+    app.extensions[LIVE_KEY].settle(timeout=30)
+    notice_content_edits(app, client)  # the next request looks again and loads the second edit
+    assert "Second edit" in client.get("/articles/public-wifi").get_data(as_text=True)
 
 
 def test_the_editor_area_needs_the_editor_role(app, helper, admin):
@@ -57,6 +121,7 @@ def test_editors_preview_articles_drafts_included(tmp_path, content_copy):
         "---\ntitle: Coming soon\nsummary: Not yet.\ndraft: true\n---\n## Part\n\nText.\n"
     )
     anonymous = app.test_client()
+    notice_content_edits(app, anonymous)
     assert anonymous.get("/articles/coming-soon").status_code == 404  # hidden from the public
     editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
     preview = editor.get("/editor/articles/coming-soon")
@@ -80,6 +145,7 @@ def test_the_sandbox_runs_drafts_with_simulated_actions_kept_apart(tmp_path, con
     app, _, flows = live_app(tmp_path, content_copy)
     path = flows / "locked-out.yaml"
     path.write_text(path.read_text().replace("version: 1\n", "version: 1\ndraft: true\n", 1))
+    notice_content_edits(app, app.test_client())
     assert app.test_client().get("/diagnose/locked-out").status_code == 404  # hidden from the public
     editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
     first = editor.get("/editor/sandbox/locked-out")
@@ -137,6 +203,7 @@ def test_editors_see_and_try_a_flow_that_breaks_in_a_later_step(tmp_path, conten
     app, _, flows = live_app(tmp_path, content_copy)
     path = flows / "locked-out.yaml"
     path.write_text(path.read_text().replace("next: unlock-by-email", "next: unlock-by-carrier-pigeon", 1))
+    notice_content_edits(app, app.test_client())
     editor = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
     listing = editor.get("/editor/").get_data(as_text=True)
     assert "Flows with problems (not live)" in listing

@@ -21,6 +21,7 @@ from helpdesk.readership import record_view
 from helpdesk.search import search
 from helpdesk.search.documents import documents
 from tests.conftest import FIXTURES, build_app, make_staff, staff_client
+from tests.support import notice_content_edits
 
 
 def slugs(app, query: str, **options) -> list[str]:
@@ -148,10 +149,10 @@ def test_the_index_follows_the_files_when_they_change(own_content):
     assert slugs(app, "tandem") == []
     path = content / "in-the-body.md"
     path.write_text(path.read_text() + "\nA tandem is a bicycle for two.\n")
-    client.get("/")  # a request notices the change (live reload)
+    notice_content_edits(app, client)  # a request notices the change (live reload)
     assert slugs(app, "tandem") == ["article:in-the-body"]
     (content / "in-the-title.md").unlink()
-    client.get("/")
+    notice_content_edits(app, client)
     assert "article:in-the-title" not in slugs(app, "bicycle")
 
 
@@ -257,7 +258,7 @@ def test_a_content_file_with_too_long_a_name_is_refused_and_search_goes_on(own_c
     client = app.test_client()
     long_name = "a-" * 50 + "bicycle"  # 107 characters: more than the index and the tables keep
     (content / f"{long_name}.md").write_text("---\ntitle: Bicycle\nsummary: Too long a name.\n---\nBody.\n")
-    client.get("/")  # live reload sees the file, refuses it, and keeps the last good content
+    notice_content_edits(app, client)  # live reload sees the file, refuses it, keeps the last good content
     page = client.get("/search?q=bicycle")
     assert page.status_code == 200 and 'href="/articles/in-the-title"' in page.get_data(as_text=True)
     assert long_name not in page.get_data(as_text=True)

@@ -56,3 +56,49 @@ def test_after_commit_outside_a_block_runs_at_once(app: Flask) -> None:
         mailed: list[str] = []
         after_commit(lambda: mailed.append("sent"))
         assert mailed == ["sent"]
+
+
+def test_sqlite_is_tuned_for_a_web_server(tmp_path) -> None:
+    """WAL, synchronous=NORMAL and a busy timeout on every connection the app opens (README)."""
+    from sqlalchemy import text
+
+    from tests.conftest import build_app
+
+    tuned = build_app(tmp_path, database_url=f"sqlite:///{tmp_path / 'tuned.sqlite3'}")
+    with tuned.app_context():
+        for _ in range(2):  # the pool's first connection, and a new one
+            with db.engine.connect() as connection:
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+                assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            db.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_web_worker_does_not_load_the_migration_tools(tmp_path) -> None:
+    """Alembic is for `flask db …`: importing it would cost every worker about 11 MB."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "HELPDESK_INSTANCE_DIR": str(tmp_path), "HELPDESK_SECRET_KEY": "k" * 40}
+    probe = "import sys, wsgi; print('alembic' in sys.modules, 'flask_migrate' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split() == ["False", "False"]
+
+
+def test_migrations_run_in_process_through_flask_migrate(tmp_path) -> None:
+    """Flask-Migrate's own functions find their configuration once they are used."""
+    from flask_migrate import current
+
+    from tests.conftest import ROOT, build_app
+
+    fresh = build_app(tmp_path, database_url=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    with fresh.app_context():
+        assert fresh.extensions["migrate"].directory == str(ROOT / "migrations")
+        current()  # reads the revision through Alembic without an error

@@ -100,3 +100,16 @@ def test_a_node_with_no_value_is_not_a_value_with_its_line(text: str, at: int, r
     assert raised.value.line == at
     assert reason in raised.value.reason
     assert plain(compose("[1, 2]")) == [1, 2]  # the next value is built as if nothing happened
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["question", "1", "-2", "0x1f", "1.5", "yes", "No", "on", "~", "null", "", "2001-01-31", "'1'", '"yes"'],
+)
+def test_plain_values_get_the_tags_and_values_pyyaml_gives_them(value: str) -> None:
+    # the loader remembers the tag of each plain text it has seen: twice must still be right
+    for _ in range(2):
+        ours = compose(f"key: {value}\n").value[0][1]
+        theirs = yaml.compose(f"key: {value}\n", Loader=yaml.SafeLoader).value[0][1]
+        assert ours.tag == theirs.tag
+        assert plain(ours) == yaml.safe_load(f"key: {value}\n")["key"]

@@ -80,6 +80,7 @@ def edit(app: Flask, file: Path, text: str) -> None:
     """Change a flow file and let the app notice, as live reload does."""
     file.write_text(text)
     app.extensions[LIVE_KEY].refresh(app)
+    app.extensions[LIVE_KEY].settle()
 
 
 def test_a_published_flow_is_live(editable):

@@ -81,3 +81,34 @@ def test_an_article_file_name_that_is_not_a_slug_is_reported_and_never_served(tm
         f"{odd}:1: file name 'Caps And Spaces.md' must be lower-case letters, digits, '-'"
     ]
     assert "Caps And Spaces" not in catalog.articles
+
+
+def _copy_of_good(tmp_path: Path) -> tuple[Path, Path]:
+    import shutil
+
+    shutil.copytree(GOOD / "content", tmp_path / "content")
+    shutil.copytree(GOOD / "flows", tmp_path / "flows")
+    return tmp_path / "content", tmp_path / "flows"
+
+
+def test_a_reload_parses_again_only_the_files_that_changed(tmp_path: Path) -> None:
+    content, flows = _copy_of_good(tmp_path)
+    before = load_catalog(content, flows, action_names())
+    edited = sorted(content.glob("*.md"))[0]
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    after = load_catalog(content, flows, action_names())
+    assert after is not before and not after.problems
+    for slug, article in after.articles.items():
+        same = article is before.articles[slug]
+        assert same == (slug != edited.stem), slug  # the unchanged ones are the very same objects
+    assert "One more line." in after.articles[edited.stem].html
+    assert all(after.flows[fid].flow is compiled.flow for fid, compiled in before.flows.items())
+
+
+def test_problems_of_an_unchanged_broken_file_are_reported_on_every_load(tmp_path: Path) -> None:
+    content, flows = _copy_of_good(tmp_path)
+    broken = FIXTURES / "broken" / "loop.yaml"
+    first = load_catalog(content, flows, action_names(), [broken])
+    again = load_catalog(content, flows, action_names(), [broken])
+    assert first.problems and again.problems == first.problems
+    assert "loop" not in again.flows

@@ -104,3 +104,47 @@ def test_a_table_scrolls_in_a_labelled_region_a_keyboard_can_reach():
     for n in (1, 2):
         assert f'aria-label="Table {n} (scrolls sideways)"' in html
     assert html.count("</table></div>") == 2
+
+
+def test_a_rendering_is_kept_on_disk_by_digest_and_read_back(tmp_path) -> None:
+    from helpdesk.content.render import clear_render_cache, render_key
+
+    text = "## Kept\n\nOn disk.\n"
+    first = render_markdown(text, tmp_path)
+    kept = tmp_path / f"{render_key(text)}.html"
+    assert kept.read_text() == first.html
+    # another worker (or this one after a restart) reads the file instead of rendering
+    kept.write_text(first.html.replace("On disk.", "Read back."))
+    clear_render_cache()
+    again = render_markdown(text, tmp_path)
+    assert "Read back." in again.html and [h.id for h in again.headings] == ["kept"]
+    assert again.section("kept").startswith('<h2 id="kept">')
+
+
+def test_a_new_renderer_version_renders_every_text_again(monkeypatch, tmp_path) -> None:
+    from helpdesk.content import render
+
+    text = "## Versioned\n"
+    old = render.render_markdown(text, tmp_path)
+    monkeypatch.setattr(render, "RENDERER_VERSION", render.RENDERER_VERSION + "-next")
+    new = render.render_markdown(text, tmp_path)
+    assert new is not old and new.html == old.html  # rendered afresh, not taken from a cache
+    assert len(list(tmp_path.glob("*.html"))) == 2  # one file per version
+
+
+def test_renderings_unused_for_a_month_are_pruned(tmp_path) -> None:
+    import os
+    import time
+
+    from helpdesk.content.render import clear_render_cache, prune_render_cache, render_key
+
+    old, used = "## Edited away\n", "## Still read\n"
+    for text in (old, used):
+        render_markdown(text, tmp_path)
+    month_ago = time.time() - 31 * 86400
+    for text in (old, used):
+        os.utime(tmp_path / f"{render_key(text)}.html", (month_ago, month_ago))
+    clear_render_cache()
+    render_markdown(used, tmp_path)  # read back from disk: in use again
+    assert prune_render_cache(tmp_path) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [f"{render_key(used)}.html"]
