@@ -456,7 +456,9 @@ def answer(
             },
         )
         if rowcount(result) == 1:
-            events = [dict(kind=kind, step=at_step, detail={"answer": trigger, "next": target, **detail})]
+            events: list[dict[str, Any]] = [
+                dict(kind=kind, step=at_step, detail={"answer": trigger, "next": target, **detail})
+            ]
             if rewound:
                 events.insert(
                     0, dict(kind="went_back", step=at_step, detail={"undone": len(path) - 1 - index})
