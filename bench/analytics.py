@@ -1,6 +1,6 @@
 """Prints the editors' 30-day analytics time and peak memory for 10^4, 10^5 and 10^6 diagnoses.
 
-.venv/bin/python bench/analytics.py [--sizes 10000,100000,1000000] [--database-url URL]
+.venv/bin/python bench/analytics.py [--sizes 10000,100000,1000000] [--database-url URL] [--http]
 
 Each size runs in its own process (so its peak memory is its own): it fills a fresh database
 (a SQLite file, or the PostgreSQL database given, emptied first) with diagnoses spread over 60
@@ -10,7 +10,8 @@ times the analytics page's work: every flow's figures, the articles and the sear
 includes building the daily rollups (once, or run `flask analytics refresh` from cron); "again"
 is the page as editors get it after that: the rollups refreshed from what changed since, plus
 today and the window's first partial day computed live. Memory: the process's peak RSS growth
-during the analytics calls (ru_maxrss), and tracemalloc's peak of Python allocations.
+during the analytics calls (ru_maxrss), and tracemalloc's peak of Python allocations. With
+--http, also the page itself as a signed-in editor gets it (through Flask's test client).
 """
 
 from __future__ import annotations
@@ -145,7 +146,21 @@ def page(app: Any, days: int) -> None:
     analytics.searches_without_results(since)
 
 
-def one(size: int, url: str, days: int) -> None:
+def page_over_http(app: Any, days: int) -> float:
+    """The analytics page as an editor's browser gets it (Flask's test client: the whole view)."""
+    from tests.conftest import make_staff, staff_client
+
+    secret = make_staff(app, "editor@example.org", "editor")
+    assert secret is not None
+    client = staff_client(app, "editor@example.org", secret)
+    started = time.perf_counter()
+    response = client.get(f"/editor/analytics?days={days}")
+    taken = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    return taken
+
+
+def one(size: int, url: str, days: int, with_http: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = url or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app(
@@ -167,6 +182,9 @@ def one(size: int, url: str, days: int) -> None:
                 timings.append(time.perf_counter() - started)
                 db.session.remove()
             grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+            http = ""
+            if with_http:
+                http = f" {page_over_http(app, days):9.2f}"
             tracemalloc.start()
             page(app, days)
             peak = tracemalloc.get_traced_memory()[1] / 2**20
@@ -174,10 +192,11 @@ def one(size: int, url: str, days: int) -> None:
             db.session.remove()
             print(
                 f"{size:>10,} {db.engine.dialect.name:>10} {filled:8.1f} {timings[0]:9.2f} "
-                f"{timings[1]:9.2f} {grown:12.0f} {peak:12.1f}",
+                f"{timings[1]:9.2f} {grown:12.0f} {peak:12.1f}{http}",
                 flush=True,
             )
-            db.drop_all()
+            if db.engine.dialect.name != "sqlite":  # (the SQLite file goes with its folder)
+                db.drop_all()
             db.engine.dispose()
 
 
@@ -186,21 +205,24 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--database-url", default="", help="default: a SQLite file per size")
+    parser.add_argument("--http", action="store_true", help="also time the page through the app")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.one:
-        one(options.one, options.database_url, options.days)
+        one(options.one, options.database_url, options.days, options.http)
         return
     print(f"{options.days}-day analytics; times in seconds, memory in MB")
     print(
         f"{'diagnoses':>10} {'database':>10} {'fill s':>8} {'first s':>9} {'again s':>9} "
-        f"{'RSS growth':>12} {'py peak':>12}",
+        f"{'RSS growth':>12} {'py peak':>12}{' page s' if options.http else ''}",
         flush=True,
     )
     for size in (int(s) for s in options.sizes.split(",")):
         command = [sys.executable, __file__, "--one", str(size), "--days", str(options.days)]
         if options.database_url:
             command += ["--database-url", options.database_url]
+        if options.http:
+            command.append("--http")
         subprocess.run(command, check=True)  # noqa: S603 (this script, again)
 
 
