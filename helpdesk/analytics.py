@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Select,
+    String,
     cast,
     delete,
     distinct,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -112,13 +114,22 @@ def _day(column: Any) -> Any:
     return func.date(func.timezone("UTC", column)) if _postgres() else func.date(column)
 
 
+def _unindexed(column: Any) -> Any:
+    """*column* in a filter or grouping that must not pick its index: without statistics SQLite
+    would walk the index of the status (every ended diagnosis) or of the flow (every diagnosis)
+    rather than the one of the time range asked (a unary + keeps an index out)."""
+    if _postgres():
+        return column
+    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _rollup_selects(start: datetime, end: datetime) -> list[Select[Any]]:
     """(day, flow_id, measure, key, detail, count) of the diagnoses begun in [start, end)."""
-    day = _day(Diagnosis.created_at)
+    day, flow = _day(Diagnosis.created_at), _unindexed(Diagnosis.flow_id)
     begun = (Diagnosis.created_at >= start, Diagnosis.created_at < end, Diagnosis.sandbox.is_(False))
     steps = (
         func.json_array_elements_text(Diagnosis.path) if _postgres() else func.json_each(Diagnosis.path)
@@ -126,15 +137,15 @@ def _rollup_selects(start: datetime, end: datetime) -> list[Select[Any]]:
     action = func.coalesce(DiagnosisEvent.detail["action"].as_string(), "?")
     answer = func.coalesce(DiagnosisEvent.detail["answer"].as_string(), "?")
     return [
-        select(day, Diagnosis.flow_id, literal("status"), Diagnosis.status, literal(""), func.count())
+        select(day, flow, literal("status"), Diagnosis.status, literal(""), func.count())
         .where(*begun)
-        .group_by(day, Diagnosis.flow_id, Diagnosis.status),
-        select(day, Diagnosis.flow_id, literal("left"), Diagnosis.step, Diagnosis.status, func.count())
-        .where(*begun, Diagnosis.status.in_(UNFINISHED))
-        .group_by(day, Diagnosis.flow_id, Diagnosis.step, Diagnosis.status),
+        .group_by(day, flow, Diagnosis.status),
+        select(day, flow, literal("left"), Diagnosis.step, Diagnosis.status, func.count())
+        .where(*begun, _unindexed(Diagnosis.status).in_(UNFINISHED))
+        .group_by(day, flow, Diagnosis.step, Diagnosis.status),
         select(
             day,
-            Diagnosis.flow_id,
+            flow,
             literal("reached"),
             steps.c.value,
             literal(""),
@@ -143,12 +154,12 @@ def _rollup_selects(start: datetime, end: datetime) -> list[Select[Any]]:
         .select_from(Diagnosis)
         .join(steps, true())
         .where(*begun)
-        .group_by(day, Diagnosis.flow_id, steps.c.value),
-        select(day, Diagnosis.flow_id, DiagnosisEvent.kind, action, answer, func.count())
+        .group_by(day, flow, steps.c.value),
+        select(day, flow, DiagnosisEvent.kind, action, answer, func.count())
         .select_from(DiagnosisEvent)
         .join(Diagnosis, Diagnosis.id == DiagnosisEvent.diagnosis_id)
         .where(*begun, DiagnosisEvent.kind.in_(("action", "checked")))
-        .group_by(day, Diagnosis.flow_id, DiagnosisEvent.kind, action, answer),
+        .group_by(day, flow, DiagnosisEvent.kind, action, answer),
     ]
 
 
@@ -160,16 +171,32 @@ def _duration_select(start: datetime, end: datetime) -> Select[Any]:
     else:
         taken = (func.julianday(Diagnosis.updated_at) - func.julianday(Diagnosis.created_at)) * 86400
     seconds = cast(func.round(taken), Integer)
-    day = _day(Diagnosis.created_at)
+    day, flow = _day(Diagnosis.created_at), _unindexed(Diagnosis.flow_id)
     return (
-        select(Diagnosis.flow_id, day, seconds, func.count())
+        select(flow, seconds // 60, day, seconds, func.count())
         .where(
             Diagnosis.created_at >= start,
             Diagnosis.created_at < end,
             Diagnosis.sandbox.is_(False),
-            Diagnosis.status.in_(ENDED),
+            _unindexed(Diagnosis.status).in_(ENDED),
         )
-        .group_by(Diagnosis.flow_id, day, seconds)
+        .group_by(flow, day, seconds)
+    )
+
+
+def _minutes_select(first: date, last: date) -> Select[Any]:
+    """The rollup rows of the whole minutes ended diagnoses took, from diagnosis_durations."""
+    return (
+        select(
+            DiagnosisDuration.day,
+            DiagnosisDuration.flow_id,
+            literal("minute"),
+            cast(DiagnosisDuration.minute, String),
+            literal(""),
+            func.sum(DiagnosisDuration.count),
+        )
+        .where(DiagnosisDuration.day >= first, DiagnosisDuration.day <= last)
+        .group_by(DiagnosisDuration.day, DiagnosisDuration.flow_id, DiagnosisDuration.minute)
     )
 
 
@@ -221,9 +248,10 @@ def refresh_rollups(now: datetime | None = None) -> int:
             db.session.execute(insert(DiagnosisRollup).from_select(columns, query))
         db.session.execute(
             insert(DiagnosisDuration).from_select(
-                ["flow_id", "day", "seconds", "count"], _duration_select(start, end)
+                ["flow_id", "minute", "day", "seconds", "count"], _duration_select(start, end)
             )
         )
+        db.session.execute(insert(DiagnosisRollup).from_select(columns, _minutes_select(first, last)))
     db.session.execute(
         update(RollupMark)
         .where(RollupMark.name == ROLLUP)
@@ -272,45 +300,44 @@ def flows_stats(flows: list[CompiledFlow], since: datetime) -> list[FlowStats]:
             DiagnosisRollup.flow_id, DiagnosisRollup.measure, DiagnosisRollup.key, DiagnosisRollup.detail
         )
     )
-    rolled_seconds = (
-        select(DiagnosisDuration.flow_id, DiagnosisDuration.seconds, func.sum(DiagnosisDuration.count))
-        .where(DiagnosisDuration.day >= first_whole)
-        .group_by(DiagnosisDuration.flow_id, DiagnosisDuration.seconds)
-    )
     live: list[Any] = []
     live_seconds: list[Any] = []
     if since < _midnight(first_whole):
         for query in _rollup_selects(since, _midnight(first_whole)):
             live.extend((flow_id, m, k, d, n) for _, flow_id, m, k, d, n in db.session.execute(query))
         live_seconds = [
-            (f, s, n) for f, _, s, n in db.session.execute(_duration_select(since, _midnight(first_whole)))
+            (f, s, n) for f, _, _, s, n in db.session.execute(_duration_select(since, _midnight(first_whole)))
         ]
     for flow_id, measure, key, detail, count in [*db.session.execute(rolled), *live]:
         counts.setdefault(flow_id, Counter())[(measure, key, detail)] += int(count)
-    for flow_id, taken, count in [*db.session.execute(rolled_seconds), *live_seconds]:
+    for flow_id, taken, count in live_seconds:
         seconds.setdefault(flow_id, Counter())[int(taken)] += int(count)
     # the unfinished diagnoses touched in the last day are still going: not abandoned (yet)
     going: dict[str, Counter[str]] = {}
+    flow = _unindexed(Diagnosis.flow_id)
     for flow_id, step, count in db.session.execute(
-        select(Diagnosis.flow_id, Diagnosis.step, func.count())
+        select(flow, Diagnosis.step, func.count())
         .where(
-            Diagnosis.status == DiagnosisStatus.ACTIVE,
+            _unindexed(Diagnosis.status) == DiagnosisStatus.ACTIVE,
             Diagnosis.updated_at >= now - timedelta(hours=ABANDONED_AFTER_HOURS),
-            Diagnosis.created_at >= since,
+            _unindexed(Diagnosis.created_at) >= since,
             Diagnosis.sandbox.is_(False),
         )
-        .group_by(Diagnosis.flow_id, Diagnosis.step)
+        .group_by(flow, Diagnosis.step)
     ):
         going.setdefault(flow_id, Counter())[step] += int(count)
-    return [
-        _figures(c, counts.get(c.id, Counter()), seconds.get(c.id, Counter()), going.get(c.id, Counter()))
-        for c in flows
-    ]
+    found = []
+    for compiled in flows:
+        stats = _figures(compiled, counts.get(compiled.id, Counter()), going.get(compiled.id, Counter()))
+        partial = seconds.get(compiled.id, Counter())
+        rolled_counts = counts.get(compiled.id, Counter())
+        minutes = Counter({int(k): n for (m, k, _), n in rolled_counts.items() if m == "minute"})
+        stats.median_minutes = _median(compiled.id, minutes, partial, first_whole)
+        found.append(stats)
+    return found
 
 
-def _figures(
-    compiled: CompiledFlow, counts: Counter[tuple[str, str, str]], seconds: Counter[int], going: Counter[str]
-) -> FlowStats:
+def _figures(compiled: CompiledFlow, counts: Counter[tuple[str, str, str]], going: Counter[str]) -> FlowStats:
     flow = compiled.flow
     stats = FlowStats(flow.id, flow.title)
     reached: Counter[str] = Counter()
@@ -325,7 +352,7 @@ def _figures(
             reached[key] += count
         elif measure == "left":
             left[key] += count
-        else:  # action or checked
+        elif measure in ("action", "checked"):
             stats.actions.setdefault(key, Counter())[detail] += count
             if measure == "checked":
                 stats.checks[detail] += count
@@ -340,26 +367,48 @@ def _figures(
     if still_going:
         stats.outcomes[DiagnosisStatus.ACTIVE] = still_going
     left.subtract(going)
-    stats.median_minutes = _median(seconds)
     position = {sid: n for n, sid in enumerate(flow.steps)}
     order = sorted(flow.steps, key=lambda sid: (-reached[sid], position[sid]))
     stats.steps = [StepStats(sid, flow.steps[sid].kind, reached[sid], left[sid]) for sid in order]
     return stats
 
 
-def _median(seconds: Counter[int]) -> float | None:
-    """The median of a {seconds: count} histogram, in minutes."""
-    total = sum(seconds.values())
+def _minute(seconds: int) -> int:
+    return int(seconds / 60)  # as SQL divides integers: towards zero
+
+
+def _median(flow_id: str, minutes: Counter[int], live: Counter[int], first_whole: date) -> float | None:
+    """The median time to end, in minutes: the minute (or two) holding the middle is found from
+    the per-minute counts, then only that minute's seconds are read. *live*: {seconds: count} of
+    the partial first day, *minutes*: the whole days' counts per minute (the live ones added here)."""
+    for taken, count in live.items():
+        minutes[_minute(taken)] += count
+    total = sum(minutes.values())
     if not total:
         return None
     wanted = [(total - 1) // 2, total // 2]  # the middle one, or the middle two
     found: list[int] = []
     seen = 0
-    for value in sorted(seconds):
-        seen += seconds[value]
-        while wanted and wanted[0] < seen:
-            found.append(value)
-            wanted.pop(0)
+    for minute in sorted(minutes):
+        if not wanted or wanted[0] >= seen + minutes[minute]:
+            seen += minutes[minute]
+            continue
+        exact: Counter[int] = Counter({t: n for t, n in live.items() if _minute(t) == minute})
+        for taken, count in db.session.execute(
+            select(DiagnosisDuration.seconds, func.sum(DiagnosisDuration.count))
+            .where(
+                DiagnosisDuration.flow_id == flow_id,
+                DiagnosisDuration.minute == minute,
+                DiagnosisDuration.day >= first_whole,
+            )
+            .group_by(DiagnosisDuration.seconds)
+        ):
+            exact[int(taken)] += int(count)
+        for taken in sorted(exact):
+            seen += exact[taken]
+            while wanted and wanted[0] < seen:
+                found.append(taken)
+                wanted.pop(0)
     return sum(found) / len(found) / 60
 
 

@@ -131,7 +131,8 @@ Index("ix_diagnosis_events_at", DiagnosisEvent.at)
 class DiagnosisRollup(db.Model):  # type: ignore[name-defined]
     """Counts of one day's diagnoses (by the day they began) of one flow, for the analytics:
     *measure* is status, reached, left (key: step, detail: status), action or checked (key:
-    action, detail: answer). Rebuilt per day from the diagnoses (helpdesk/analytics.py)."""
+    action, detail: answer), minute (key: whole minutes an ended one took). Rebuilt per day from
+    the diagnoses (helpdesk/analytics.py)."""
 
     __tablename__ = "diagnosis_rollups"
 
@@ -144,11 +145,13 @@ class DiagnosisRollup(db.Model):  # type: ignore[name-defined]
 
 
 class DiagnosisDuration(db.Model):  # type: ignore[name-defined]
-    """How many of one day's ended diagnoses of one flow took *seconds* (rounded) to end."""
+    """How many of one day's ended diagnoses of one flow took *seconds* (rounded) to end; by
+    minute first, so the median's minute (found from the rollups' "minute" counts) is read alone."""
 
     __tablename__ = "diagnosis_durations"
 
     flow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    minute: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     seconds: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int]

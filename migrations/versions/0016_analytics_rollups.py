@@ -33,10 +33,11 @@ def upgrade():
     op.create_table(
         "diagnosis_durations",
         sa.Column("flow_id", sa.String(length=100), nullable=False),
+        sa.Column("minute", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("seconds", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("flow_id", "day", "seconds"),
+        sa.PrimaryKeyConstraint("flow_id", "minute", "day", "seconds"),
     )
     op.create_table(
         "rollup_marks",
