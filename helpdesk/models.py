@@ -149,6 +149,7 @@ class DiagnosisDuration(db.Model):  # type: ignore[name-defined]
     minute first, so the median's minute (found from the rollups' "minute" counts) is read alone."""
 
     __tablename__ = "diagnosis_durations"
+    __table_args__ = (Index("ix_diagnosis_durations_day", "day"),)  # a day rebuilt is deleted first
 
     flow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     minute: Mapped[int] = mapped_column(primary_key=True)

@@ -39,6 +39,7 @@ def upgrade():
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("flow_id", "minute", "day", "seconds"),
     )
+    op.create_index("ix_diagnosis_durations_day", "diagnosis_durations", ["day"])
     op.create_table(
         "rollup_marks",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -56,5 +57,6 @@ def downgrade():
     op.drop_index("ix_diagnoses_updated_at", table_name="diagnoses")
     op.drop_index("ix_diagnoses_created_at", table_name="diagnoses")
     op.drop_table("rollup_marks")
+    op.drop_index("ix_diagnosis_durations_day", table_name="diagnosis_durations")
     op.drop_table("diagnosis_durations")
     op.drop_table("diagnosis_rollups")
