@@ -11,7 +11,9 @@ includes building the daily rollups (once, or run `flask analytics refresh` from
 is the page as editors get it after that: the rollups refreshed from what changed since, plus
 today and the window's first partial day computed live. Memory: the process's peak RSS growth
 during the analytics calls (ru_maxrss), and tracemalloc's peak of Python allocations. With
---http, also the page itself as a signed-in editor gets it (through Flask's test client).
+--http, also the page itself as a signed-in editor gets it (through Flask's test client); with
+--compare, also the full computation the rollups replaced (the tests' oracle), for a ratio taken
+on the same data in the same run.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def page_over_http(app: Any, days: int) -> float:
     return taken
 
 
-def one(size: int, url: str, days: int, with_http: bool) -> None:
+def one(size: int, url: str, days: int, with_http: bool, compare: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = url or f"sqlite:///{tmp}/bench.sqlite3"
         app = create_app(
@@ -183,6 +185,16 @@ def one(size: int, url: str, days: int, with_http: bool) -> None:
                 timings.append(time.perf_counter() - started)
                 db.session.remove()
             grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+            old = ""
+            if compare:  # the computation the rollups replaced, on the same data in the same run
+                from tests.unit.test_analytics import reference_flow_stats
+
+                since = analytics.utcnow() - timedelta(days=days)
+                started = time.perf_counter()
+                for compiled in flows:
+                    reference_flow_stats(compiled, since)
+                old = f" {time.perf_counter() - started:9.2f}"
+                db.session.remove()
             http = ""
             if with_http:
                 http = f" {page_over_http(app, days):9.2f}"
@@ -193,7 +205,7 @@ def one(size: int, url: str, days: int, with_http: bool) -> None:
             db.session.remove()
             print(
                 f"{size:>10,} {db.engine.dialect.name:>10} {filled:8.1f} {timings[0]:9.2f} "
-                f"{timings[1]:9.2f} {grown:12.0f} {peak:12.1f}{http}",
+                f"{timings[1]:9.2f} {grown:12.0f} {peak:12.1f}{http}{old}",
                 flush=True,
             )
             if db.engine.dialect.name != "sqlite":  # (the SQLite file goes with its folder)
@@ -207,23 +219,26 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--database-url", default="", help="default: a SQLite file per size")
     parser.add_argument("--http", action="store_true", help="also time the page through the app")
+    parser.add_argument(
+        "--compare", action="store_true", help="also time the full computation the rollups replaced"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.one:
-        one(options.one, options.database_url, options.days, options.http)
+        one(options.one, options.database_url, options.days, options.http, options.compare)
         return
     print(f"{options.days}-day analytics; times in seconds, memory in MB")
     print(
         f"{'diagnoses':>10} {'database':>10} {'fill s':>8} {'first s':>9} {'again s':>9} "
-        f"{'RSS growth':>12} {'py peak':>12}{' page s' if options.http else ''}",
+        f"{'RSS growth':>12} {'py peak':>12}{'    page s' if options.http else ''}"
+        f"{'     old s' if options.compare else ''}",
         flush=True,
     )
     for size in (int(s) for s in options.sizes.split(",")):
         command = [sys.executable, __file__, "--one", str(size), "--days", str(options.days)]
         if options.database_url:
             command += ["--database-url", options.database_url]
-        if options.http:
-            command.append("--http")
+        command += ["--http"] * options.http + ["--compare"] * options.compare
         subprocess.run(command, check=True)  # noqa: S603 (this script, again)
 
 
