@@ -307,6 +307,20 @@ def keys_rotate() -> None:
     )
 
 
+@click.group("analytics", help="The editors' analytics.")
+def analytics_group() -> None:
+    pass
+
+
+@analytics_group.command("refresh")
+@with_appcontext
+def analytics_refresh() -> None:
+    """Bring the daily rollups up to date (the first run builds them; safe to run from cron)."""
+    from .analytics import refresh_rollups
+
+    click.echo(f"{refresh_rollups()} day(s) rebuilt")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(demo_group)
@@ -315,3 +329,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(cases_group)
     app.cli.add_command(records_group)
     app.cli.add_command(keys_group)
+    app.cli.add_command(analytics_group)

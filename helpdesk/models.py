@@ -123,6 +123,52 @@ class DiagnosisEvent(db.Model):  # type: ignore[name-defined]
     diagnosis: Mapped[Diagnosis] = relationship(back_populates="events")
 
 
+# the analytics' daily rollups read diagnoses by when they began and by what changed since
+Index("ix_diagnoses_created_at", Diagnosis.created_at)
+Index("ix_diagnoses_updated_at", Diagnosis.updated_at)
+Index("ix_diagnosis_events_at", DiagnosisEvent.at)
+
+
+class DiagnosisRollup(db.Model):  # type: ignore[name-defined]
+    """Counts of one day's diagnoses (by the day they began) of one flow, for the analytics:
+    *measure* is status, reached, left (key: step, detail: status), action or checked (key:
+    action, detail: answer), minute (key: whole minutes an ended one took). Rebuilt per day from
+    the diagnoses (helpdesk/analytics.py)."""
+
+    __tablename__ = "diagnosis_rollups"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int]
+
+
+class DiagnosisDuration(db.Model):  # type: ignore[name-defined]
+    """How many of one day's ended diagnoses of one flow took *seconds* (rounded) to end; by
+    minute first, so the median's minute (found from the rollups' "minute" counts) is read alone."""
+
+    __tablename__ = "diagnosis_durations"
+    __table_args__ = (Index("ix_diagnosis_durations_day", "day"),)  # a day rebuilt is deleted first
+
+    flow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    minute: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    seconds: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int]
+
+
+class RollupMark(db.Model):  # type: ignore[name-defined]
+    """Up to where a rollup has taken in the changes: the time and the last diagnosis seen."""
+
+    __tablename__ = "rollup_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_diagnosis: Mapped[int] = mapped_column(default=0)
+
+
 class ArticleView(db.Model):  # type: ignore[name-defined]
     """How often an article was read on one day: a count, nothing about the reader."""
 

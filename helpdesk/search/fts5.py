@@ -13,9 +13,10 @@ COLUMNS = ("title", "summary", "keywords", "headings", "body")
 
 
 _RANKED = "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 0, ?, ?, ?, ?, ?) LIMIT ?"
+# the snippets of the pages shown only, in one statement (at most 50 of them: search's limit)
 _SHOWN = (
-    "SELECT kind, slug, title, summary, snippet(docs, ?, ?, ?, '…', 24), highlight(docs, ?, ?, ?)"
-    " FROM docs WHERE docs MATCH ? AND rowid = ?"
+    "SELECT rowid, kind, slug, title, summary, snippet(docs, ?, ?, ?, '…', 24), highlight(docs, ?, ?, ?)"
+    " FROM docs WHERE docs MATCH ? AND rowid IN ({})"
 )
 
 
@@ -57,13 +58,17 @@ class Fts5Index:
                         best.append(rowid)
                 if len(best) >= limit:
                     break
-            rows = [
-                self._db.execute(
-                    _SHOWN, (self._columns[0], *marks, self._columns[1], *marks, expression, rowid)
-                ).fetchone()
-                for rowid in best[:limit]
-            ]
+            shown = best[:limit]
+            if not shown:
+                return []
+            rows = {
+                rowid: rest
+                for rowid, *rest in self._db.execute(
+                    _SHOWN.format(", ".join("?" * len(shown))),
+                    (self._columns[0], *marks, self._columns[1], *marks, expression, *shown),
+                )
+            }
         return [
             Match(kind, slug, title, summary, pick_snippet(body, highlighted))
-            for kind, slug, title, summary, body, highlighted in rows
+            for kind, slug, title, summary, body, highlighted in (rows[rowid] for rowid in shown)
         ]

@@ -6,8 +6,10 @@ it in one transaction."""
 from __future__ import annotations
 
 import re
+import threading
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from ..models import SEARCH_INDEX_DDL, SEARCH_INDEX_DROP  # noqa: F401  (the tables searched here)
 from .documents import Document
@@ -110,9 +112,27 @@ def build(engine: Engine, found: list[Document], digest: str) -> bool:
     return True
 
 
+_readers: dict[str, Engine] = {}
+_readers_lock = threading.Lock()
+
+
+def reader(engine: Engine) -> Engine:
+    """An engine on *engine*'s database for searches alone: one round trip a search. Its
+    connections run in autocommit (a search only reads: no BEGIN, no ROLLBACK) and skip the ping
+    on checkout (a connection that went away is replaced and the search asked again); psycopg
+    prepares the statement on a connection after its first uses, so it is planned once."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _readers_lock:
+        found = _readers.get(key)
+        if found is None:
+            found = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
+            _readers[key] = found
+    return found
+
+
 class PostgresIndex:
     def __init__(self, engine: Engine, found: list[Document], digest: str) -> None:
-        self._engine = engine
+        self._engine = reader(engine)
         build(engine, found, digest)
         # what is shown comes from the documents as they are, not as they were stored for indexing
         self._documents = {(d.kind, d.slug): d for d in found}
@@ -120,16 +140,19 @@ class PostgresIndex:
     def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
         if not groups:
             return []
-        expression = _tsquery(groups, any_group=any_group)
-        with self._engine.connect() as connection:
-            rows = connection.execute(
-                _FIND,
-                {
-                    "expression": expression,
-                    "weights": _RANK_WEIGHTS,
-                    "limit": limit,
-                },
-            ).all()
+        asked = {
+            "expression": _tsquery(groups, any_group=any_group),
+            "weights": _RANK_WEIGHTS,
+            "limit": limit,
+        }
+        try:
+            with self._engine.connect() as connection:
+                rows = connection.execute(_FIND, asked).all()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            with self._engine.connect() as connection:  # the server went away and came back
+                rows = connection.execute(_FIND, asked).all()
         if not rows:
             return []
         # ts_headline reads the whole body of every page shown (most of the time of a search):

@@ -8,7 +8,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -16,6 +17,7 @@ from rapidfuzz.distance import OSA
 MAX_QUERY_CHARS = 200  # longer input is cut here: no help question needs more
 MAX_TERMS = 12
 MIN_CORRECTED, MAX_CORRECTED = 3, 24  # shorter words are too ambiguous, longer ones are no words
+REMEMBERED = 4096  # corrections and completions kept per vocabulary (per content version)
 # letters and digits: "_" breaks words, as it does for both indexes (FTS5 unicode61 and to_tsvector)
 _WORD = re.compile(r"[^\W_]+")
 # dropped from queries: FTS5 has no stop words, and "how do I reset my password" must match
@@ -69,6 +71,10 @@ class Vocabulary:
     counts: dict[str, int]
     by_length: dict[int, tuple[str, ...]]  # the words long enough to correct towards
     ordered: tuple[str, ...]  # every word, sorted: the words a beginning may become are together
+    # answers already worked out for this content: people ask the same few things
+    _corrections: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _completions: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+    _near: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Vocabulary:
@@ -83,9 +89,13 @@ class Vocabulary:
 
     def completions(self, beginning: str, limit: int = 12) -> list[str]:
         """The most used words of the content that start with *beginning* (itself included)."""
-        start = bisect.bisect_left(self.ordered, beginning)
-        end = bisect.bisect_left(self.ordered, beginning + "\U0010ffff")
-        found = sorted(self.ordered[start:end], key=lambda w: (w != beginning, -self.counts[w], w))
+        found = self._completions.get(beginning)
+        if found is None or len(found) < limit:
+            start = bisect.bisect_left(self.ordered, beginning)
+            end = bisect.bisect_left(self.ordered, beginning + "\U0010ffff")
+            found = sorted(self.ordered[start:end], key=lambda w: (w != beginning, -self.counts[w], w))
+            found = found[: max(limit, 12)]
+            _remember(self._completions, beginning, found)
         return found[:limit]
 
     def __contains__(self, word: object) -> bool:  # object, as Container[str] asks
@@ -99,17 +109,30 @@ class Vocabulary:
         """
         if word in self.counts or not MIN_CORRECTED <= len(word) <= MAX_CORRECTED or word.isdigit():
             return None
+        if word in self._corrections:
+            return self._corrections[word]
         allowed = 1 if len(word) <= 5 else 2
-        # only words of a length within reach can be that close
-        near = [
-            w for n in range(len(word) - allowed, len(word) + allowed + 1) for w in self.by_length.get(n, ())
-        ]
-        found = process.extract(word, near, scorer=OSA.distance, score_cutoff=allowed, limit=20)
-        if not found:
-            return None
-        # closest first; then a longer word (a letter left out is the commonest slip); then the most used
-        best = min(found, key=lambda hit: (hit[1], len(hit[0]) < len(word), -self.counts[hit[0]], hit[0]))
-        return best[0]
+        found = process.extract(
+            word, self._within(len(word), allowed), scorer=OSA.distance, score_cutoff=allowed, limit=20
+        )
+        best: str | None = None
+        if found:
+            # closest first; then a longer word (a letter left out is the commonest slip); then the most used
+            best = min(
+                found, key=lambda hit: (hit[1], len(hit[0]) < len(word), -self.counts[hit[0]], hit[0])
+            )[0]
+        _remember(self._corrections, word, best)
+        return best
+
+    def _within(self, length: int, allowed: int) -> tuple[str, ...]:
+        """The words of a length within reach: only they can be that close."""
+        near = self._near.get((length, allowed))
+        if near is None:
+            near = tuple(
+                w for n in range(length - allowed, length + allowed + 1) for w in self.by_length.get(n, ())
+            )
+            self._near[(length, allowed)] = near
+        return near
 
     def corrected(self, terms: list[str], *, keep_last: bool = False) -> list[str]:
         """*terms* with every misspelt one replaced (the last one kept while it is being typed)."""
@@ -120,6 +143,12 @@ class Vocabulary:
             else:
                 fixed.append(self.correct(term) or term)
         return fixed
+
+
+def _remember(kept: dict[str, Any], key: str, value: Any) -> None:
+    if len(kept) >= REMEMBERED:
+        kept.clear()  # a flood of new words: start again rather than grow
+    kept[key] = value
 
 
 def respell(text: str, fixes: dict[str, str]) -> str:

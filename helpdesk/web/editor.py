@@ -14,7 +14,7 @@ from .. import audit
 from ..accounts.directory import AccountRecord, HistoryResult
 from ..accounts.history import record_event
 from ..accounts.roles import Role
-from ..analytics import FlowStats, article_stats, flow_stats, searches_without_results
+from ..analytics import FlowStats, article_stats, flows_stats, searches_without_results
 from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
 from ..models import DiagnosisStatus, utcnow
@@ -84,7 +84,7 @@ def _period() -> int:
 def analytics(account: AccountRecord) -> str:
     days = _period()
     since = utcnow() - timedelta(days=days)
-    flows = [flow_stats(c, since) for c in sorted(catalog().flows.values(), key=lambda c: c.id)]
+    flows = flows_stats(sorted(catalog().flows.values(), key=lambda c: c.id), since)
     articles = article_stats({a.slug: a.title for a in catalog().articles.values()}, since)
     searches = searches_without_results(since)
     return render_template(
@@ -120,8 +120,7 @@ def analytics_csv(account: AccountRecord) -> Response:
             "median_minutes",
         ]
     )
-    for compiled in sorted(catalog().flows.values(), key=lambda c: c.id):
-        stats = flow_stats(compiled, since)
+    for stats in flows_stats(sorted(catalog().flows.values(), key=lambda c: c.id), since):
         for step in stats.steps:
             writer.writerow(
                 [

@@ -1,7 +1,7 @@
 """Evidence kept where every machine reaches it: the evidence_files table (the default store)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04 12:10:00
 
 Existing rows carry over: every file in this machine's instance/evidence that an evidence row
@@ -23,7 +23,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

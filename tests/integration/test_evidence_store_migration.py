@@ -26,7 +26,7 @@ def test_evidence_files_on_disk_are_carried_into_the_table_and_left_on_disk(tmp_
         with db.engine.begin() as connection:
             for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
                 connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0015")
+        upgrade(directory=migrations, revision="0016")
         folder.mkdir(parents=True)
         sealed_name, plain_name, missing_name = "a" * 32, "b" * 32, "c" * 32
         (folder / sealed_name).write_bytes(seal(PDF, sealed_name))
@@ -64,5 +64,5 @@ def test_evidence_files_on_disk_are_carried_into_the_table_and_left_on_disk(tmp_
         db.session.remove()
 
         (folder / plain_name).unlink()
-        downgrade(directory=migrations, revision="0015")  # the files go back before the table goes
+        downgrade(directory=migrations, revision="0016")  # the files go back before the table goes
         assert (folder / plain_name).read_bytes() == PDF

@@ -138,3 +138,13 @@ def test_a_page_of_another_workers_content_is_shown_as_stored(engine):
     behind = PostgresIndex(engine, [], "d")  # a worker still serving older content
     (match,) = behind.find([["passphrase"]], any_group=False, limit=10)
     assert (match.slug, match.title) == ("strong-passwords", "Strong passwords")
+
+
+def test_a_search_goes_on_after_its_connection_is_cut(engine):
+    index = PostgresIndex(engine, DOCS, "digest-cut")
+    assert _slugs(index, ["authenticator"])
+    with index._engine.connect() as connection:  # the search's own connection, back in its pool
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert _slugs(index, ["authenticator"])[0] == "authenticator-codes"
