@@ -92,9 +92,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sessions.register(app)
     live.load_into(app, action_names())
 
-    from .web import caching, static_files
+    from .web import caching, fixed_urls, static_files
 
     served = static_files.register(app, PROJECT_ROOT / "static")
+    fixed_urls.register(app)
     caching.init_app(app, served.digests())
 
     from .web import account, editor, errors, public, recovery, security, staff

@@ -177,3 +177,7 @@ limiter = Limiter(key_func=_client_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
 login_manager.login_message = "Please sign in to see that page."
+# Flask-Login's "session protection" hashes the address and browser of every request only to mark
+# a session "not fresh", which nothing here reads: a sign-in is a server-side session row, checked
+# on every request (accounts/session_expiry), and "Confirm it's you" is our own (accounts/reauth).
+login_manager.session_protection = None

@@ -168,7 +168,7 @@ def cached(current: Catalog, key: tuple[str, ...], render: Callable[[], str], la
     """The page for *key* of the content *current* (which *render* shows) from the page cache,
     with its validators; a 304 when the browser has it. Only where `same_for_everyone()` holds."""
     settings: Settings = current_app.extensions["helpdesk.settings"]
-    page = page_cache().page(current, (request.path, language, *key), render, settings)
+    page = page_cache().page(current, (request.script_root, request.path, language, *key), render, settings)
     # with our cookie, the answer may send it again: no shared cache may keep that
     shared = without_cookies()
     keep = f"public, max-age={max(settings.page_max_age, 0)}" if shared else "private, no-cache"

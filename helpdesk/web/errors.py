@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -16,6 +16,7 @@ from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
 from .moments import moment
+from .sessions import sign_in_cookie_name
 
 PAGES = {
     400: ("That didn't work", "Something in the request was not right. Please go back and try again."),
@@ -116,8 +117,8 @@ def register(app: Flask) -> None:
         excepted: they hold nothing of anyone's)."""
         if request.method == "POST" or path.startswith(PRIVATE_PREFIXES):
             return True
-        if not request.cookies:  # no cookie, no sign-in: nothing to look up
-            return False
+        if sign_in_cookie_name(app) not in request.cookies and "_user_id" not in session:
+            return False  # no sign-in came with the request, and none was made during it
         return request.endpoint != "static" and current_user.is_authenticated
 
     every_response = security_header_values(https)

@@ -61,19 +61,31 @@ def register(app: Flask) -> None:
         if not scrape:
             metrics.request_answered(request.endpoint, request.method, response.status_code, seconds)
         if json_lines and not (scrape and response.status_code == 200):
-            path = logs.redact(request.path)
-            access_log.info(
-                "%s %s %s",
-                request.method,
-                path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "endpoint": request.endpoint,
-                    "path": path,
-                    "status": response.status_code,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "client": request.remote_addr,
-                },
-            )
+            log_access(request.method, request.endpoint, request.path, response.status_code, seconds,
+                       request.remote_addr)
         return response
+
+
+def log_access(
+    method: str,
+    endpoint: str | None,
+    path: str,
+    status: int,
+    seconds: float,
+    client: str | None,
+    request_id: str | None = None,
+) -> None:
+    """The JSON access line of one request (*request_id*: when no Flask request is open, e.g. an
+    answer of web/fast_paths; otherwise the log handler takes the request's own)."""
+    path = logs.redact(path)
+    extra: dict[str, object] = {
+        "method": method,
+        "endpoint": endpoint,
+        "path": path,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "client": client,
+    }
+    if request_id is not None:
+        extra["request_id"] = request_id
+    access_log.info("%s %s %s", method, path, status, extra=extra)

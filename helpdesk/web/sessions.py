@@ -24,7 +24,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import login_user, logout_user
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
@@ -194,7 +194,20 @@ def sign_in_again() -> BaseResponse:
     return redirect(url_for(str(login_manager.login_view), next=here))
 
 
-class _SignInPart(SecureCookieSessionInterface):
+class _SignersKept(SecureCookieSessionInterface):
+    """Flask builds a new signing serializer (key derivation included) for every request: keep
+    one per secret key (and fallbacks) instead; a new key makes a new one."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = self.__dict__.get("_kept")
+        if kept is None or kept[0] != key:
+            kept = (key, super().get_signing_serializer(app))
+            self.__dict__["_kept"] = kept
+        return kept[1]
+
+
+class _SignInPart(_SignersKept):
     salt = "helpdesk-sign-in"  # a main cookie's value is never accepted as a sign-in cookie
 
 
@@ -221,7 +234,7 @@ class BrowserSession(SecureCookieSession):
         super().__setitem__(key, value)
 
 
-class SignInApart(SecureCookieSessionInterface):
+class SignInApart(_SignersKept):
     """One Flask session, two cookies: the sign-in's keys (SIGN_IN_KEYS) travel in a
     browser-session cookie of their own, without Max-Age, refused once signed longer ago than the
     absolute limit; everything else (diagnoses, the CSRF token) in the usual cookie, which a

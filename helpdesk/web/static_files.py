@@ -39,6 +39,7 @@ class StaticFiles:
     def __init__(self, folder: Path) -> None:
         self.by_name: dict[str, StaticFile] = {}
         self.by_hashed: dict[str, StaticFile] = {}
+        self.urls: dict[tuple[str, str], str] = {}  # (name, script root): the address pages link to
         if not folder.is_dir():
             return
         for path in sorted(folder.rglob("*")):
@@ -72,7 +73,11 @@ class StaticFiles:
 def static_url(name: str) -> str:
     """`{{ static_url('site.css') }}`: the address of a static file under its hashed name."""
     files: StaticFiles = current_app.extensions[KEY]
-    return url_for("static", filename=files.url_name(name))
+    key = (name, request.script_root)
+    found = files.urls.get(key)
+    if found is None:  # the same for every request: built once
+        found = files.urls[key] = url_for("static", filename=files.url_name(name))
+    return found
 
 
 def cache_control_for(files: StaticFiles, name: str) -> str:

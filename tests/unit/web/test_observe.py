@@ -134,3 +134,29 @@ def test_no_token_or_password_reaches_a_log_line(tmp_path, capsys, json_logs):
 def test_an_unknown_log_format_stops_the_start(tmp_path):
     with pytest.raises(SettingsError, match="HELPDESK_LOG_FORMAT"):
         build_app(tmp_path, log_format="yaml")
+
+
+def test_healthz_answered_before_flask_is_observed_like_any_page(tmp_path, capsys, json_logs):
+    app = build_app(tmp_path, log_format="json", trusted_proxies=1, metrics="open")
+    client = app.test_client()
+
+    def counted() -> float:
+        sample = metrics.REGISTRY.get_sample_value(
+            "helpdesk_http_request_duration_seconds_count",
+            {"endpoint": "public.healthz", "method": "GET", "status": "2xx"},
+        )
+        return sample or 0.0
+
+    before = counted()
+    capsys.readouterr()
+    answer = client.get("/healthz", headers={"X-Request-Id": PROXY_ID})
+    assert answer.status_code == 200 and answer.get_json()["status"] == "ok"
+    assert answer.headers["X-Request-Id"] == PROXY_ID
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"  # every answer's headers
+    assert "Set-Cookie" not in answer.headers
+    access = [line for line in lines(capsys.readouterr().err) if line["logger"] == "helpdesk.access"]
+    assert len(access) == 1
+    assert access[0]["request_id"] == PROXY_ID and access[0]["endpoint"] == "public.healthz"
+    assert access[0]["status"] == 200 and access[0]["path"] == "/healthz"
+    assert counted() == before + 1
