@@ -6,6 +6,7 @@ in GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the number of workers.
 
 from __future__ import annotations
 
+import gc
 import glob
 import multiprocessing
 import os
@@ -38,6 +39,14 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # deploy/README.md: 2 workers 195 -> 134 MB in all). What belongs to one process is made anew in
 # each worker by post_fork below.
 preload_app = True
+
+
+def pre_fork(server, worker):  # type: ignore[no-untyped-def]
+    """What the master built (the app, the content snapshot) leaves the garbage collector's
+    sight before a worker is forked: a worker's collections would otherwise write to every object
+    they visit, and so copy the pages the workers share."""
+    if server.cfg.preload_app:
+        gc.freeze()
 
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
