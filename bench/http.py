@@ -4,8 +4,8 @@
                                    [--seconds 5] [--rounds 3] [--articles 1000]
                                    [--database-url postgresql+psycopg://…]
 
-It starts, each under the same gunicorn settings (2 sync workers, as deploy/ and the issue's
-baseline use), on free ports of 127.0.0.1:
+It starts, each under the same gunicorn settings (2 sync workers, as the issue's baseline was
+measured; deploy/ uses gthread workers), on free ports of 127.0.0.1:
 
 - the app, as `make run` serves it: a temporary instance directory, a database migrated with
   `flask db upgrade` (a SQLite file there, or --database-url), the demo accounts (`flask demo
