@@ -355,6 +355,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A throwaway OpenLDAP directory (tests/slapd.py): Debian's slapd with the ppolicy overlay,
+    started once for the test session on a loopback port."""
+    from tests import slapd as throwaway
+
+    if throwaway.binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail(throwaway.INSTALL + " — CI must run them", pytrace=False)
+        pytest.skip(throwaway.INSTALL)
+    server = throwaway.start(tmp_path_factory.mktemp("slapd"))
+    yield server
+    server.stop()
+
+
 # Slower than ~2 s a test (measured with --durations=40); `make test-fast` leaves them out.
 SLOW_MODULES = {
     "tests/integration/test_accounts_cli.py": "flask commands in subprocesses, 3-7 s a test",
@@ -381,6 +396,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for found, what, package in (
         ("Chromium not found", "browser tests", "chromium"),
         ("Redis not found", "shared-counter tests", "redis-server"),
+        ("slapd not found", "LDAP directory tests", "slapd ldap-utils"),
     ):
         if found in reasons:
             terminalreporter.write_sep("!", f"{what} were SKIPPED", yellow=True)
