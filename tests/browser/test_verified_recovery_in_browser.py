@@ -63,7 +63,9 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             staff.get_by_role("link", name=reference).click()
             expect(staff.locator("figure.evidence img")).to_have_count(2)  # the ID photo and the selfie
             for image in staff.locator("figure.evidence img").all():  # an attachment in a sandbox still shows
-                assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+                # decode() waits for the image (a loaded machine may still be fetching it) and
+                # fails for a broken one
+                assert image.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)") > 0
             staff.get_by_label(re.compile("Reason")).fill("ID matches; history matches")
             staff.get_by_role("button", name=re.compile("Approve")).click()
             assert "the hold has started" in staff.content()
