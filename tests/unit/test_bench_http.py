@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load_bench():  # type: ignore[no-untyped-def]
     # by path, under another name: its own name would shadow the standard library's `http`
-    spec = importlib.util.spec_from_file_location("bench_http", ROOT / "bench" / "http.py")
+    spec = importlib.util.spec_from_file_location("bench_http", ROOT / "bench" / "pages_under_load.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up there
@@ -96,3 +96,13 @@ def test_a_short_run_prints_the_table(tmp_path):
     assert rows, done.stdout
     cells = [cell.strip() for cell in rows[-1].strip("|").split("|")]
     assert float(cells[1]) > 0 and float(cells[3]) > 0 and float(cells[4]) > 0 and cells[-1] == "0"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))
+def test_every_benchmark_starts_beside_a_file_named_http_py(script):
+    # bench/ comes first on a script's path: bench/http.py must not stand in for the standard library
+    command = [sys.executable, f"bench/{script}", "--help"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "usage:" in done.stdout
