@@ -107,9 +107,8 @@ def generated_articles(count: int, *, one_topic: bool = False, seed: int = 11) -
             digest=str(a),
             html=html,
             headings=headings,
-            sections={},
+            spans={},
             links=(),
-            body="",
             tags=tuple(topic(2)),
             updated=dt.date(2026, 11, 25),
         )
