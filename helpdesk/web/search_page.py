@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from ..analytics import most_read
+from ..content.highlights import highlights
 from ..content.live import catalog
 from ..extensions import limiter
 from ..links import ENTRY_FLOW
-from ..models import utcnow
 from ..search import Hit, search
 from ..search.misses import record_miss
 
@@ -37,11 +34,10 @@ def results() -> str:
     current = catalog()
     flows = {f.id: f for f in current.public_flows()}
     top = []
-    if not found.hits:
-        public = {a.slug: a for a in current.public_articles()}
-        read = most_read(utcnow() - timedelta(days=30), limit=TOP_ARTICLES)
-        top = [public[slug] for slug in read if slug in public]
-        top += [a for a in public.values() if a not in top][: TOP_ARTICLES - len(top)]
+    if not found.hits:  # the home page's "read most" (a read: the views are flushed elsewhere)
+        lists = highlights(current)
+        top = list(lists.popular[:TOP_ARTICLES])
+        top += [a for a in lists.published if a not in top][: TOP_ARTICLES - len(top)]
     return render_template("search.html", results=found, entry=flows.get(ENTRY_FLOW), top_articles=top)
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from helpdesk.content.live import KEY as CATALOG_KEY
 from helpdesk.content.live import catalog
 from helpdesk.extensions import db
-from helpdesk.models import SearchMiss
+from helpdesk.models import ArticleView, SearchMiss
 from helpdesk.problems import ContentError
-from helpdesk.readership import record_view
+from helpdesk.readership import flush_views, record_view
 from helpdesk.search import search
 from helpdesk.search.documents import documents
 from tests.conftest import FIXTURES, build_app, make_staff, staff_client
@@ -331,11 +331,20 @@ def test_nothing_found_offers_the_entry_flow_and_the_most_read_articles(app, cli
     with app.test_request_context():
         for _ in range(3):
             record_view("public-wifi")
+        flush_views()  # what the flush thread does every few seconds
     page = client.get("/search?q=zqxvw").get_data(as_text=True)
     assert "Nothing matched <q>zqxvw</q>" in page
     assert 'href="/diagnose/cant-sign-in"' in page
     most_read = page.index("Articles people read most")
     assert page.index('href="/articles/public-wifi"', most_read) > most_read
+
+
+def test_a_search_that_finds_nothing_writes_no_article_views(app, client):
+    with app.test_request_context():
+        record_view("public-wifi")  # waiting in this worker's buffer for the flush thread
+    assert client.get("/search?q=zqxvw").status_code == 200
+    with app.app_context():
+        assert db.session.scalars(select(ArticleView)).all() == []  # reads never write them
 
 
 def test_searches_that_found_nothing_reach_the_editors_scrubbed(app, client):
