@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..content.highlights import highlights
 from ..content.live import catalog
@@ -10,6 +10,7 @@ from ..extensions import limiter
 from ..links import ENTRY_FLOW
 from ..search import Hit, search
 from ..search.misses import record_miss
+from .fixed_urls import fixed_url
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
@@ -19,9 +20,9 @@ TOP_ARTICLES = 5
 @bp.app_template_global()
 def hit_url(hit: Hit) -> str:
     """The page a search result opens: a flow's diagnosis, or the article."""
-    if hit.kind == "flow":
-        return url_for("diagnose.start", flow_id=hit.slug)
-    return url_for("public.article", slug=hit.slug)
+    if hit.kind == "flow":  # (slugs of the content: the addresses are kept, not built each time)
+        return fixed_url("diagnose.start", flow_id=hit.slug)
+    return fixed_url("public.article", slug=hit.slug)
 
 
 @bp.get("/search")

@@ -26,3 +26,12 @@ def test_a_fixed_link_is_built_once(tmp_path):
     assert kept[("public.article_index", "")] == "/articles/"
     client.get("/articles/")
     assert app.extensions["helpdesk.fixed_urls"] == kept
+
+
+def test_a_search_results_links_are_kept_and_follow_the_script_root(tmp_path):
+    client = build_app(tmp_path).test_client()
+    found = client.get("/search?q=password").get_data(as_text=True)
+    help_root = {"SCRIPT_NAME": "/help"}
+    under = client.get("/search?q=password", environ_overrides=help_root).get_data(as_text=True)
+    assert 'href="/articles/' in found and 'href="/help/articles/' not in found
+    assert 'href="/help/articles/' in under
