@@ -297,6 +297,22 @@ def fixture_app(tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def app_without_database(tmp_path: Path) -> Flask:
+    """The app with the fixture content and a database it can never reach (for /healthz)."""
+    from helpdesk import create_app
+
+    return create_app(
+        {
+            "testing": True,
+            "instance_dir": tmp_path / "i2",
+            "database_url": "sqlite:////nonexistent-dir/x.sqlite3",
+            "secret_key": "k",
+            "content_dir": FIXTURES / "good" / "content",
+            "flows_dir": FIXTURES / "good" / "flows",
+        }
+    )
+
+
 @pytest.fixture
 def fixture_client(fixture_app: Flask) -> FlaskClient:
     return fixture_app.test_client()

@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from helpdesk.extensions import db
 from helpdesk.models import ArticleView, utcnow
-from tests.conftest import DEMO_PASSWORD, FIXTURES, ROOT, build_app
+from tests.conftest import DEMO_PASSWORD, FIXTURES, ROOT, app_without_database, build_app
 from tests.integration.test_sign_in import sign_in
 from tests.support import notice_content_edits
 
@@ -269,18 +269,7 @@ def test_healthz_asks_again_once_the_interval_has_passed(tmp_path: Path):
 
 
 def test_healthz_keeps_answering_503_while_the_database_is_down(tmp_path: Path):
-    from helpdesk import create_app
-
-    unhealthy = create_app(
-        {
-            "testing": True,
-            "instance_dir": tmp_path / "i2",
-            "database_url": "sqlite:////nonexistent-dir/x.sqlite3",
-            "secret_key": "k",
-            "content_dir": FIXTURES / "good" / "content",
-            "flows_dir": FIXTURES / "good" / "flows",
-        }
-    )
+    unhealthy = app_without_database(tmp_path)
     for _ in range(3):
         answer = unhealthy.test_client().get("/healthz")
         assert answer.status_code == 503

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk import create_app
 from helpdesk.config import Settings, SettingsError
 from helpdesk.problems import ContentError
-from tests.conftest import FIXTURES, build_app
+from tests.conftest import FIXTURES, app_without_database, build_app
 
 
 def test_healthz_answers_200_with_json_when_ready(fixture_client):
@@ -19,16 +18,7 @@ def test_healthz_answers_200_with_json_when_ready(fixture_client):
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
-    unhealthy = create_app(
-        {
-            "testing": True,
-            "instance_dir": tmp_path / "i2",
-            "database_url": "sqlite:////nonexistent-dir/x.sqlite3",
-            "secret_key": "k",
-            "content_dir": FIXTURES / "good" / "content",
-            "flows_dir": FIXTURES / "good" / "flows",
-        }
-    )
+    unhealthy = app_without_database(tmp_path)
     answer = unhealthy.test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json["checks"]["database"] is False
