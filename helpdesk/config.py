@@ -116,6 +116,24 @@ class Settings:
     metrics: str = "off"
     # log lines: "text" (for a terminal) or "json" (one object a line, with the request's id)
     log_format: str = "text"
+    # the organisation's account directory: "sql" (the embedded store) or "ldap" (OpenLDAP or
+    # Active Directory, see helpdesk/accounts/ldap.py); the help center keeps its own records
+    # (sessions, devices, history, second factors the directory lacks) keyed by its account ids
+    directory: str = "sql"
+    ldap_url: str = ""  # ldap://host (StartTLS) or ldaps://host; several separated by spaces
+    ldap_insecure: bool = False  # plain ldap:// without TLS: tests only
+    ldap_bind_dn: str = ""  # the service account the help center searches and acts as
+    ldap_bind_password: str = ""
+    ldap_base_dn: str = ""
+    ldap_flavour: str = "openldap"  # or "active-directory"
+    ldap_mail_attribute: str = "mail"
+    ldap_user_filter: str = ""  # default: (objectClass=inetOrgPerson) / (objectClass=user)
+    ldap_timeout_seconds: int = 5  # to connect, and to wait for each answer
+    # passkeys (WebAuthn): the relying party id, by default the host of HELPDESK_SITE_URL
+    webauthn_rp_id: str = ""
+    # languages offered (the first-listed fallback is default_language) and the default one
+    languages: tuple[str, ...] = ("en", "es", "ar")
+    default_language: str = "en"
     debug: bool = False
     testing: bool = False
     rate_limits: bool = True
@@ -174,7 +192,28 @@ class Settings:
         self._check_failure_budgets()
         self._check_evidence_store()
         self._check_observability()
+        self._check_directory()
         return replace(self, **changes)
+
+    def _check_directory(self) -> None:
+        if self.directory not in ("sql", "ldap"):
+            raise SettingsError(f"HELPDESK_DIRECTORY is {self.directory!r}: sql or ldap")
+        if self.directory != "ldap":
+            return
+        if self.ldap_flavour not in ("openldap", "active-directory"):
+            raise SettingsError(
+                f"HELPDESK_LDAP_FLAVOUR is {self.ldap_flavour!r}: openldap or active-directory"
+            )
+        missing = [
+            "HELPDESK_" + name.upper()
+            for name in ("ldap_url", "ldap_bind_dn", "ldap_bind_password", "ldap_base_dn")
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise SettingsError("HELPDESK_DIRECTORY is ldap: set " + ", ".join(missing))
+        for url in self.ldap_url.split():
+            if not url.startswith(("ldap://", "ldaps://")):
+                raise SettingsError(f"HELPDESK_LDAP_URL {url!r} must start with ldap:// or ldaps://")
 
     def _check_observability(self) -> None:
         if self.log_format not in ("text", "json"):
