@@ -12,7 +12,15 @@ from flask.cli import with_appcontext
 
 from .accounts.roles import Role
 from .config import Settings, SettingsError
-from .content.catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog, well_known_problems
+from .content.catalog import (
+    ARTICLE_SUFFIXES,
+    FLOW_SUFFIXES,
+    _display,
+    content_files,
+    load_catalog,
+    well_known_problems,
+)
+from .content.translations import is_translation, load_translations
 
 
 @click.group("content", help="Check the articles and flows.")
@@ -32,8 +40,11 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
     except SettingsError as exc:  # pragma: no cover - from_env with testing never raises
         raise click.ClickException(str(exc)) from exc
     extra: list[Path] = []
+    translated: list[Path] = []  # files in content/<lang>/, flows/<lang>/: checked as translations
     for path in paths:
-        if path.is_dir():
+        if is_translation(path, settings.content_dir, settings.flows_dir):
+            translated.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+        elif path.is_dir():
             extra.extend(content_files(path))
         elif path.suffix in FLOW_SUFFIXES + ARTICLE_SUFFIXES:
             extra.append(path)
@@ -43,17 +54,33 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
     problems = list(catalog.problems)
     if not paths:
         problems.extend(well_known_problems(catalog, settings.flows_dir))
+    # translations: a wrong one is a problem; a stale or incomplete one a warning (exit 0)
+    translations = load_translations(
+        settings.content_dir,
+        settings.flows_dir,
+        catalog.articles,
+        {**catalog.broken_flows, **{fid: c.flow for fid, c in catalog.flows.items()}},
+        settings.languages,
+        display=_display,
+    )
+    problems.extend(translations.errors)
+    warnings = list(translations.warnings)
     if paths:
-        wanted = {_same(p) for p in extra}
+        wanted = {_same(p) for p in extra + translated}
         problems = [p for p in problems if _same(Path(p.path)) in wanted]
+        warnings = [p for p in warnings if _same(Path(p.path)) in wanted]
     if as_json:
-        click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
+        listed = [{**p.as_dict(), "severity": "error"} for p in problems]
+        listed += [{**p.as_dict(), "severity": "warning"} for p in warnings]
+        click.echo(json.dumps(listed, indent=2))
     else:
         for problem in problems:
             click.echo(str(problem))
-        checked = len(extra) if paths else len(catalog.files)
+        for warning in warnings:
+            click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}")
+        checked = len(extra) + len(translated) if paths else len(catalog.files)
         click.echo(
-            f"{checked} file(s) checked, {len(problems)} problem(s)",
+            f"{checked} file(s) checked, {len(problems)} problem(s), {len(warnings)} warning(s)",
             err=True,
         )
     sys.exit(1 if problems else 0)

@@ -86,11 +86,16 @@ class Article:
 
 
 def load_article(
-    path: Path | str, source: str | None = None, display_path: str = "", render_cache: Path | None = None
+    path: Path | str,
+    source: str | None = None,
+    display_path: str = "",
+    render_cache: Path | None = None,
+    fields: dict[str, tuple[str, bool, str]] = FRONT_MATTER_FIELDS,
 ) -> tuple[Article | None, list[Problem]]:
     """Read one article file. Links to other articles and flows are checked later.
 
     *render_cache*: a folder where renderings are kept by digest (`render.render_markdown`).
+    *fields*: the front matter it may have (a translation's differ: `translations.py`).
     """
     path = Path(path)
     shown = display_path or str(path)
@@ -111,7 +116,7 @@ def load_article(
     if front is None:
         problems.append(Problem(shown, 1, "missing front matter: start the file with '---', the keys, '---'"))
         return None, problems
-    values, lines, front_problems = _read_front_matter(front, shown)
+    values, lines, front_problems = _read_front_matter(front, shown, fields)
     problems.extend(front_problems)
     if front_problems:
         return None, problems
@@ -199,7 +204,9 @@ def _split(source: str) -> tuple[str | None, str, int]:
     return None, text, 1
 
 
-def _read_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+def _read_front_matter(
+    front: str, shown: str, fields: dict[str, tuple[str, bool, str]] = FRONT_MATTER_FIELDS
+) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
@@ -221,9 +228,9 @@ def _read_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str
         report(dup.line, f"duplicate key '{dup.key}' in the front matter")
         return values, lines, problems
     for key, node, key_line in items:
-        rule = FRONT_MATTER_FIELDS.get(key)
+        rule = fields.get(key)
         if rule is None:
-            allowed = ", ".join(sorted(FRONT_MATTER_FIELDS))
+            allowed = ", ".join(sorted(fields))
             report(key_line, f"unknown front matter key '{key}' (allowed: {allowed})")
             continue
         lines[key] = key_line + 1
@@ -251,7 +258,7 @@ def _read_front_matter(front: str, shown: str) -> tuple[dict[str, Any], dict[str
             report(line(node), f"'{key}' must be {expected}")
             continue
         values[key] = tuple(value) if kind == "texts" else value
-    for key, (_, required, _) in FRONT_MATTER_FIELDS.items():
+    for key, (_, required, _) in fields.items():
         if required and key not in values and key not in lines:
             report(1, f"missing front matter key '{key}'")
     return values, lines, problems

@@ -157,6 +157,7 @@ def _new_converter() -> markdown.Markdown:
             "fenced_code",
             "admonition",
             "sane_lists",
+            "attr_list",  # a pinned heading id, `## Título {#title}`: translations keep the source's ids
             "toc",
             _ArticleLinkExtension(),
         ],
@@ -219,7 +220,7 @@ def _scrollable_tables(html: str) -> str:
 
 # Changes whenever the same Markdown would render to other HTML (a new extension, other sanitizing
 # rules, another table wrapper...): every cached rendering is then made afresh.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 _CACHE_SIZE = 8192
 _rendered: OrderedDict[str, Rendered] = OrderedDict()
 _rendered_lock = threading.Lock()
