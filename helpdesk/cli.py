@@ -69,15 +69,14 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
         wanted = {_same(p) for p in extra + translated}
         problems = [p for p in problems if _same(Path(p.path)) in wanted]
         warnings = [p for p in warnings if _same(Path(p.path)) in wanted]
+    # warnings go to stderr, also with --json: stdout keeps exactly the problems, none when clean
+    for warning in warnings:
+        click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}", err=True)
     if as_json:
-        listed = [{**p.as_dict(), "severity": "error"} for p in problems]
-        listed += [{**p.as_dict(), "severity": "warning"} for p in warnings]
-        click.echo(json.dumps(listed, indent=2))
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     else:
         for problem in problems:
             click.echo(str(problem))
-        for warning in warnings:
-            click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}")
         checked = len(extra) + len(translated) if paths else len(catalog.files)
         click.echo(
             f"{checked} file(s) checked, {len(problems)} problem(s), {len(warnings)} warning(s)",

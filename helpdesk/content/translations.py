@@ -313,20 +313,20 @@ def _stale_message(what: str, made_from: str, now: str) -> str:
 
 
 def _read_source_key(front: str) -> tuple[str | None, int, str | None]:
-    """(the `source` value as written, its line in the front matter, a problem) - read raw, so a
+    """(the `source` value as written, its line in the front matter or 0, a problem) - read raw, so a
     hash of digits only is not taken for a number."""
     try:
         root = compose(front)
         items = mapping_items(root) if isinstance(root, yaml.MappingNode) else []
     except (yaml.YAMLError, DuplicateKey):
-        return None, 1, None  # the article loader reports it
+        return None, 0, None  # the article loader reports it
     for key, node, key_line in items:
         if key == "source":
             value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
             if not SOURCE_HASH.match(value) or line(node) != key_line:
                 return None, key_line, "'source' must be the 16 hex digits of the English file's source hash"
             return value, key_line, None
-    return None, 1, "missing front matter key 'source' (the source hash of the English file)"
+    return None, 0, "missing front matter key 'source' (the source hash of the English file)"
 
 
 def _load_article_translation(
@@ -356,12 +356,12 @@ def _load_article_translation(
         errors.append(Problem(where, 1, "missing front matter: start the file with '---', the keys, '---'"))
         return None
     source, source_line, problem = _read_source_key(front)
-    source_line += 1  # the opening '---'
     if problem:
-        errors.append(Problem(where, source_line, problem))
+        errors.append(Problem(where, source_line + 1, problem))  # +1: the opening '---'
     lines = text.splitlines(keepends=True)
-    if source_line > 1:  # the article loader knows no `source`: it reads the file without that line
-        lines[source_line - 1] = "\n"
+    if source_line > 0:  # the article loader knows no `source`: it reads the file without that line
+        lines[source_line] = "\n"
+    source_line += 1
     article, found = load_article(
         path, "".join(lines), display_path=where, render_cache=render_cache, fields=TRANSLATED_ARTICLE_FIELDS
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -109,3 +110,29 @@ def test_content_check_reports_a_flow_the_site_links_to_that_is_not_published(co
         f"{flows / 'is-this-site-ours.yaml'}:1: the site's own pages and mails link to the flow "
         "'is-this-site-ours', but no published flow has that id"
     ]
+
+
+def test_content_check_reports_a_wrong_translation_as_a_problem_and_a_stale_one_as_a_warning(tmp_path: Path):
+    content, flows = tmp_path / "content", tmp_path / "flows"
+    shutil.copytree(GOOD / "content", content)
+    shutil.copytree(GOOD / "flows", flows)
+    (flows / "es").mkdir()
+    (flows / "es" / "fix-it.yaml").write_text('source: "0000000000000000"\nsteps:\n  nope:\n    text: No\n')
+    env = {
+        "HELPDESK_CONTENT_DIR": str(content),
+        "HELPDESK_FLOWS_DIR": str(flows),
+        "HELPDESK_LANGUAGES": "en,es",
+    }
+    result = flask("content", "check", str(flows / "es" / "fix-it.yaml"), env=env)
+    assert result.returncode == 1
+    shown = str(flows / "es" / "fix-it.yaml")
+    assert result.stdout.splitlines() == [f"{shown}:3: unknown step 'nope': flow 'fix-it' has no such step"]
+    assert f"{shown}:1: warning: stale: translated from version 0000000000000000" in result.stderr
+    assert f"{shown}:1: warning: not translated: title" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("1 file(s) checked, 1 problem(s), ")
+    # warnings only: exit 0, and the JSON lists problems alone (the warnings stay on stderr)
+    (flows / "es" / "fix-it.yaml").write_text('source: "0000000000000000"\n')
+    result = flask("content", "check", "--json", str(flows / "es"), env=env)
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout) == []
+    assert f"{shown}:1: warning: not translated: title" in result.stderr
