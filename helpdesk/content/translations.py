@@ -356,8 +356,8 @@ def _load_article_translation(
         errors.append(Problem(where, 1, "missing front matter: start the file with '---', the keys, '---'"))
         return None
     source, source_line, problem = _read_source_key(front)
-    if problem:
-        errors.append(Problem(where, source_line + 1, problem))  # +1: the opening '---'
+    if problem:  # +1: the opening '---'
+        errors.append(Problem(where, source_line + 1, f"{problem}; it is now {english.digest}"))
     lines = text.splitlines(keepends=True)
     if source_line > 0:  # the article loader knows no `source`: it reads the file without that line
         lines[source_line] = "\n"
@@ -471,7 +471,10 @@ def _load_flow_translation(
             if SOURCE_HASH.match(value):
                 source = value
             else:
-                wrong(key_line, "'source' must be the 16 hex digits of the English flow's source hash")
+                wrong(
+                    key_line,
+                    f"'source' must be the 16 hex digits of the English flow's source hash; it is now {flow.digest}",
+                )
         elif key in FLOW_TEXTS:
             value_text = _text(node, key, wrong)
             if value_text is not None:
@@ -487,7 +490,7 @@ def _load_flow_translation(
                 f"unknown key '{key}' (a flow translation has: source, title, summary, problems, steps)",
             )
     if source is None and not any(p.path == where and p.line == source_line for p in errors):
-        wrong(1, "missing 'source': the source hash of the English flow")
+        wrong(1, f"missing 'source': the source hash of the English flow; it is now {flow.digest}")
     missing = _missing_texts(flow, texts, problems, steps)
     for name, at in missing:
         warnings.append(Problem(where, at or steps_line, f"not translated: {name}"))

@@ -259,9 +259,10 @@ def test_a_translation_without_a_source_hash_is_an_error(folders):
     translated = content / "es" / "basics.md"
     text = translated.read_text(encoding="utf-8")
     translated.write_text("\n".join(ln for ln in text.splitlines() if not ln.startswith("source:")), "utf-8")
-    _, translations = load(content, flows)
+    catalog, translations = load(content, flows)
     assert [p.message for p in translations.errors] == [
-        "missing front matter key 'source' (the source hash of the English file)"
+        "missing front matter key 'source' (the source hash of the English file); "
+        f"it is now {catalog.articles['basics'].digest}"
     ]
 
 
