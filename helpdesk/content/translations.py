@@ -473,7 +473,8 @@ def _load_flow_translation(
             else:
                 wrong(
                     key_line,
-                    f"'source' must be the 16 hex digits of the English flow's source hash; it is now {flow.digest}",
+                    "'source' must be the 16 hex digits of the English flow's source hash; "
+                    f"it is now {flow.digest}",
                 )
         elif key in FLOW_TEXTS:
             value_text = _text(node, key, wrong)
