@@ -72,6 +72,7 @@ class ArticleTranslation:
     source_line: int
     article: Article  # rendered; draft, order, flows and updated are the English article's
     stale: bool = False
+    missing: tuple[str, ...] = ()  # ids of the English sections it lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,18 @@ class Translations:
     untranslated: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def todo(self, language: str) -> dict[str, list[tuple[str, str]]]:
-        """For the editors: what is stale or missing in *language*, as (kind, id) pairs."""
+        """For the editors: what in *language* is stale, incomplete (sections or texts not
+        translated) or missing (no translation at all), as (kind, id) pairs."""
+        incomplete = [
+            ("article", t.slug)
+            for (lang, _), t in sorted(self.articles.items())
+            if lang == language and t.missing
+        ]
+        incomplete += [
+            ("flow", t.flow_id)
+            for (lang, _), t in sorted(self.flows.items())
+            if lang == language and t.missing
+        ]
         stale = [
             ("article", t.slug)
             for (lang, _), t in sorted(self.articles.items())
@@ -126,7 +138,11 @@ class Translations:
         stale += [
             ("flow", t.flow_id) for (lang, _), t in sorted(self.flows.items()) if lang == language and t.stale
         ]
-        return {"stale": stale, "missing": list(self.untranslated.get(language, ()))}
+        return {
+            "stale": stale,
+            "incomplete": incomplete,
+            "missing": list(self.untranslated.get(language, ())),
+        }
 
 
 T = TypeVar("T")
@@ -373,7 +389,6 @@ def _load_article_translation(
     )
     errors.extend(check_links(article, dict(articles), flow_ids))
     # headings: every one pinned to an id the English has; every English section present
-    pinned: dict[str, int] = {}
     for number, heading, pin in _headings(body, body_line):
         if pin is None:
             errors.append(
@@ -388,15 +403,11 @@ def _load_article_translation(
             errors.append(
                 Problem(where, number, f"heading id '{pin}' is not in the English article (its ids: {known})")
             )
-        else:
-            pinned[pin] = number
-    for section in english.spans:
-        if section not in article.spans:
-            users = flow_sections.get((english.slug, section), [])
-            shown_by = f" (shown beside the flow steps {', '.join(users)})" if users else ""
-            warnings.append(
-                Problem(where, 1, f"missing section '#{section}' of the English article{shown_by}")
-            )
+    missing = tuple(section for section in english.spans if section not in article.spans)
+    for section in missing:
+        users = flow_sections.get((english.slug, section), [])
+        shown_by = f" (shown beside the flow steps {', '.join(users)})" if users else ""
+        warnings.append(Problem(where, 1, f"missing section '#{section}' of the English article{shown_by}"))
     stale = source is not None and source != english.digest
     if stale and source is not None:
         warnings.append(Problem(where, source_line, _stale_message(english.path, source, english.digest)))
@@ -408,6 +419,7 @@ def _load_article_translation(
         source_line=source_line,
         article=article,
         stale=stale,
+        missing=missing,
     )
 
 

@@ -150,7 +150,11 @@ def test_editing_the_english_source_makes_its_translations_stale(folders):
         f"which is now {new}; bring the changes over, then set 'source: {new}'"
     ]
     assert translations.errors == ()  # stale is left to do, not wrong
-    assert translations.todo("es")["stale"] == [("article", "basics"), ("flow", "fix-it")]
+    assert translations.todo("es") == {
+        "stale": [("article", "basics"), ("flow", "fix-it")],
+        "incomplete": [],
+        "missing": [("article", "more"), ("flow", "other-flow")],
+    }
 
 
 def test_a_section_missing_from_a_translation_is_reported_with_the_flow_steps_that_show_it(folders):
@@ -167,6 +171,8 @@ def test_a_section_missing_from_a_translation_is_reported_with_the_flow_steps_th
         "(shown beside the flow steps fix-it/what)",
     ]
     assert translations.errors == ()
+    assert translations.articles[("es", "basics")].missing == ("first-part", "a-detail")
+    assert translations.todo("es")["incomplete"] == [("article", "basics")]
 
 
 def test_a_heading_id_the_source_lacks_or_no_pinned_id_is_an_error_at_its_line(folders):
