@@ -11,7 +11,7 @@ The source hash of a file is `Article.digest` / `Flow.digest`: the first 16 hex 
 SHA-256 of the file's text in UTF-8 (`source_hash`). When the English file changes, its hash
 changes, and every translation still naming the old one is *stale*.
 
-Problems are *wrong* (errors: an id the source does not have, a language not offered, a broken
+Problems are *wrong* (errors: an id the source does not have, a broken
 file) or *to do* (warnings: stale, missing sections or texts, no translation yet).
 """
 
@@ -111,7 +111,7 @@ class Translations:
 
     articles: dict[tuple[str, str], ArticleTranslation] = field(default_factory=dict)  # (lang, slug)
     flows: dict[tuple[str, str], FlowTranslation] = field(default_factory=dict)  # (lang, flow id)
-    errors: tuple[Problem, ...] = ()  # wrong: an unknown id, a language not offered, a broken file
+    errors: tuple[Problem, ...] = ()  # wrong: an unknown id, a broken file
     warnings: tuple[Problem, ...] = ()  # to do: stale, missing, untranslated
     languages: tuple[str, ...] = ()  # the translated languages checked (not the source's)
     # per language: what has no translation file at all, as (kind, id) pairs
@@ -268,9 +268,14 @@ def load_translations(
                 )
                 continue
             if language not in languages:
+                # an operator who offers fewer languages keeps the shipped folders: said, not refused
                 offered = ", ".join(languages)
-                errors.append(
-                    Problem(where, 1, f"language '{language}' is not offered (HELPDESK_LANGUAGES: {offered})")
+                warnings.append(
+                    Problem(
+                        where,
+                        1,
+                        f"language '{language}' is not offered (HELPDESK_LANGUAGES: {offered}): not read",
+                    )
                 )
                 continue
             if kind == "article":
