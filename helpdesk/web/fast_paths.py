@@ -17,6 +17,13 @@ the view and Flask's hooks would have done for it: the live-reload look at the f
 counted (readership), the same caching headers and 304s (`caching.answer_headers`), no cookie,
 the security headers, a request id, its latency under `public.article` and its access line. A page
 not yet cached, a draft, an unknown slug, or any cookie of ours goes on to Flask.
+A diagnosis step (GET) asked for by a browser that is not signed in, with its diagnosis cookie
+and no message waiting, is a question or info page whose only parts of its own are a few values:
+the page the step view kept (`web/diagnose.kept_step_page`, filled as the view fills it) is served
+with those values, the CSRF token Flask-WTF would put there (`web/csrf_tokens`), and the headers
+Flask sends it (no-store, Vary: Cookie, the security headers, no cookie), observed under
+`diagnose.step`. Anything else (a cookie due to be signed again, a sign-in, a step not kept yet, an
+action step, a diagnosis not found, any error) goes on to Flask, which answers as always.
 Behind a trusted proxy this layer sits inside ProxyFix: the client address it logs is the real one.
 """
 
@@ -31,12 +38,18 @@ from werkzeug.http import http_date, is_resource_modified, parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import metrics, readership
+from ..cases.diagnoses import flow_of, read_diagnosis
 from ..content.live import KEY as CATALOG_KEY
 from ..content.live import LIVE_KEY
 from .caching import CACHE_KEY, PageCache, answer_headers
+from .csrf_tokens import FIELD as CSRF_FIELD
+from .csrf_tokens import signed
+from .diagnose import SESSION_KEY as DIAGNOSES_KEY
+from .diagnose import kept_step_page
 from .errors import security_header_values
 from .observe import HEADER, log_access, request_id_from
 from .public import ARTICLE_PAGE, health_report
+from .sessions import SignInApart
 from .static_files import StaticFiles, cache_control_for
 
 if TYPE_CHECKING:
@@ -48,6 +61,8 @@ HEALTH_ENDPOINT = "public.healthz"  # the Flask route answering the same (its na
 ARTICLE_ENDPOINT = "public.article"
 ARTICLES = "/articles/"
 HTML = ("Content-Type", "text/html; charset=utf-8")
+DIAGNOSE = "/diagnose/"
+STEP_ENDPOINT = "diagnose.step"
 
 
 class FastPaths:
@@ -62,6 +77,7 @@ class FastPaths:
         self.settings = settings
         self.ours = (app.config["SESSION_COOKIE_NAME"], app.config["SIGN_IN_COOKIE_NAME"])
         self.reloads = settings.reload_seconds >= 0  # as content/live.load_into registers its look
+        self.remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
@@ -77,7 +93,79 @@ class FastPaths:
                 answered = self._article(environ, start_response, method, path)
                 if answered is not None:
                     return answered
+            elif path.startswith(DIAGNOSE) and method == "GET":
+                answered = self._step(environ, start_response, path)
+                if answered is not None:
+                    return answered
         return self.inner(environ, start_response)
+
+    def _step(
+        self, environ: WSGIEnvironment, start_response: StartResponse, path: str
+    ) -> Iterable[bytes] | None:
+        """A plain diagnosis step page for a browser not signed in, or None: Flask answers."""
+        started = time.perf_counter()
+        flow_id, _, step_id = path[len(DIAGNOSE) :].partition("/")
+        script_root = environ.get("SCRIPT_NAME", "")
+        if not (flow_id and step_id) or "/" in step_id or not (path.isascii() and script_root.isascii()):
+            return None
+        header = environ.get("HTTP_COOKIE")
+        cookies = parse_cookie(header) if header else {}
+        raw = cookies.get(self.ours[0])
+        interface = self.app.session_interface
+        if (
+            not raw
+            or self.ours[1] in cookies
+            or self.remember in cookies
+            or not isinstance(interface, SignInApart)
+        ):
+            return None  # no diagnosis cookie, or perhaps a sign-in: the page shows who it is
+        app = self.app
+        data, signed_at = interface.read_main_cookie(app, raw)
+        if (
+            signed_at is None
+            or "_flashes" in data
+            or interface.due_again(app, bool(data.get("_permanent")), signed_at)
+        ):
+            return None  # a message to show, or a cookie to sign and send again: Flask's work
+        remembered = data.get(DIAGNOSES_KEY)
+        diagnosis_id = remembered.get(flow_id) if isinstance(remembered, dict) else None
+        secret = data.get(CSRF_FIELD)
+        if not isinstance(diagnosis_id, int) or not isinstance(secret, str):
+            return None
+        if self.reloads:
+            app.extensions[LIVE_KEY].refresh(app)
+        try:
+            with app.app_context():
+                diagnosis = read_diagnosis(diagnosis_id)
+                if diagnosis is None or diagnosis.flow_id != flow_id or diagnosis.sandbox:
+                    return None
+                compiled = flow_of(diagnosis) if step_id in diagnosis.path else None
+                kept = (
+                    kept_step_page(diagnosis, compiled, step_id, script_root.rstrip("/"))
+                    if compiled
+                    else None
+                )
+        except Exception:  # the database, say: Flask answers, with its error page and its log line
+            return None
+        if kept is None:
+            return None
+        page, values = kept
+        values["csrf"] = signed(app, secret)
+        body = page.fill(values).encode()
+        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"), trusted=self.trusted)
+        start_response(
+            STATUS[200],
+            [
+                HTML,
+                ("Content-Length", str(len(body))),
+                ("Vary", "Cookie"),
+                *self.common,
+                ("Cache-Control", "no-store"),
+                (HEADER, request_id),
+            ],
+        )
+        self._observed(environ, "GET", STEP_ENDPOINT, path, 200, started, request_id)
+        return [body]
 
     def _article(
         self, environ: WSGIEnvironment, start_response: StartResponse, method: str, path: str

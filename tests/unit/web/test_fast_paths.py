@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
@@ -46,7 +49,7 @@ def counted(app: Flask) -> tuple[Counted, Client]:
     layer = fast_layer(app)
     flask_alone = Counted(layer.inner)
     layer.inner = flask_alone
-    return flask_alone, Client(flask_alone, Response)
+    return flask_alone, Client(flask_alone, Response, use_cookies=False)
 
 
 def headers_of(answer: Response) -> list[tuple[str, str]]:
@@ -179,3 +182,105 @@ def test_the_fast_path_looks_at_the_files_as_flask_does(tmp_path, content_copy):
     client.get(ARTICLE)  # the fast path's look starts the reload
     app.extensions[LIVE_KEY].settle(10)
     assert b"Edited meanwhile" in client.get(ARTICLE).get_data()
+
+
+# -- a diagnosis step ---------------------------------------------------------------------------
+
+FLOW = "wrong-password"
+FIRST, SECOND = f"/diagnose/{FLOW}/show-password", f"/diagnose/{FLOW}/fix-caps-lock"
+
+
+def cookie_of(client) -> dict[str, str]:
+    return {"Cookie": f"helpdesk_session={client.get_cookie('helpdesk_session').value}"}
+
+
+def token_in(page: bytes) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1).decode()
+
+
+def same_answers(fast: Response, slow: Response) -> None:
+    assert fast.status_code == slow.status_code == 200
+    assert fast.get_data() == slow.get_data()
+    assert headers_of(fast) == headers_of(slow)
+    assert "Set-Cookie" not in fast.headers and fast.headers["Cache-Control"] == "no-store"
+
+
+def test_a_plain_step_page_is_answered_before_flask_as_flask_answers_it(app):
+    flask_alone, by_flask = counted(app)
+    browser = app.test_client()
+    browser.get(f"/diagnose/{FLOW}", follow_redirects=True)  # Flask: starts it, keeps the page
+    reached = len(flask_alone.paths)
+    fast = browser.get(FIRST)
+    assert len(flask_alone.paths) == reached  # not asked of Flask
+    same_answers(fast, by_flask.get(FIRST, headers=cookie_of(browser)))
+    assert b"Step 1" in fast.get_data() and b'class="back"' not in fast.get_data()  # no Back link
+
+
+def test_every_shape_of_a_plain_step_page_is_the_same_from_either(app):
+    flask_alone, by_flask = counted(app)
+    browser = app.test_client()
+    page = browser.get(f"/diagnose/{FLOW}", follow_redirects=True).get_data()
+    browser.post(FIRST, data={"csrf_token": token_in(page), "answer": "capitals"})
+    for path in (SECOND, FIRST):  # a Back link; an earlier step, its answer ticked
+        browser.get(path)  # the first time: Flask renders it and keeps it
+        reached = len(flask_alone.paths)
+        fast = browser.get(path)
+        assert len(flask_alone.paths) == reached
+        same_answers(fast, by_flask.get(path, headers=cookie_of(browser)))
+    assert b'href="/diagnose/wrong-password/show-password">Back' in browser.get(SECOND).get_data()
+    assert b'value="capitals"\n              checked' in browser.get(FIRST).get_data()
+
+
+def test_the_token_on_a_fast_page_is_accepted_as_an_answers(app):
+    flask_alone, _ = counted(app)
+    browser = app.test_client()
+    browser.get(f"/diagnose/{FLOW}", follow_redirects=True)
+    page = browser.get(FIRST).get_data()
+    assert FIRST not in flask_alone.paths[2:]
+    answered = browser.post(FIRST, data={"csrf_token": token_in(page), "answer": "capitals"})
+    assert answered.status_code == 303 and answered.location.endswith(SECOND)
+    refused = browser.post(FIRST, data={"csrf_token": token_in(page)[:-2] + "xx", "answer": "forgotten"})
+    assert refused.status_code == 400
+
+
+def test_a_message_waiting_is_shown_by_flask(app):
+    flask_alone, _ = counted(app)
+    browser = app.test_client()
+    page = browser.get(f"/diagnose/{FLOW}", follow_redirects=True).get_data()
+    browser.post(FIRST, data={"csrf_token": token_in(page), "answer": "capitals"})
+    browser.get(SECOND)
+    resumed = browser.get(f"/diagnose/{FLOW}", follow_redirects=True)  # "Welcome back" waits
+    assert b"Welcome back" in resumed.get_data()
+    assert flask_alone.paths[-1] == SECOND  # the page that showed it came from Flask
+    reached = len(flask_alone.paths)
+    assert b"Welcome back" not in browser.get(SECOND).get_data()  # shown once; now the fast page
+    assert len(flask_alone.paths) == reached
+
+
+def test_a_cookie_due_to_be_signed_again_goes_to_flask(app):
+    flask_alone, _ = counted(app)
+    browser = app.test_client()
+    browser.get(f"/diagnose/{FLOW}", follow_redirects=True)
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2)):
+        answer = browser.get(FIRST)
+    assert flask_alone.paths[-1] == FIRST and "helpdesk_session=" in answer.headers["Set-Cookie"]
+
+
+def test_a_signed_in_browser_is_answered_by_flask(app):
+    flask_alone, _ = counted(app)
+    browser = app.test_client()
+    browser.get(f"/diagnose/{FLOW}", follow_redirects=True)
+    browser.set_cookie("helpdesk_signin", "a-sign-in")
+    browser.get(FIRST)
+    assert flask_alone.paths[-1] == FIRST
+
+
+def test_a_step_not_on_the_path_is_redirected_by_flask(app):
+    flask_alone, _ = counted(app)
+    browser = app.test_client()
+    browser.get(f"/diagnose/{FLOW}", follow_redirects=True)
+    answer = browser.get(SECOND)
+    assert answer.status_code == 303 and answer.location.endswith(FIRST)
+    assert flask_alone.paths[-1] == SECOND
