@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import metrics
@@ -148,9 +148,10 @@ _MOVE = (
 _ADD_EVENTS = insert(DiagnosisEvent.__table__)
 
 
-def read_diagnosis(diagnosis_id: int) -> DiagnosisRecord | None:
-    """The diagnosis *diagnosis_id*, as a plain record (None if there is none)."""
-    row = db.session.execute(_READ, {"b_id": diagnosis_id}).first()
+def read_diagnosis(diagnosis_id: int, connection: Connection | None = None) -> DiagnosisRecord | None:
+    """The diagnosis *diagnosis_id*, as a plain record (None if there is none); through the
+    request's session, or *connection* (a page answered without one: web/fast_paths.py)."""
+    row = (connection or db.session).execute(_READ, {"b_id": diagnosis_id}).first()
     return None if row is None else DiagnosisRecord(*row)
 
 
