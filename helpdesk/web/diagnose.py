@@ -47,6 +47,7 @@ from ..keys import Purpose, keyring
 from ..models import Diagnosis, DiagnosisStatus
 from ..staff import links as staff_links
 from . import csrf_tokens, sealed, sessions
+from .fixed_urls import fixed_url
 from .recovery import SESSION_KEY as VERIFICATION_KEY
 from .sessions import RETURN_KEY
 
@@ -106,7 +107,9 @@ def latest_diagnosis_url() -> str:
 
 
 def _step_url(diagnosis: AnyDiagnosis, step: str | None = None) -> str:
-    return url_for(".step", flow_id=diagnosis.flow_id, step_id=step or diagnosis.step)
+    # a flow's and its step's ids, from the content: the addresses kept stay bounded
+    endpoint = f"{request.blueprint}.step"
+    return fixed_url(endpoint, flow_id=diagnosis.flow_id, step_id=step or diagnosis.step)
 
 
 def _new(compiled: CompiledFlow, parent: Diagnosis | None = None) -> Diagnosis:

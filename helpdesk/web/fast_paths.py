@@ -30,12 +30,9 @@ Behind a trusted proxy this layer sits inside ProxyFix: the client address it lo
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from werkzeug.http import http_date, is_resource_modified, parse_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,7 +63,6 @@ ARTICLE_ENDPOINT = "public.article"
 ARTICLES = "/articles/"
 HTML = ("Content-Type", "text/html; charset=utf-8")
 DIAGNOSE = "/diagnose/"
-COOKIES_KEPT = 2048  # diagnosis cookies whose signature was checked, per worker (~0.5 MB at most)
 STEP_ENDPOINT = "diagnose.step"
 
 
@@ -83,8 +79,6 @@ class FastPaths:
         self.ours = (app.config["SESSION_COOKIE_NAME"], app.config["SIGN_IN_COOKIE_NAME"])
         self.reloads = settings.reload_seconds >= 0  # as content/live.load_into registers its look
         self.remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's
-        self._cookies: OrderedDict[tuple[str, object], tuple[dict[str, Any], datetime]] = OrderedDict()
-        self._lock = threading.Lock()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
@@ -127,7 +121,7 @@ class FastPaths:
         ):
             return None  # no diagnosis cookie, or perhaps a sign-in: the page shows who it is
         app = self.app
-        data, signed_at = self._diagnosis_cookie(interface, raw)
+        data, signed_at = interface.read_main_cookie(app, raw, to_change=False)
         if (
             signed_at is None
             or "_flashes" in data
@@ -205,25 +199,6 @@ class FastPaths:
         start_response(STATUS[status], [*headers, *self.common, (HEADER, request_id)])
         self._observed(environ, method, ARTICLE_ENDPOINT, path, status, started, request_id)
         return [] if method == "HEAD" or status == 304 else [page.body]
-
-    def _diagnosis_cookie(self, interface: SignInApart, raw: str) -> tuple[dict[str, Any], datetime | None]:
-        """`read_main_cookie`, its answers kept by the cookie's exact value (a browser sends the
-        same one through a whole diagnosis): the signature checked once, its age every time."""
-        key = (raw, interface.get_signing_serializer(self.app))
-        found = self._cookies.get(key)
-        if found is None:
-            data, read_at = interface.read_main_cookie(self.app, raw)
-            if read_at is None:
-                return data, None
-            found = (data, read_at)
-            with self._lock:
-                self._cookies[key] = found
-                while len(self._cookies) > COOKIES_KEPT:
-                    self._cookies.popitem(last=False)
-        data, signed_at = found
-        if datetime.now(UTC) - signed_at > self.app.permanent_session_lifetime:
-            return {}, None  # as loads(max_age=…) refuses it
-        return data, signed_at
 
     def _has_our_cookie(self, environ: WSGIEnvironment) -> bool:
         header = environ.get("HTTP_COOKIE")

@@ -3,8 +3,11 @@ and end by themselves after the idle and absolute limits (`accounts.session_expi
 
 from __future__ import annotations
 
+import copy
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -217,6 +220,10 @@ class _SignersKept(SecureCookieSessionInterface):
         return kept[1]
 
 
+COOKIES_KEPT = 2048  # valid main cookies kept by value, per worker (~0.5 MB at most)
+_COOKIES_LOCK = threading.Lock()
+
+
 class _SignInPart(_SignersKept):
     salt = "helpdesk-sign-in"  # a main cookie's value is never accepted as a sign-in cookie
 
@@ -269,20 +276,37 @@ class SignInApart(_SignersKept):
         opened.signed_at = signed_at
         return opened
 
-    def read_main_cookie(self, app: Flask, raw: str) -> tuple[dict[str, Any], datetime | None]:
-        """The long-lived cookie's values and when it was signed (nothing, None: not a valid one).
-        web/fast_paths.py reads a diagnosis browser's cookie with it, outside any request."""
+    def read_main_cookie(
+        self, app: Flask, raw: str, *, to_change: bool = True
+    ) -> tuple[dict[str, Any], datetime | None]:
+        """The long-lived cookie's values and when it was signed (nothing, None: not a valid one);
+        a copy of their own unless the caller only reads them (*to_change* False: web/fast_paths.py,
+        outside any request). A browser sends the same cookie until its session changes (a whole
+        diagnosis long): a valid one is kept by its exact value (the most recent COOKIES_KEPT),
+        so its signature is checked once and its age every time."""
         signer = self.get_signing_serializer(app)
         if signer is None:
             return {}, None
-        try:
-            loaded, signed_at = signer.loads(
-                raw, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
-            )
-        except BadSignature:
-            return {}, None
-        # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
-        return {k: v for k, v in loaded.items() if k not in SIGN_IN_KEYS}, signed_at
+        key = (raw, signer)
+        kept = self.__dict__.setdefault("_cookies", OrderedDict())
+        found: tuple[dict[str, Any], datetime] | None = kept.get(key)
+        if found is None:
+            try:
+                loaded, signed_at = signer.loads(
+                    raw, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+                )
+            except BadSignature:
+                return {}, None
+            # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
+            found = ({k: v for k, v in loaded.items() if k not in SIGN_IN_KEYS}, signed_at)
+            with _COOKIES_LOCK:
+                kept[key] = found
+                while len(kept) > COOKIES_KEPT:
+                    kept.popitem(last=False)
+        elif datetime.now(UTC) - found[1] > app.permanent_session_lifetime:
+            return {}, None  # as loads(max_age=…) refuses it
+        data, signed_at = found
+        return (copy.deepcopy(data) if to_change else data), signed_at
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.modified:
