@@ -80,6 +80,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             request.max_content_length = UPLOAD_LIMIT
 
     csrf.init_app(app)
+    from .web import csrf_tokens
+
+    csrf_tokens.register(app)  # templates' csrf_token(): Flask-WTF's tokens, kept once signed
     limiter.init_app(app)
     from . import readership
 

@@ -120,9 +120,9 @@ def counter(app: Flask | None = None) -> ViewCounter:
     return (app or current_app).extensions["helpdesk.view_counter"]
 
 
-def record_view(article: str) -> None:
-    """One more view of *article* today: no database write."""
-    counter().add(article, utcnow().date())
+def record_view(article: str, app: Flask | None = None) -> None:
+    """One more view of *article* today: no database write (*app*: outside an app context)."""
+    counter(app).add(article, utcnow().date())
 
 
 def flush_views() -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import metrics
@@ -148,9 +148,11 @@ _MOVE = (
 _ADD_EVENTS = insert(DiagnosisEvent.__table__)
 
 
-def read_diagnosis(diagnosis_id: int) -> DiagnosisRecord | None:
-    """The diagnosis *diagnosis_id*, as a plain record (None if there is none)."""
-    row = db.session.execute(_READ, {"b_id": diagnosis_id}).first()
+def read_diagnosis(diagnosis_id: int, connection: Connection | None = None) -> DiagnosisRecord | None:
+    """The diagnosis *diagnosis_id*, as a plain record (None if there is none); through the
+    request's session, or *connection* (a page answered without one: web/fast_paths.py)."""
+    # the session's own connection: a plain SELECT needs none of the ORM's statement handling
+    row = (connection or db.session.connection()).execute(_READ, {"b_id": diagnosis_id}).first()
     return None if row is None else DiagnosisRecord(*row)
 
 
@@ -443,7 +445,8 @@ def answer(
         status = _status_at(compiled, target)
         now = utcnow()
         db.session.flush()  # what the request added before (a fix's records) keeps its order
-        result = db.session.execute(
+        connection = db.session.connection()  # the session's transaction, without the ORM's handling
+        result = connection.execute(
             _MOVE,
             {
                 "b_id": diagnosis.id,
@@ -466,7 +469,7 @@ def answer(
             if status != DiagnosisStatus.ACTIVE:
                 events.append(dict(kind=status, step=target, detail={}))
             # one plain INSERT of its lines, in order, rather than the ORM's unit of work
-            db.session.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
+            connection.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
             written = {
                 "path": new_path,
                 "answers": new_answers,

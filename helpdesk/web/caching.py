@@ -29,7 +29,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
@@ -38,6 +40,9 @@ from werkzeug.http import http_date, is_resource_modified
 from ..config import PROJECT_ROOT, Settings
 from ..content.catalog import Catalog
 from ..content.live import fingerprint
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 CACHE_KEY = "helpdesk.page_cache"
 PAGES_KEPT = 256  # rendered pages kept per worker (the most used): ~10-20 KB each, ~5 MB at most
@@ -51,7 +56,7 @@ class Page:
     etag: str
     last_modified: datetime
 
-    @property
+    @cached_property
     def last_modified_http(self) -> str:
         return http_date(self.last_modified)
 
@@ -83,6 +88,13 @@ class PageCache:
                 self._catalog, self._version = current, found
                 self._pages.clear()  # the old version's pages are never asked for again
         return self._version
+
+    def kept(self, current: Catalog, key: tuple[str, ...], settings: Settings) -> Page | None:
+        """The page for *key* in content version *current* if it was rendered already, else None
+        (web/fast_paths.py serves these without Flask; a miss goes on to the view, which renders)."""
+        version = self.version(current, settings)
+        with self._lock:
+            return self._pages.get((version.digest, *key))
 
     def page(
         self, current: Catalog, key: tuple[str, ...], render: Callable[[], str], settings: Settings
@@ -170,7 +182,17 @@ def cached(current: Catalog, key: tuple[str, ...], render: Callable[[], str], la
     settings: Settings = current_app.extensions["helpdesk.settings"]
     page = page_cache().page(current, (request.script_root, request.path, language, *key), render, settings)
     # with our cookie, the answer may send it again: no shared cache may keep that
-    shared = without_cookies()
+    status, headers = answer_headers(page, request.environ, settings, shared=without_cookies())
+    if status == 304:
+        return Response(status=304, headers=headers)
+    return Response(page.body, headers=[("Content-Type", "text/html; charset=utf-8"), *headers])
+
+
+def answer_headers(
+    page: Page, environ: WSGIEnvironment, settings: Settings, *, shared: bool
+) -> tuple[int, list[tuple[str, str]]]:
+    """The status (200, or 304 when the browser holds *page*) and caching headers of an answer
+    with a cached page: the one place they are decided, for the view and for web/fast_paths.py."""
     keep = f"public, max-age={max(settings.page_max_age, 0)}" if shared else "private, no-cache"
     headers = [
         ("ETag", f'"{page.etag}"'),
@@ -178,11 +200,10 @@ def cached(current: Catalog, key: tuple[str, ...], render: Callable[[], str], la
         ("Cache-Control", keep),
         ("Vary", "Cookie"),
     ]
-    environ = request.environ
     asks = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
     if asks and not is_resource_modified(environ, etag=page.etag, last_modified=page.last_modified):
-        return Response(status=304, headers=headers)
-    return Response(page.body, headers=[("Content-Type", "text/html; charset=utf-8"), *headers])
+        return 304, headers
+    return 200, headers
 
 
 def rendered_for_this_request(body: str, status: int = 200) -> Response:

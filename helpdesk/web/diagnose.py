@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts import reauth
@@ -45,7 +46,8 @@ from ..flows.spec import Step
 from ..keys import Purpose, keyring
 from ..models import Diagnosis, DiagnosisStatus
 from ..staff import links as staff_links
-from . import sealed, sessions
+from . import csrf_tokens, sealed, sessions
+from .fixed_urls import fixed_url
 from .recovery import SESSION_KEY as VERIFICATION_KEY
 from .sessions import RETURN_KEY
 
@@ -105,7 +107,9 @@ def latest_diagnosis_url() -> str:
 
 
 def _step_url(diagnosis: AnyDiagnosis, step: str | None = None) -> str:
-    return url_for(".step", flow_id=diagnosis.flow_id, step_id=step or diagnosis.step)
+    # a flow's and its step's ids, from the content: the addresses kept stay bounded
+    endpoint = f"{request.blueprint}.step"
+    return fixed_url(endpoint, flow_id=diagnosis.flow_id, step_id=step or diagnosis.step)
 
 
 def _new(compiled: CompiledFlow, parent: Diagnosis | None = None) -> Diagnosis:
@@ -377,6 +381,96 @@ def _parts(compiled: CompiledFlow, step_id: str) -> StepParts:
     return found
 
 
+# The pages most asked for, a question or an info step shown to someone not signed in with no
+# message waiting, differ from one diagnosis to the next only in a few values: they are rendered
+# once per flow version, step, article version and page shape (a Back link or not, the current
+# step or an earlier one, which answer is ticked) with markers where those values go, and served
+# by filling the markers in (about a twentieth of rendering the templates each time).
+PLAIN_KINDS = ("question", "info")
+MARK = "\x00helpdesk-step:{}\x00"  # no template or content text holds a NUL character
+FILLED = ("reference", "progress", "back_url", "csrf")
+_MARKS = re.compile("\x00helpdesk-step:(" + "|".join(FILLED) + ")\x00")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What, besides the filled-in values, one plain step page differs by."""
+
+    has_back: bool
+    is_current: bool
+    chosen: str
+
+
+@dataclass(frozen=True)
+class PlainPage:
+    """A plain step page rendered with markers: its text between them, and which value each is.
+    `fill` gives the page (each value escaped as the template would have)."""
+
+    texts: tuple[str, ...]
+    slots: tuple[str, ...]
+
+    @classmethod
+    def split(cls, rendered: str) -> PlainPage:
+        pieces = _MARKS.split(rendered)
+        return cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
+
+    def fill(self, values: dict[str, str]) -> str:
+        out = [self.texts[0]]
+        for slot, text in zip(self.slots, self.texts[1:], strict=True):
+            out.append(escape(values[slot]))
+            out.append(text)
+        return "".join(out)
+
+
+def _plain_pages(
+    compiled: CompiledFlow, step_id: str, article_version: str, blueprint: str | None, script_root: str
+) -> dict[Shape, PlainPage]:
+    """The plain pages of *step_id* kept for the article beside it as it is now (a newer article
+    version replaces them: what is kept stays bounded by the flow's steps and shapes)."""
+    key = ("plain step pages", step_id, blueprint, script_root)
+    kept: tuple[str, dict[Shape, PlainPage]] | None = compiled.memo.get(key)
+    if kept is None or kept[0] != article_version:
+        kept = compiled.memo[key] = (article_version, {})
+    return kept[1]
+
+
+def kept_step_page(
+    diagnosis: DiagnosisRecord, compiled: CompiledFlow, step_id: str, script_root: str
+) -> tuple[PlainPage, dict[str, str]] | None:
+    """For web/fast_paths.py (in an app context, no request): the plain page of *step_id* (on the
+    diagnosis's path) as the step view would show it to a browser not signed in with no message
+    waiting, and the values to fill in but the CSRF token; None unless that page was kept already
+    (the view keeps it the first time) or the step is not a plain one."""
+    current = compiled.step(step_id)
+    if current.kind not in PLAIN_KINDS:
+        return None
+    at = position(diagnosis, compiled, step_id)
+    back_url = ""
+    if at.previous is not None:  # the view's url_for('.step'): the same address as that step's form
+        before: StepParts | None = None
+        if at.previous.flow_id == compiled.id:
+            before = compiled.memo.get(("step page", bp.name, script_root, at.previous.step))
+        if before is None:
+            return None
+        back_url = before.submit_url
+    article = catalog().articles.get(current.article.partition("#")[0]) if current.article else None
+    pages = _plain_pages(compiled, step_id, article.digest if article else "", bp.name, script_root)
+    page = pages.get(Shape(bool(back_url), step_id == diagnosis.step, at.chosen or ""))
+    if page is None:
+        return None
+    return page, {"reference": diagnosis.reference, "progress": at.progress, "back_url": back_url}
+
+
+def _is_plain(current: Step, error: str) -> bool:
+    """The page is one of the plain ones: nothing on it but the diagnosis's own values."""
+    return (
+        current.kind in PLAIN_KINDS
+        and not error
+        and sessions.surely_anonymous()
+        and "_flashes" not in session
+    )
+
+
 def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
     current = compiled.step(step_id)
     parts = _parts(compiled, step_id)
@@ -387,6 +481,32 @@ def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, 
     article, section = (None, "")
     if current.article:  # looked up each time: an article may change while the flow does not
         article, section = catalog().section_html(current.article)
+    if _is_plain(current, error):
+        pages = _plain_pages(
+            compiled, step_id, article.digest if article else "", request.blueprint, request.script_root
+        )
+        shape = Shape(bool(back_url), step_id == diagnosis.step, at.chosen or "")
+        page = pages.get(shape)
+        if page is None:
+            marked = _ProxiedReference(MARK.format("reference"))
+            page = pages[shape] = PlainPage.split(
+                _render_template(
+                    marked,
+                    compiled,
+                    current,
+                    parts,
+                    chosen=shape.chosen,
+                    back_url=MARK.format("back_url") if back_url else "",
+                    progress=MARK.format("progress"),
+                    article=article,
+                    section=section,
+                    is_current=shape.is_current,
+                    csrf_token=lambda: MARK.format("csrf"),
+                )
+            )
+        values = {"reference": diagnosis.reference, "progress": at.progress, "back_url": back_url}
+        values["csrf"] = csrf_tokens.csrf_token()
+        return page.fill(values)
     action_form = None
     if current.kind in ("action", "check") and step_id == diagnosis.step and parts.action is not None:
         action_form = parts.action.render_form(_action_context(diagnosis, compiled, step_id))
@@ -394,6 +514,47 @@ def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, 
     if current.kind == "end" and current.outcome == "flow":
         linked = catalog().flows.get(current.flow)
         linked_flow = linked.flow if linked else None
+    return _render_template(
+        diagnosis,
+        compiled,
+        current,
+        parts,
+        chosen=at.chosen or "",
+        back_url=back_url,
+        progress=at.progress,
+        article=article,
+        section=section,
+        is_current=step_id == diagnosis.step,
+        action_form=action_form,
+        linked_flow=linked_flow,
+        error=error,
+    )
+
+
+@dataclass(frozen=True)
+class _ProxiedReference:
+    """What a plain page's template reads of the diagnosis: its reference (a marker there)."""
+
+    reference: str
+
+
+def _render_template(
+    diagnosis: AnyDiagnosis | _ProxiedReference,
+    compiled: CompiledFlow,
+    current: Step,
+    parts: StepParts,
+    *,
+    chosen: str,
+    back_url: str,
+    progress: str,
+    article: Any,
+    section: str,
+    is_current: bool,
+    action_form: Markup | None = None,
+    linked_flow: Any = None,
+    error: str = "",
+    **context: Any,
+) -> str:
     return render_template(
         "diagnose/step.html",
         diagnosis=diagnosis,
@@ -405,17 +566,18 @@ def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, 
         submit_url=parts.submit_url,
         start_over_url=parts.start_over_url,
         article_url=parts.article_url,
-        chosen=at.chosen or "",
+        chosen=chosen,
         back_url=back_url,
-        progress=at.progress,
+        progress=progress,
         article=article,
         section_html=section,
         action_form=action_form,
         action=parts.action,
         linked_flow=linked_flow,
-        is_current=step_id == diagnosis.step,
+        is_current=is_current,
         error=error,
         support_email=settings().support_email,
+        **context,
     )
 
 

@@ -121,14 +121,15 @@ def register(app: Flask) -> None:
             return False  # no sign-in came with the request, and none was made during it
         return request.endpoint != "static" and current_user.is_authenticated
 
-    every_response = security_header_values(https)
+    every_response = [(name.lower(), name, value) for name, value in security_header_values(https)]
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        for name, value in every_response:
-            response.headers.setdefault(name, value)
-        if _private(request.path):
-            response.headers.setdefault("Cache-Control", "no-store")
+        # each unless the view set its own: the names looked at once, not once per header
+        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (Headers)
+        response.headers.extend([(name, value) for low, name, value in every_response if low not in present])
+        if "cache-control" not in present and _private(request.path):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 

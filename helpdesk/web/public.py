@@ -41,6 +41,7 @@ bp = Blueprint("public", __name__)
 
 PER_PAGE = 50  # articles on a page of the index
 HEALTH_KEY = "helpdesk.health"
+ARTICLE_PAGE = "article"  # its key in the page cache (web/fast_paths.py serves it by the same)
 
 
 @bp.get("/")
@@ -104,7 +105,7 @@ def article(slug: str) -> Response:
     record_view(slug)  # after the page was found: only real articles are counted
     given = session.get("feedback", {}).get(slug)
     if given is None and same_for_everyone():
-        return cached(current, ("article",), lambda: _article_page(current, found, None))
+        return cached(current, (ARTICLE_PAGE,), lambda: _article_page(current, found, None))
     return rendered_for_this_request(_article_page(current, found, given))
 
 

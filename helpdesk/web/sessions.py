@@ -3,8 +3,11 @@ and end by themselves after the idle and absolute limits (`accounts.session_expi
 
 from __future__ import annotations
 
+import copy
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -166,6 +169,16 @@ def load(token: str) -> SignedIn | None:
     return None  # ended elsewhere ("sign out everywhere", a password reset), or past a limit
 
 
+def surely_anonymous() -> bool:
+    """Nobody is signed in on this request, known without asking Flask-Login for its user (a
+    lookup of the sign-in): the sign-in keys come only from a valid sign-in cookie or a sign-in
+    made now, and Flask-Login's remember cookie (never issued here) did not come either."""
+    if "_user_id" in session:
+        return False
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return remember not in request.cookies
+
+
 def signed_out_notice() -> str:
     """Why this request found its sign-in ended by a limit, in a sentence, or ""."""
     found: SessionLookup | None = g.get("signed_out")
@@ -205,6 +218,10 @@ class _SignersKept(SecureCookieSessionInterface):
             kept = (key, super().get_signing_serializer(app))
             self.__dict__["_kept"] = kept
         return kept[1]
+
+
+COOKIES_KEPT = 2048  # valid main cookies kept by value, per worker (~0.5 MB at most)
+_COOKIES_LOCK = threading.Lock()
 
 
 class _SignInPart(_SignersKept):
@@ -253,25 +270,54 @@ class SignInApart(_SignersKept):
         signed_at = None
         raw = request.cookies.get(self.get_cookie_name(app))
         if raw:
-            try:
-                loaded, signed_at = signer.loads(
-                    raw, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
-                )
-            except BadSignature:
-                loaded, signed_at = {}, None
-            # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
-            data = {k: v for k, v in loaded.items() if k not in SIGN_IN_KEYS}
+            data, signed_at = self.read_main_cookie(app, raw)
         data.update(self._open_sign_in(app, request))
         opened = self.session_class(data)
         opened.signed_at = signed_at
         return opened
 
+    def read_main_cookie(
+        self, app: Flask, raw: str, *, to_change: bool = True
+    ) -> tuple[dict[str, Any], datetime | None]:
+        """The long-lived cookie's values and when it was signed (nothing, None: not a valid one);
+        a copy of their own unless the caller only reads them (*to_change* False: web/fast_paths.py,
+        outside any request). A browser sends the same cookie until its session changes (a whole
+        diagnosis long): a valid one is kept by its exact value (the most recent COOKIES_KEPT),
+        so its signature is checked once and its age every time."""
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return {}, None
+        key = (raw, signer)
+        kept = self.__dict__.setdefault("_cookies", OrderedDict())
+        found: tuple[dict[str, Any], datetime] | None = kept.get(key)
+        if found is None:
+            try:
+                loaded, signed_at = signer.loads(
+                    raw, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True
+                )
+            except BadSignature:
+                return {}, None
+            # a sign-in in the long-lived cookie (written before the two were apart) counts for nothing
+            found = ({k: v for k, v in loaded.items() if k not in SIGN_IN_KEYS}, signed_at)
+            with _COOKIES_LOCK:
+                kept[key] = found
+                while len(kept) > COOKIES_KEPT:
+                    kept.popitem(last=False)
+        elif datetime.now(UTC) - found[1] > app.permanent_session_lifetime:
+            return {}, None  # as loads(max_age=…) refuses it
+        data, signed_at = found
+        return (copy.deepcopy(data) if to_change else data), signed_at
+
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.modified:
             return True
-        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+        return self.due_again(app, session.permanent, getattr(session, "signed_at", None))
+
+    @staticmethod
+    def due_again(app: Flask, permanent: bool, signed_at: datetime | None) -> bool:
+        """An unchanged session's cookie is signed and sent again (REFRESH_AFTER)."""
+        if not (permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return False
-        signed_at = getattr(session, "signed_at", None)
         return signed_at is None or datetime.now(UTC) - signed_at >= REFRESH_AFTER
 
     def _open_sign_in(self, app: Flask, request: Request) -> dict[str, Any]:

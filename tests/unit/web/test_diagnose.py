@@ -44,3 +44,31 @@ def test_a_step_page_carries_one_csrf_token_in_all_its_forms(client):
     page = first_page(client, f"/diagnose/{FLOW}")
     tokens = re.findall(r'name="csrf_token" value="([^"]+)"', page)
     assert len(tokens) == 2 and len(set(tokens)) == 1  # the answer and "Start over"
+
+
+def test_a_plain_step_page_is_the_page_the_templates_render(app, client, monkeypatch):
+    from helpdesk.web import diagnose
+
+    page = first_page(client, f"/diagnose/{FLOW}")  # kept, then filled
+    client.post(f"/diagnose/{FLOW}/show-password", data={"csrf_token": csrf_of(page), "answer": "capitals"})
+    shapes = [f"/diagnose/{FLOW}/fix-caps-lock", f"/diagnose/{FLOW}/show-password"]  # Back; ticked
+    filled = [client.get(path).get_data(as_text=True) for path in shapes]
+    monkeypatch.setattr(diagnose, "_is_plain", lambda *_: False)  # the templates, every time
+    rendered = [client.get(path).get_data(as_text=True) for path in shapes]
+    assert filled == rendered
+    assert "Back</a>" in filled[0] and "checked" in filled[1]
+    with app.app_context():
+        kinds = {key[0] for key in catalog().flows[FLOW].memo}
+    assert "plain step pages" in kinds
+
+
+def test_a_page_with_a_message_is_rendered_with_it(client):
+    page = first_page(client, f"/diagnose/{FLOW}")
+    client.post(f"/diagnose/{FLOW}/show-password", data={"csrf_token": csrf_of(page), "answer": "capitals"})
+    resumed = client.get(f"/diagnose/{FLOW}", follow_redirects=True).get_data(as_text=True)
+    assert "Welcome back" in resumed
+    assert "Welcome back" not in client.get(f"/diagnose/{FLOW}/fix-caps-lock").get_data(as_text=True)
+
+
+def csrf_of(page: str) -> str:
+    return re.findall(r'name="csrf_token" value="([^"]+)"', page)[0]

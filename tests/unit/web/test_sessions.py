@@ -61,3 +61,32 @@ def test_a_signed_in_browser_gets_no_cookie_on_a_page_that_changes_nothing(clien
 
 def csrf(client) -> str:
     return csrf_from(client.get(STEP).get_data(as_text=True))
+
+
+def test_a_kept_cookie_is_refused_once_older_than_a_diagnosis_lasts(app, client):
+    with time_machine.travel(T0, tick=False):
+        client.get("/diagnose/cant-sign-in")
+        raw = client.get_cookie("helpdesk_session").value
+        data, signed_at = app.session_interface.read_main_cookie(app, raw)
+    assert "diagnoses" in data and signed_at is not None
+    with time_machine.travel(T0 + app.permanent_session_lifetime - timedelta(seconds=1), tick=False):
+        assert app.session_interface.read_main_cookie(app, raw)[1] is not None  # kept, still young
+    with time_machine.travel(T0 + app.permanent_session_lifetime + timedelta(seconds=1), tick=False):
+        assert app.session_interface.read_main_cookie(app, raw) == ({}, None)
+
+
+def test_a_kept_cookie_gives_each_request_values_of_its_own(app, client):
+    client.get("/diagnose/cant-sign-in")
+    raw = client.get_cookie("helpdesk_session").value
+    first, _ = app.session_interface.read_main_cookie(app, raw)
+    first["diagnoses"]["cant-sign-in"] = 999_999  # what one request changes…
+    again, _ = app.session_interface.read_main_cookie(app, raw)
+    assert again["diagnoses"]["cant-sign-in"] != 999_999  # …is not what the next one reads
+
+
+def test_a_forged_cookie_is_never_kept(app, client):
+    client.get("/diagnose/cant-sign-in")
+    raw = client.get_cookie("helpdesk_session").value
+    forged = raw[:-3] + ("aaa" if not raw.endswith("aaa") else "bbb")
+    assert app.session_interface.read_main_cookie(app, forged) == ({}, None)
+    assert app.session_interface.read_main_cookie(app, forged) == ({}, None)
