@@ -36,6 +36,7 @@ TOP_PROBLEMS: tuple[WellKnownFlow, ...] = (
     WellKnownFlow.IS_THIS_SITE_OURS,
     WellKnownFlow.NO_FACTOR_LEFT,
     WellKnownFlow.AFTER_RECOVERY,
+    WellKnownFlow.PASSKEY_TROUBLE,
 )
 
 
