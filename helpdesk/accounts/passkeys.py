@@ -102,7 +102,7 @@ def was_removed(credential_id: bytes) -> bool:
 
 def clean_name(name: str) -> str:
     """A passkey's name as kept: printable, trimmed, at most NAME_LENGTH characters."""
-    printable = "".join(ch for ch in name if ch.isprintable())
+    printable = "".join(ch if ch.isprintable() else " " for ch in name)
     return " ".join(printable.split())[:NAME_LENGTH]
 
 

@@ -17,6 +17,9 @@ NOT_SIGNED_IN = (
     "You aren't signed in in this browser yet: sign in (the link above), then come back and check again."
 )
 
+UNUSED = "None of your passkeys signed in in the last few minutes."
+NONE_ADDED = "No passkey was added to your account in the last few minutes."
+
 
 class PasskeySignedIn:
     name = "passkey-signed-in"
@@ -39,8 +42,12 @@ class PasskeySignedIn:
             if p.last_used_at is not None and p.last_used_at >= since
         ]
         if not used:
-            return Outcome.failure("None of your passkeys signed in in the last few minutes.", passkey="unused")
-        return Outcome.success(f"Your passkey \u201c{used[0].name}\u201d signed you in: it works.", passkey="used")
+            return Outcome.failure(
+                "None of your passkeys signed in in the last few minutes.", passkey="unused"
+            )
+        return Outcome.success(
+            f"Your passkey \u201c{used[0].name}\u201d signed you in: it works.", passkey="used"
+        )
 
 
 class PasskeyAdded:
@@ -60,8 +67,12 @@ class PasskeyAdded:
         since = utcnow() - RECENT
         added = [p for p in passkeys.passkeys_of(str(ctx.viewer.account_id)) if p.created_at >= since]
         if not added:
-            return Outcome.failure("No passkey was added to your account in the last few minutes.", added=False)
-        return Outcome.success(f"Your new passkey \u201c{added[-1].name}\u201d is on your account.", added=True)
+            return Outcome.failure(
+                "No passkey was added to your account in the last few minutes.", added=False
+            )
+        return Outcome.success(
+            f"Your new passkey \u201c{added[-1].name}\u201d is on your account.", added=True
+        )
 
 
 register(PasskeySignedIn())

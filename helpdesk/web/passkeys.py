@@ -29,7 +29,7 @@ from ..accounts.signin import Attempt
 from ..extensions import limiter
 from ..links import WellKnownFlow
 from .account import PENDING_KEY, PENDING_SECONDS, _safe_next, _signed_in
-from .security import CONFIRM_FIRST, ENROL_SLACK, _confirm_first, _no_store, _proof_is_fresh
+from .security import CONFIRM_FIRST, ENROL_SLACK, _no_store, _proof_is_fresh
 from .sessions import DEVICE_COOKIE, client_device, client_ip
 
 bp = Blueprint("passkeys", __name__)
@@ -53,6 +53,11 @@ def _credential(body: dict[str, Any]) -> dict[str, Any] | str:
     """The browser's answer (`PublicKeyCredential.toJSON()`); "" when the body has none."""
     credential = body.get("credential")
     return credential if isinstance(credential, dict) else ""
+
+
+def _confirm_first() -> BaseResponse:
+    """To "Confirm it's you", then back to the passkeys page."""
+    return redirect(url_for("security.confirm_identity", next=url_for(".overview")), 303)
 
 
 def _diagnosis_url() -> str:
@@ -80,7 +85,7 @@ def add_without_script() -> BaseResponse:
     passkey itself needs the browser's JavaScript (the page says so)."""
     if not _proof_is_fresh():
         flash(CONFIRM_FIRST + " Then choose \u201cAdd a passkey\u201d again.")
-        return _confirm_first(url_for(".overview"))
+        return _confirm_first()
     flash(
         "Adding a passkey needs JavaScript, which is off or blocked in this browser. "
         "Turn it on and try again; your password keeps working meanwhile."
@@ -149,7 +154,7 @@ def rename(passkey_id: int) -> BaseResponse:
 def remove(passkey_id: int) -> BaseResponse:
     if not _proof_is_fresh():
         flash(CONFIRM_FIRST + " Then choose \u201cRemove\u201d again.")
-        return _confirm_first(url_for(".overview"))
+        return _confirm_first()
     account = directory().get(current_user.account.id)
     assert account is not None  # the signed-in owner's own account
     try:

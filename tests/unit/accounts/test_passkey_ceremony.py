@@ -103,7 +103,10 @@ def test_a_user_verified_passkey_signs_in_as_two_factors(app, account):
         kept = passkeys.passkeys_of(str(account.id))[0]
         history = directory().sign_ins(account.id)
     assert attempt.ok and attempt.result is Attempt.OK and attempt.account.id == account.id
-    assert history[0].result == HistoryResult.OK_PASSKEY and (history[0].ip, history[0].device) == (IP, DEVICE)
+    assert history[0].result == HistoryResult.OK_PASSKEY and (history[0].ip, history[0].device) == (
+        IP,
+        DEVICE,
+    )
     assert kept.sign_count == 1 and kept.last_used_at is not None
 
 
@@ -172,9 +175,9 @@ def test_a_challenge_expires_after_a_few_minutes(app, account):
     with app.test_request_context():
         _added(account, authenticator)
         answer = authenticator.sign_in(sign_in_options(IP))
-        with time_machine.travel(utcnow() + passkeys.CHALLENGE_LIFETIME + timedelta(seconds=1)):
-            with pytest.raises(PasskeyRefused, match="expired or was already used"):
-                sign_in_with_passkey(answer, ip=IP, device=DEVICE)
+        later = utcnow() + passkeys.CHALLENGE_LIFETIME + timedelta(seconds=1)
+        with time_machine.travel(later), pytest.raises(PasskeyRefused, match="expired or was already used"):
+            sign_in_with_passkey(answer, ip=IP, device=DEVICE)
 
 
 def test_a_sign_count_that_went_backwards_is_refused_as_a_possible_clone(app, account):
@@ -192,9 +195,8 @@ def test_a_sign_count_that_went_backwards_is_refused_as_a_possible_clone(app, ac
 
 
 def test_an_unknown_passkey_gets_the_same_refusal_as_a_bad_signature(app, account):
-    with app.test_request_context():
-        with pytest.raises(PasskeyRefused) as refused:
-            _sign_in(SoftAuthenticator())
+    with app.test_request_context(), pytest.raises(PasskeyRefused) as refused:
+        _sign_in(SoftAuthenticator())
     assert str(refused.value) == NOT_ACCEPTED
 
 
