@@ -128,8 +128,12 @@
       });
     }
 
+    // the button lists the passkeys of an address typed already (an authenticator without user
+    // verification needs that); autofill asks for any passkey of this site
     function ask(mediation) {
-      return post(box.getAttribute("data-options-url"), csrfToken()).then(function (options) {
+      var email = document.getElementById("email");
+      var typed = !mediation && email ? {email: email.value} : {};
+      return post(box.getAttribute("data-options-url"), csrfToken(), typed).then(function (options) {
         if (!options.ok) { say(status, options.error || "Passkeys can't be used right now.", help); return null; }
         delete options.ok;
         var request = {publicKey: requestOptions(options)};

@@ -12,6 +12,8 @@ authenticator.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -45,8 +47,9 @@ from .. import audit
 from ..config import settings
 from ..errors import DomainError
 from ..models import utcnow
+from ..timing import uniform_duration
 from . import passkeys
-from .directory import AccountRecord, HistoryResult, directory
+from .directory import AccountRecord, HistoryResult, directory, normalise_email, valid_email
 from .failures import Route, address_allowed, note_failure, route
 from .history import record_event
 from .notices import tell_owner_of_change
@@ -240,20 +243,44 @@ def remove_passkey(account: AccountRecord, passkey_id: int, *, ip: str, device: 
 # signing in
 
 
-def sign_in_options(ip: str) -> str:
-    """The options (JSON) for `navigator.credentials.get()`: no credentials listed (the browser
-    offers the passkeys it holds for this site), user verification preferred. An address that
-    failed too often gets none (PasskeyCeremonyBusy), as it would get no password check."""
+def sign_in_options(ip: str, email: str = "") -> str:
+    """The options (JSON) for `navigator.credentials.get()`, user verification preferred. Without
+    *email*, no credentials are listed: the browser offers the passkeys it holds for this site
+    (discoverable). With one (typed before "Sign in with a passkey"), the account's passkeys are
+    listed, which lets an authenticator without user verification answer too; an unknown address,
+    or one without passkeys, gets made-up ids (keyed by the address, the same each time) in the
+    same number, so the answer does not tell whether the account exists. An address that failed
+    too often gets no options (PasskeyCeremonyBusy), as it would get no password check."""
     if not address_allowed(ip):
         raise PasskeyCeremonyBusy()
     rp = RelyingParty.configured()
+    allowed = _listed_for(email) if email.strip() else []
     options = generate_authentication_options(
         rp_id=rp.id,
         challenge=passkeys.issue_challenge(Ceremony.SIGN_IN),
         timeout=TIMEOUT_MS,
+        allow_credentials=allowed,
         user_verification=UserVerificationRequirement.PREFERRED,
     )
     return options_to_json(options)
+
+
+LISTED_AT_LEAST = 3  # ids listed for an address typed: its passkeys, made-up ones up to this many
+
+
+def _listed_for(email: str) -> list[PublicKeyCredentialDescriptor]:
+    with uniform_duration():
+        account = directory().find(email) if valid_email(email) else None
+        mine = passkeys.passkeys_of(str(account.id)) if account is not None else []
+        listed = [PublicKeyCredentialDescriptor(id=p.credential_id, transports=_transports(p)) for p in mine]
+        key = settings().secret_key.encode()
+        address = normalise_email(email).encode()
+        for n in range(len(listed), LISTED_AT_LEAST):
+            made_up = hmac.new(key, b"passkey-decoy:%d:" % n + address, hashlib.sha256).digest()
+            listed.append(
+                PublicKeyCredentialDescriptor(id=made_up, transports=[AuthenticatorTransport.INTERNAL])
+            )
+    return sorted(listed, key=lambda d: d.id)
 
 
 def sign_in_with_passkey(

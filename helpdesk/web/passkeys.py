@@ -180,8 +180,9 @@ def remove(passkey_id: int) -> BaseResponse:
 @bp.post("/login/passkey/options")
 @limiter.limit("30 per minute;300 per hour")
 def sign_in_start() -> BaseResponse:
+    email = _body().get("email")
     try:
-        options = sign_in_options(client_ip())
+        options = sign_in_options(client_ip(), email[:320] if isinstance(email, str) else "")
     except PasskeyCeremonyBusy as busy:
         return _json({"error": str(busy)}, busy.http_status)
     return Response(options, mimetype="application/json", headers={"Cache-Control": "no-store"})

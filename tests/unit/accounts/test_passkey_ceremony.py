@@ -4,6 +4,7 @@ real (tests/passkey_authenticator.py): adding, signing in, and every refusal."""
 from __future__ import annotations
 
 import email
+import json
 from datetime import timedelta
 
 import pytest
@@ -30,7 +31,7 @@ from helpdesk.accounts.signin import Attempt
 from helpdesk.accounts.two_factor import enable_without_confirmation
 from helpdesk.extensions import db
 from helpdesk.models import Account, AuditEntry, utcnow
-from tests.passkey_authenticator import SoftAuthenticator
+from tests.passkey_authenticator import SoftAuthenticator, b64
 
 IP = "203.0.113.7"
 DEVICE = "Chrome on Android"
@@ -250,3 +251,21 @@ def test_unknown_passkeys_spend_the_address_budget_like_unknown_addresses(tmp_pa
             sign_in_options(IP)
         assert busy.value.http_status == 429
         assert sign_in_options("198.51.100.1")  # another address is not refused
+
+
+def _listed(options: str) -> list[str]:
+    return [c["id"] for c in json.loads(options)["allowCredentials"]]
+
+
+def test_an_address_typed_lists_its_passkeys_and_an_unknown_one_looks_the_same(app, account):
+    authenticator = SoftAuthenticator(user_verified=False)
+    with app.test_request_context():
+        _added(account, authenticator)
+        known = _listed(sign_in_options(IP, account.email))
+        unknown = _listed(sign_in_options(IP, "nobody@example.org"))
+        assert len(known) == len(unknown) == 3  # padded with made-up ids: the same shape for both
+        assert b64(authenticator.credential_id) in known
+        assert _listed(sign_in_options(IP, "nobody@example.org")) == unknown  # stable, not random
+        assert _listed(sign_in_options(IP)) == []  # nothing typed: any passkey of this site
+        answer = authenticator.sign_in(sign_in_options(IP, account.email))
+        assert sign_in_with_passkey(answer, ip=IP, device=DEVICE).ok  # no two-step: one factor is enough
