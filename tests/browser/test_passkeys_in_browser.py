@@ -202,3 +202,29 @@ def test_a_reset_removes_the_passkey_and_the_old_credential_is_refused_afterward
     page.wait_for_url(site.url + "/login/passkey/removed")
     expect(page.get_by_role("heading", name="This passkey was removed from your account")).to_be_visible()
     expect(page.get_by_role("link", name="Help with passkeys: my passkey doesn't work")).to_be_visible()
+
+
+def test_a_failed_passkey_ceremony_links_the_login_page_to_the_passkey_help(site, page):
+    """The browser reports NotAllowedError (no passkey here, cancelled, timed out): the page says so
+    and links to "My passkey doesn't work"; the password form is still there."""
+    virtual_authenticator(page)  # a device with no passkey for this site
+    page.goto(site.url + "/login")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    status = page.locator("[data-passkey-status]")
+    expect(status).to_contain_text("this device has no passkey for this site")
+    expect(status.get_by_role("link", name="Help: my passkey doesn't work")).to_have_attribute(
+        "href", "/diagnose/passkey-trouble"
+    )
+    expect(page.get_by_label("Password", exact=True)).to_be_visible()
+
+
+def test_without_javascript_the_login_page_says_passkeys_need_it(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(site.url + "/login")
+        expect(page.get_by_text("Signing in with a passkey needs JavaScript")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_hidden()
+        expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    finally:
+        context.close()
