@@ -207,3 +207,12 @@ def test_a_reset_removes_every_passkey_and_the_mail_says_so(app, client, account
     assert changed["Subject"] == "Your password was changed"
     assert "Every passkey of your account was removed as well (1 in all)" in text_of(changed)
     assert passkey_sign_in(app.test_client(), authenticator).status_code == 410
+
+
+def test_the_owners_data_download_lists_their_passkeys_without_keys(client, account):
+    sign_in(client, account.email, DEMO_PASSWORD)
+    add_passkey(client, SoftAuthenticator(synced=True), "Work laptop")
+    data = client.get("/account/my-data").json
+    listed = [(p["name"], p["synced"], p["last_used_at"]) for p in data["passkeys"]]
+    assert listed == [("Work laptop", True, None)]
+    assert "public_key" not in client.get("/account/my-data").get_data(as_text=True)
