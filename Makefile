@@ -28,7 +28,8 @@ migrate: setup instance/secret_key
 
 run: migrate
 	$(FLASK) demo load
-	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops)"
+	@# localhost, not 127.0.0.1: passkeys (WebAuthn) refuse an IP address; both are this machine
+	@echo "Serving on http://localhost:$(PORT)  (Ctrl-C stops)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: lint

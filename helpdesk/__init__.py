@@ -117,6 +117,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(password_check.bp)
     app.register_blueprint(security.bp)
+    from .web import passkeys as passkey_pages
+
+    app.register_blueprint(passkey_pages.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(recovery.bp)
     app.register_blueprint(editor.bp)

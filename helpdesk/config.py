@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -33,7 +34,7 @@ class Settings:
     official_domains: tuple[str, ...] = ("example.org",)
     # link-shortening services the link checker names as such (besides links shaped like one)
     link_shorteners: tuple[str, ...] = ()
-    site_url: str = ""  # default: http://127.0.0.1:<port>
+    site_url: str = ""  # default: http://localhost:<port> (a host name: passkeys refuse an IP address)
     port: int = 5000
     secret_key: str = ""
     # later master keys (v2, v3, …) that `flask keys rotate` adds; default: instance/keyring
@@ -182,7 +183,10 @@ class Settings:
             Path(self.outbox_dir) if str(self.outbox_dir) not in {"", "."} else instance / "outbox"
         )
         if not self.site_url:
-            changes["site_url"] = f"http://127.0.0.1:{self.port}"
+            changes["site_url"] = f"http://localhost:{self.port}"
+        if not self.webauthn_rp_id:
+            site_url = changes.get("site_url", self.site_url)
+            changes["webauthn_rp_id"] = urlsplit(site_url).hostname or "localhost"
         if str(self.keyring_file) in {"", "."}:
             changes["keyring_file"] = instance / "keyring"
         if not self.mail_from:

@@ -22,6 +22,7 @@ class WellKnownFlow(StrEnum):
     IS_THIS_SITE_OURS = "is-this-site-ours"
     NO_FACTOR_LEFT = "no-factor-left"
     AFTER_RECOVERY = "after-recovery"
+    PASSKEY_TROUBLE = "passkey-trouble"
 
 
 ENTRY_FLOW = WellKnownFlow.CANT_SIGN_IN
@@ -35,6 +36,7 @@ TOP_PROBLEMS: tuple[WellKnownFlow, ...] = (
     WellKnownFlow.IS_THIS_SITE_OURS,
     WellKnownFlow.NO_FACTOR_LEFT,
     WellKnownFlow.AFTER_RECOVERY,
+    WellKnownFlow.PASSKEY_TROUBLE,
 )
 
 
@@ -53,6 +55,10 @@ def home() -> str:
 
 def account_page() -> str:
     return site_link("/account")
+
+
+def passkeys_page() -> str:
+    return site_link("/account/passkeys")
 
 
 def forgot_password_page() -> str:

@@ -492,3 +492,49 @@ class EvidenceFile(db.Model):  # type: ignore[name-defined]
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)  # Evidence.stored_name
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Passkey(db.Model):  # type: ignore[name-defined]
+    """A passkey (WebAuthn credential) of an account, kept by the embedded store
+    (accounts/passkeys.py). Keyed by the account id as a string, like every help-center record
+    the organisation's directory does not keep (no foreign key: the account may live in LDAP)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE, as the authenticator sent it
+    sign_count: Mapped[int] = mapped_column(default=0)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    aaguid: Mapped[str] = mapped_column(String(36), default="")
+    backup_eligible: Mapped[bool] = mapped_column(default=False)
+    backed_up: Mapped[bool] = mapped_column(default=False)  # "synced": refreshed at each use
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RemovedPasskey(db.Model):  # type: ignore[name-defined]
+    """A passkey removed from its account, by its credential id only: a later sign-in with it is
+    told "this passkey was removed from your account" instead of a bare refusal."""
+
+    __tablename__ = "removed_passkeys"
+
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebAuthnChallenge(db.Model):  # type: ignore[name-defined]
+    """A WebAuthn challenge handed to a browser: single-use, short-lived, kept server-side so any
+    worker on any machine can finish the ceremony. *account_id* is set for a registration (the
+    signed-in owner) and empty for a sign-in (discoverable: nobody is named yet)."""
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # register, sign-in
+    account_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

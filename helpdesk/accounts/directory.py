@@ -82,11 +82,24 @@ class HistoryResult(StrEnum):
     SIGNED_OUT_IDLE = "signed-out-idle"  # after time without activity
     SIGNED_OUT_EXPIRED = "signed-out-expired"  # the session reached its longest life
     CSV_EXPORTED = "csv-exported"  # an editor downloaded an export
+    # passkeys (helpdesk.accounts.passkey_ceremony)
+    OK_PASSKEY = "ok-passkey"  # signed in with a passkey
+    PASSKEY_REFUSED = "passkey-refused"  # a passkey's answer failed verification
+    PASSKEY_CLONED = "passkey-cloned"  # its sign count went backwards: possibly a cloned authenticator
+    PASSKEY_ADDED = "passkey-added"
+    PASSKEY_REMOVED = "passkey-removed"
+    PASSKEYS_REMOVED = "passkeys-removed"  # every passkey, by a reset or a recovery
 
 
 # the results of refused sign-ins by someone who knew the address (the owner, or someone guessing)
-SIGNED_IN_RESULTS = (HistoryResult.OK, HistoryResult.OK_RECOVERY_CODE)
-FAILED_SIGN_IN_RESULTS = (HistoryResult.WRONG_PASSWORD, HistoryResult.WRONG_CODE, HistoryResult.LOCKED)
+SIGNED_IN_RESULTS = (HistoryResult.OK, HistoryResult.OK_RECOVERY_CODE, HistoryResult.OK_PASSKEY)
+FAILED_SIGN_IN_RESULTS = (
+    HistoryResult.WRONG_PASSWORD,
+    HistoryResult.WRONG_CODE,
+    HistoryResult.LOCKED,
+    HistoryResult.PASSKEY_REFUSED,
+    HistoryResult.PASSKEY_CLONED,
+)
 
 
 @dataclass(frozen=True)

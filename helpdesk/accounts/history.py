@@ -26,6 +26,9 @@ SECURITY_EVENTS = (
     HistoryResult.SIGNED_OUT_IDLE,
     HistoryResult.SIGNED_OUT_EXPIRED,
     HistoryResult.CSV_EXPORTED,
+    HistoryResult.PASSKEY_ADDED,
+    HistoryResult.PASSKEY_REMOVED,
+    HistoryResult.PASSKEYS_REMOVED,
 )
 
 

@@ -57,12 +57,17 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
     )
 
 
-def send_password_changed(account: AccountRecord, *, ip: str = "", device: str = "") -> None:
+def send_password_changed(
+    account: AccountRecord, *, ip: str = "", device: str = "", passkeys_removed: int = 0
+) -> None:
+    """*passkeys_removed*: how many passkeys the reset or recovery removed (the mail says so)."""
     send(
         compose(
             "password_changed",
             account.email,
             "Your password was changed",
+            passkeys_removed=passkeys_removed,
+            passkeys_url=links.passkeys_page(),
             when=_when(utcnow()),
             ip=ip,
             device=device,
@@ -133,6 +138,14 @@ FACTOR_CHANGES: dict[HistoryResult, tuple[str, str]] = {
     HistoryResult.DEVICE_REMOVED: (
         "A device was removed from your account",
         "A device was removed from your account and signed out: {subject}.",
+    ),
+    HistoryResult.PASSKEY_ADDED: (
+        "A passkey was added to your account",
+        "A passkey was added to your account: {subject}. It can now sign in to your account.",
+    ),
+    HistoryResult.PASSKEY_REMOVED: (
+        "A passkey was removed from your account",
+        "A passkey was removed from your account: {subject}. It can no longer sign in.",
     ),
 }
 

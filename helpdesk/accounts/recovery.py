@@ -17,7 +17,7 @@ from ..mail import MailError
 from ..models import utcnow
 from ..throttle import allow
 from ..timing import uniform_duration
-from . import reauth
+from . import passkeys, reauth
 from .directory import AccountRecord, HistoryResult, directory, normalise_email, valid_email
 from .failures import forgive, route
 from .history import record_event
@@ -221,11 +221,12 @@ def change_password(
     in the account could have confirmed their own. The security checkup reads the flags noted here.
     """
     with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
-        _set_password(account, new_password, by, ip=ip, device=device)
-    after_commit(lambda: _tell_owner(account, ip=ip, device=device))
+        passkeys_removed = _set_password(account, new_password, by, ip=ip, device=device)
+    after_commit(lambda: _tell_owner(account, ip=ip, device=device, passkeys_removed=passkeys_removed))
 
 
-def _set_password(account: AccountRecord, new_password: str, by: ChangedBy, *, ip: str, device: str) -> None:
+def _set_password(account: AccountRecord, new_password: str, by: ChangedBy, *, ip: str, device: str) -> int:
+    """Set it; after a reset or a recovery every passkey goes too (how many did)."""
     accounts = directory()
     # a reset link must not tell whether a guess is the current password, so "changing" it to
     # itself is done like any change; it only keeps what the checkup knows (set by a recovery, say)
@@ -233,16 +234,29 @@ def _set_password(account: AccountRecord, new_password: str, by: ChangedBy, *, i
     accounts.set_password(account.id, new_password)
     weak = bool(password_problem(new_password, email=account.email, site_name=_site_name()))
     accounts.note_password(account.id, weak=weak, from_recovery=None if unchanged else by == "recovery")
+    passkeys_removed = 0
     if by != "owner":
         accounts.forget_device_confirmations(account.id)
+        # whoever was in the account may have added a passkey of their own: a recovery of any
+        # kind removes every one (the owner adds theirs again), and the mail says so
+        passkeys_removed = passkeys.remove_all(str(account.id))
     supersede_tokens(account.id)
-    audit.record("account.password-set", actor=CHANGED_BY_ACTOR[by], target=account.email, ip=ip)
+    audit.record(
+        "account.password-set",
+        actor=CHANGED_BY_ACTOR[by],
+        target=account.email,
+        ip=ip,
+        **({"passkeys_removed": passkeys_removed} if passkeys_removed else {}),
+    )
     record_event(account.id, HISTORY_OF_CHANGE[by], ip=ip, device=device)
+    if passkeys_removed:
+        record_event(account.id, HistoryResult.PASSKEYS_REMOVED, ip=ip, device=device)
+    return passkeys_removed
 
 
-def _tell_owner(account: AccountRecord, *, ip: str, device: str) -> None:
+def _tell_owner(account: AccountRecord, *, ip: str, device: str, passkeys_removed: int = 0) -> None:
     try:
-        send_password_changed(account, ip=ip, device=device)
+        send_password_changed(account, ip=ip, device=device, passkeys_removed=passkeys_removed)
     except MailError:
         current_app.logger.error("password-changed notice for account %s not sent", account.id)
 

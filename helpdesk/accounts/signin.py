@@ -121,6 +121,22 @@ def _signed_in(account: AccountRecord, via: Route, lock_policy: LockPolicy) -> N
     directory().clear_failures(account.id)
 
 
+def sign_in_proved(
+    account: AccountRecord,
+    via: Route,
+    lock_policy: LockPolicy,
+    recorded: HistoryResult,
+    *,
+    ip: str,
+    device: str,
+) -> SignInAttempt:
+    """Sign in an owner who proved who they are another way (a user-verified passkey): their run of
+    failures ends as after a password and code, and the sign-in is in their history as *recorded*."""
+    _signed_in(account, via, lock_policy)
+    directory().record_sign_in(account.id, recorded, ip, device)
+    return SignInAttempt(True, Attempt.OK, directory().get(account.id))
+
+
 def note_password_strength(account: AccountRecord, password: str) -> None:
     """The only moment the password is known in plain text again: is it weak by today's rules?
     (The security checkup on the account page asks the owner to change a weak one.)"""

@@ -120,4 +120,12 @@ def action_names() -> set[str]:
 
 
 # every action module registers itself on import; they import the names above
-from . import account_checks, link_check, reset_link, resync, sign_in_check, unlock_link  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    account_checks,
+    link_check,
+    passkey_checks,
+    reset_link,
+    resync,
+    sign_in_check,
+    unlock_link,
+)

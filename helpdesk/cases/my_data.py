@@ -2,8 +2,9 @@
 
 What it holds: the account's own record (never its password hash, authenticator key or recovery
 codes: those are secrets, not data about the person), its sign-in history and security events,
-signed-in browsers and remembered devices, and the identity-verification requests made for its
-address (without the evidence files, which staff alone may open and which are deleted soon).
+signed-in browsers and remembered devices, its passkeys (names and dates, never a key), and the
+identity-verification requests made for its address (without the evidence files, which staff
+alone may open and which are deleted soon).
 Diagnoses are not tied to accounts, so there are none to give; the audit trail is the
 organisation's security record.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..accounts import passkeys
 from ..accounts.directory import AccountRecord, directory
 from ..extensions import db
 from ..models import VerificationRequest, utcnow
@@ -54,6 +56,15 @@ def export(account: AccountRecord) -> dict[str, Any]:
             "history": [asdict(line) for line in accounts.sign_ins(account.id, HISTORY_LIMIT)],
             "signed_in_browsers": [asdict(s) for s in accounts.sessions(account.id)],
             "devices": [asdict(d) for d in accounts.devices(account.id)],
+            "passkeys": [
+                {
+                    "name": k.name,
+                    "created_at": k.created_at,
+                    "last_used_at": k.last_used_at,
+                    "synced": k.synced,
+                }
+                for k in passkeys.passkeys_of(str(account.id))
+            ],
             "recovery_requests": [
                 {
                     "reference": r.reference,

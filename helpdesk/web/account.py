@@ -78,6 +78,12 @@ SIGN_IN_RESULTS = {
     HistoryResult.SIGNED_OUT_IDLE: "Signed out after inactivity",
     HistoryResult.SIGNED_OUT_EXPIRED: "Signed out: the session reached its time limit",
     HistoryResult.CSV_EXPORTED: "Downloaded a CSV export",
+    HistoryResult.OK_PASSKEY: "Signed in with a passkey",
+    HistoryResult.PASSKEY_REFUSED: "Passkey refused",
+    HistoryResult.PASSKEY_CLONED: "Passkey refused: possibly a copied (cloned) passkey",
+    HistoryResult.PASSKEY_ADDED: "Passkey added",
+    HistoryResult.PASSKEY_REMOVED: "Passkey removed",
+    HistoryResult.PASSKEYS_REMOVED: "Every passkey removed by the recovery",
 }
 HISTORY_SHOWN = 30
 TOKEN_PROBLEMS = {

@@ -30,10 +30,10 @@ def new_page(browser, user_agent: str):
 def sign_in(page, password: str, code: str) -> None:
     page.get_by_label("Email address").fill("pat@example.org")
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if code:
         page.get_by_label("Code").fill(code)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def item(page, item_id: str):

@@ -32,7 +32,7 @@ def test_forgotten_password_to_signed_in(browser, live_app, live_server):
         assert page.url.endswith("/login")
         page.get_by_label("Email address").fill("pat@example.org")
         page.get_by_label("Password", exact=True).fill("emerald canyon drift 55")
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         assert page.url.endswith("/account")
         expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     finally:

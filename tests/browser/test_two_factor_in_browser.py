@@ -28,7 +28,7 @@ def sign_in(page, url: str) -> None:
     page.goto(url + "/login")
     page.get_by_label("Email address").fill("pat@example.org")
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_the_enrolment_qr_code_decodes_to_the_otpauth_uri(browser, live_app, live_server, tmp_path):
@@ -74,7 +74,7 @@ def test_a_drifted_phone_is_resynced_then_signs_in(browser, live_app, live_serve
         with time_machine.travel(start, tick=True) as clock:
             sign_in(page, live_server.url)
             page.get_by_label("Code").fill(phone.at(start + fast))
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in", exact=True).click()
             expect(page.locator(".error-summary")).to_contain_text("That code didn")  # four minutes ahead
             page.get_by_role("link", name="My code is refused").click()
             for label in (
@@ -105,7 +105,7 @@ def test_a_drifted_phone_is_resynced_then_signs_in(browser, live_app, live_serve
             page.get_by_label(re.compile("code from your authenticator app", re.I)).fill(
                 phone.at(datetime.now(UTC) + fast)
             )
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in", exact=True).click()
             assert page.locator("h1").inner_text() == "You're all set"
             page.goto(live_server.url + "/account")
             expect(page.get_by_role("heading", name="Your account")).to_be_visible()
@@ -124,7 +124,7 @@ def test_replacing_the_authenticator_asks_to_confirm_it_is_you_then_goes_on(brow
         with time_machine.travel(start, tick=True) as clock:
             sign_in(page, live_server.url)
             page.get_by_label("Code").fill(phone.now())
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Sign in", exact=True).click()
             clock.shift(timedelta(minutes=6))  # the sign-in is no longer a fresh proof
             page.goto(live_server.url + "/account/two-factor")
             page.get_by_role("link", name="Set up a new authenticator").click()

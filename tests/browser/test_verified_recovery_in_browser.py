@@ -57,9 +57,9 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             staff.goto(live_server.url + "/staff/")
             staff.get_by_label("Email address").fill("agent@example.org")
             staff.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-            staff.get_by_role("button", name="Sign in").click()
+            staff.get_by_role("button", name="Sign in", exact=True).click()
             staff.get_by_label("Code").fill(pyotp.TOTP(secret).now())
-            staff.get_by_role("button", name="Sign in").click()
+            staff.get_by_role("button", name="Sign in", exact=True).click()
             staff.get_by_role("link", name=reference).click()
             expect(staff.locator("figure.evidence img")).to_have_count(2)  # the ID photo and the selfie
             for image in staff.locator("figure.evidence img").all():  # an attachment in a sandbox still shows
@@ -78,7 +78,7 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
             person.get_by_role("button", name="Set the password").click()
             person.get_by_label("Email address").fill("pat@example.org")
             person.get_by_label("Password", exact=True).fill("fresh canyon drift 55")
-            person.get_by_role("button", name="Sign in").click()
+            person.get_by_role("button", name="Sign in", exact=True).click()
             assert person.url.endswith("/account/two-factor")  # re-enrolment comes first
             key = person.locator(".key").inner_text().replace(" ", "")
             person.get_by_label("Code from the app").fill(pyotp.TOTP(key).now())

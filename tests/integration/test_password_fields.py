@@ -35,7 +35,7 @@ def test_password_fields_name_their_purpose_for_password_managers(app, client):
     shown = pages(app, client)
     login = shown["/login"]
     assert [autocomplete(t) for t in password_inputs(login)] == ["current-password"]
-    assert 'autocomplete="username"' in login  # the manager knows which account it fills in
+    assert 'autocomplete="username webauthn"' in login  # the manager knows the account; passkeys autofill
     assert [autocomplete(t) for t in password_inputs(shown["account/password.html"])] == [
         "current-password",
         "new-password",

@@ -103,7 +103,8 @@ def test_settings_come_from_helpdesk_variables(tmp_path):
     assert settings.port == 5050
     assert settings.database_url == f"sqlite:///{tmp_path / 'helpdesk.sqlite3'}"
     assert settings.outbox_dir == tmp_path / "outbox"
-    assert settings.site_url == "http://127.0.0.1:5050"  # links in mail follow the port
+    assert settings.site_url == "http://localhost:5050"  # links in mail follow the port
+    assert settings.webauthn_rp_id == "localhost"  # passkeys belong to the site's host name
 
 
 def test_a_bad_number_in_a_setting_is_a_clear_error():

@@ -18,6 +18,7 @@ TOKEN = "Ab3_x-9Zq"  # the alphabet of secrets.token_urlsafe
 PAGES = [
     (links.home, (), "public.home", {}),
     (links.account_page, (), "account.overview", {}),
+    (links.passkeys_page, (), "passkeys.overview", {}),
     (links.forgot_password_page, (), "account.forgot_password", {}),
     (links.reset_page, (TOKEN,), "account.reset_link", {"token": TOKEN}),
     (links.unlock_page, (TOKEN,), "account.unlock", {"token": TOKEN}),

@@ -21,6 +21,7 @@ REQUIRED_FLOWS = {
     "someone-else-signed-in",
     "is-this-site-ours",
     "after-recovery",
+    "passkey-trouble",
 }
 
 

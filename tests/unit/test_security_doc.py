@@ -229,21 +229,16 @@ def test_the_data_inventory_names_every_table_that_holds_personal_data():
         "evidence",
         "search_misses",
         "article_feedback",
+        "passkeys",
     }
     tables = set(db.metadata.tables)
     assert personal <= tables, f"no longer tables: {sorted(personal - tables)}"
     assert sorted(t for t in personal if f"`{t}`" not in inventory) == []
 
 
-@pytest.mark.xfail(strict=True, reason="2.3.2 waits for passkeys (issue 17)")
 def test_no_row_is_pending():
     pending = [(row.id, row.pending) for row in doc_rows() if row.pending]
     assert pending == []
-
-
-def test_only_passkeys_are_still_to_come():
-    """Every other row is met or not applicable: the one marker left is the issue of its own."""
-    assert [(row.id, row.pending) for row in doc_rows() if row.pending] == [("2.3.2", ["issue-17"])]
 
 
 # --- the checks check: a deleted test, module or requirement is caught -----------------------

@@ -174,3 +174,41 @@ def test_a_wrong_code_on_the_reset_form_counts_against_the_address_too(app, acco
             if n in (4, 9):
                 directory().clear_failures(account.id)  # as if each lock had been waited out
         assert route(account.id, "203.0.113.66", None).refused
+
+
+def test_a_reset_and_a_recovery_remove_every_passkey(app, account, outbox_dir):
+    from helpdesk.accounts import passkeys
+    from helpdesk.accounts.directory import HistoryResult
+    from helpdesk.accounts.passkey_ceremony import add_passkey, registration_options
+    from helpdesk.accounts.recovery import change_password
+    from tests.mailbox import outbox, text_of
+    from tests.passkey_authenticator import SoftAuthenticator
+
+    def two_passkeys() -> None:
+        for name in ("Phone", "Laptop"):
+            answer = SoftAuthenticator().register(registration_options(account))
+            add_passkey(account, answer, name, ip="", device="")
+
+    with app.test_request_context():
+        two_passkeys()
+        reset_password(issue_token(account.id, "reset", HALF_AN_HOUR), NEW_PASSWORD)
+        assert passkeys.passkeys_of(str(account.id)) == []
+        assert HistoryResult.PASSKEYS_REMOVED in [s.result for s in directory().sign_ins(account.id)]
+        assert "removed as well (2 in all)" in text_of(outbox(outbox_dir)[-1])
+        two_passkeys()
+        change_password(account, "another calm river 77", by="recovery")  # staff-approved recovery
+        assert passkeys.passkeys_of(str(account.id)) == []
+        assert "removed as well (2 in all)" in text_of(outbox(outbox_dir)[-1])
+
+
+def test_the_owners_own_password_change_keeps_the_passkeys(app, account):
+    from helpdesk.accounts import passkeys
+    from helpdesk.accounts.passkey_ceremony import add_passkey, registration_options
+    from helpdesk.accounts.recovery import change_password
+    from tests.passkey_authenticator import SoftAuthenticator
+
+    with app.test_request_context():
+        answer = SoftAuthenticator().register(registration_options(account))
+        add_passkey(account, answer, "", ip="", device="")
+        change_password(account, NEW_PASSWORD, by="owner")
+        assert len(passkeys.passkeys_of(str(account.id))) == 1
