@@ -241,10 +241,10 @@ def _parse(file: _File, render_cache: Path | None) -> _Parsed:
     return made, tuple(found)
 
 
-# Parsing (Markdown rendering above all) is most of a load. Many files to parse at once (a first
-# boot with nothing rendered yet, a large change) are shared out to a few processes forked for the
-# load: each parses its share and sends back the articles and flows. A few files are parsed here.
-PARALLEL_FROM = 100  # files to parse: fewer are not worth the processes
+# Parsing (Markdown rendering above all) is most of a load. Many articles to parse at once (a
+# first boot with nothing rendered yet, a large change) are shared out to a few processes forked
+# for the load: each parses its share and sends the articles back. A few are parsed here.
+PARALLEL_FROM = 100  # articles to parse: fewer are not worth the processes
 MAX_PROCESSES = 8
 
 
@@ -257,19 +257,26 @@ def _processes() -> int:
 
 
 def _parse_all(files: list[_File], render_cache: Path | None) -> list[_Parsed]:
+    """Each file parsed. With many articles, they are shared out to forked processes (their
+    Markdown is most of the work), while this one parses the flows (sending a flow back costs
+    nearly what parsing it does)."""
     processes = _processes()
-    if len(files) < PARALLEL_FROM or processes < 2:
+    articles = [file for file in files if file.path.suffix in ARTICLE_SUFFIXES]
+    if len(articles) < PARALLEL_FROM or processes < 2:
         return [_parse(file, render_cache) for file in files]
     work = partial(_parse_share, render_cache=render_cache)
-    shares = [files[n::processes] for n in range(processes)]  # big and small files alike
+    shares = [articles[n::processes] for n in range(processes)]  # long and short articles alike
+    parsed: dict[_File, _Parsed] = {}
     try:
         with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-            done = list(pool.map(work, shares))
+            pending = [pool.submit(work, share) for share in shares]
+            for file in files:
+                if file.path.suffix not in ARTICLE_SUFFIXES:
+                    parsed[file] = _parse(file, render_cache)
+            for share, done in zip(shares, pending, strict=True):
+                parsed.update(zip(share, done.result(), strict=True))
     except (OSError, BrokenProcessPool):  # no process to be had (limits, memory): parse here
         return [_parse(file, render_cache) for file in files]
-    parsed: dict[_File, _Parsed] = {}
-    for share, results in zip(shares, done, strict=True):
-        parsed.update(zip(share, results, strict=True))
     return [parsed[file] for file in files]
 
 
