@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
+import os
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import cast
 
 from ..flows.checks import check_flow
 from ..flows.engine import CompiledFlow, pages_to_end
@@ -21,6 +26,7 @@ from ..flows.spec import Flow
 from ..links import WellKnownFlow
 from ..problems import Problem
 from .articles import Article, check_links, load_article
+from .render import writes_deferred
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 ARTICLE_SUFFIXES = (".md",)
@@ -85,7 +91,6 @@ _Parsed = tuple[Article | Flow | None, tuple[Problem, ...]]
 _KEPT_LOADS = 8
 _last_loads: OrderedDict[tuple[str, ...], dict[tuple[str, str, str], _Parsed]] = OrderedDict()
 _last_loads_lock = threading.Lock()
-T = TypeVar("T", Article, Flow)
 
 
 @contextmanager
@@ -121,7 +126,7 @@ def load_catalog(
     did not change since the last load of the same folders is not parsed again, and Markdown is
     rendered once per distinct text (kept in *render_cache*, a folder, when given).
     """
-    with _collector_paused():
+    with _collector_paused(), writes_deferred():
         return _load_catalog(content_dir, flows_dir, action_names, list(extra_paths), render_cache)
 
 
@@ -144,13 +149,17 @@ def _load_catalog(
     problems: list[Problem] = []
     articles: dict[str, Article] = {}
     flows: dict[str, Flow] = {}
-    shown_files = []
-    for path in sorted(by_name.values()):
-        shown = _display(path)
-        shown_files.append(shown)
+    files = [_File.read(path, _display(path)) for path in sorted(by_name.values())]
+    shown_files = [file.shown for file in files]
+    fresh = [file for file in files if file.key is None or file.key not in before]
+    parsed = dict(zip(fresh, _parse_all(fresh, render_cache), strict=True))
+    for file in files:
+        path, shown = file.path, file.shown
+        made = parsed.get(file) or before[cast(tuple[str, str, str], file.key)]
+        if file.key is not None:
+            now[file.key] = made
         if path.suffix in ARTICLE_SUFFIXES:
-            read = partial(load_article, path, display_path=shown, render_cache=render_cache)
-            article, found = _parsed(path, shown, before, now, read)
+            article, found = cast(tuple[Article | None, tuple[Problem, ...]], made)
             problems.extend(found)
             if article is not None:
                 if article.slug in articles:
@@ -158,7 +167,7 @@ def _load_catalog(
                 else:
                     articles[article.slug] = article
         elif path.suffix in FLOW_SUFFIXES:
-            flow, found = _parsed(path, shown, before, now, partial(load_flow, path, display_path=shown))
+            flow, found = cast(tuple[Flow | None, tuple[Problem, ...]], made)
             problems.extend(found)
             if flow is not None:
                 if flow.id in flows:
@@ -203,28 +212,79 @@ def _load_catalog(
     )
 
 
-def _parsed(
-    path: Path,
-    shown: str,
-    before: dict[tuple[str, str, str], _Parsed],
-    now: dict[tuple[str, str, str], _Parsed],
-    parse: Callable[[str | None], tuple[T | None, list[Problem]]],
-) -> tuple[T | None, tuple[Problem, ...]]:
-    """What *parse* makes of the file, taken from the last load when its bytes are the same."""
+@dataclass(frozen=True, eq=False)
+class _File:
+    """A content file as read for a load: its bytes decide whether it is parsed again."""
+
+    path: Path
+    shown: str
+    source: str | None  # None: unreadable (the parser reads it again and says why)
+    key: tuple[str, str, str] | None  # (path, shown path, digest of the bytes) when readable
+
+    @classmethod
+    def read(cls, path: Path, shown: str) -> _File:
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return cls(path, shown, None, None)
+        digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        return cls(path, shown, source, (str(path), shown, digest))
+
+
+def _parse(file: _File, render_cache: Path | None) -> _Parsed:
+    """What the file's parser makes of it: an article (Markdown rendered) or a flow."""
+    made: Article | Flow | None
+    if file.path.suffix in ARTICLE_SUFFIXES:
+        made, found = load_article(file.path, file.source, display_path=file.shown, render_cache=render_cache)
+    else:
+        made, found = load_flow(file.path, file.source, display_path=file.shown)
+    return made, tuple(found)
+
+
+# Parsing (Markdown rendering above all) is most of a load. Many articles to parse at once (a
+# first boot with nothing rendered yet, a large change) are shared out to a few processes forked
+# for the load: each parses its share and sends the articles back. A few are parsed here.
+PARALLEL_FROM = 100  # articles to parse: fewer are not worth the processes
+MAX_PROCESSES = 8
+
+
+def _processes() -> int:
+    """How many processes parse a large load: one per core this process may use (not on platforms
+    where a process cannot be forked, nor inside a process forked to parse)."""
+    if sys.platform != "linux" or multiprocessing.current_process().daemon:
+        return 1
+    return min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
+
+
+def _parse_all(files: list[_File], render_cache: Path | None) -> list[_Parsed]:
+    """Each file parsed. With many articles, they are shared out to forked processes (their
+    Markdown is most of the work), while this one parses the flows (sending a flow back costs
+    nearly what parsing it does)."""
+    processes = _processes()
+    articles = [file for file in files if file.path.suffix in ARTICLE_SUFFIXES]
+    if len(articles) < PARALLEL_FROM or processes < 2:
+        return [_parse(file, render_cache) for file in files]
+    work = partial(_parse_share, render_cache=render_cache)
+    shares = [articles[n::processes] for n in range(processes)]  # long and short articles alike
+    parsed: dict[_File, _Parsed] = {}
     try:
-        source: str | None = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        source = None  # the parser reads it again and says why it cannot
-    if source is None:
-        made, found = parse(None)
-        return made, tuple(found)
-    key = (str(path), shown, hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest())
-    kept = before.get(key)
-    if kept is None:
-        made, problems = parse(source)
-        kept = (made, tuple(problems))
-    now[key] = kept
-    return cast(tuple[T | None, tuple[Problem, ...]], kept)  # the same parser made it from these bytes
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = [pool.submit(work, share) for share in shares]
+            for file in files:
+                if file.path.suffix not in ARTICLE_SUFFIXES:
+                    parsed[file] = _parse(file, render_cache)
+            for share, done in zip(shares, pending, strict=True):
+                parsed.update(zip(share, done.result(), strict=True))
+    except (OSError, BrokenProcessPool):  # no process to be had (limits, memory): parse here
+        return [_parse(file, render_cache) for file in files]
+    return [parsed[file] for file in files]
+
+
+def _parse_share(files: list[_File], render_cache: Path | None) -> list[_Parsed]:
+    """In a process forked for the load: its renderings written before it answers (a process of
+    the pool ends without waiting for the threads it started)."""
+    with writes_deferred(False):
+        return [_parse(file, render_cache) for file in files]
 
 
 def _duplicate_flow(flow: Flow, other_path: str) -> Problem:

@@ -11,7 +11,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +22,8 @@ from xml.etree.ElementTree import Element
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import AtomicString
 
 ALLOWED_TAGS = {
     "a",
@@ -134,8 +137,70 @@ class _ArticleLinks(Treeprocessor):
 
 
 class _ArticleLinkExtension(Extension):
+    """The article links (above), and plain text left as it is by the inline processor (below)."""
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_ArticleLinks(md), "helpdesk_article_links", 5)
+        md.treeprocessors.register(_PlainTextAsItIs(md), "inline", 20)  # Python-Markdown's own place
+
+
+# Python-Markdown's inline patterns, and the characters one of which a text must hold for each to
+# match: a backslash escapes, `[` opens a link or an image's brackets, `<` an autolink or inline
+# HTML, `&` an entity. A line break needs two spaces before a line's end, and emphasis one of the
+# converter's delimiters (`*`, `_`).
+_PATTERN_NEEDS = {
+    "backtick": "`\\",
+    "escape": "\\",
+    "reference": "[",
+    "link": "[",
+    "image_link": "[",
+    "image_reference": "[",
+    "short_reference": "[",
+    "short_image_ref": "[",
+    "autolink": "<",
+    "automail": "<",
+    "linebreak": "",  # "  \n"
+    "html": "<",
+    "entity": "&",
+    "em_strong": "",  # the delimiters
+}
+
+
+class _PlainTextAsItIs(InlineProcessor):
+    """Python-Markdown's inline processor, which tries each of its patterns on every text of the
+    tree in turn (the most time of a long article): a text holding none of the characters that
+    any pattern needs is plain text and comes out as it went in, without the trying. The output is
+    the same to the byte (tests/unit/content/test_render.py holds it to renderings made without);
+    with patterns it does not know (another extension's), every text is tried as before."""
+
+    def run(self, tree: Element, ancestors: list[str] | None = None) -> Element:
+        self._may_match = may_match(self.md)
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        plain = self._may_match is not None and self._may_match.search(data) is None
+        if plain and not isinstance(data, AtomicString):
+            return data
+        handle: Callable[[str, int], str] = super()._InlineProcessor__handleInline  # type: ignore[misc]
+        return handle(data, patternIndex)
+
+
+def may_match(md: markdown.Markdown) -> re.Pattern[str] | None:
+    """What a text must hold for one of *md*'s inline patterns to match; None when *md* has
+    patterns besides Python-Markdown's own, or other delimiters than single characters."""
+    patterns = md.inlinePatterns
+    tokens = getattr(getattr(md, "delimiters", None), "tokens", None)
+    if len(patterns) != len(_PATTERN_NEEDS) or not all(name in patterns for name in _PATTERN_NEEDS):
+        return None
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and len(t) == 1 for t in tokens):
+        return None
+    characters = sorted(set("".join(_PATTERN_NEEDS.values())) | set(tokens))
+    return _needs(tuple(characters))
+
+
+@lru_cache(maxsize=8)
+def _needs(characters: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(c) for c in characters) + "]|  \n")
 
 
 _local = threading.local()
@@ -244,14 +309,85 @@ def render_markdown(text: str, cache_dir: Path | None = None) -> Rendered:
         if found is not None:
             _rendered.move_to_end(key)
             return found
-    found = (_read_cached(cache_dir, key) if cache_dir else None) or _render(text)
-    if cache_dir and found is not None:
-        _write_cached(cache_dir, key, found)
+    kept = _read_cached(cache_dir, key) if cache_dir else None
+    found = kept or _render(text)
+    if cache_dir and kept is None:
+        if getattr(_deferring, "on", False):
+            _writer.put(cache_dir, key, found.html)
+        else:
+            _write_cached(cache_dir, key, found.html)
     with _rendered_lock:
         found = _rendered.setdefault(key, found)
         while len(_rendered) > _CACHE_SIZE:
             _rendered.popitem(last=False)
     return found
+
+
+_deferring = threading.local()
+
+
+@contextmanager
+def writes_deferred(deferred: bool = True) -> Iterator[None]:
+    """Renderings made in this thread meanwhile are written to the cache folder by a thread of
+    their own, not before they are returned: a first load of a thousand articles does not wait
+    for a thousand files to be created (seconds on a busy disk). With *deferred* false, written
+    at once again (a process forked to parse its share of a load writes its own)."""
+    was = getattr(_deferring, "on", False)
+    _deferring.on = deferred
+    try:
+        yield
+    finally:
+        _deferring.on = was
+
+
+class _Writer:
+    """Writes the renderings it is given in a thread that ends when none is left. The thread is
+    not a daemon: a process that exits first writes what it was given (all of it, or it would
+    be rendered again at the next boot)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[tuple[Path, str, str]] = deque()
+        self._thread: threading.Thread | None = None
+
+    def put(self, cache_dir: Path, key: str, html: str) -> None:
+        with self._lock:
+            self._waiting.append((cache_dir, key, html))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="rendered-writer")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._thread = None
+                    return
+                cache_dir, key, html = self._waiting.popleft()
+            _write_cached(cache_dir, key, html)
+
+    def wait(self) -> None:
+        """Until every rendering given so far is written."""
+        while (thread := self._thread) is not None:
+            thread.join()
+
+
+_writer = _Writer()
+
+
+def renderings_written() -> None:
+    """Wait until the renderings whose writing was deferred are in the cache folder."""
+    _writer.wait()
+
+
+def _after_fork_in_child() -> None:
+    # the parent's threads are not in the child: its locks may be held by one, its writer is gone
+    global _rendered_lock, _writer
+    _rendered_lock = threading.Lock()
+    _writer = _Writer()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def clear_render_cache() -> None:
@@ -308,7 +444,7 @@ def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
     return removed
 
 
-def _write_cached(cache_dir: Path, key: str, rendered: Rendered) -> None:
+def _write_cached(cache_dir: Path, key: str, html: str) -> None:
     target = cache_dir / f"{key}.html"
     if target.exists():
         return
@@ -317,7 +453,7 @@ def _write_cached(cache_dir: Path, key: str, rendered: Rendered) -> None:
         # written aside and renamed: another worker reads the whole file or none of it
         handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(rendered.html)
+            out.write(html)
         os.replace(temporary, target)
     except OSError as exc:  # a read-only instance folder: render again next time
         log.warning("rendered Markdown not cached in %s: %s", cache_dir, exc)

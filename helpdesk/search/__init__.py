@@ -9,6 +9,7 @@ content, so files and index never disagree.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Container
 from dataclasses import dataclass, field
 from html import escape
@@ -27,6 +28,9 @@ from .words import Vocabulary, clean, query_terms, respell, words
 
 KEY = "helpdesk.search"
 DEFAULT_LIMIT = 20
+# answers kept per content version (the most recently asked): people search for the same few
+# things, and a page of 20 hits is ~10 KB, so at most ~3 MB a worker
+RESULTS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,39 @@ class SearchResults:
 
 @dataclass
 class _Built:
-    """The index of one content snapshot, and the words it holds."""
+    """The index of one content snapshot, the words it holds, and the answers it gave lately."""
 
     catalog: Catalog
     index: Index
     vocabulary: Vocabulary
+    answers: Answers = field(default_factory=lambda: Answers(RESULTS_KEPT))
+
+
+class Answers:
+    """The results of the latest searches of one content version, the least recently asked
+    forgotten first: the same search gives the same results until the content changes. The
+    results are shared between requests: nobody changes them."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[str, int, bool], SearchResults] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, bool]) -> SearchResults | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[str, int, bool], results: SearchResults) -> None:
+        with self._lock:
+            self._kept[key] = results
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 _build_lock = threading.Lock()
@@ -114,6 +146,15 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False) -> S
         return SearchResults(cleaned, cleaned, corrected=False, partial=False, only_common_words=vague)
     built = _current()
     limit = max(1, min(limit, 50))
+    asked = (cleaned, limit, prefix)
+    kept = built.answers.get(asked)
+    if kept is None:
+        kept = _search(built, cleaned, terms, limit=limit, prefix=prefix)
+        built.answers.keep(asked, kept)
+    return kept
+
+
+def _search(built: _Built, cleaned: str, terms: list[str], *, limit: int, prefix: bool) -> SearchResults:
     fixed = built.vocabulary.corrected(terms, keep_last=prefix)
     if prefix and not built.vocabulary.completions(terms[-1], limit=1):
         # no word of the content begins so: the last word is misspelt rather than unfinished

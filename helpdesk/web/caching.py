@@ -176,11 +176,19 @@ def same_for_everyone() -> bool:
     return not current_user.is_authenticated and not session.get("_flashes")
 
 
-def cached(current: Catalog, key: tuple[str, ...], render: Callable[[], str], language: str = "") -> Response:
-    """The page for *key* of the content *current* (which *render* shows) from the page cache,
-    with its validators; a 304 when the browser has it. Only where `same_for_everyone()` holds."""
+def cached(
+    current: Catalog,
+    key: tuple[str, ...],
+    render: Callable[[], str],
+    language: str = "",
+    cache: PageCache | None = None,
+) -> Response:
+    """The page for *key* of the content *current* (which *render* shows) from the page cache
+    (or *cache*, one of a kind of page's own), with its validators; a 304 when the browser has
+    it. Only where `same_for_everyone()` holds."""
     settings: Settings = current_app.extensions["helpdesk.settings"]
-    page = page_cache().page(current, (request.script_root, request.path, language, *key), render, settings)
+    key = (request.script_root, request.path, language, *key)
+    page = (cache or page_cache()).page(current, key, render, settings)
     # with our cookie, the answer may send it again: no shared cache may keep that
     status, headers = answer_headers(page, request.environ, settings, shared=without_cookies())
     if status == 304:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
 from ..content.highlights import highlights
 from ..content.live import catalog
@@ -10,11 +10,16 @@ from ..extensions import limiter
 from ..links import ENTRY_FLOW
 from ..search import Hit, search
 from ..search.misses import record_miss
+from .caching import PageCache, cached, page_cache, rendered_for_this_request, same_for_everyone
 from .fixed_urls import fixed_url
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
 TOP_ARTICLES = 5
+PAGES_KEY = "helpdesk.search_pages"
+# result pages kept per worker, apart from the other pages: a flood of made-up queries pushes
+# out other result pages, never the articles (~15 KB a page: ~2 MB at most)
+PAGES_KEPT = 128
 
 
 @bp.app_template_global()
@@ -27,19 +32,39 @@ def hit_url(hit: Hit) -> str:
 
 @bp.get("/search")
 @limiter.shared_limit("120 per minute", scope="search")  # with the API's /api/v1/search
-def results() -> str:
+def results() -> Response:
+    """The results page: rendered once per query and content version for everyone who is not
+    signed in (the results are the same for all), like the articles (web/caching.py)."""
     query = request.args.get("q", "")
+    current = catalog()  # before the search: a page is never kept under a newer version than its results
     found = search(query)
     if found.query and not found.hits:
         record_miss(query)
-    current = catalog()
-    flows = {f.id: f for f in current.public_flows()}
     top = []
+    shown = ""  # which "read most" list the page shows: it changes every few minutes
     if not found.hits:  # the home page's "read most" (a read: the views are flushed elsewhere)
         lists = highlights(current)
         top = list(lists.popular[:TOP_ARTICLES])
         top += [a for a in lists.published if a not in top][: TOP_ARTICLES - len(top)]
-    return render_template("search.html", results=found, entry=flows.get(ENTRY_FLOW), top_articles=top)
+        shown = lists.key
+
+    def render() -> str:
+        flows = {f.id: f for f in current.public_flows()}
+        return render_template("search.html", results=found, entry=flows.get(ENTRY_FLOW), top_articles=top)
+
+    if same_for_everyone():
+        return cached(current, ("search", found.query, shown), render, cache=_pages(current_app))
+    return rendered_for_this_request(render())
+
+
+def _pages(app: Flask) -> PageCache:
+    """This app's cache of result pages (made on first use, with the code version of the others)."""
+    found: PageCache | None = app.extensions.get(PAGES_KEY)
+    if found is None:
+        pages = page_cache()
+        made = PageCache(pages.code_version, pages.code_modified, PAGES_KEPT)
+        found = app.extensions.setdefault(PAGES_KEY, made)
+    return found
 
 
 @bp.get("/search/suggest")

@@ -379,3 +379,46 @@ def test_every_page_has_a_search_box(client, path):
     page = client.get(path, follow_redirects=True).get_data(as_text=True)
     assert '<form class="site-search" role="search" action="/search" method="get" novalidate>' in page
     assert 'name="q"' in page
+
+
+def test_a_results_page_is_cached_for_everyone_not_signed_in(client):
+    first = client.get("/search?q=forgot+password")
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Cookie" in first.headers["Vary"] and "Set-Cookie" not in first.headers
+    etag = first.headers["ETag"]
+    again = client.get("/search?q=forgot++password")  # the same question, cleaned
+    assert (again.headers["ETag"], again.get_data()) == (etag, first.get_data())
+    assert client.get("/search?q=forgot+password", headers={"If-None-Match": etag}).status_code == 304
+    other = client.get("/search?q=locked+out")
+    assert other.headers["ETag"] != etag and other.get_data() != first.get_data()
+
+
+def test_a_cached_results_page_follows_the_files_when_they_change(own_content):
+    app, content, _ = own_content
+    client = app.test_client()
+    before = client.get("/search?q=tandem")
+    assert "Nothing matched" in before.get_data(as_text=True)
+    path = content / "in-the-body.md"
+    path.write_text(path.read_text() + "\nA tandem is a bicycle for two.\n")
+    notice_content_edits(app, client)
+    after = client.get("/search?q=tandem")
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert 'href="/articles/in-the-body"' in after.get_data(as_text=True)
+
+
+def test_a_cached_results_page_that_finds_nothing_still_counts_each_search(app, client):
+    for _ in range(3):
+        assert "Nothing matched" in client.get("/search?q=zqxvw").get_data(as_text=True)
+    with app.app_context():
+        (miss,) = db.session.scalars(select(SearchMiss)).all()
+        assert (miss.query, miss.count) == ("zqxvw", 3)
+
+
+def test_signed_in_people_get_results_rendered_for_them_and_kept_by_nobody(app, client):
+    client.get("/search?q=forgot+password")  # the page everyone else gets, now cached
+    staff = staff_client(app, "ed@example.org", make_staff(app, "ed@example.org", "editor"))
+    page = staff.get("/search?q=forgot+password")
+    assert "ETag" not in page.headers
+    assert "no-store" in page.headers["Cache-Control"]
+    assert 'href="/articles/forgotten-password"' in page.get_data(as_text=True)

@@ -112,3 +112,51 @@ def test_problems_of_an_unchanged_broken_file_are_reported_on_every_load(tmp_pat
     again = load_catalog(content, flows, action_names(), [broken])
     assert first.problems and again.problems == first.problems
     assert "loop" not in again.flows
+
+
+def test_a_large_load_parsed_by_forked_processes_is_the_load_parsed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from helpdesk.content import catalog as catalog_module
+    from helpdesk.content.catalog import forget_loads
+    from helpdesk.content.render import clear_render_cache
+
+    content, flows = _copy_of_good(tmp_path)
+    (content / "unreadable.md").write_bytes(b"---\ntitle: \xff\n---\n")  # a problem, not a crash
+    broken = sorted((FIXTURES / "broken").iterdir())
+    assert catalog_module._processes() >= 1
+    original = catalog_module.load_article
+
+    def load(processes: int):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(catalog_module, "_processes", lambda: processes)
+        forget_loads()
+        clear_render_cache()
+        noted = tmp_path / f"parsed-by-{processes}"
+        monkeypatch.setattr(catalog_module, "load_article", _noting(original, noted))
+        found = load_catalog(content, flows, action_names(), broken)
+        return found, {int(pid) for pid in noted.read_text().split()}
+
+    monkeypatch.setattr(catalog_module, "PARALLEL_FROM", 5)
+    here, parsed_by = load(1)
+    assert parsed_by == {os.getpid()}
+    forked, parsed_by = load(2)
+    assert os.getpid() not in parsed_by and len(parsed_by) == 2  # each process its share
+    assert forked.problems == here.problems and len(here.problems) > len(broken)
+    assert forked.articles == here.articles and forked.files == here.files
+    assert {k: c.flow for k, c in forked.flows.items()} == {k: c.flow for k, c in here.flows.items()}
+    assert forked.broken_flows == here.broken_flows
+
+
+def _noting(parse, noted: Path):  # type: ignore[no-untyped-def]
+    """*parse*, noting in the file *noted* the process that ran it."""
+
+    def noting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        import os
+
+        with noted.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return parse(*args, **kwargs)
+
+    return noting

@@ -148,3 +148,100 @@ def test_renderings_unused_for_a_month_are_pruned(tmp_path) -> None:
     render_markdown(used, tmp_path)  # read back from disk: in use again
     assert prune_render_cache(tmp_path) == 1
     assert [p.name for p in tmp_path.iterdir()] == [f"{render_key(used)}.html"]
+
+
+def _stock_converter():  # type: ignore[no-untyped-def]
+    """The article converter with Python-Markdown's own inline processor, which tries every
+    pattern on every text."""
+    import markdown
+
+    from helpdesk.content import render
+
+    converter = render._new_converter()
+    converter.treeprocessors.register(markdown.treeprocessors.InlineProcessor(converter), "inline", 20)
+    return converter
+
+
+def _converted(converter, text: str) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(converter.convert(text))
+    finally:
+        converter.reset()
+
+
+INLINE_SAMPLES = [
+    "Plain words only, on two\nlines.",
+    "Some `code` here, and \\`not code\\`.",
+    "An escaped \\* star and a \\\\ backslash.",
+    "A [link](other-article.md#section) and a [reference][ref].\n\n[ref]: https://example.org",
+    "An ![image](images/a.png) and a short [ref].\n\n[ref]: https://example.org",
+    "An autolink <https://example.org> and a mail <help@example.org>.",
+    "A line  \nbreak after two spaces.",
+    "Inline <span>HTML</span> and <!-- a comment -->.",
+    "Entities: &amp; &copy; &#169; &#xA9;.",
+    "*em* and **strong** and ***both***, _em_ and __strong__ and snake_case_word.",
+    "A * lone star and _ lone underscore.",
+    "## A heading with `code` and *em*\n\n- a list with **strong**\n- and [a link](https://example.org)",
+    "| a | *b* |\n|---|---|\n| `1` | [2](x.md) |",
+]
+
+
+@pytest.mark.parametrize("text", INLINE_SAMPLES)
+def test_plain_text_left_as_it_is_renders_as_every_pattern_tried(text: str) -> None:
+    from helpdesk.content import render
+
+    assert _converted(render._new_converter(), text) == _converted(_stock_converter(), text)
+
+
+def test_with_an_inline_pattern_it_does_not_know_every_text_is_tried() -> None:
+    import markdown
+
+    from helpdesk.content import render
+
+    assert render.may_match(render._new_converter()) is not None
+    assert render.may_match(markdown.Markdown(extensions=["nl2br"])) is None  # a pattern of its own
+    assert render.may_match(markdown.Markdown(extensions=["legacy_em"])) is not None  # the same names
+
+
+def _fingerprint(html: str, headings: object, spans: dict[str, tuple[int, int]]) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{html}\0{headings!r}\0{sorted(spans.items())!r}".encode()).hexdigest()[:16]
+
+
+def test_renderings_are_the_same_to_the_byte_as_before(tmp_path) -> None:
+    """tests/fixtures/renderings.json: for each article (by its file's digest) of the sample
+    content and of bench/engine.py's generated set, a digest of its HTML, headings and sections as
+    rendered before plain text was left as it is (an article edited since is not compared)."""
+    import json
+    from pathlib import Path
+
+    from bench.engine import generate
+    from helpdesk.actions import action_names
+    from helpdesk.content.catalog import load_catalog
+
+    root = Path(__file__).resolve().parents[3]
+    expected = json.loads((root / "tests" / "fixtures" / "renderings.json").read_text())
+    generate(tmp_path, 100, 0, 0)
+    for name, folder in (("sample", root / "content"), ("generated", tmp_path / "content")):
+        articles = load_catalog(folder, tmp_path / "no-flows", action_names()).articles.values()
+        rendered = {a.digest: _fingerprint(a.html, a.headings, a.spans) for a in articles}
+        compared = {digest: rendered[digest] for digest in expected[name] if digest in rendered}
+        assert len(compared) >= (len(expected[name]) * 2) // 3, name  # most files are as they were
+        assert compared == {digest: expected[name][digest] for digest in compared}, name
+
+
+def test_a_load_writes_its_renderings_after_it_returns(tmp_path) -> None:
+    from helpdesk.content.render import clear_render_cache, render_key, renderings_written, writes_deferred
+
+    texts = [f"## Kept {n}\n\nLater.\n" for n in range(20)]
+    clear_render_cache()
+    with writes_deferred():
+        rendered = [render_markdown(text, tmp_path) for text in texts]
+    renderings_written()
+    for text, made in zip(texts, rendered, strict=True):
+        assert (tmp_path / f"{render_key(text)}.html").read_text() == made.html
+    at_once = "## Written at once\n"
+    with writes_deferred(), writes_deferred(False):  # a process forked to parse writes at once
+        now = render_markdown(at_once, tmp_path)
+    assert (tmp_path / f"{render_key(at_once)}.html").read_text() == now.html
