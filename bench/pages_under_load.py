@@ -75,6 +75,7 @@ ROWS = [
     Row("answer", "answering a step (POST)"),
     Row("article", "article"),
     Row("search", "search (a query that matches)"),
+    Row("search-mixed", "search, 2,000 different queries"),
     Row("home", "home, 13 articles"),
     Row("home-big", "home, {articles} articles", server="big"),
     Row("healthz", "/healthz"),
@@ -362,6 +363,8 @@ def requests_for(row: Row, base: str, static_path: str) -> list[tuple[str, str, 
             for a in ANSWERS  # each browser's answers alternate: every POST changes its diagnosis
             for cookie, token in browsers
         ]
+    if row.name == "search-mixed":
+        return [("GET", f"/search?q={urllib.parse.quote(q)}", {}, "") for q in mixed_queries()]
     path = {
         "article": "/articles/forgotten-password",
         "search": "/search?q=password",
@@ -371,6 +374,22 @@ def requests_for(row: Row, base: str, static_path: str) -> list[tuple[str, str, 
         "static": static_path,
     }[row.name]
     return [("GET", path, {}, "")]
+
+
+def mixed_queries(count: int = 2000) -> list[str]:
+    """Different queries people might type, from the sample articles' own words in pairs: far more
+    than the search keeps answers for, so nearly every request is worked out afresh."""
+    words = sorted(
+        {
+            w.lower()
+            for path in (ROOT / "content").glob("*.md")
+            for w in re.findall(r"[A-Za-z]{5,}", path.read_text(encoding="utf-8"))
+        }
+    )
+    pairs = [
+        f"{a} {b}" for step in (7, 13) for a, b in zip(words, words[step:] + words[:step], strict=True)
+    ]
+    return (words + pairs)[:count]
 
 
 def static_link(base: str) -> str:
