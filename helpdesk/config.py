@@ -129,6 +129,7 @@ class Settings:
     ldap_mail_attribute: str = "mail"
     ldap_user_filter: str = ""  # default: (objectClass=inetOrgPerson) / (objectClass=user)
     ldap_timeout_seconds: int = 5  # to connect, and to wait for each answer
+    ldap_ca_file: str = ""  # PEM CA(s) the directory's certificate is checked against; default: the system's
     # passkeys (WebAuthn): the relying party id, by default the host of HELPDESK_SITE_URL
     webauthn_rp_id: str = ""
     # languages offered (the first-listed fallback is default_language) and the default one
