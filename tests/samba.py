@@ -78,7 +78,7 @@ class Samba:
             subprocess.run(["ip", "addr", "del", f"{self.address}/8", "dev", "lo"], capture_output=True)
 
 
-def _certificates(folder: Path, address: str) -> tuple[Path, Path, Path]:
+def certificates(folder: Path, address: str) -> tuple[Path, Path, Path]:
     """A CA and a server certificate for *address*, signed by it: (ca, certificate, key)."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -160,7 +160,7 @@ def start(folder: Path) -> Samba:
     if not _has_address(address):
         subprocess.run(["ip", "addr", "add", f"{address}/8", "dev", "lo"], check=True, capture_output=True)
         added = True
-    ca, certificate, key = _certificates(folder, address)
+    ca, certificate, key = certificates(folder, address)
     config = target / "etc" / "smb.conf"
     text = config.read_text()
     services = next(line for line in text.splitlines() if line.strip().startswith("server services"))
