@@ -215,6 +215,8 @@ class Settings:
         for url in self.ldap_url.split():
             if not url.startswith(("ldap://", "ldaps://")):
                 raise SettingsError(f"HELPDESK_LDAP_URL {url!r} must start with ldap:// or ldaps://")
+        if self.ldap_ca_file and not Path(self.ldap_ca_file).is_file():
+            raise SettingsError(f"HELPDESK_LDAP_CA_FILE {self.ldap_ca_file!r} is not a file (PEM)")
 
     def _check_observability(self) -> None:
         if self.log_format not in ("text", "json"):
