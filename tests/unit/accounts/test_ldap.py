@@ -207,3 +207,15 @@ def test_only_entries_the_user_filter_matches_are_people(openldap, slapd):
         assert active_only.find(account.email) == account
         with admin(slapd) as connection:
             connection.modify(dn_of(slapd, account.email), {"employeeType": [(MODIFY_REPLACE, [])]})
+
+
+def test_ppolicy_history_refusals_are_told_in_words(openldap):
+    from helpdesk.accounts.org_directory import PasswordRefused
+
+    account = openldap.person()
+    with pytest.raises(PasswordRefused, match="current password"):
+        openldap.directory.set_password(account.id, openldap.password)
+    openldap.directory.set_password(account.id, openldap.new_password)
+    with pytest.raises(PasswordRefused, match="used this password before"):
+        openldap.directory.set_password(account.id, openldap.password)
+    assert openldap.directory.check_password(account.id, openldap.new_password) is True
