@@ -219,3 +219,24 @@ def test_ppolicy_history_refusals_are_told_in_words(openldap):
     with pytest.raises(PasswordRefused, match="used this password before"):
         openldap.directory.set_password(account.id, openldap.password)
     assert openldap.directory.check_password(account.id, openldap.new_password) is True
+
+
+def test_a_directory_that_never_answers_is_unavailable_after_the_timeout(openldap):
+    """A server that takes the connection and then says nothing (hung, overloaded): the wait ends
+    at HELPDESK_LDAP_TIMEOUT_SECONDS, not at the worker's timeout."""
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections are taken by the kernel, never answered
+        hung = LdapDirectory(
+            replace(
+                openldap.directory.settings,
+                ldap_url=f"ldap://127.0.0.1:{silent.getsockname()[1]}",
+                ldap_timeout_seconds=1,
+            )
+        )
+        started = time.monotonic()
+        with pytest.raises(DirectoryUnavailable):
+            hung.ping()
+        assert time.monotonic() - started < 4
