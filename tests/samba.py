@@ -45,7 +45,9 @@ def binaries() -> tuple[str, str] | None:
     """samba and samba-tool, when this machine can run a domain controller (as root)."""
     samba, tool = shutil.which("samba", path=SBIN), shutil.which("samba-tool", path=SBIN)
     provision = Path("/usr/share/samba/setup/ad-schema")
-    if samba is None or tool is None or not provision.is_dir() or os.geteuid() != 0:
+    if samba is None or tool is None or shutil.which("ip", path=SBIN) is None:
+        return None
+    if not provision.is_dir() or os.geteuid() != 0:
         return None
     return samba, tool
 

@@ -161,6 +161,7 @@ ADAPTERS: dict[str, Callable[[pytest.FixtureRequest], Iterator[Subject]]] = {
 }
 
 
-@pytest.fixture(params=list(ADAPTERS))
+# each adapter's tests on one xdist worker (`--dist loadgroup`): one throwaway server per adapter
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in ADAPTERS])
 def org_directory(request: pytest.FixtureRequest) -> Iterator[Subject]:
     yield from ADAPTERS[request.param](request)

@@ -59,6 +59,7 @@ def test_without_tls_nothing_is_sent_in_plain_text(openldap, slapd):
         strict.find("pat@example.org")
 
 
+@pytest.mark.xdist_group("ldap-active-directory")  # the contract suite's Samba, not a second one
 def test_a_certificate_no_trusted_ca_signed_is_refused(active_directory, tmp_path):
     settings = active_directory.directory.settings
     assert LdapDirectory(settings).ping() is None  # the test CA: trusted
@@ -141,6 +142,7 @@ def test_a_ppolicy_lock_with_a_duration_says_when_it_ends(openldap, slapd):
             connection.delete(policy)
 
 
+@pytest.mark.xdist_group("ldap-active-directory")  # the contract suite's Samba, not a second one
 def test_an_active_directory_lock_lasts_the_domains_lockout_duration(active_directory):
     account = active_directory.person()
     before = datetime.now(UTC) - timedelta(seconds=2)
