@@ -130,6 +130,7 @@ class Settings:
     ldap_mail_attribute: str = "mail"
     ldap_user_filter: str = ""  # default: (objectClass=inetOrgPerson) / (objectClass=user)
     ldap_timeout_seconds: int = 5  # to connect, and to wait for each answer
+    ldap_ca_file: str = ""  # PEM CA(s) the directory's certificate is checked against; default: the system's
     # passkeys (WebAuthn): the relying party id, by default the host of HELPDESK_SITE_URL
     webauthn_rp_id: str = ""
     # languages offered (the first-listed fallback is default_language) and the default one
@@ -218,6 +219,8 @@ class Settings:
         for url in self.ldap_url.split():
             if not url.startswith(("ldap://", "ldaps://")):
                 raise SettingsError(f"HELPDESK_LDAP_URL {url!r} must start with ldap:// or ldaps://")
+        if self.ldap_ca_file and not Path(self.ldap_ca_file).is_file():
+            raise SettingsError(f"HELPDESK_LDAP_CA_FILE {self.ldap_ca_file!r} is not a file (PEM)")
 
     def _check_observability(self) -> None:
         if self.log_format not in ("text", "json"):

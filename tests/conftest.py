@@ -386,6 +386,21 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A throwaway Active Directory (tests/samba.py): a Samba AD domain controller provisioned
+    once for the test session on a loopback address of its own, reached with StartTLS."""
+    from tests import samba as throwaway
+
+    if throwaway.binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail(throwaway.INSTALL + " — CI must run them", pytrace=False)
+        pytest.skip(throwaway.INSTALL)
+    server = throwaway.start(tmp_path_factory.mktemp("samba"))
+    yield server
+    server.stop()
+
+
 # Slower than ~2 s a test (measured with --durations=40); `make test-fast` leaves them out.
 SLOW_MODULES = {
     "tests/integration/test_accounts_cli.py": "flask commands in subprocesses, 3-7 s a test",
@@ -413,6 +428,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         ("Chromium not found", "browser tests", "chromium"),
         ("Redis not found", "shared-counter tests", "redis-server"),
         ("slapd not found", "LDAP directory tests", "slapd ldap-utils"),
+        ("samba not found", "Active Directory tests", "samba samba-ad-dc samba-ad-provision"),
     ):
         if found in reasons:
             terminalreporter.write_sep("!", f"{what} were SKIPPED", yellow=True)

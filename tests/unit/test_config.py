@@ -46,3 +46,20 @@ def test_a_staff_idle_limit_of_zero_is_refused():
 def test_overrides_are_checked_too():
     with pytest.raises(SettingsError, match="HELPDESK_SESSION_HOURS"):
         Settings.from_env({"HELPDESK_SECRET_KEY": "s"}, session_hours=0)
+
+
+LDAP = {
+    "HELPDESK_DIRECTORY": "ldap",
+    "HELPDESK_LDAP_URL": "ldaps://directory.example.org",
+    "HELPDESK_LDAP_BIND_DN": "cn=helpdesk,dc=example,dc=org",
+    "HELPDESK_LDAP_BIND_PASSWORD": "secret",
+    "HELPDESK_LDAP_BASE_DN": "dc=example,dc=org",
+}
+
+
+def test_the_ldap_ca_file_comes_from_its_variable_and_must_be_a_file(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert _settings(**LDAP, HELPDESK_LDAP_CA_FILE=str(ca)).ldap_ca_file == str(ca)
+    with pytest.raises(SettingsError, match="HELPDESK_LDAP_CA_FILE"):
+        _settings(**LDAP, HELPDESK_LDAP_CA_FILE=str(tmp_path / "missing.pem"))
