@@ -124,15 +124,20 @@ def certificates(folder: Path, address: str) -> tuple[Path, Path, Path]:
     return paths
 
 
+def _port_free(address: str) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((address, 389))
+        except OSError:
+            return False
+        return True
+
+
 def _free_address() -> str:
     """A loopback address nothing listens on port 389 of (127.0.0.10 and up)."""
     for last in range(10 + secrets.randbelow(40), 250):
         address = f"127.0.0.{last}"
-        with socket.socket() as probe:
-            try:
-                probe.bind((address, 389))
-            except OSError:
-                continue
+        if _port_free(address):
             return address
     raise RuntimeError("no free loopback address for a throwaway Samba")
 
@@ -157,11 +162,15 @@ def start(folder: Path) -> Samba:
          "--dns-backend=NONE", "--host-name=dc1"],
         check=True, capture_output=True,
     )  # fmt: skip
-    address = _free_address()
-    added = False
-    if not _has_address(address):
-        subprocess.run(["ip", "addr", "add", f"{address}/8", "dev", "lo"], check=True, capture_output=True)
-        added = True
+    # 127.0.0.1 when its port 389 is free (no change to the machine: a container without
+    # CAP_NET_ADMIN can do no more); otherwise another loopback address added to lo for it
+    address, added = "127.0.0.1", False
+    if not _port_free(address):
+        address = _free_address()
+        if not _has_address(address):
+            add = ["ip", "addr", "add", f"{address}/8", "dev", "lo"]
+            subprocess.run(add, check=True, capture_output=True)
+            added = True
     ca, certificate, key = certificates(folder, address)
     config = target / "etc" / "smb.conf"
     text = config.read_text()
