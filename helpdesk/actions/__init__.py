@@ -52,7 +52,7 @@ class Outcome:
 class Viewer:
     """The person signed in on the browser that runs the action."""
 
-    account_id: int
+    account_id: str
     session_id: int
     session_token: str
 

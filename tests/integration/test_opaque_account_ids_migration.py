@@ -32,7 +32,8 @@ def _seed(connection) -> None:
     for statement in (
         "INSERT INTO sign_in_sessions (account_id, token_hash, device, ip, created_at, last_seen_at) "
         "VALUES (:a, :session, '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-        "INSERT INTO sign_in_events (account_id, at, ip, device, result) VALUES (:a, CURRENT_TIMESTAMP, '', '', 'ok')",
+        "INSERT INTO sign_in_events (account_id, at, ip, device, result) "
+        "VALUES (:a, CURRENT_TIMESTAMP, '', '', 'ok')",
         "INSERT INTO account_tokens (account_id, purpose, token_hash, created_at, expires_at, wrong_codes) "
         "VALUES (:a, 'reset', :link, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0)",
         "INSERT INTO devices (account_id, token_hash, summary, first_seen_at, last_seen_at) "
@@ -57,7 +58,9 @@ def test_ids_become_strings_of_the_old_numbers_and_go_back(tmp_path: Path):
         upgrade(directory=migrations, revision="0017")
         with db.engine.begin() as connection:
             _seed(connection)
-            old = connection.execute(text("SELECT id FROM accounts WHERE email = 'second@example.org'")).scalar()
+            old = connection.execute(
+                text("SELECT id FROM accounts WHERE email = 'second@example.org'")
+            ).scalar()
         assert isinstance(old, int)
 
         upgrade(directory=migrations, revision="0018")
@@ -76,15 +79,22 @@ def test_ids_become_strings_of_the_old_numbers_and_go_back(tmp_path: Path):
 
         downgrade(directory=migrations, revision="0017")
         with db.engine.begin() as connection:
-            assert connection.execute(text("SELECT id FROM accounts WHERE email = 'second@example.org'")).scalar() == old
+            assert (
+                connection.execute(
+                    text("SELECT id FROM accounts WHERE email = 'second@example.org'")
+                ).scalar()
+                == old
+            )
             assert _keyed_ids(connection) == {old}
             # numbering goes on after the highest id
             connection.execute(
                 text(
-                    "INSERT INTO accounts (email, password_hash, failed_count, password_changed_at, created_at) "
-                    "VALUES ('fourth@example.org', 'x', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    "INSERT INTO accounts (email, password_hash, failed_count, password_changed_at, "
+                    "created_at) VALUES ('fourth@example.org', 'x', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
                 )
             )
-            newest = connection.execute(text("SELECT id FROM accounts WHERE email = 'fourth@example.org'")).scalar()
+            newest = connection.execute(
+                text("SELECT id FROM accounts WHERE email = 'fourth@example.org'")
+            ).scalar()
         assert newest > old
         upgrade(directory=migrations)

@@ -68,7 +68,8 @@ def test_find_an_unknown_address_is_none(sql, ctx, account):
 
 def test_get_by_id(sql, ctx, account):
     assert sql.get(account.id).email == "pat@example.org"
-    assert sql.get(account.id + 1000) is None
+    assert sql.get(account.id + "0") is None
+    assert sql.get("1000") is None
 
 
 def test_create_stores_the_address_case_folded(sql, ctx):
@@ -104,7 +105,7 @@ def test_check_password_accepts_the_right_password_only(sql, ctx, account):
 
 
 def test_check_password_of_an_unknown_account_is_false(sql, ctx):
-    assert not sql.check_password(4242, DEMO_PASSWORD)
+    assert not sql.check_password("4242", DEMO_PASSWORD)
 
 
 def _store_old_hash(account_id: int, password: str) -> str:
