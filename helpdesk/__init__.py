@@ -62,7 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["well_known"] = WellKnownFlow  # templates link to flows by these names
     app.jinja_env.globals["Role"] = Role
     if "helpdesk.directory" not in app.extensions:
-        use_directory(app, _org_directory(settings))
+        from .accounts.directory import org_directory_for
+
+        use_directory(app, org_directory_for(settings))
 
     from .extensions import csrf, db, limiter, migrate
 
@@ -172,20 +174,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # transactions, never corrupt the database; a crash of the process alone loses nothing
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _org_directory(settings: Settings) -> OrgDirectory:
-    """The organisation's directory HELPDESK_DIRECTORY names (the LDAP adapter, and ldap3, are
-    imported only when it is "ldap")."""
-    if settings.directory == "ldap":
-        import importlib
-
-        ldap = importlib.import_module("helpdesk.accounts.ldap")
-        directory: OrgDirectory = ldap.LdapDirectory(settings)
-        return directory
-    from .accounts.sql import SqlAccountDirectory
-
-    return SqlAccountDirectory()
 
 
 def use_directory(app: Flask, org: OrgDirectory) -> None:

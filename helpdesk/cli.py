@@ -12,7 +12,15 @@ from flask.cli import with_appcontext
 
 from .accounts.roles import Role
 from .config import Settings, SettingsError
-from .content.catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, content_files, load_catalog, well_known_problems
+from .content.catalog import (
+    ARTICLE_SUFFIXES,
+    FLOW_SUFFIXES,
+    Catalog,
+    content_files,
+    load_catalog,
+    well_known_problems,
+)
+from .problems import Problem
 
 
 @click.group("content", help="Check the articles and flows.")
@@ -46,6 +54,8 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
     if paths:
         wanted = {_same(p) for p in extra}
         problems = [p for p in problems if _same(Path(p.path)) in wanted]
+    for warning in _capability_warnings(catalog, settings, {_same(p) for p in extra} if paths else None):
+        click.echo(str(warning), err=True)  # a warning: the flow still works, on its failure branch
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     else:
@@ -57,6 +67,22 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
             err=True,
         )
     sys.exit(1 if problems else 0)
+
+
+def _capability_warnings(catalog: Catalog, settings: Settings, wanted: set[str] | None) -> list[Problem]:
+    """Fix steps the configured directory (HELPDESK_DIRECTORY) cannot do, in the flows checked."""
+    from .accounts.directory import org_directory_for
+    from .actions import steps_not_offered
+    from .flows.checks import capability_warnings
+
+    available = org_directory_for(settings).capabilities
+    found: list[Problem] = []
+    for loaded in catalog.flows.values():
+        if wanted is not None and _same(Path(loaded.flow.path)) not in wanted:
+            continue
+        gaps = steps_not_offered(loaded.flow, available)
+        found.extend(capability_warnings(loaded.flow, gaps, settings.directory))
+    return found
 
 
 @content_group.command("schema")

@@ -14,6 +14,7 @@ sight (`SqlAccountStore`): the address as last seen, role, TOTP, recovery codes,
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -324,3 +325,15 @@ def directory() -> AccountStore:
 def org_directory() -> OrgDirectory:
     """The organisation's directory: find, passwords, locks, unlock (HELPDESK_DIRECTORY)."""
     return current_app.extensions["helpdesk.org_directory"]
+
+
+def org_directory_for(settings: Settings) -> OrgDirectory:
+    """The organisation's directory HELPDESK_DIRECTORY names. The LDAP adapter (and ldap3) is
+    imported only when it is "ldap"."""
+    if settings.directory == "ldap":
+        ldap = importlib.import_module("helpdesk.accounts.ldap")
+        found: OrgDirectory = ldap.LdapDirectory(settings)
+        return found
+    from .sql import SqlAccountDirectory  # it builds on this module
+
+    return SqlAccountDirectory()

@@ -23,6 +23,7 @@ from .failures import forgive, route
 from .history import record_event
 from .locks import is_locked, lock_state
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
+from .org_directory import PasswordRefused
 from .passwords import password_problem
 from .signin import count_failure, policy, refused_before_checking
 from .tokens import TokenStatus, check_token, count_wrong_code, supersede_tokens, use_token
@@ -220,8 +221,11 @@ def change_password(
     After a reset or a recovery, devices confirmed before are not trusted any more: whoever was
     in the account could have confirmed their own. The security checkup reads the flags noted here.
     """
-    with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
-        _set_password(account, new_password, by, ip=ip, device=device)
+    try:
+        with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
+            _set_password(account, new_password, by, ip=ip, device=device)
+    except PasswordRefused as refused:  # the directory's own policy: its reason, on the form
+        raise ResetRefused(refused.reason) from refused
     after_commit(lambda: _tell_owner(account, ip=ip, device=device))
 
 
@@ -291,7 +295,10 @@ def change_own_password(
         return WRONG_CURRENT if proof.status is reauth.Proof.WRONG_PASSWORD else proof.problem
     if org_directory().check_password(account.id, new_password):
         return SAME_PASSWORD  # or a recovery-set password could be "changed" to itself
-    change_password(account, new_password, by="owner", ip=ip, device=device)
+    try:
+        change_password(account, new_password, by="owner", ip=ip, device=device)
+    except ResetRefused as refused:  # the directory's policy said no: its reason, in words
+        return refused.problem
     return ""
 
 
