@@ -706,3 +706,26 @@ def test_removing_your_device_ends_its_sessions(sql, ctx, account):
     assert sql.remove_device(account.id, mine)
     assert sql.session_account(token) is None
     assert sql.devices(account.id) == []
+
+
+# shadow rows: the store of a directory other than the embedded one
+
+
+def test_a_shadow_row_is_made_on_first_sight_and_follows_the_directorys_address(app):
+    from helpdesk.accounts.sql import SqlAccountStore
+    from tests.directories import InMemory
+
+    own = InMemory()
+    first = own.add("sam@example.org", "correct-horse-battery-staple")
+    store = SqlAccountStore(own)
+    with app.app_context():
+        made = store.find("SAM@example.org")
+        assert made is not None and made.id == first and not made.two_factor
+        assert store.find("nobody@example.org") is None
+        # the address moves to another entry: the new one gets it, the old row gives it up
+        own.entries[first].email = "sam.old@example.org"
+        second = own.add("sam@example.org", "another-long-passphrase")
+        moved = store.find("sam@example.org")
+        assert moved is not None and moved.id == second
+        assert store.find("sam.old@example.org").id == first
+        assert store.get(first).email == "sam.old@example.org"
