@@ -109,6 +109,9 @@ def _same(path: Path) -> str:
     return str(path.resolve())
 
 
+NOT_EMBEDDED = "accounts are made in your organisation's directory (HELPDESK_DIRECTORY), not here"
+
+
 @click.group("accounts", help="Accounts of the embedded account directory.")
 def accounts_group() -> None:
     pass
@@ -124,6 +127,8 @@ def accounts_create(email: str, totp: bool) -> None:
     from .accounts.passwords import password_problem
     from .config import settings
 
+    if not directory().keeps_locks:
+        raise click.ClickException(NOT_EMBEDDED)
     password = sys.stdin.readline().rstrip("\r\n")
     if not valid_email(email):
         raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")
@@ -163,10 +168,13 @@ def demo_load(on_a_public_site: bool) -> None:
     """
     from urllib.parse import urlsplit
 
+    from .accounts.directory import directory
     from .config import settings
     from .content.live import catalog
     from .demo import load_demo
 
+    if not directory().keeps_locks:
+        raise click.ClickException(f"not loading the demo accounts: {NOT_EMBEDDED}")
     host = urlsplit(settings().site_url).hostname or ""
     if host not in {"localhost", "127.0.0.1", "::1"} and not on_a_public_site:
         raise click.ClickException(
@@ -205,6 +213,8 @@ def staff_create(email: str, role: str) -> None:
         raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")
     accounts = directory()
     account = accounts.find(email)
+    if account is None and not accounts.keeps_locks:
+        raise click.ClickException(f"no account uses {email} in the directory ({NOT_EMBEDDED})")
     if account is None:
         password = sys.stdin.readline().rstrip("\r\n")
         problem = password_problem(password, email=email, site_name=settings().site_name)
