@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -11,6 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .cases.diagnosis_access import LIFETIME as DIAGNOSIS_LIFETIME
 from .config import PROJECT_ROOT, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .accounts.org_directory import OrgDirectory
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -59,9 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["well_known"] = WellKnownFlow  # templates link to flows by these names
     app.jinja_env.globals["Role"] = Role
     if "helpdesk.directory" not in app.extensions:
-        from .accounts.sql import SqlAccountDirectory
+        from .accounts.directory import org_directory_for
 
-        app.extensions["helpdesk.directory"] = SqlAccountDirectory()
+        use_directory(app, org_directory_for(settings))
 
     from .extensions import csrf, db, limiter, migrate
 
@@ -177,3 +180,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # transactions, never corrupt the database; a crash of the process alone loses nothing
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def use_directory(app: Flask, org: OrgDirectory) -> None:
+    """Act on accounts through *org* from now on (and keep the help center's own records in the
+    store that goes with it: the embedded directory is its own, any other gets shadow rows)."""
+    from .accounts.sql import store_for
+
+    app.extensions["helpdesk.org_directory"] = org
+    app.extensions["helpdesk.directory"] = store_for(org)

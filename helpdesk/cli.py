@@ -15,12 +15,14 @@ from .config import Settings, SettingsError
 from .content.catalog import (
     ARTICLE_SUFFIXES,
     FLOW_SUFFIXES,
+    Catalog,
     _display,
     content_files,
     load_catalog,
     well_known_problems,
 )
 from .content.translations import is_translation, load_translations
+from .problems import Problem
 
 
 @click.group("content", help="Check the articles and flows.")
@@ -69,6 +71,8 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
         wanted = {_same(p) for p in extra + translated}
         problems = [p for p in problems if _same(Path(p.path)) in wanted]
         warnings = [p for p in warnings if _same(Path(p.path)) in wanted]
+    # a fix the directory cannot do: a warning, the flow still works (on its failure branch)
+    warnings += _capability_warnings(catalog, settings, {_same(p) for p in extra} if paths else None)
     # warnings go to stderr, also with --json: stdout keeps exactly the problems, none when clean
     for warning in warnings:
         click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}", err=True)
@@ -83,6 +87,22 @@ def content_check(paths: tuple[Path, ...], as_json: bool) -> None:
             err=True,
         )
     sys.exit(1 if problems else 0)
+
+
+def _capability_warnings(catalog: Catalog, settings: Settings, wanted: set[str] | None) -> list[Problem]:
+    """Fix steps the configured directory (HELPDESK_DIRECTORY) cannot do, in the flows checked."""
+    from .accounts.directory import org_directory_for
+    from .actions import steps_not_offered
+    from .flows.checks import capability_warnings
+
+    available = org_directory_for(settings).capabilities
+    found: list[Problem] = []
+    for loaded in catalog.flows.values():
+        if wanted is not None and _same(Path(loaded.flow.path)) not in wanted:
+            continue
+        gaps = steps_not_offered(loaded.flow, available)
+        found.extend(capability_warnings(loaded.flow, gaps, settings.directory))
+    return found
 
 
 @content_group.command("schema")
@@ -109,6 +129,9 @@ def _same(path: Path) -> str:
     return str(path.resolve())
 
 
+NOT_EMBEDDED = "accounts are made in your organisation's directory (HELPDESK_DIRECTORY), not here"
+
+
 @click.group("accounts", help="Accounts of the embedded account directory.")
 def accounts_group() -> None:
     pass
@@ -124,6 +147,8 @@ def accounts_create(email: str, totp: bool) -> None:
     from .accounts.passwords import password_problem
     from .config import settings
 
+    if not directory().keeps_locks:
+        raise click.ClickException(NOT_EMBEDDED)
     password = sys.stdin.readline().rstrip("\r\n")
     if not valid_email(email):
         raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")
@@ -163,10 +188,13 @@ def demo_load(on_a_public_site: bool) -> None:
     """
     from urllib.parse import urlsplit
 
+    from .accounts.directory import directory
     from .config import settings
     from .content.live import catalog
     from .demo import load_demo
 
+    if not directory().keeps_locks:
+        raise click.ClickException(f"not loading the demo accounts: {NOT_EMBEDDED}")
     host = urlsplit(settings().site_url).hostname or ""
     if host not in {"localhost", "127.0.0.1", "::1"} and not on_a_public_site:
         raise click.ClickException(
@@ -205,6 +233,8 @@ def staff_create(email: str, role: str) -> None:
         raise click.BadParameter("that is not one plain email address", param_hint="EMAIL")
     accounts = directory()
     account = accounts.find(email)
+    if account is None and not accounts.keeps_locks:
+        raise click.ClickException(f"no account uses {email} in the directory ({NOT_EMBEDDED})")
     if account is None:
         password = sys.stdin.readline().rstrip("\r\n")
         problem = password_problem(password, email=email, site_name=settings().site_name)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import delete, update
-
-from .accounts.directory import directory, normalise_email
+from .accounts.directory import directory
 from .accounts.roles import Role
 from .accounts.signin import policy
 from .accounts.two_factor import enable_without_confirmation
-from .extensions import db
-from .models import Account, AccountToken, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
+from .models import utcnow
 
 DEMO_ACCOUNTS = (
     # email, password, state, what to try
@@ -32,22 +29,12 @@ def load_demo() -> list[str]:
     for email, password, state, note in DEMO_ACCOUNTS:
         _remove(email)
         account = directory().create(email, password)
-        if state == "locked":
-            db.session.execute(
-                update(Account)
-                .where(Account.id == account.id)
-                .values(
-                    failed_count=lock_policy.threshold,
-                    locked_until=utcnow() + lock_policy.first * 30,
-                )
-            )
-        elif state == "hard-locked":
-            db.session.execute(
-                update(Account)
-                .where(Account.id == account.id)
-                .values(failed_count=lock_policy.hard_stop, locked_until=None)
-            )
-        db.session.commit()
+        if state in ("locked", "hard-locked"):  # as many wrong passwords as it takes, and the lock
+            failures = lock_policy.threshold if state == "locked" else lock_policy.hard_stop
+            for _ in range(failures):
+                directory().record_failure(account.id)
+            until = utcnow() + lock_policy.first * 30 if state == "locked" else None
+            directory().lock(account.id, until, failures)
         lines.append(f"{email:<22} password: {password:<28} {note}")
         if state in ("admin", "staff"):
             directory().set_role(account.id, Role.ADMIN if state == "admin" else Role.STAFF)
@@ -63,10 +50,6 @@ def load_demo() -> list[str]:
 
 
 def _remove(email: str) -> None:
-    account = db.session.query(Account).filter_by(email=normalise_email(email)).one_or_none()
-    if account is None:
-        return
-    for table in (SignInEvent, SignInSession, AccountToken, RecoveryCode, Device):
-        db.session.execute(delete(table).where(table.account_id == account.id))
-    db.session.delete(account)
-    db.session.commit()
+    account = directory().find(email)
+    if account is not None:
+        directory().forget_account(account.id)

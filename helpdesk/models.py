@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -253,15 +254,26 @@ class ArticleFeedback(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+ACCOUNT_ID_LENGTH = 64
+
+
+def new_account_id() -> str:
+    """An id for an account made by the embedded directory (opaque, like any directory's)."""
+    return str(uuid.uuid4())
+
+
 class Account(db.Model):  # type: ignore[name-defined]
     """An account of the embedded account directory."""
 
     __tablename__ = "accounts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # the directory's opaque account id (an LDAP entryUUID, an AD objectGUID; for the embedded
+    # directory a random UUID, or the old number as a string for accounts made before 0018)
+    id: Mapped[str] = mapped_column(String(ACCOUNT_ID_LENGTH), primary_key=True, default=new_account_id)
     # stored case-folded so that uniqueness is case-insensitive on every database
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None on a shadow row: an account whose password the organisation's directory keeps
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     failed_count: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -296,7 +308,7 @@ class RecoveryCode(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("account_id", "code_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[str] = mapped_column(String(ACCOUNT_ID_LENGTH), ForeignKey("accounts.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(128))  # v2$<salt>$<hmac>; 64 hex before versions
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -308,7 +320,7 @@ class Device(db.Model):  # type: ignore[name-defined]
     __tablename__ = "devices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[str] = mapped_column(String(ACCOUNT_ID_LENGTH), ForeignKey("accounts.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     summary: Mapped[str] = mapped_column(String(200), default="")
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -324,7 +336,7 @@ class SignInSession(db.Model):  # type: ignore[name-defined]
     __tablename__ = "sign_in_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[str] = mapped_column(String(ACCOUNT_ID_LENGTH), ForeignKey("accounts.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     device: Mapped[str] = mapped_column(String(200), default="")
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
@@ -343,7 +355,7 @@ class SignInEvent(db.Model):  # type: ignore[name-defined]
     __table_args__ = (Index("ix_sign_in_events_account", "account_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    account_id: Mapped[str] = mapped_column(String(ACCOUNT_ID_LENGTH), ForeignKey("accounts.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip: Mapped[str] = mapped_column(String(64), default="")
     device: Mapped[str] = mapped_column(String(200), default="")
@@ -357,7 +369,7 @@ class AccountToken(db.Model):  # type: ignore[name-defined]
     __table_args__ = (Index("ix_account_tokens_account", "account_id", "purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    account_id: Mapped[str] = mapped_column(String(ACCOUNT_ID_LENGTH), ForeignKey("accounts.id"))
     purpose: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -66,7 +66,7 @@ class Checkup:
         return next(item for item in self.items if item.id == item_id)
 
 
-def run_checkup(account_id: int, this_session_id: int | None = None, now: datetime | None = None) -> Checkup:
+def run_checkup(account_id: str, this_session_id: int | None = None, now: datetime | None = None) -> Checkup:
     """Every item of the checkup for the account, seen from the signed-in session *this_session_id*
     (its device is the owner's own by definition)."""
     accounts = directory()
@@ -124,7 +124,7 @@ def _recovery_codes(account: AccountRecord, left: int) -> CheckupItem:
 
 
 def _unknown_devices(
-    account_id: int, sessions: list[SessionRecord], this_session_id: int | None, this_device: int | None
+    account_id: str, sessions: list[SessionRecord], this_session_id: int | None, this_device: int | None
 ) -> list[UnknownDevice]:
     """Devices the owner has not confirmed, one entry each: those signed in elsewhere first (most
     recently active first), then those only remembered."""
@@ -228,7 +228,7 @@ def _failed_sign_ins(failures: list[SignInRecord]) -> CheckupItem:
     )
 
 
-def mark_failures_reviewed(account_id: int, through: datetime, now: datetime | None = None) -> None:
+def mark_failures_reviewed(account_id: str, through: datetime, now: datetime | None = None) -> None:
     """ "I've reviewed these": failures up to *through* (the newest one shown) stop counting;
     one that arrived while the page was open still does."""
     directory().mark_failures_reviewed(account_id, min(through, now or utcnow()))

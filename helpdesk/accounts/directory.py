@@ -1,11 +1,20 @@
-"""The account directory: the one interface through which the help center acts on accounts.
+"""The help center's own account store, and the two accessors every module acts on accounts by.
 
-The embedded default is `SqlAccountDirectory`; an organisation with its own user database
-writes an adapter with these methods and sets it in `create_app`.
+The organisation's part of an account (its address, password, lock) lives in the organisation's
+directory (`org_directory()`, an `OrgDirectory`: the embedded SQL directory, LDAP, or an
+organisation's own adapter). Everything else the help center keeps itself, in its store
+(`directory()`, an `AccountStore`), keyed by the directory's opaque account id: sessions, devices,
+sign-in history, TOTP secrets and recovery codes, roles, "Confirm it's you", and the help
+center's own lock escalation where the directory is the embedded one (`keeps_locks`).
+
+With the embedded directory (`accounts/sql.py` `SqlAccountDirectory`) both are one object over
+one table. With any other, the store keeps a shadow row per directory account, made on first
+sight (`SqlAccountStore`): the address as last seen, role, TOTP, recovery codes, ...
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,15 +25,16 @@ from flask import current_app
 
 from ..config import Settings
 from ..errors import DomainError
+from .org_directory import DirectoryAccount, OrgDirectory
 from .roles import Role, may
 
 
 @dataclass(frozen=True)
-class AccountRecord:
-    """What the help center may know about an account (never the password hash)."""
+class AccountRecord(DirectoryAccount):
+    """What the help center may know about an account (never the password hash): the directory's
+    id and address, and what the help center's store keeps about it (on a shadow row, the lock
+    fields stay empty: the directory's `lock_state` says whether it is locked)."""
 
-    id: int
-    email: str
     failed_count: int
     locked_until: datetime | None
     password_changed_at: datetime
@@ -182,20 +192,28 @@ class AccountExists(DomainError, ValueError):
     pass
 
 
-class AccountDirectory(Protocol):
-    def find(self, email: str) -> AccountRecord | None: ...
-    def get(self, account_id: int) -> AccountRecord | None: ...
-    def create(self, email: str, password: str) -> AccountRecord: ...
-    def check_password(self, account_id: int, password: str) -> bool: ...
-    def set_password(self, account_id: int, password: str) -> None:
-        """Also clears any lock and failure count, and ends every session."""
+class AccountStore(Protocol):
+    """The help center's own store, keyed by the directory's account id (see the module)."""
 
-    def record_failure(self, account_id: int) -> int:
+    @property
+    def keeps_locks(self) -> bool:
+        """Whether the help center counts failures and locks accounts itself (the embedded
+        directory); otherwise the directory does, and `lock_state` is read from it."""
+
+    def find(self, email: str) -> AccountRecord | None:
+        """The account the directory has at this address (its shadow row made on first sight)."""
+
+    def get(self, account_id: str) -> AccountRecord | None: ...
+    def create(self, email: str, password: str) -> AccountRecord:
+        """An account of the embedded directory (AccountExists if the address is taken)."""
+
+    # the help center's own lock escalation (only where `keeps_locks`)
+    def record_failure(self, account_id: str) -> int:
         """Count one failed sign-in atomically; return the new consecutive count."""
 
     def lock(
         self,
-        account_id: int,
+        account_id: str,
         until: datetime | None,
         failures: int,
         level: int | None = None,
@@ -205,21 +223,21 @@ class AccountDirectory(Protocol):
         count was cleared since, or a lock for a later count was written first. With *level*,
         the lock level becomes that, only if it is still *seen_level* (what it was worked out from)."""
 
-    def clear_failures(self, account_id: int) -> None: ...
-    def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None: ...
-    def sign_ins(self, account_id: int, limit: int = 20) -> list[SignInRecord]: ...
-    def failed_sign_ins(self, account_id: int, since: datetime, limit: int = 500) -> list[SignInRecord]:
+    def clear_failures(self, account_id: str) -> None: ...
+    def record_sign_in(self, account_id: str, result: str, ip: str, device: str) -> None: ...
+    def sign_ins(self, account_id: str, limit: int = 20) -> list[SignInRecord]: ...
+    def failed_sign_ins(self, account_id: str, since: datetime, limit: int = 500) -> list[SignInRecord]:
         """Refused sign-ins (wrong password or code, locked) after *since*, newest first,
         at most *limit* of them."""
 
-    def mark_failures_reviewed(self, account_id: int, through: datetime) -> None:
+    def mark_failures_reviewed(self, account_id: str, through: datetime) -> None:
         """The owner looked at failed sign-ins up to *through* (never moves back)."""
 
-    def note_password(self, account_id: int, *, weak: bool, from_recovery: bool | None = None) -> None:
+    def note_password(self, account_id: str, *, weak: bool, from_recovery: bool | None = None) -> None:
         """What was found about the current password when it was seen in plain text;
         `from_recovery=None` leaves that flag as it is."""
 
-    def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str: ...
+    def start_session(self, account_id: str, ip: str, device: str, device_id: int | None = None) -> str: ...
     def session_account(self, token: str) -> tuple[AccountRecord, int] | None:
         """The live session's account and id (`look_up_session` under the configured limits)."""
 
@@ -227,12 +245,12 @@ class AccountDirectory(Protocol):
         """The session behind *token*, from its row's timestamps: live (its last activity
         written at most once a minute), or why not; one found past a limit is ended here."""
 
-    def end_expired_sessions(self, account_id: int, limits: SessionLimits) -> list[SessionLookup]:
+    def end_expired_sessions(self, account_id: str, limits: SessionLimits) -> list[SessionLookup]:
         """End the account's sessions that are past a limit but were never looked up since."""
 
     def end_session(self, token: str) -> None: ...
-    def end_sessions(self, account_id: int, keep_token: str | None = None) -> int: ...
-    def sessions(self, account_id: int) -> list[SessionRecord]:
+    def end_sessions(self, account_id: str, keep_token: str | None = None) -> int: ...
+    def sessions(self, account_id: str) -> list[SessionRecord]:
         """The signed-in sessions, most recently active first."""
 
     def mark_reauthenticated(self, session_id: int, at: datetime) -> None:
@@ -242,40 +260,51 @@ class AccountDirectory(Protocol):
         """When the person in this (open) session last proved it was them; None if never."""
 
     # two-factor
-    def totp_secret(self, account_id: int) -> str | None: ...
-    def enable_totp(self, account_id: int, secret: str, accepted_step: int) -> None: ...
-    def disable_totp(self, account_id: int) -> None: ...
-    def accept_totp_step(self, account_id: int, step: int, offset: int | None = None) -> bool:
+    def totp_secret(self, account_id: str) -> str | None: ...
+    def enable_totp(self, account_id: str, secret: str, accepted_step: int) -> None: ...
+    def disable_totp(self, account_id: str) -> None: ...
+    def accept_totp_step(self, account_id: str, step: int, offset: int | None = None) -> bool:
         """Record *step* as used (and a new clock offset) unless it, or a later one, was used."""
 
-    def replace_recovery_codes(self, account_id: int, code_hashes: list[str]) -> None: ...
-    def use_recovery_code(self, account_id: int, code_hash: str) -> bool: ...
-    def unused_recovery_codes(self, account_id: int) -> list[str]:
+    def replace_recovery_codes(self, account_id: str, code_hashes: list[str]) -> None: ...
+    def use_recovery_code(self, account_id: str, code_hash: str) -> bool: ...
+    def unused_recovery_codes(self, account_id: str) -> list[str]:
         """The stored hashes of the account's unused recovery codes (each with its salt)."""
-    def recovery_codes_left(self, account_id: int) -> int: ...
+
+    def recovery_codes_left(self, account_id: str) -> int: ...
+
+    def forget_account(self, account_id: str) -> None:
+        """Delete the account's row and everything kept about it (the demo's fresh start)."""
+
+    def has_password(self, account_id: str) -> bool:
+        """Whether the account can also sign in with a password (the embedded directory: one was
+        set; any other directory keeps its own)."""
+
+    def require_two_factor(self, account_id: str) -> None:
+        """Two-step verification must be set up at the next sign-in (after a recovery)."""
 
     # staff
-    def set_role(self, account_id: int, role: str | None) -> None: ...
+    def set_role(self, account_id: str, role: str | None) -> None: ...
 
     # devices
-    def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
+    def remember_device(self, account_id: str, token: str, summary: str) -> tuple[int, bool]:
         """The device's id, and whether the account had not seen it before."""
 
-    def devices(self, account_id: int) -> list[DeviceRecord]: ...
-    def remove_device(self, account_id: int, device_id: int) -> bool:
+    def devices(self, account_id: str) -> list[DeviceRecord]: ...
+    def remove_device(self, account_id: str, device_id: int) -> bool:
         """Forget the device and end its sessions."""
 
-    def confirm_device(self, account_id: int, device_id: int) -> bool:
+    def confirm_device(self, account_id: str, device_id: int) -> bool:
         """The owner says the device is theirs."""
 
-    def forget_unconfirmed_devices(self, account_id: int, keep_device_id: int | None = None) -> int:
+    def forget_unconfirmed_devices(self, account_id: str, keep_device_id: int | None = None) -> int:
         """Forget every device the owner has not confirmed, but *keep_device_id*; how many were.
         A forgotten device's next sign-in is a new device's (and mailed)."""
 
-    def confirmed_device(self, account_id: int, token: str) -> int | None:
+    def confirmed_device(self, account_id: str, token: str) -> int | None:
         """The id of the device with this browser token, if the owner confirmed it as theirs."""
 
-    def forget_device_confirmations(self, account_id: int) -> None:
+    def forget_device_confirmations(self, account_id: str) -> None:
         """After a reset or recovery: whoever was in the account may have confirmed their own device."""
 
     def forget_before(self, cutoff: datetime) -> dict[str, int]:
@@ -302,5 +331,26 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().casefold()
 
 
-def directory() -> AccountDirectory:
+AccountDirectory = AccountStore  # the name before the organisation's part moved to OrgDirectory
+
+
+def directory() -> AccountStore:
+    """The help center's own account store (sessions, devices, history, factors, roles)."""
     return current_app.extensions["helpdesk.directory"]
+
+
+def org_directory() -> OrgDirectory:
+    """The organisation's directory: find, passwords, locks, unlock (HELPDESK_DIRECTORY)."""
+    return current_app.extensions["helpdesk.org_directory"]
+
+
+def org_directory_for(settings: Settings) -> OrgDirectory:
+    """The organisation's directory HELPDESK_DIRECTORY names. The LDAP adapter (and ldap3) is
+    imported only when it is "ldap"."""
+    if settings.directory == "ldap":
+        ldap = importlib.import_module("helpdesk.accounts.ldap")
+        found: OrgDirectory = ldap.LdapDirectory(settings)
+        return found
+    from .sql import SqlAccountDirectory  # it builds on this module
+
+    return SqlAccountDirectory()

@@ -35,7 +35,7 @@ class Route:
     device_id: int | None = None  # the owner's confirmed device, within its budget: no lock applies
 
 
-def route(account_id: int, ip: str, device_token: str | None) -> Route:
+def route(account_id: str, ip: str, device_token: str | None) -> Route:
     """Decide how an attempt on *account_id* from *ip* with this browser's device token is treated."""
     if device_token:
         device_id = directory().confirmed_device(account_id, device_token)
@@ -58,7 +58,7 @@ def address_allowed(ip: str) -> bool:
     )
 
 
-def note_failure(account_id: int | None, ip: str, via: Route) -> None:
+def note_failure(account_id: str | None, ip: str, via: Route) -> None:
     """Count a wrong password or code (or an unknown account's address, *account_id* None)
     against the confirmed device it came through, or else against the address."""
     current = settings()
@@ -81,7 +81,7 @@ def note_failure(account_id: int | None, ip: str, via: Route) -> None:
             _audit_spent("address, accounts pressed", ip)
 
 
-def _audit_spent(budget: str, ip: str, account_id: int | None = None, device_id: int | None = None) -> None:
+def _audit_spent(budget: str, ip: str, account_id: str | None = None, device_id: int | None = None) -> None:
     """Once per window, when a budget is used up: from now on that address or device is refused."""
     account = directory().get(account_id) if account_id is not None else None
     detail: dict[str, object] = {"budget": budget}
@@ -91,15 +91,15 @@ def _audit_spent(budget: str, ip: str, account_id: int | None = None, device_id:
     audit.record("sign-in.failures-budget-spent", actor="anonymous", target=target, ip=ip, **detail)
 
 
-def forgive(account_id: int, ip: str) -> None:
+def forgive(account_id: str, ip: str) -> None:
     """The owner proved they read the account's mail (an emailed unlock or reset link) from *ip*:
     that address may try that account again (failures from elsewhere stay counted)."""
     forget("signin-account-address", _pair_key(account_id, ip), settings().failures_per_account_address)
 
 
-def _pair_key(account_id: int, ip: str) -> str:
+def _pair_key(account_id: str, ip: str) -> str:
     return f"{account_id}|{ip}"
 
 
-def _device_key(account_id: int, device_id: int) -> str:
+def _device_key(account_id: str, device_id: int) -> str:
     return f"{account_id}|{device_id}"

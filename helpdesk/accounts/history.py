@@ -36,7 +36,7 @@ class NotASecurityEvent(ValueError):
     """A sign-in result was handed to `record_event` (those are written by `signin`)."""
 
 
-def record_event(account_id: int, event: HistoryResult, *, ip: str = "", device: str = "") -> None:
+def record_event(account_id: str, event: HistoryResult, *, ip: str = "", device: str = "") -> None:
     """One line of the owner's history: what happened to the account, from which address and
     device (as `sessions.client_ip()`/`client_device()` give them; "" when no browser was involved).
 

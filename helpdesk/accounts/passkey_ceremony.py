@@ -227,7 +227,7 @@ def remove_passkey(account: AccountRecord, passkey_id: int, *, ip: str, device: 
     mine = passkeys.passkeys_of(str(account.id))
     if not any(p.id == passkey_id for p in mine):
         return None
-    if len(mine) == 1 and not passkeys.has_password(str(account.id)):
+    if len(mine) == 1 and not directory().has_password(account.id):
         raise RemovalRefused()
     removed = passkeys.remove(str(account.id), passkey_id)
     if removed is None:
@@ -308,7 +308,7 @@ def sign_in_with_passkey(
         note_failure(None, ip, Route())  # like an unknown address: it spends the address's budget
         raise PasskeyRefused(NOT_ACCEPTED)
     accounts = directory()
-    account = accounts.get(_account_key(passkey.account_id))
+    account = accounts.get(passkey.account_id)
     if account is None:
         raise PasskeyRefused(NOT_ACCEPTED)
     lock_policy = policy()
@@ -356,11 +356,6 @@ def sign_in_with_passkey(
     if not verified.user_verified and account.two_factor:
         return SignInAttempt(False, Attempt.NEEDS_CODE, account)
     return sign_in_proved(account, via, lock_policy, HistoryResult.OK_PASSKEY, ip=ip, device=device)
-
-
-def _account_key(account_id: str) -> Any:
-    """The directory's id for a passkey's account (kept as a string; the SQL store's are numbers)."""
-    return int(account_id) if account_id.isdigit() else account_id
 
 
 def _refused(

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db, rowcount
-from ..models import Account, Passkey, RemovedPasskey, WebAuthnChallenge, utcnow
+from ..models import Passkey, RemovedPasskey, WebAuthnChallenge, utcnow
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 NAME_LENGTH = 60
@@ -195,16 +195,6 @@ def record_use(passkey: PasskeyRecord, new_sign_count: int, backed_up: bool) -> 
     )
     db.session.commit()
     return rowcount(used) == 1
-
-
-def has_password(account_id: str) -> bool:
-    """Whether the account can also sign in with a password (one was ever set in this store)."""
-    try:
-        number = int(account_id)
-    except ValueError:
-        return True  # an account of the organisation's directory: its password lives there
-    stored = db.session.scalar(select(Account.password_hash).where(Account.id == number))
-    return bool(stored)
 
 
 # challenges

@@ -21,10 +21,11 @@ from .. import audit
 from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
-from .directory import AccountRecord, HistoryResult, directory
+from .directory import AccountRecord, HistoryResult, directory, org_directory
 from .history import record_event
+from .locks import is_locked
 from .notices import send_recovery_code_used
-from .signin import count_failure, policy
+from .signin import count_failure
 from .two_factor import check_second_factor
 
 
@@ -82,7 +83,7 @@ def record_proof(session_id: int) -> None:
 
 
 def confirm_identity(
-    account_id: int,
+    account_id: str,
     session_id: int,
     password: str,
     code: str = "",
@@ -101,11 +102,10 @@ def confirm_identity(
     account = accounts.get(account_id)
     assert account is not None  # the signed-in owner's own account
     needs_code = account.two_factor if code_required is None else code_required
-    lock_policy = policy()
-    if lock_policy.is_locked(account.failed_count, account.locked_until, utcnow()):
+    if is_locked(account.id):
         accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
         return _refused(account, Proof.LOCKED, ip)
-    if not accounts.check_password(account.id, password):
+    if not org_directory().check_password(account.id, password):
         return _failed(account, Proof.WRONG_PASSWORD, HistoryResult.WRONG_PASSWORD, ip, device)
     used_recovery_code = False
     if needs_code:
@@ -115,7 +115,8 @@ def confirm_identity(
         if kind is None:
             return _failed(account, Proof.WRONG_CODE, HistoryResult.WRONG_CODE, ip, device)
         used_recovery_code = kind == "recovery"
-    accounts.clear_failures(account.id)
+    if accounts.keeps_locks:
+        accounts.clear_failures(account.id)
     record_proof(session_id)
     record_event(account.id, HistoryResult.REAUTHENTICATED, ip=ip, device=device)
     audit.record(

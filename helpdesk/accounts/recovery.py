@@ -18,10 +18,12 @@ from ..models import utcnow
 from ..throttle import allow
 from ..timing import uniform_duration
 from . import passkeys, reauth
-from .directory import AccountRecord, HistoryResult, directory, normalise_email, valid_email
+from .directory import AccountRecord, HistoryResult, directory, normalise_email, org_directory, valid_email
 from .failures import forgive, route
 from .history import record_event
+from .locks import is_locked, lock_state
 from .notices import send_no_account, send_password_changed, send_reset_link, send_unlock_link
+from .org_directory import PasswordRefused
 from .passwords import password_problem
 from .signin import count_failure, policy, refused_before_checking
 from .tokens import TokenStatus, check_token, count_wrong_code, supersede_tokens, use_token
@@ -86,8 +88,7 @@ def request_unlock(email: str, ip: str) -> None:
     if account is None:
         send_no_account(normalise_email(email), "an unlock link")
         return
-    locked = policy().is_locked(account.failed_count, account.locked_until, utcnow())
-    send_unlock_link(account, locked=locked)
+    send_unlock_link(account, locked=is_locked(account.id))
 
 
 def _throttle(name: str, email: str, ip: str) -> None:
@@ -220,8 +221,11 @@ def change_password(
     After a reset or a recovery, devices confirmed before are not trusted any more: whoever was
     in the account could have confirmed their own. The security checkup reads the flags noted here.
     """
-    with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
-        passkeys_removed = _set_password(account, new_password, by, ip=ip, device=device)
+    try:
+        with one_transaction():  # a worker stopped half-way changes nothing: all of it, or none
+            passkeys_removed = _set_password(account, new_password, by, ip=ip, device=device)
+    except PasswordRefused as refused:  # the directory's own policy: its reason, on the form
+        raise ResetRefused(refused.reason) from refused
     after_commit(lambda: _tell_owner(account, ip=ip, device=device, passkeys_removed=passkeys_removed))
 
 
@@ -230,8 +234,10 @@ def _set_password(account: AccountRecord, new_password: str, by: ChangedBy, *, i
     accounts = directory()
     # a reset link must not tell whether a guess is the current password, so "changing" it to
     # itself is done like any change; it only keeps what the checkup knows (set by a recovery, say)
-    unchanged = by != "recovery" and accounts.check_password(account.id, new_password)
-    accounts.set_password(account.id, new_password)
+    org = org_directory()
+    unchanged = by != "recovery" and org.check_password(account.id, new_password)
+    org.set_password(account.id, new_password)  # PasswordRefused: the directory's own policy said no
+    accounts.end_sessions(account.id)
     weak = bool(password_problem(new_password, email=account.email, site_name=_site_name()))
     accounts.note_password(account.id, weak=weak, from_recovery=None if unchanged else by == "recovery")
     passkeys_removed = 0
@@ -301,9 +307,12 @@ def change_own_password(
     )
     if not proof.ok:
         return WRONG_CURRENT if proof.status is reauth.Proof.WRONG_PASSWORD else proof.problem
-    if directory().check_password(account.id, new_password):
+    if org_directory().check_password(account.id, new_password):
         return SAME_PASSWORD  # or a recovery-set password could be "changed" to itself
-    change_password(account, new_password, by="owner", ip=ip, device=device)
+    try:
+        change_password(account, new_password, by="owner", ip=ip, device=device)
+    except ResetRefused as refused:  # the directory's policy said no: its reason, in words
+        return refused.problem
     return ""
 
 
@@ -324,13 +333,10 @@ def unlock_account(raw_token: str, *, ip: str = "", device: str = "") -> Unlock:
     account = accounts.get(used.account_id)
     if account is None:
         return Unlock(TokenStatus.UNKNOWN)
-    lock_policy = policy()
-    now = utcnow()
-    was_locked = lock_policy.is_locked(account.failed_count, account.locked_until, now)
-    remaining = None
-    if was_locked and account.locked_until is not None:
-        remaining = account.locked_until - now
-    accounts.clear_failures(account.id)
+    state = lock_state(account.id)
+    was_locked = state.locked
+    remaining = state.until - utcnow() if state.locked and state.until is not None else None
+    org_directory().unlock(account.id)
     if ip:
         forgive(account.id, ip)
     audit.record(

@@ -31,7 +31,7 @@ def look_up(token: str, *, ip: str = "", device: str = "") -> SessionLookup:
     return found
 
 
-def end_expired(account_id: int, *, ip: str = "") -> list[SessionLookup]:
+def end_expired(account_id: str, *, ip: str = "") -> list[SessionLookup]:
     """End and audit the account's sessions that are past a limit though no browser came back to
     notice (a closed browser): done at each sign-in, so the list of sessions stays true."""
     ended = directory().end_expired_sessions(account_id, limits())

@@ -31,7 +31,7 @@ class SignedOutElsewhere:
 
 
 def sign_out_everywhere_else(
-    account_id: int, keep_token: str, this_session_id: int, *, ip: str = "", device: str = ""
+    account_id: str, keep_token: str, this_session_id: int, *, ip: str = "", device: str = ""
 ) -> SignedOutElsewhere:
     """End every session of the account but this one (*keep_token*), and forget every device the
     owner has not confirmed but this session's own."""

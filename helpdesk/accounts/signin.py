@@ -12,9 +12,10 @@ from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
 from ..timing import uniform_duration
-from .directory import AccountRecord, HistoryResult, directory
+from .directory import AccountRecord, HistoryResult, directory, org_directory
 from .failures import Route, address_allowed, note_failure, route
 from .lockout import LockPolicy
+from .locks import is_locked
 from .notices import send_recovery_code_used, send_unlock_link
 from .passwords import password_problem, spend_verify_time
 from .two_factor import check_second_factor
@@ -85,7 +86,7 @@ def _attempt(
         spend_verify_time(password)
         accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
         return SignInAttempt(False, Attempt.LOCKED, account)
-    if not accounts.check_password(account.id, password):
+    if not org_directory().check_password(account.id, password):
         wrong = (Attempt.WRONG_PASSWORD, HistoryResult.WRONG_PASSWORD)
         return _failed(account, *wrong, ip, device, lock_policy, via)
     note_password_strength(account, password)
@@ -105,20 +106,17 @@ def refused_before_checking(account: AccountRecord, via: Route, lock_policy: Loc
         return True
     if via.device_id is not None:
         return False
-    return lock_policy.is_locked(account.failed_count, account.locked_until, utcnow())
+    return is_locked(account.id)
 
 
 def _signed_in(account: AccountRecord, via: Route, lock_policy: LockPolicy) -> None:
     """The owner proved who they are: their run of failures ends (the escalation does not, see
     lockout), unless they came past a lock on their confirmed device: the lock stays for others."""
-    if via.device_id is not None:
-        fresh = directory().get(account.id) or account
-        if lock_policy.is_locked(fresh.failed_count, fresh.locked_until, utcnow()):
-            audit.record(
-                "account.lock-passed", actor="owner", target=account.email, device_id=via.device_id
-            )
-            return
-    directory().clear_failures(account.id)
+    if via.device_id is not None and is_locked(account.id):
+        audit.record("account.lock-passed", actor="owner", target=account.email, device_id=via.device_id)
+        return
+    if directory().keeps_locks:
+        directory().clear_failures(account.id)
 
 
 def sign_in_proved(
@@ -150,7 +148,7 @@ def _site_name() -> str:
 
 
 def complete_sign_in(
-    account_id: int, code: str, ip: str, device: str, *, device_token: str | None = None
+    account_id: str, code: str, ip: str, device: str, *, device_token: str | None = None
 ) -> SignInAttempt:
     """The second step, after the password: an authenticator or recovery code.
 
@@ -214,6 +212,8 @@ def count_failure(
         note_failure(account.id, ip, via or Route())
     if via is not None and via.device_id is not None:
         return False
+    if not directory().keeps_locks:
+        return False  # the directory counted it (a wrong password is a failed bind there) and locks itself
     failures = directory().record_failure(account.id)
     return _lock_if_due(account, failures, lock_policy or policy())
 
@@ -239,7 +239,7 @@ def _lock_if_due(account: AccountRecord, failures: int, lock_policy: LockPolicy)
     return True
 
 
-def _escalate(account_id: int, failures: int, lock_policy: LockPolicy) -> bool:
+def _escalate(account_id: str, failures: int, lock_policy: LockPolicy) -> bool:
     """Write the lock the *failures*-th failure starts, one level up from the account's lock level
     now (an unlock keeps the level; quiet time forgives it). The database settles a race between
     two locks: each tries again with the level the other wrote."""

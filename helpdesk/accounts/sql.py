@@ -1,4 +1,8 @@
-"""The embedded account directory, on the project's own SQL tables."""
+"""The help center's own account store on its SQL tables (`SqlAccountStore`), and the embedded
+directory (`SqlAccountDirectory`: the organisation's directory and the store on one table).
+
+The only code that writes the account tables (tests/unit/test_boundary.py holds every other
+module to that)."""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..config import settings
 from ..extensions import db, rowcount
 from ..keys import Purpose, keyring
-from ..models import Account, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
+from ..models import Account, AccountToken, Device, RecoveryCode, SignInEvent, SignInSession, utcnow
 from .directory import (
     FAILED_SIGN_IN_RESULTS,
     AccountExists,
@@ -25,6 +29,8 @@ from .directory import (
     SignInRecord,
     normalise_email,
 )
+from .lockout import LockPolicy
+from .org_directory import Capability, DirectoryAccount, DirectoryUnavailable, LockState, OrgDirectory
 from .passwords import Pepper, hash_password, needs_rehash, verify_password
 from .totp import SecretBox
 
@@ -56,13 +62,23 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def _device_hash(account_id: int, token: str) -> str:
+def _device_hash(account_id: str, token: str) -> str:
     # one browser may be remembered by several accounts (the column is unique), and the table
     # doesn't tell which accounts share a browser
     return _hash_token(f"device:{account_id}:{token}")
 
 
-class SqlAccountDirectory:
+class SqlAccountStore:
+    """The help center's own store. With *org* (a directory other than the embedded one) an
+    account is a shadow row keyed by the directory's id, made the first time it is seen."""
+
+    def __init__(self, org: OrgDirectory | None = None) -> None:
+        self._org = org
+
+    @property
+    def keeps_locks(self) -> bool:
+        return self._org is None
+
     @property
     def _box(self) -> SecretBox:
         return SecretBox(keyring())  # the keyring as it is now: a rotation reaches running processes
@@ -78,12 +94,43 @@ class SqlAccountDirectory:
         return ring.derive(Purpose.PASSWORDS, version) if ring.has(version) else None
 
     def find(self, email: str) -> AccountRecord | None:
+        if self._org is not None:
+            found = self._org.find(email)
+            return self._shadow(found) if found is not None else None
         row = db.session.scalar(select(Account).where(Account.email == normalise_email(email)))
         return _record(row) if row else None
 
-    def get(self, account_id: int) -> AccountRecord | None:
+    def get(self, account_id: str) -> AccountRecord | None:
         row = db.session.get(Account, account_id)
+        if row is None and self._org is not None:
+            found = self._org.get(account_id)
+            return self._shadow(found) if found is not None else None
         return _record(row) if row else None
+
+    def _shadow(self, found: DirectoryAccount) -> AccountRecord:
+        """The shadow row of a directory account, made on first sight; its address kept as the
+        directory has it now (an address that moved to another entry leaves the old row)."""
+        email = normalise_email(found.email)
+        row = db.session.get(Account, found.id)
+        if row is not None and row.email == email:
+            return _record(row)
+        db.session.execute(  # the address moved: the row that had it keeps only a placeholder
+            update(Account)
+            .where(Account.email == email, Account.id != found.id)
+            .values(email=f"{secrets.token_hex(8)}@moved.invalid")
+        )
+        if row is None:
+            db.session.add(Account(id=found.id, email=email, password_hash=None))
+        else:
+            row.email = email
+        try:
+            db.session.commit()
+        except IntegrityError:  # made meanwhile by another request
+            db.session.rollback()
+        row = db.session.get(Account, found.id)
+        if row is None:
+            raise LookupError(found.id)
+        return _record(row)
 
     def create(self, email: str, password: str) -> AccountRecord:
         row = Account(email=normalise_email(email), password_hash=hash_password(password, self._pepper()))
@@ -95,36 +142,7 @@ class SqlAccountDirectory:
             raise AccountExists(email) from exc
         return _record(row)
 
-    def check_password(self, account_id: int, password: str) -> bool:
-        stored = db.session.scalar(select(Account.password_hash).where(Account.id == account_id))
-        if stored is None or not verify_password(stored, password, self._pepper_of):
-            return False
-        pepper = self._pepper()
-        if needs_rehash(stored, pepper.version):  # parameters or pepper changed: upgrade transparently
-            db.session.execute(
-                update(Account)
-                .where(Account.id == account_id, Account.password_hash == stored)
-                .values(password_hash=hash_password(password, pepper))
-            )
-            db.session.commit()
-        return True
-
-    def set_password(self, account_id: int, password: str) -> None:
-        db.session.execute(
-            update(Account)
-            .where(Account.id == account_id)
-            .values(
-                password_hash=hash_password(password, self._pepper()),
-                password_changed_at=utcnow(),
-                failed_count=0,
-                locked_until=None,
-                lock_failures=None,
-            )
-        )
-        db.session.commit()
-        self.end_sessions(account_id)
-
-    def record_failure(self, account_id: int) -> int:
+    def record_failure(self, account_id: str) -> int:
         count = db.session.execute(
             update(Account)
             .where(Account.id == account_id)
@@ -136,7 +154,7 @@ class SqlAccountDirectory:
 
     def lock(
         self,
-        account_id: int,
+        account_id: str,
         until: datetime | None,
         failures: int,
         level: int | None = None,
@@ -162,7 +180,7 @@ class SqlAccountDirectory:
         db.session.commit()
         return rowcount(result) == 1
 
-    def clear_failures(self, account_id: int) -> None:
+    def clear_failures(self, account_id: str) -> None:
         db.session.execute(
             update(Account)
             .where(Account.id == account_id)
@@ -170,11 +188,11 @@ class SqlAccountDirectory:
         )
         db.session.commit()
 
-    def record_sign_in(self, account_id: int, result: str, ip: str, device: str) -> None:
+    def record_sign_in(self, account_id: str, result: str, ip: str, device: str) -> None:
         db.session.add(SignInEvent(account_id=account_id, result=result, ip=ip, device=device))
         db.session.commit()
 
-    def sign_ins(self, account_id: int, limit: int = 20) -> list[SignInRecord]:
+    def sign_ins(self, account_id: str, limit: int = 20) -> list[SignInRecord]:
         rows = db.session.scalars(
             select(SignInEvent)
             .where(SignInEvent.account_id == account_id)
@@ -183,7 +201,7 @@ class SqlAccountDirectory:
         )
         return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
 
-    def failed_sign_ins(self, account_id: int, since: datetime, limit: int = 500) -> list[SignInRecord]:
+    def failed_sign_ins(self, account_id: str, since: datetime, limit: int = 500) -> list[SignInRecord]:
         rows = db.session.scalars(
             select(SignInEvent)
             .where(
@@ -196,7 +214,7 @@ class SqlAccountDirectory:
         )
         return [SignInRecord(at=r.at, ip=r.ip, device=r.device, result=r.result) for r in rows]
 
-    def mark_failures_reviewed(self, account_id: int, through: datetime) -> None:
+    def mark_failures_reviewed(self, account_id: str, through: datetime) -> None:
         db.session.execute(
             update(Account)
             .where(
@@ -207,14 +225,14 @@ class SqlAccountDirectory:
         )
         db.session.commit()
 
-    def note_password(self, account_id: int, *, weak: bool, from_recovery: bool | None = None) -> None:
+    def note_password(self, account_id: str, *, weak: bool, from_recovery: bool | None = None) -> None:
         values = {"password_weak": weak}
         if from_recovery is not None:
             values["password_from_recovery"] = from_recovery
         db.session.execute(update(Account).where(Account.id == account_id).values(**values))
         db.session.commit()
 
-    def start_session(self, account_id: int, ip: str, device: str, device_id: int | None = None) -> str:
+    def start_session(self, account_id: str, ip: str, device: str, device_id: int | None = None) -> str:
         raw = secrets.token_urlsafe(32)
         db.session.add(
             SignInSession(
@@ -255,7 +273,7 @@ class SqlAccountDirectory:
             db.session.commit()
         return SessionLookup(state, _record(account), session_row.id)
 
-    def end_expired_sessions(self, account_id: int, limits: SessionLimits) -> list[SessionLookup]:
+    def end_expired_sessions(self, account_id: str, limits: SessionLimits) -> list[SessionLookup]:
         now = utcnow()
         rows = db.session.execute(
             select(SignInSession, Account)
@@ -285,7 +303,7 @@ class SqlAccountDirectory:
         )
         db.session.commit()
 
-    def end_sessions(self, account_id: int, keep_token: str | None = None) -> int:
+    def end_sessions(self, account_id: str, keep_token: str | None = None) -> int:
         query = update(SignInSession).where(
             SignInSession.account_id == account_id, SignInSession.ended_at.is_(None)
         )
@@ -308,7 +326,7 @@ class SqlAccountDirectory:
             )
         )
 
-    def sessions(self, account_id: int) -> list[SessionRecord]:
+    def sessions(self, account_id: str) -> list[SessionRecord]:
         limits = SessionLimits.of(settings())
         role = db.session.scalar(select(Account.role).where(Account.id == account_id))
         now = utcnow()
@@ -336,11 +354,11 @@ class SqlAccountDirectory:
 
     # two-factor
 
-    def totp_secret(self, account_id: int) -> str | None:
+    def totp_secret(self, account_id: str) -> str | None:
         sealed = db.session.scalar(select(Account.totp_secret).where(Account.id == account_id))
         return self._box.open(sealed) if sealed else None
 
-    def enable_totp(self, account_id: int, secret: str, accepted_step: int) -> None:
+    def enable_totp(self, account_id: str, secret: str, accepted_step: int) -> None:
         db.session.execute(
             update(Account)
             .where(Account.id == account_id)
@@ -354,7 +372,7 @@ class SqlAccountDirectory:
         )
         db.session.commit()
 
-    def disable_totp(self, account_id: int) -> None:
+    def disable_totp(self, account_id: str) -> None:
         db.session.execute(
             update(Account)
             .where(Account.id == account_id)
@@ -363,7 +381,7 @@ class SqlAccountDirectory:
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
         db.session.commit()
 
-    def accept_totp_step(self, account_id: int, step: int, offset: int | None = None) -> bool:
+    def accept_totp_step(self, account_id: str, step: int, offset: int | None = None) -> bool:
         values: dict[str, int] = {"totp_last_step": step}
         later = Account.totp_last_step < step
         if offset is not None:
@@ -379,12 +397,12 @@ class SqlAccountDirectory:
         db.session.commit()
         return rowcount(result) == 1
 
-    def replace_recovery_codes(self, account_id: int, code_hashes: list[str]) -> None:
+    def replace_recovery_codes(self, account_id: str, code_hashes: list[str]) -> None:
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
         db.session.add_all(RecoveryCode(account_id=account_id, code_hash=h) for h in code_hashes)
         db.session.commit()
 
-    def use_recovery_code(self, account_id: int, code_hash: str) -> bool:
+    def use_recovery_code(self, account_id: str, code_hash: str) -> bool:
         result = db.session.execute(
             update(RecoveryCode)
             .where(
@@ -397,7 +415,7 @@ class SqlAccountDirectory:
         db.session.commit()
         return rowcount(result) == 1
 
-    def unused_recovery_codes(self, account_id: int) -> list[str]:
+    def unused_recovery_codes(self, account_id: str) -> list[str]:
         return list(
             db.session.scalars(
                 select(RecoveryCode.code_hash)
@@ -427,7 +445,7 @@ class SqlAccountDirectory:
         db.session.commit()
         return resealed
 
-    def recovery_codes_left(self, account_id: int) -> int:
+    def recovery_codes_left(self, account_id: str) -> int:
         return (
             db.session.scalar(
                 select(func.count())
@@ -437,15 +455,31 @@ class SqlAccountDirectory:
             or 0
         )
 
+    def forget_account(self, account_id: str) -> None:
+        for table in (SignInEvent, SignInSession, AccountToken, RecoveryCode, Device):
+            db.session.execute(delete(table).where(table.account_id == account_id))
+        db.session.execute(delete(Account).where(Account.id == account_id))
+        db.session.commit()
+
+    def has_password(self, account_id: str) -> bool:
+        if self._org is not None:
+            return True  # an account of the organisation's directory: its password lives there
+        stored = db.session.scalar(select(Account.password_hash).where(Account.id == account_id))
+        return bool(stored)
+
+    def require_two_factor(self, account_id: str) -> None:
+        db.session.execute(update(Account).where(Account.id == account_id).values(must_enrol_2fa=True))
+        db.session.commit()
+
     # staff
 
-    def set_role(self, account_id: int, role: str | None) -> None:
+    def set_role(self, account_id: str, role: str | None) -> None:
         db.session.execute(update(Account).where(Account.id == account_id).values(role=role))
         db.session.commit()
 
     # devices
 
-    def remember_device(self, account_id: int, token: str, summary: str) -> tuple[int, bool]:
+    def remember_device(self, account_id: str, token: str, summary: str) -> tuple[int, bool]:
         token_hash = _device_hash(account_id, token)
         row = self._live_device(account_id, token_hash)
         if row is None:  # remembered before keys were kept per account? re-key it where it is
@@ -488,14 +522,14 @@ class SqlAccountDirectory:
             return live.id, False  # a concurrent sign-in of this browser remembered it first
         return row.id, True
 
-    def _live_device(self, account_id: int, token_hash: str) -> Device | None:
+    def _live_device(self, account_id: str, token_hash: str) -> Device | None:
         return db.session.scalar(
             select(Device).where(
                 Device.account_id == account_id, Device.token_hash == token_hash, Device.removed_at.is_(None)
             )
         )
 
-    def devices(self, account_id: int) -> list[DeviceRecord]:
+    def devices(self, account_id: str) -> list[DeviceRecord]:
         rows = db.session.scalars(
             select(Device)
             .where(Device.account_id == account_id, Device.removed_at.is_(None))
@@ -512,7 +546,7 @@ class SqlAccountDirectory:
             for r in rows
         ]
 
-    def remove_device(self, account_id: int, device_id: int) -> bool:
+    def remove_device(self, account_id: str, device_id: int) -> bool:
         now = utcnow()
         result = db.session.execute(
             update(Device)
@@ -533,7 +567,7 @@ class SqlAccountDirectory:
         db.session.commit()
         return removed
 
-    def confirm_device(self, account_id: int, device_id: int) -> bool:
+    def confirm_device(self, account_id: str, device_id: int) -> bool:
         result = db.session.execute(
             update(Device)
             .where(Device.id == device_id, Device.account_id == account_id, Device.removed_at.is_(None))
@@ -542,7 +576,7 @@ class SqlAccountDirectory:
         db.session.commit()
         return rowcount(result) == 1
 
-    def forget_unconfirmed_devices(self, account_id: int, keep_device_id: int | None = None) -> int:
+    def forget_unconfirmed_devices(self, account_id: str, keep_device_id: int | None = None) -> int:
         query = update(Device).where(
             Device.account_id == account_id, Device.removed_at.is_(None), Device.confirmed_at.is_(None)
         )
@@ -552,7 +586,7 @@ class SqlAccountDirectory:
         db.session.commit()
         return rowcount(result)
 
-    def confirmed_device(self, account_id: int, token: str) -> int | None:
+    def confirmed_device(self, account_id: str, token: str) -> int | None:
         if not token:
             return None
         return db.session.scalar(
@@ -564,7 +598,7 @@ class SqlAccountDirectory:
             )
         )
 
-    def forget_device_confirmations(self, account_id: int) -> None:
+    def forget_device_confirmations(self, account_id: str) -> None:
         db.session.execute(
             update(Device)
             .where(Device.account_id == account_id, Device.confirmed_at.is_not(None))
@@ -590,3 +624,70 @@ class SqlAccountDirectory:
             "ended sign-ins": rowcount(ended),
             "removed devices": rowcount(removed),
         }
+
+
+class SqlAccountDirectory(SqlAccountStore):
+    """The embedded directory: the organisation's part of an account (address, password, lock)
+    on the same row as what the help center keeps; the lock is the help center's own escalation
+    (`accounts/signin.py`), read back here as the directory's lock state."""
+
+    capabilities: frozenset[Capability] = frozenset(Capability)
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def check_password(self, account_id: str, password: str) -> bool:
+        stored = db.session.scalar(select(Account.password_hash).where(Account.id == account_id))
+        if stored is None or not verify_password(stored, password, self._pepper_of):
+            return False
+        pepper = self._pepper()
+        if needs_rehash(stored, pepper.version):  # parameters or pepper changed: upgrade transparently
+            db.session.execute(
+                update(Account)
+                .where(Account.id == account_id, Account.password_hash == stored)
+                .values(password_hash=hash_password(password, pepper))
+            )
+            db.session.commit()
+        return True
+
+    def set_password(self, account_id: str, password: str) -> None:
+        """Also clears any lock and failure count, and ends every session."""
+        db.session.execute(
+            update(Account)
+            .where(Account.id == account_id)
+            .values(
+                password_hash=hash_password(password, self._pepper()),
+                password_changed_at=utcnow(),
+                failed_count=0,
+                locked_until=None,
+                lock_failures=None,
+            )
+        )
+        db.session.commit()
+        self.end_sessions(account_id)
+
+    def lock_state(self, account_id: str) -> LockState:
+        row = db.session.get(Account, account_id)
+        if row is None:
+            return LockState(False)
+        lock_policy = LockPolicy.from_settings(settings())
+        if not lock_policy.is_locked(row.failed_count, row.locked_until, utcnow()):
+            return LockState(False, failures=row.failed_count)
+        until = None if lock_policy.needs_unlock(row.failed_count) else row.locked_until
+        return LockState(True, until=until, failures=row.failed_count)
+
+    def unlock(self, account_id: str) -> None:
+        self.clear_failures(account_id)
+
+    def ping(self) -> None:
+        try:  # the accounts table answers (a plain SELECT 1 is the database's own health check)
+            db.session.execute(select(Account.id).limit(1))
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            raise DirectoryUnavailable(type(exc).__name__) from exc
+
+
+def store_for(org: OrgDirectory) -> SqlAccountStore:
+    """The help center's store for the directory *org*: the embedded directory is its own store;
+    any other gets shadow rows."""
+    return org if isinstance(org, SqlAccountStore) else SqlAccountStore(org)

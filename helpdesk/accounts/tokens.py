@@ -38,11 +38,11 @@ def token_hash(raw: str) -> str:
 @dataclass(frozen=True)
 class TokenCheck:
     status: TokenStatus
-    account_id: int | None = None
+    account_id: str | None = None
     created_at: datetime | None = None
 
 
-def issue_token(account_id: int, purpose: Purpose, lifetime: timedelta) -> str:
+def issue_token(account_id: str, purpose: Purpose, lifetime: timedelta) -> str:
     """A new link token (256 bits); older unused ones of the same purpose stop working."""
     supersede_tokens(account_id, purpose)
     raw = secrets.token_urlsafe(32)
@@ -60,7 +60,7 @@ def issue_token(account_id: int, purpose: Purpose, lifetime: timedelta) -> str:
     return raw
 
 
-def supersede_tokens(account_id: int, purpose: Purpose | None = None) -> None:
+def supersede_tokens(account_id: str, purpose: Purpose | None = None) -> None:
     query = update(AccountToken).where(
         AccountToken.account_id == account_id,
         AccountToken.used_at.is_(None),

@@ -45,7 +45,6 @@ def few_codes_left(left: int) -> bool:
     return left <= FEW_CODES_LEFT
 
 
-
 def _unlabelled_pepper() -> bytes:
     """The pepper of the codes made before key versions (an unsalted HMAC; they still work)."""
     return hashlib.sha256(b"helpdesk recovery codes\0" + keyring().first_secret.encode()).digest()
@@ -79,7 +78,7 @@ def recovery_code_matches(code: str, stored: str) -> bool:
     return hmac.compare_digest(recovery_code_hash(code, salt, version), stored)
 
 
-def use_recovery_code(account_id: int, code: str) -> bool:
+def use_recovery_code(account_id: str, code: str) -> bool:
     """Use up *code* if it is one of the account's unused recovery codes. The salts make each
     stored code different, so the match is found among the account's few unused codes; the
     database then settles two concurrent uses of it: one wins."""
@@ -92,7 +91,7 @@ def use_recovery_code(account_id: int, code: str) -> bool:
     return False
 
 
-def new_recovery_codes(account_id: int) -> list[str]:
+def new_recovery_codes(account_id: str) -> list[str]:
     """Ten fresh codes (shown once, grouped for reading); the old set stops working."""
     codes = [
         "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
@@ -103,7 +102,7 @@ def new_recovery_codes(account_id: int) -> list[str]:
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
-def _email_of(account_id: int) -> str:
+def _email_of(account_id: str) -> str:
     account = directory().get(account_id)
     return account.email if account is not None else f"account {account_id}"
 

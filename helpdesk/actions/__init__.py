@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from markupsafe import Markup
 
 from ..accounts.directory import AccountRecord
+from ..accounts.org_directory import Capability
+from ..flows.spec import Flow
 
 Status = Literal["success", "failure", "pending", "retry"]
 
@@ -52,7 +54,7 @@ class Outcome:
 class Viewer:
     """The person signed in on the browser that runs the action."""
 
-    account_id: int
+    account_id: str
     session_id: int
     session_token: str
 
@@ -117,6 +119,34 @@ def get_action(name: str) -> Action | None:
 
 def action_names() -> set[str]:
     return set(_registry)
+
+
+# What each fix needs of the organisation's directory. The help center keeps sessions, devices,
+# authenticator keys and recovery codes itself where the directory has none, so only the fixes
+# that act on the directory's own record need it to be able to: a reset sets its password, an
+# unlock ends its lock. A fix named here is never offered with a directory that lacks it.
+NEEDS: dict[str, Capability] = {
+    "send-reset-link": Capability.RESET_PASSWORD,
+    "send-unlock-link": Capability.UNLOCK,
+}
+
+
+def missing_capability(action_name: str, available: Collection[Capability]) -> Capability | None:
+    """The capability the fix *action_name* needs and a directory with *available* lacks."""
+    needed = NEEDS.get(action_name)
+    return needed if needed is not None and needed not in available else None
+
+
+def steps_not_offered(flow: Flow, available: Collection[Capability]) -> dict[str, Capability]:
+    """The fix steps of *flow* a directory with *available* cannot do, and what each needs: a
+    diagnosis that reaches one takes its failure branch instead (`web/diagnose`)."""
+    found = {}
+    for step in flow.steps.values():
+        if step.kind in ("action", "check") and step.action:
+            missing = missing_capability(step.action, available)
+            if missing is not None:
+                found[step.id] = missing
+    return found
 
 
 # every action module registers itself on import; they import the names above

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from flask import render_template
 from markupsafe import Markup
 
+from ..accounts.directory import org_directory
 from ..accounts.recovery import ask_for_link
-from . import ActionContext, Outcome
+from . import ActionContext, Outcome, missing_capability
+
+NOT_OFFERED = "Our account system can't do this fix from here, so please contact support: they can."
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class EmailLinkAction:
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
             return Outcome.pending("Sandbox: no email was sent.", sandbox=True)
+        lacking = missing_capability(self.name, org_directory().capabilities)
+        if lacking is not None:  # never offered on the pages; an API client may still ask
+            return Outcome.failure(NOT_OFFERED, not_offered=lacking)
         asked = ask_for_link(self.send, form.get("email") or "", ctx.remote_addr)
         if not asked.ok:
             field = "email" if asked.http_status == 400 else ""  # a mistyped address, not "too many"

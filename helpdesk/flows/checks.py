@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 from ..problems import Problem
 from .spec import Flow, Step
@@ -58,6 +58,22 @@ def check_flow(
     if flow.start in steps:
         problems.extend(_graph_problems(flow))
     return problems
+
+
+def capability_warnings(flow: Flow, not_offered: Mapping[str, str], directory: str) -> list[Problem]:
+    """A warning for each fix step of *flow* the configured *directory* cannot do (*not_offered*:
+    step id -> the capability it lacks): the step is never offered, its failure branch is taken."""
+    return [
+        Problem(
+            flow.path,
+            flow.steps[sid].line_of("action"),
+            f"step '{sid}': action '{flow.steps[sid].action}' needs the directory's "
+            f"'{capability}', which the configured directory ({directory}) lacks: it is never "
+            f"offered and a diagnosis takes its failure branch ('{flow.steps[sid].on_failure}')",
+        )
+        for sid, capability in not_offered.items()
+        if sid in flow.steps
+    ]
 
 
 def _target_line(step: Step, trigger: str) -> int:

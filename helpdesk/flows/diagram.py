@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +31,7 @@ KIND_FILL = {
     "end": "#ececec",
 }
 INK, FAILURE, START = "#4a5560", "#b00020", "#0b57a4"
+NOT_OFFERED, NOT_OFFERED_FILL = "#6b6b6b", "#f4f4f4"  # a fix the configured directory can't do
 FONT = "DejaVu Sans"
 DOT_SECONDS = 10
 LABEL_WIDTH = 22  # characters on a line of an edge label before it wraps
@@ -73,9 +75,12 @@ def _lines(text: str, width: int) -> str:
     return "\\n".join(_quoted(line)[1:-1] for line in textwrap.wrap(text, width) or [""])
 
 
-def dot_source(compiled: CompiledFlow) -> str:
+def dot_source(compiled: CompiledFlow, not_offered: Mapping[str, str] | None = None) -> str:
     """The flow in Graphviz's DOT language: a box per step, an arrow per way on (answers that
-    lead to the same step share one), failure branches red and dashed, problems marked."""
+    lead to the same step share one), failure branches red and dashed, problems marked, and the
+    fix steps the configured directory can't do (*not_offered*: step id -> the capability it
+    lacks) dotted, grey and labelled: a diagnosis takes their failure branch."""
+    not_offered = not_offered or {}
     flow = compiled.flow
     edges = edges_of(compiled)
     reachable = _reachable(flow, edges)
@@ -89,14 +94,20 @@ def dot_source(compiled: CompiledFlow) -> str:
         dead_end = step.kind != "end" and not step.transitions()
         problem = sid not in reachable or dead_end
         note = " (unreachable)" if sid not in reachable else (" (dead end)" if dead_end else "")
+        lacking = not_offered.get(sid)
+        if lacking and not note:
+            note = f" (not offered: the directory can't {lacking})"
         detail = (step.action or step.outcome or step.kind) + note
         style = ("rounded,filled" if step.kind == "end" else "filled") + (",dashed" if problem else "")
-        colour = FAILURE if problem else (START if sid == flow.start else INK)
+        if lacking and not problem:
+            style += ",dotted"
+        colour = FAILURE if problem else (NOT_OFFERED if lacking else (START if sid == flow.start else INK))
         label = _quoted(sid)[1:-1] + "\\n" + _lines(detail, 28)
-        classes = f"step {step.kind}" + (" problem" if problem else "")
+        classes = f"step {step.kind}" + (" problem" if problem else "") + (" not-offered" if lacking else "")
+        fill = NOT_OFFERED_FILL if lacking else KIND_FILL[step.kind]
         out.append(
             f"  {_quoted(sid)} [id={_quoted('step-' + sid)}, class={_quoted(classes)}, "
-            f'label="{label}", fillcolor="{KIND_FILL[step.kind]}", color="{colour}", '
+            f'label="{label}", fillcolor="{fill}", color="{colour}", '
             f"style={_quoted(style)}, "
             f"penwidth={2.5 if sid == flow.start else 1.3}];"
         )
@@ -109,7 +120,7 @@ def dot_source(compiled: CompiledFlow) -> str:
         label = " / ".join(labels.get((source, t), t) for t in triggers)
         look = f'color="{FAILURE}", fontcolor="{FAILURE}", style=dashed' if failure else ""
         out.append(
-            f"  {_quoted(source)} -> {_quoted(target)} [id=\"edge-{number}\", "
+            f'  {_quoted(source)} -> {_quoted(target)} [id="edge-{number}", '
             f'class="edge{" failure" if failure else ""}", label="{_lines(label, LABEL_WIDTH)}"'
             f"{', ' + look if look else ''}];"
         )
@@ -140,12 +151,12 @@ def layout(compiled: CompiledFlow) -> dict[str, Any]:
     return found
 
 
-def svg(compiled: CompiledFlow) -> Markup:
+def svg(compiled: CompiledFlow, not_offered: Mapping[str, str] | None = None) -> Markup:
     """The diagram to put in a page: Graphviz's SVG at its natural size (it scrolls, it is not
     shrunk to illegible text on a phone), titled for screen readers; or a note saying why not."""
     title = escape(f"Diagram of the flow {compiled.flow.title}")
     try:
-        drawn = run_dot(dot_source(compiled))
+        drawn = run_dot(dot_source(compiled, not_offered))
     except DiagramUnavailable as missing:
         note = Markup('<p class="notice" role="note">The diagram can\'t be drawn here: {}.</p>')
         return note.format(missing)

@@ -156,7 +156,7 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
         return redirect(url_for("account.login"), 303)
     code = request.form.get("code", "")[:64]
     attempt = complete_sign_in(
-        pending["account"],
+        str(pending["account"]),  # a number in cookies set before account ids were strings
         code,
         sessions.client_ip(),
         sessions.client_device(),

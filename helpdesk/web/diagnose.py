@@ -12,9 +12,10 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..accounts import reauth
-from ..accounts.directory import valid_email
+from ..accounts.directory import org_directory, valid_email
+from ..accounts.org_directory import Capability
 from ..accounts.roles import Role
-from ..actions import Action, ActionContext, Outcome, Viewer, get_action
+from ..actions import Action, ActionContext, Outcome, Viewer, get_action, missing_capability
 from ..cases.diagnoses import (
     Answered,
     AtAnEnd,
@@ -188,7 +189,34 @@ def step(flow_id: str, step_id: str) -> BaseResponse | str:
     diagnosis, compiled = loaded
     if step_id not in diagnosis.path:
         return redirect(_step_url(diagnosis), 303)
+    current = compiled.step(step_id)
+    if step_id == diagnosis.step and current.kind in ("action", "check") and current.action:
+        lacking = missing_capability(current.action, org_directory().capabilities)
+        if lacking is not None:
+            return _not_offered(diagnosis, compiled, current, lacking)
     return _render_step(diagnosis, compiled, step_id)
+
+
+def _not_offered(
+    diagnosis: AnyDiagnosis, compiled: CompiledFlow, current: Step, lacking: Capability
+) -> BaseResponse:
+    """A fix the account system can't do is never offered: the diagnosis takes the step's
+    failure branch (in the flow's own words: usually "contact support")."""
+    try:
+        moved = move_on(
+            diagnosis,
+            compiled,
+            current.id,
+            "failure",
+            kind="action",
+            action=current.action,
+            not_offered=lacking,
+        )
+    except FlowChanged as changed:
+        return _go_on_in(changed.diagnosis, changed.diagnosis.step, changed.note)
+    except (DiagnosisError, InvalidMove):  # moved on meanwhile (another tab): show where it is now
+        return redirect(_step_url(read_diagnosis(diagnosis.id) or diagnosis), 303)
+    return _after_move(moved)
 
 
 @bp.post("/<flow_id>/<step_id>")

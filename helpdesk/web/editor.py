@@ -11,9 +11,10 @@ from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup, escape
 
 from .. import audit
-from ..accounts.directory import AccountRecord, HistoryResult
+from ..accounts.directory import AccountRecord, HistoryResult, org_directory
 from ..accounts.history import record_event
 from ..accounts.roles import Role
+from ..actions import steps_not_offered
 from ..analytics import FlowStats, article_stats, flows_stats, searches_without_results
 from ..content.live import catalog, flow_for_editors, flows_with_problems, pending_problems
 from ..flows.diagram import edges_of, svg
@@ -52,7 +53,7 @@ def flow_diagram(account: AccountRecord, flow_id: str) -> str:
         "editor/flow.html",
         account=account,
         flow=compiled.flow,
-        diagram=svg(compiled),
+        diagram=svg(compiled, steps_not_offered(compiled.flow, org_directory().capabilities)),
         edges=edges_of(compiled),
         problems=problems,
     )

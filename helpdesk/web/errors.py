@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import audit
+from ..accounts.org_directory import DirectoryUnavailable
 from ..errors import DomainError
 from ..extensions import db
 from . import logs
@@ -34,6 +35,10 @@ PAGES = {
 }
 
 DETAILS_400 = "Something in the request was not right."
+DIRECTORY_UNAVAILABLE = (
+    "We can't reach the account system right now",
+    "Nothing you did is lost: where you were is kept. Please try again in a few minutes.",
+)
 HSTS = "max-age=31536000; includeSubDomains"
 PRIVATE_PREFIXES = (
     "/diagnose/",
@@ -82,6 +87,23 @@ def register(app: Flask) -> None:
             "This form had expired or was sent from somewhere else, so nothing was changed. "
             "Please go back, reload the page and try again.",
         )
+
+    @app.errorhandler(DirectoryUnavailable)
+    def directory_unavailable(error: DirectoryUnavailable) -> Any:
+        """The account system did not answer: a 503 that says so, and a way back to the page the
+        person was on (a diagnosis stays at its step: the fix was not run, and can be again)."""
+        db.session.rollback()
+        current_app.logger.warning(
+            "directory unavailable on %s %s: %s", request.method, request.path, error.detail
+        )
+        if is_api_request():
+            return api_problems.problem_response(503, DIRECTORY_UNAVAILABLE[1])
+        title, message = DIRECTORY_UNAVAILABLE
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify({"status": 503, "title": title, "detail": message}), 503
+        back = request.path if request.path.startswith(("/diagnose/", "/editor/sandbox/")) else None
+        answer = render_template("error.html", title=title, message=message, back=back)
+        return answer, 503, {"Retry-After": "60"}
 
     @app.errorhandler(DomainError)
     def refused(error: DomainError) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..accounts.directory import org_directory
 from ..config import settings
 from ..content.articles import Article
 from ..content.catalog import Catalog
@@ -42,6 +44,7 @@ bp = Blueprint("public", __name__)
 PER_PAGE = 50  # articles on a page of the index
 HEALTH_KEY = "helpdesk.health"
 ARTICLE_PAGE = "article"  # its key in the page cache (web/fast_paths.py serves it by the same)
+DIRECTORY_HEALTH_KEY = "helpdesk.health.directory"
 
 
 @bp.get("/")
@@ -210,11 +213,12 @@ def healthz() -> tuple[BaseResponse, int]:
 
 
 def health_report() -> tuple[dict[str, object], int]:
-    """/healthz's body and status (in an app context): 200 once the database answers and the
-    content is loaded, 503 otherwise."""
-    database, age = _database_answers()
+    """/healthz's body and status (in an app context): 200 once the database and the account
+    directory answer and the content is loaded, 503 otherwise."""
+    database, age = _answers(HEALTH_KEY, _database_ping)
+    directory, directory_age = _answers(DIRECTORY_HEALTH_KEY, _directory_ping)
     current = catalog()
-    checks = {"database": database, "content": current.ok and bool(current.flows)}
+    checks = {"database": database, "directory": directory, "content": current.ok and bool(current.flows)}
     healthy = all(checks.values())
     body: dict[str, object] = {
         "status": "ok" if healthy else "unavailable",
@@ -222,32 +226,41 @@ def health_report() -> tuple[dict[str, object], int]:
         "articles": len(current.articles),
         "flows": len(current.flows),
         "database_checked_seconds_ago": round(age, 1),
+        "directory_checked_seconds_ago": round(directory_age, 1),
     }
     return body, 200 if healthy else 503
 
 
 @dataclass
-class _DatabaseCheck:
+class _Check:
     answered: bool
     at: float
 
 
-def _database_answers() -> tuple[bool, float]:
-    """Whether the database answered `SELECT 1`, asked at most every HELPDESK_HEALTH_SECONDS in
-    this worker (a load balancer polling every worker every second costs no query each time),
+def _answers(key: str, ping: Callable[[], None]) -> tuple[bool, float]:
+    """Whether *ping* went through (raised nothing), asked at most every HELPDESK_HEALTH_SECONDS
+    in this worker (a load balancer polling every worker every second costs no query each time),
     and how many seconds ago."""
     now = time.monotonic()
-    last: _DatabaseCheck | None = current_app.extensions.get(HEALTH_KEY)
+    last: _Check | None = current_app.extensions.get(key)
     if last is not None and now - last.at < settings().health_seconds:
         return last.answered, now - last.at
     try:
-        db.session.execute(text("SELECT 1"))
+        ping()
         answered = True
     except Exception:
         db.session.rollback()
         answered = False
-    current_app.extensions[HEALTH_KEY] = _DatabaseCheck(answered, now)
+    current_app.extensions[key] = _Check(answered, now)
     return answered, 0.0
+
+
+def _database_ping() -> None:
+    db.session.execute(text("SELECT 1"))
+
+
+def _directory_ping() -> None:
+    org_directory().ping()  # DirectoryUnavailable when it does not answer in time
 
 
 @bp.get("/robots.txt")

@@ -1,7 +1,7 @@
 """Passkeys: the passkeys table, removed passkeys, and WebAuthn challenges kept server-side
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-04 15:00:00
 
 New tables only: existing rows are untouched. Account ids are kept as strings (String(64)),
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -256,7 +256,14 @@ def test_healthz_asks_the_database_at_most_every_few_seconds(tmp_path: Path):
     assert seen.count("SELECT 1") == 1
     assert answers[0].json["database_checked_seconds_ago"] == 0.0
     assert answers[-1].json["database_checked_seconds_ago"] >= 0.0
-    assert set(answers[-1].json) == {"status", "checks", "articles", "flows", "database_checked_seconds_ago"}
+    assert set(answers[-1].json) == {
+        "status",
+        "checks",
+        "articles",
+        "flows",
+        "database_checked_seconds_ago",
+        "directory_checked_seconds_ago",
+    }
     assert answers[-1].headers["Cache-Control"] == "no-store"
 
 
@@ -275,6 +282,7 @@ def test_healthz_keeps_answering_503_while_the_database_is_down(tmp_path: Path):
         assert answer.status_code == 503
         assert answer.json["status"] == "unavailable" and answer.json["checks"] == {
             "database": False,
+            "directory": False,  # the embedded directory is in that database
             "content": True,
         }
 

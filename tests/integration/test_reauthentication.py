@@ -24,6 +24,12 @@ from tests.integration.test_sign_in import PHONE_UA, sign_in
 from tests.mailbox import link_in, outbox, text_of
 from tests.support import a_step_ahead, confirm_its_you, csrf_from
 
+
+def pat_id() -> str:
+    """The account's id in the directory (opaque: not a number to guess)."""
+    return directory().find("pat@example.org").id
+
+
 T0 = a_step_ahead()
 LATER = timedelta(minutes=6)  # past the 5 minutes a sign-in or a confirmation stays fresh
 NEW_PASSWORD = "quiet meadow compass 81"
@@ -83,7 +89,7 @@ def test_a_session_cannot_replace_the_authenticator_without_the_password_and_a_c
     assert subjects(outbox_dir)[-1] == "Your authenticator app was replaced"
     assert "If it was NOT you" in text_of(outbox(outbox_dir)[-1])
     with app.app_context():
-        assert directory().get(1).two_factor
+        assert directory().get(pat_id()).two_factor
         [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "account.reauthenticated"))
         assert entry.target == "pat@example.org"
 
@@ -107,7 +113,7 @@ def test_an_enrolment_begun_in_another_session_is_not_finished_in_this_one(app, 
         )
         assert moved.status_code in (302, 303)
     with app.app_context():
-        assert directory().totp_secret(1) == secret
+        assert directory().totp_secret(pat_id()) == secret
 
 
 def test_new_recovery_codes_need_a_fresh_confirmation(app, client, with_2fa, outbox_dir):
@@ -119,7 +125,7 @@ def test_new_recovery_codes_need_a_fresh_confirmation(app, client, with_2fa, out
         assert stale.status_code == 303
         assert stale.location.startswith("/account/confirm?next=")
         with app.app_context():
-            assert directory().recovery_codes_left(1) == 10  # nothing changed
+            assert directory().recovery_codes_left(pat_id()) == 10  # nothing changed
         assert (
             confirm_its_you(client, DEMO_PASSWORD, codes[0], next_url="/account/two-factor").status_code
             == 303
@@ -185,7 +191,7 @@ def test_with_two_step_on_a_password_change_asks_for_a_code_once_the_sign_in_is_
         assert done.status_code == 303
         assert "Password changed" in client.get("/account").get_data(as_text=True)
     with app.app_context():
-        assert directory().check_password(1, NEW_PASSWORD)
+        assert directory().check_password(pat_id(), NEW_PASSWORD)
     mail = outbox(outbox_dir)[-1]
     assert mail["Subject"] == "Your password was changed" and "From: " in text_of(mail)
 

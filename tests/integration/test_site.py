@@ -13,7 +13,7 @@ def test_healthz_answers_200_with_json_when_ready(fixture_client):
     answer = fixture_client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json["status"] == "ok"
-    assert answer.json["checks"] == {"database": True, "content": True}
+    assert answer.json["checks"] == {"database": True, "directory": True, "content": True}
     assert answer.json["flows"] == 2
 
 

@@ -14,7 +14,7 @@ from ...accounts.passwords import password_problem
 from ...accounts.recovery import ResetRefused, change_password
 from ...config import settings
 from ...extensions import db, one_transaction, rowcount
-from ...models import Account, VerificationRequest, VerificationStatus, utcnow
+from ...models import VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hashes
 
 RESET_LINK_LIFETIME = timedelta(days=7)
@@ -96,8 +96,7 @@ def _complete(token: str, new_password: str, ip: str) -> CompletionState:
             role=account.role,
             reason=f"recovery {request.reference}",
         )
-    db.session.execute(update(Account).where(Account.id == account.id).values(must_enrol_2fa=True))
-    db.session.commit()
+    directory().require_two_factor(account.id)
     change_password(account, new_password, by="recovery")
     audit.record("recovery.completed", actor="person", target=request.reference, ip=ip)
     return CompletionState.DONE

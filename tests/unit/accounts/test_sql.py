@@ -68,7 +68,8 @@ def test_find_an_unknown_address_is_none(sql, ctx, account):
 
 def test_get_by_id(sql, ctx, account):
     assert sql.get(account.id).email == "pat@example.org"
-    assert sql.get(account.id + 1000) is None
+    assert sql.get(account.id + "0") is None
+    assert sql.get("1000") is None
 
 
 def test_create_stores_the_address_case_folded(sql, ctx):
@@ -104,7 +105,7 @@ def test_check_password_accepts_the_right_password_only(sql, ctx, account):
 
 
 def test_check_password_of_an_unknown_account_is_false(sql, ctx):
-    assert not sql.check_password(4242, DEMO_PASSWORD)
+    assert not sql.check_password("4242", DEMO_PASSWORD)
 
 
 def _store_old_hash(account_id: int, password: str) -> str:
@@ -705,3 +706,26 @@ def test_removing_your_device_ends_its_sessions(sql, ctx, account):
     assert sql.remove_device(account.id, mine)
     assert sql.session_account(token) is None
     assert sql.devices(account.id) == []
+
+
+# shadow rows: the store of a directory other than the embedded one
+
+
+def test_a_shadow_row_is_made_on_first_sight_and_follows_the_directorys_address(app):
+    from helpdesk.accounts.sql import SqlAccountStore
+    from tests.directories import InMemory
+
+    own = InMemory()
+    first = own.add("sam@example.org", "correct-horse-battery-staple")
+    store = SqlAccountStore(own)
+    with app.app_context():
+        made = store.find("SAM@example.org")
+        assert made is not None and made.id == first and not made.two_factor
+        assert store.find("nobody@example.org") is None
+        # the address moves to another entry: the new one gets it, the old row gives it up
+        own.entries[first].email = "sam.old@example.org"
+        second = own.add("sam@example.org", "another-long-passphrase")
+        moved = store.find("sam@example.org")
+        assert moved is not None and moved.id == second
+        assert store.find("sam.old@example.org").id == first
+        assert store.get(first).email == "sam.old@example.org"

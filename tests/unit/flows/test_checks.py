@@ -216,3 +216,17 @@ def test_a_flow_without_an_end_is_reported_at_its_steps_key(tmp_path):
 def test_reachability_is_not_judged_when_the_start_is_missing(tmp_path):
     flow = _load(tmp_path, GOOD.replace("start: ask", "start: nowhere"))
     assert not any("unreachable" in p for p in _problems(flow))
+
+
+def test_a_step_the_configured_directory_cannot_do_is_a_warning_naming_its_failure_branch(tmp_path):
+    from helpdesk.flows.checks import capability_warnings
+
+    flow = _load(tmp_path, GOOD)
+    warnings = [str(w) for w in capability_warnings(flow, {"send": "reset-password"}, "ldap")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("flows/test-flow.yaml:")
+    assert (
+        ": step 'send': action 'send-reset-link' needs the directory's 'reset-password'" in warnings[0]
+    )
+    assert "(ldap)" in warnings[0] and "failure branch ('done')" in warnings[0]
+    assert capability_warnings(flow, {}, "sql") == []

@@ -189,3 +189,16 @@ def test_no_label_overprints_and_no_arrow_runs_through_a_step(flow_id):
                 p for p in _curve_points(curve) if inner[0] < p[0] < inner[2] and inner[1] < p[1] < inner[3]
             ]
             assert not crossing, f"{flow_id}: an arrow runs through {placed['objects'][gvid]['name']}"
+
+
+def test_a_step_the_configured_directory_cannot_do_is_marked_and_labelled():
+    compiled = fix_it()
+    root = ET.fromstring(str(svg(compiled, {"apply": "unlock"})))  # noqa: S314 (our own SVG)
+    steps = groups(root, "step")
+    assert "not-offered" in steps["step-apply"]
+    assert not any("not-offered" in classes for sid, classes in steps.items() if sid != "step-apply")
+    text = " ".join("".join(t.itertext()) for t in root.iter(SVG + "text"))
+    assert "not offered" in text and "unlock" in text
+    line = next(li for li in dot_source(compiled, {"apply": "unlock"}).splitlines() if "step-apply" in li)
+    assert "dotted" in line
+    assert "not-offered" not in dot_source(compiled)  # with every capability nothing is marked

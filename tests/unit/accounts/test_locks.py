@@ -1,0 +1,92 @@
+"""The lock every sign-in asks about comes from the directory: the help center's own escalation
+for the embedded one, the directory's own record for one that locks itself (here a small real
+adapter that locks after 3 wrong passwords, like OpenLDAP's ppolicy), and never a lock from a
+directory without `lock-status`. With such a directory the help center keeps shadow rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from helpdesk import use_directory
+from helpdesk.accounts.directory import directory
+from helpdesk.accounts.locks import is_locked, lock_state
+from helpdesk.accounts.org_directory import Capability
+from helpdesk.accounts.recovery import ResetRefused, change_password
+from helpdesk.accounts.signin import Attempt, attempt_sign_in
+from helpdesk.accounts.sql import SqlAccountDirectory
+from helpdesk.models import utcnow
+from tests.conftest import DEMO_PASSWORD
+from tests.directories import InMemory, Lacking
+
+PASSWORD = "correct-horse-battery-staple"
+IP = "192.0.2.10"
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def own(app):
+    """A directory of its own, with one account: Lee."""
+    found = InMemory()
+    found.add("Lee@Example.org", PASSWORD)
+    use_directory(app, found)
+    return found
+
+
+def sign_in(password: str):
+    return attempt_sign_in("lee@example.org", password, IP, "Firefox on Linux")
+
+
+def test_the_embedded_directory_reads_back_the_help_centers_own_lock(app, ctx, account):
+    assert lock_state(account.id).locked is False
+    for _ in range(5):  # the default threshold
+        attempt_sign_in("pat@example.org", "wrong-wrong-wrong", IP, "curl")
+    state = lock_state(account.id)
+    assert state.locked and state.until is not None and state.failures == 5
+
+
+def test_an_account_of_another_directory_gets_a_shadow_row_keyed_by_its_id(app, ctx, own):
+    entry_id = next(iter(own.entries))
+    attempt = sign_in(PASSWORD)
+    assert attempt.ok and attempt.account is not None
+    assert attempt.account.id == entry_id and attempt.account.email == "lee@example.org"
+    assert directory().get(entry_id) == attempt.account  # kept by the store, found by the same id
+    assert not directory().keeps_locks
+
+
+def test_a_directory_that_locks_itself_is_obeyed_and_its_failures_are_its_own(app, ctx, own):
+    for _ in range(3):
+        assert sign_in("not-the-password").result is Attempt.WRONG_PASSWORD
+    entry_id = next(iter(own.entries))
+    assert is_locked(entry_id)
+    assert sign_in(PASSWORD).result is Attempt.LOCKED  # the right password: still locked there
+    assert directory().get(entry_id).failed_count == 0  # the help center counted nothing itself
+    own.unlock(entry_id)
+    assert sign_in(PASSWORD).ok
+
+
+def test_a_password_the_directorys_policy_refuses_comes_back_with_its_reason(app, ctx, own):
+    account = directory().find("lee@example.org")
+    with pytest.raises(ResetRefused, match="at least 12 characters"):
+        change_password(account, "short-pw", by="reset-link")
+    assert sign_in(PASSWORD).ok  # nothing changed
+
+
+def test_a_directory_without_lock_status_never_reports_a_lock(app, ctx, account):
+    use_directory(app, Lacking(Capability.LOCK_STATUS))
+    directory().record_failure(account.id)
+    assert directory().lock(account.id, utcnow() + timedelta(hours=1), 1)
+    assert not is_locked(account.id)
+    use_directory(app, SqlAccountDirectory())
+    assert is_locked(account.id)
+
+
+def test_the_embedded_directory_keeps_its_own_locks(app, ctx, account):
+    assert directory().keeps_locks
+    assert attempt_sign_in("pat@example.org", DEMO_PASSWORD, IP, "x").ok
