@@ -30,7 +30,14 @@ from .directory import (
     normalise_email,
 )
 from .lockout import LockPolicy
-from .org_directory import Capability, DirectoryAccount, DirectoryUnavailable, LockState, OrgDirectory
+from .org_directory import (
+    Capability,
+    DirectoryAccount,
+    DirectoryUnavailable,
+    LockState,
+    OrgDirectory,
+    PasswordRefused,
+)
 from .passwords import Pepper, hash_password, needs_rehash, verify_password
 from .totp import SecretBox
 
@@ -652,7 +659,7 @@ class SqlAccountDirectory(SqlAccountStore):
 
     def set_password(self, account_id: str, password: str) -> None:
         """Also clears any lock and failure count, and ends every session."""
-        db.session.execute(
+        changed = db.session.execute(
             update(Account)
             .where(Account.id == account_id)
             .values(
@@ -663,6 +670,8 @@ class SqlAccountDirectory(SqlAccountStore):
                 lock_failures=None,
             )
         )
+        if not rowcount(changed):  # nothing was changed: the caller's transaction ends as it will
+            raise PasswordRefused("This account no longer exists, so its password cannot be set.")
         db.session.commit()
         self.end_sessions(account_id)
 

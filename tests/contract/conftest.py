@@ -30,7 +30,9 @@ class Subject:
     add_person: Callable[[str, str], DirectoryAccount]  # (address, password) -> the new account
     max_failures: int | None  # wrong passwords in a row that lock an account (None: it never locks)
     refused_password: str | None  # a password the directory's own policy refuses (None: none known)
-    down: Callable[[], OrgDirectory]  # the same adapter, its directory unreachable
+    # the same adapter, its directory unreachable (None: the directory is the help center's own
+    # database, whose outage /healthz reports as the database's)
+    down: Callable[[], OrgDirectory] | None
     password: str = "Right-password-1"  # one every directory's policy takes
     new_password: str = "Another-password-2"
 
@@ -154,8 +156,33 @@ def ldap_active_directory(request: pytest.FixtureRequest) -> Iterator[Subject]:
     directory.close()
 
 
+# -- the embedded SQL directory (the help center's own database) -----------------------------------
+
+
+def sql(request: pytest.FixtureRequest) -> Iterator[Subject]:
+    from helpdesk.accounts.directory import directory as the_store
+    from helpdesk.accounts.sql import SqlAccountDirectory
+
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        directory = SqlAccountDirectory()
+
+        def add_person(address: str, password: str) -> DirectoryAccount:
+            return the_store().create(address, password)
+
+        yield Subject(
+            name="sql",
+            directory=directory,
+            add_person=add_person,
+            max_failures=None,  # the help center counts failures and locks itself (accounts/signin.py)
+            refused_password=None,  # its policy is checked before (accounts/passwords.py), not by it
+            down=None,
+        )
+
+
 # The adapters the suite runs over: name -> factory (a generator: set up, yield, clean up).
 ADAPTERS: dict[str, Callable[[pytest.FixtureRequest], Iterator[Subject]]] = {
+    "sql": sql,
     "ldap-openldap": ldap_openldap,
     "ldap-active-directory": ldap_active_directory,
 }

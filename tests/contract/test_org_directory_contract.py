@@ -100,7 +100,7 @@ def test_check_password_takes_the_right_password_only(org_directory):
 def test_a_wrong_password_counts_as_a_failed_sign_in(org_directory):
     org_directory.needs(Capability.LOCK_STATUS)
     if org_directory.max_failures is None:
-        pytest.skip(f"{org_directory.name} does not count failed sign-ins")
+        pytest.skip(f"{org_directory.name} counts no failed sign-ins itself (the help center's sign-in does)")
     account = org_directory.person()
     assert org_directory.directory.lock_state(account.id) == LockState(locked=False, failures=0)
     assert not org_directory.directory.check_password(account.id, "Wrong-password-9")
@@ -110,7 +110,7 @@ def test_a_wrong_password_counts_as_a_failed_sign_in(org_directory):
 def test_enough_wrong_passwords_lock_the_account_even_against_the_right_one(org_directory):
     org_directory.needs(Capability.LOCK_STATUS)
     if org_directory.max_failures is None:
-        pytest.skip(f"{org_directory.name} never locks an account")
+        pytest.skip(f"{org_directory.name} locks no account by itself (the help center's sign-in does)")
     account = org_directory.person()
     for _ in range(org_directory.max_failures):
         assert not org_directory.directory.check_password(account.id, "Wrong-password-9")
@@ -124,7 +124,7 @@ def test_enough_wrong_passwords_lock_the_account_even_against_the_right_one(org_
 def test_unlock_ends_the_lock_and_forgets_the_failures(org_directory):
     org_directory.needs(Capability.LOCK_STATUS, Capability.UNLOCK)
     if org_directory.max_failures is None:
-        pytest.skip(f"{org_directory.name} never locks an account")
+        pytest.skip(f"{org_directory.name} locks no account by itself (the help center's sign-in does)")
     account = org_directory.person()
     for _ in range(org_directory.max_failures):
         org_directory.directory.check_password(account.id, "Wrong-password-9")
@@ -171,6 +171,8 @@ def test_ping_answers_when_the_directory_is_up(org_directory):
 
 
 def test_a_directory_that_is_down_is_unavailable_never_an_error_of_ours(org_directory):
+    if org_directory.down is None:
+        pytest.skip(f"{org_directory.name} is the help center's own database: /healthz reports it down")
     down = org_directory.down()
     account_id = str(uuid.uuid4())
     calls = [
