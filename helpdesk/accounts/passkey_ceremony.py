@@ -49,10 +49,11 @@ from ..errors import DomainError
 from ..models import utcnow
 from ..timing import uniform_duration
 from . import passkeys
-from .directory import AccountRecord, HistoryResult, directory, normalise_email, valid_email
+from .directory import AccountRecord, HistoryResult, directory, normalise_email, org_directory, valid_email
 from .failures import Route, address_allowed, note_failure, route
 from .history import record_event
 from .notices import tell_owner_of_change
+from .org_directory import Capability
 from .passkeys import Ceremony, PasskeyRecord
 from .signin import Attempt, SignInAttempt, count_failure, policy, refused_before_checking, sign_in_proved
 
@@ -73,6 +74,26 @@ class PasskeyRemoved(DomainError):
 
     def __init__(self) -> None:
         super().__init__("This passkey was removed from your account, so it can't sign you in any more.")
+
+
+class PasskeysNotOffered(DomainError):
+    """The configured directory does not declare passkeys (`Capability.PASSKEYS`): a passkey
+    would sign in without the directory ever being asked whether the account may."""
+
+    http_status = 404
+
+    def __init__(self) -> None:
+        super().__init__("Passkeys aren't offered on this site. Sign in with your password.")
+
+
+def passkeys_offered() -> bool:
+    """Whether the configured directory lets people sign in with passkeys."""
+    return Capability.PASSKEYS in org_directory().capabilities
+
+
+def _require_offered() -> None:
+    if not passkeys_offered():
+        raise PasskeysNotOffered()
 
 
 class PasskeyCeremonyBusy(DomainError):
@@ -129,6 +150,7 @@ def _read(answer: str | bytes | dict[str, Any]) -> str:
 def registration_options(account: AccountRecord) -> str:
     """The options (JSON) for `navigator.credentials.create()`: a discoverable credential, user
     verification preferred, no attestation, the account's passkeys excluded (no double)."""
+    _require_offered()
     rp = RelyingParty.configured()
     challenge = passkeys.issue_challenge(Ceremony.REGISTER, str(account.id))
     options = generate_registration_options(
@@ -163,6 +185,7 @@ def add_passkey(
     """Verify the authenticator's answer to `registration_options` and keep the new passkey:
     audited, in the owner's history, and mailed to the owner. The caller checked the session's
     proof is fresh ("Confirm it's you")."""
+    _require_offered()
     rp = RelyingParty.configured()
     try:
         credential = parse_registration_credential_json(_read(answer))
@@ -251,6 +274,7 @@ def sign_in_options(ip: str, email: str = "") -> str:
     or one without passkeys, gets made-up ids (keyed by the address, the same each time) in the
     same number, so the answer does not tell whether the account exists. An address that failed
     too often gets no options (PasskeyCeremonyBusy), as it would get no password check."""
+    _require_offered()
     if not address_allowed(ip):
         raise PasskeyCeremonyBusy()
     rp = RelyingParty.configured()
@@ -266,20 +290,26 @@ def sign_in_options(ip: str, email: str = "") -> str:
 
 
 LISTED_AT_LEAST = 3  # ids listed for an address typed: its passkeys, made-up ones up to this many
+# the lengths authenticators give their credential ids (platform ones 16 to 32 bytes, security keys and
+# password managers longer): a made-up id takes one of them, so no length tells it from a real one
+ID_LENGTHS = (16, 20, 32, 48, 64)
 
 
 def _listed_for(email: str) -> list[PublicKeyCredentialDescriptor]:
+    """The ids listed for an address typed (a passkey without user verification is used only if
+    listed): the account's passkeys, then ids made up from the address (the same each time) up to
+    LISTED_AT_LEAST. No transports are named for any of them, so nothing but the ids themselves
+    could tell a real one, and their lengths are drawn from what real ones have."""
     with uniform_duration():
         account = directory().find(email) if valid_email(email) else None
         mine = passkeys.passkeys_of(str(account.id)) if account is not None else []
-        listed = [PublicKeyCredentialDescriptor(id=p.credential_id, transports=_transports(p)) for p in mine]
+        listed = [PublicKeyCredentialDescriptor(id=p.credential_id) for p in mine]
         key = settings().secret_key.encode()
         address = normalise_email(email).encode()
         for n in range(len(listed), LISTED_AT_LEAST):
-            made_up = hmac.new(key, b"passkey-decoy:%d:" % n + address, hashlib.sha256).digest()
-            listed.append(
-                PublicKeyCredentialDescriptor(id=made_up, transports=[AuthenticatorTransport.INTERNAL])
-            )
+            made_up = hmac.new(key, b"passkey-decoy:%d:" % n + address, hashlib.sha512).digest()
+            shape = hmac.new(key, b"passkey-decoy-length:%d:" % n + address, hashlib.sha256).digest()
+            listed.append(PublicKeyCredentialDescriptor(id=made_up[: ID_LENGTHS[shape[0] % len(ID_LENGTHS)]]))
     return sorted(listed, key=lambda d: d.id)
 
 
@@ -290,6 +320,7 @@ def sign_in_with_passkey(
     NEEDS_CODE (verified, but without user verification and two-step verification is on: the
     code page follows, `signin.complete_sign_in`), or a refusal: PasskeyRefused (400), PasskeyRemoved
     (410), PasskeyCeremonyBusy (429). A refusal says nothing about which account, if any, it was."""
+    _require_offered()
     rp = RelyingParty.configured()
     try:
         credential = parse_authentication_credential_json(_read(answer))

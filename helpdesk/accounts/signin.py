@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask import current_app
 
-from .. import audit
+from .. import audit, throttle
 from ..config import settings
 from ..mail import MailError
 from ..models import utcnow
@@ -147,6 +147,19 @@ def _site_name() -> str:
     return settings().site_name
 
 
+# A directory that locks itself never sees a wrong code (codes are the help center's own): they
+# are counted here against the account, wherever they come from, so a stolen password does not
+# make the code guessable from many addresses (ASVS 2.2.1). The embedded directory's lock counts them.
+CODE_FAILURES = "signin-code-failures"
+CODE_FAILURES_RATE = "10/hour;20/day"
+
+
+def _code_allowed_again(account_id: str) -> bool:
+    """Count one wrong code against the account; whether another may still be tried."""
+    throttle.allow(CODE_FAILURES, account_id, CODE_FAILURES_RATE)
+    return throttle.allows(CODE_FAILURES, account_id, CODE_FAILURES_RATE)
+
+
 def complete_sign_in(
     account_id: str, code: str, ip: str, device: str, *, device_token: str | None = None
 ) -> SignInAttempt:
@@ -165,8 +178,15 @@ def complete_sign_in(
     if refused_before_checking(account, via, lock_policy):
         accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
         return SignInAttempt(False, Attempt.LOCKED, account)
+    if not accounts.keeps_locks and not throttle.allows(CODE_FAILURES, account.id, CODE_FAILURES_RATE):
+        accounts.record_sign_in(account.id, HistoryResult.LOCKED, ip, device)
+        return SignInAttempt(False, Attempt.LOCKED, account)
     kind = check_second_factor(account, code)
     if kind is None:
+        if not accounts.keeps_locks and not _code_allowed_again(account.id):  # this one used it up
+            audit.record(
+                "signin.codes-stopped", actor="system", target=account.email, rate=CODE_FAILURES_RATE
+            )
         return _failed(account, Attempt.WRONG_CODE, HistoryResult.WRONG_CODE, ip, device, lock_policy, via)
     _signed_in(account, via, lock_policy)
     signed_in = HistoryResult.OK if kind == "totp" else HistoryResult.OK_RECOVERY_CODE

@@ -17,8 +17,10 @@ from ..accounts.passkey_ceremony import (
     PasskeyCeremonyBusy,
     PasskeyRefused,
     PasskeyRemoved,
+    PasskeysNotOffered,
     RemovalRefused,
     add_passkey,
+    passkeys_offered,
     registration_options,
     remove_passkey,
     sign_in_options,
@@ -34,6 +36,19 @@ from .sessions import DEVICE_COOKIE, client_device, client_ip
 
 bp = Blueprint("passkeys", __name__)
 BODY_LIMIT = 32 * 1024
+
+
+@bp.app_context_processor
+def _offered() -> dict[str, Any]:
+    """`passkeys_offered()` in every template: the login and account pages show passkeys only
+    where the configured directory declares them."""
+    return {"passkeys_offered": passkeys_offered}
+
+
+@bp.before_request
+def _only_where_offered() -> None:
+    if not passkeys_offered():
+        raise PasskeysNotOffered()
 
 
 def _json(body: dict[str, Any], status: int = 200) -> BaseResponse:

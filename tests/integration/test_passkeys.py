@@ -217,3 +217,19 @@ def test_the_owners_data_download_lists_their_passkeys_without_keys(client, acco
     listed = [(p["name"], p["synced"], p["last_used_at"]) for p in data["passkeys"]]
     assert listed == [("Work laptop", True, None)]
     assert "public_key" not in client.get("/account/my-data").get_data(as_text=True)
+
+
+def test_a_directory_without_passkeys_offers_none_and_refuses_every_ceremony(app, client, account):
+    from helpdesk import use_directory
+    from helpdesk.accounts.org_directory import Capability
+    from tests.directories import Lacking
+
+    use_directory(app, Lacking(Capability.PASSKEYS))
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign in with a passkey" not in page and "passkeys.js" not in page
+    assert 'autocomplete="username"' in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    for path in ("/login/passkey/options", "/login/passkey"):
+        refused = client.post(path, json={}, headers={"X-CSRFToken": token})
+        assert refused.status_code == 404
+    assert client.get("/account/passkeys").status_code == 404

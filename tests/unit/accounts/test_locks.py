@@ -90,3 +90,34 @@ def test_a_directory_without_lock_status_never_reports_a_lock(app, ctx, account)
 def test_the_embedded_directory_keeps_its_own_locks(app, ctx, account):
     assert directory().keeps_locks
     assert attempt_sign_in("pat@example.org", DEMO_PASSWORD, IP, "x").ok
+
+
+def test_wrong_codes_count_against_the_account_when_the_directory_locks_itself(app, ctx, own):
+    """The directory never sees a code: ten wrong ones from ten addresses stop the code step for
+    that account, even with the right code, and it is audited (a stolen password alone must not
+    make the code guessable from many addresses)."""
+    import pyotp
+    import time_machine
+
+    from helpdesk.accounts.signin import complete_sign_in
+    from helpdesk.accounts.two_factor import enable_without_confirmation
+    from tests.support import a_step_ahead
+
+    app.config["RATELIMIT_ENABLED"] = True
+    account = sign_in(PASSWORD).account
+    moment = a_step_ahead()
+    with time_machine.travel(moment, tick=False):
+        uri, _ = enable_without_confirmation(account)
+        code = pyotp.TOTP(pyotp.parse_uri(uri).secret).at(moment)
+        wrong = "000000" if code != "000000" else "111111"
+        for n in range(10):
+            attempt = complete_sign_in(account.id, wrong, f"198.51.100.{n}", "curl")
+            assert attempt.result is Attempt.WRONG_CODE
+        stopped = complete_sign_in(account.id, code, "203.0.113.9", "Firefox")
+    assert stopped.result is Attempt.LOCKED
+    from sqlalchemy import select
+
+    from helpdesk.extensions import db
+    from helpdesk.models import AuditEntry
+
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "signin.codes-stopped"))

@@ -3,6 +3,7 @@ real (tests/passkey_authenticator.py): adding, signing in, and every refusal."""
 
 from __future__ import annotations
 
+import base64
 import email
 import json
 from datetime import timedelta
@@ -267,5 +268,20 @@ def test_an_address_typed_lists_its_passkeys_and_an_unknown_one_looks_the_same(a
         assert b64(authenticator.credential_id) in known
         assert _listed(sign_in_options(IP, "nobody@example.org")) == unknown  # stable, not random
         assert _listed(sign_in_options(IP)) == []  # nothing typed: any passkey of this site
+        for typed in (account.email, "nobody@example.org"):  # no transports to tell one from another
+            listed = json.loads(sign_in_options(IP, typed))["allowCredentials"]
+            assert all("transports" not in c for c in listed)
         answer = authenticator.sign_in(sign_in_options(IP, account.email))
         assert sign_in_with_passkey(answer, ip=IP, device=DEVICE).ok  # no two-step: one factor is enough
+
+
+def test_made_up_ids_are_as_long_as_real_ones_are(app):
+    from helpdesk.accounts.passkey_ceremony import ID_LENGTHS
+
+    with app.test_request_context():
+        lengths = {
+            len(base64.urlsafe_b64decode(made_up + "=" * (-len(made_up) % 4)))
+            for n in range(40)
+            for made_up in _listed(sign_in_options(f"198.51.100.{n}", f"nobody-{n}@example.org"))
+        }
+    assert lengths <= set(ID_LENGTHS) and len(lengths) >= 3  # not one telltale length
