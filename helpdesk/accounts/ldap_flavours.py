@@ -221,6 +221,7 @@ class OpenLdap:
 # -- Active Directory ----------------------------------------------------------------------------
 
 UF_LOCKOUT = 0x10
+UF_ACCOUNTDISABLE = 0x2  # userAccountControl: the account is disabled (only an administrator enables it)
 NEVER = -0x8000000000000000  # lockoutDuration "until an administrator unlocks"
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 
@@ -278,7 +279,7 @@ class ActiveDirectory:
         return f"(objectGUID={escape_bytes(found.bytes_le)})" if found else None
 
     def lock_attributes(self) -> list[str]:
-        return ["msDS-User-Account-Control-Computed", "lockoutTime", "badPwdCount"]
+        return ["msDS-User-Account-Control-Computed", "userAccountControl", "lockoutTime", "badPwdCount"]
 
     def lock_state(self, connection: Connection, raw: Raw) -> LockState:
         def number(name: str) -> int:
@@ -289,6 +290,8 @@ class ActiveDirectory:
                 return 0
 
         failures = number("badPwdCount")
+        if number("userAccountControl") & UF_ACCOUNTDISABLE:
+            return LockState(locked=True, until=None, failures=failures)  # disabled: no unlock ends it
         if not number("msDS-User-Account-Control-Computed") & UF_LOCKOUT:
             return LockState(locked=False, failures=failures)
         duration = self._lockout_duration(connection)

@@ -242,3 +242,26 @@ def test_a_directory_that_never_answers_is_unavailable_after_the_timeout(openlda
         with pytest.raises(DirectoryUnavailable):
             hung.ping()
         assert time.monotonic() - started < 4
+
+
+@pytest.mark.xdist_group("ldap-active-directory")  # the contract suite's Samba, not a second one
+def test_a_disabled_active_directory_account_is_locked_until_an_administrator_enables_it(
+    active_directory, samba
+):
+    import ssl
+
+    from ldap3 import MODIFY_REPLACE, Tls
+
+    account = active_directory.person()
+    assert active_directory.directory.lock_state(account.id).locked is False
+    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(samba.ca_file))
+    with Connection(Server(samba.url, tls=tls), samba.admin_dn, samba.admin_password) as connection:
+        connection.start_tls()
+        connection.bind()
+        connection.search(samba.base_dn, f"(mail={account.email})", attributes=["1.1"])
+        dn = connection.response[0]["dn"]
+        connection.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["514"])]})  # 512 | disabled
+        assert connection.result["result"] == 0, connection.result
+    state = active_directory.directory.lock_state(account.id)
+    assert state.locked and state.until is None
+    assert active_directory.directory.check_password(account.id, active_directory.password) is False
