@@ -4,7 +4,7 @@ verified passkey sign-in), and a new passkey was added."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -21,11 +21,10 @@ UNUSED = "None of your passkeys signed in in the last few minutes."
 NONE_ADDED = "No passkey was added to your account in the last few minutes."
 
 
-class PasskeySignedIn:
-    name = "passkey-signed-in"
-    title = "Check your passkey sign-in"
+class _RecentPasskeyCheck:
+    """A check on the signed-in account's passkeys of the last few minutes (no form to fill)."""
+
     submit_label = "Check"
-    intro = "We check that one of your passkeys signed you in here in the last few minutes."
 
     def render_form(self, ctx: ActionContext) -> Markup:
         return Markup("")
@@ -35,41 +34,35 @@ class PasskeySignedIn:
             return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
         if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, passkey="not-signed-in")
-        since = utcnow() - RECENT
-        used = [
-            p
-            for p in passkeys.passkeys_of(str(ctx.viewer.account_id))
-            if p.last_used_at is not None and p.last_used_at >= since
-        ]
+        return self.judge(passkeys.passkeys_of(str(ctx.viewer.account_id)), utcnow() - RECENT)
+
+    def judge(self, mine: list[passkeys.PasskeyRecord], since: datetime) -> Outcome:
+        raise NotImplementedError
+
+
+class PasskeySignedIn(_RecentPasskeyCheck):
+    name = "passkey-signed-in"
+    title = "Check your passkey sign-in"
+    intro = "We check that one of your passkeys signed you in here in the last few minutes."
+
+    def judge(self, mine: list[passkeys.PasskeyRecord], since: datetime) -> Outcome:
+        used = [p for p in mine if p.last_used_at is not None and p.last_used_at >= since]
         if not used:
-            return Outcome.failure(
-                "None of your passkeys signed in in the last few minutes.", passkey="unused"
-            )
+            return Outcome.failure(UNUSED, passkey="unused")
         return Outcome.success(
             f"Your passkey \u201c{used[0].name}\u201d signed you in: it works.", passkey="used"
         )
 
 
-class PasskeyAdded:
+class PasskeyAdded(_RecentPasskeyCheck):
     name = "passkey-added"
     title = "Check your new passkey"
-    submit_label = "Check"
     intro = "We check that a passkey was added to your account in the last few minutes."
 
-    def render_form(self, ctx: ActionContext) -> Markup:
-        return Markup("")
-
-    def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
-        if ctx.sandbox:
-            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
-        if ctx.viewer is None:
-            return Outcome.failure(NOT_SIGNED_IN, passkey="not-signed-in")
-        since = utcnow() - RECENT
-        added = [p for p in passkeys.passkeys_of(str(ctx.viewer.account_id)) if p.created_at >= since]
+    def judge(self, mine: list[passkeys.PasskeyRecord], since: datetime) -> Outcome:
+        added = [p for p in mine if p.created_at >= since]
         if not added:
-            return Outcome.failure(
-                "No passkey was added to your account in the last few minutes.", added=False
-            )
+            return Outcome.failure(NONE_ADDED, added=False)
         return Outcome.success(
             f"Your new passkey \u201c{added[-1].name}\u201d is on your account.", added=True
         )
