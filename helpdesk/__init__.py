@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, request
@@ -66,8 +67,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         use_directory(app, org_directory_for(settings))
 
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import babel, csrf, db, limiter, migrate
+    from .web.language import chosen_language
 
+    babel.init_app(
+        app,
+        locale_selector=chosen_language,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     from .web import observe

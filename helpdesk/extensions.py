@@ -9,6 +9,7 @@ from typing import Any, cast
 import click
 from flask import Flask, g, request
 from flask.cli import with_appcontext
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -181,3 +182,6 @@ login_manager.login_message = "Please sign in to see that page."
 # a session "not fresh", which nothing here reads: a sign-in is a server-side session row, checked
 # on every request (accounts/session_expiry), and "Confirm it's you" is our own (accounts/reauth).
 login_manager.session_protection = None
+
+# the pages' words in the reader's language: bound in create_app with web/language's chooser
+babel = Babel()
