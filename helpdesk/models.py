@@ -458,6 +458,9 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     account_email: Mapped[str] = mapped_column(String(320))  # as asked for; may match no account
+    # the directory's id of the account the approval gave back: bound when staff approve, so the
+    # hold, the owner's cancel and the completion act on that account whatever its address becomes
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True)
     contact_email: Mapped[str] = mapped_column(String(320))
     contact_code_hash: Mapped[str] = mapped_column(String(80), default="")
     contact_code_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)

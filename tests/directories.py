@@ -68,6 +68,7 @@ class _Entry:
     password: str
     locked: bool = False
     failures: int = 0
+    aliases: tuple[str, ...] = ()  # further addresses of the entry (LDAP: more `mail` values)
 
 
 @dataclass
@@ -80,20 +81,27 @@ class InMemory:
         {Capability.RESET_PASSWORD, Capability.UNLOCK, Capability.LOCK_STATUS}
     )
     entries: dict[str, _Entry] = field(default_factory=dict)
+    down: bool = False  # a test switches it off: every question then fails as a dead server's would
 
-    def add(self, email: str, password: str) -> str:
-        entry = _Entry(str(uuid.uuid4()), email, password)
+    def add(self, email: str, password: str, *aliases: str) -> str:
+        entry = _Entry(str(uuid.uuid4()), email, password, aliases=aliases)
         self.entries[entry.id] = entry
         return entry.id
 
+    def _answer(self) -> None:
+        if self.down:
+            raise DirectoryUnavailable("switched off by the test")
+
     def find(self, email: str) -> DirectoryAccount | None:
+        self._answer()
         wanted = email.strip().casefold()
         for entry in self.entries.values():
-            if entry.email.casefold() == wanted:
+            if wanted in (entry.email.casefold(), *(a.casefold() for a in entry.aliases)):
                 return DirectoryAccount(entry.id, entry.email)
         return None
 
     def get(self, account_id: str) -> DirectoryAccount | None:
+        self._answer()
         entry = self.entries.get(account_id)
         return DirectoryAccount(entry.id, entry.email) if entry else None
 

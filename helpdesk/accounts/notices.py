@@ -11,10 +11,17 @@ from ..config import settings
 from ..links import WellKnownFlow
 from ..mail import MailError, compose, send
 from ..models import utcnow
-from .directory import AccountRecord, HistoryResult
+from .directory import AccountRecord, HistoryResult, directory
 from .tokens import issue_token
 
 SUSPICIOUS = WellKnownFlow.SOMEONE_ELSE_SIGNED_IN
+
+
+def _to(account: AccountRecord) -> str:
+    """The account's address as its directory has it now (at most minutes old: a shadow row is
+    refreshed by `get`), not as it was when the record in hand was read."""
+    current = directory().get(account.id)
+    return current.email if current is not None else account.email
 
 
 def lifetime() -> timedelta:
@@ -26,7 +33,7 @@ def send_reset_link(account: AccountRecord) -> None:
     send(
         compose(
             "reset_link",
-            account.email,
+            _to(account),
             "Reset your password",
             url=links.reset_page(raw),
             minutes=settings().token_minutes,
@@ -45,7 +52,7 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
     send(
         compose(
             "unlock_link",
-            account.email,
+            _to(account),
             subject,
             url=links.unlock_page(raw),
             minutes=settings().token_minutes,
@@ -64,7 +71,7 @@ def send_password_changed(
     send(
         compose(
             "password_changed",
-            account.email,
+            _to(account),
             "Your password was changed",
             passkeys_removed=passkeys_removed,
             passkeys_url=links.passkeys_page(),
@@ -81,7 +88,7 @@ def send_recovery_code_used(account: AccountRecord, left: int) -> None:
     send(
         compose(
             "recovery_code_used",
-            account.email,
+            _to(account),
             "A recovery code was used to sign in",
             left=left,
             account_url=links.account_page(),
@@ -94,7 +101,7 @@ def send_code_reused(account: AccountRecord) -> None:
     send(
         compose(
             "code_reused",
-            account.email,
+            _to(account),
             "A code of yours was used twice",
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
         )
@@ -105,7 +112,7 @@ def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
     send(
         compose(
             "new_device",
-            account.email,
+            _to(account),
             "New sign-in to your account",
             device=device,
             ip=ip,
@@ -162,7 +169,7 @@ def send_factor_changed(
     send(
         compose(
             "factor_changed",
-            account.email,
+            _to(account),
             subject,
             what=what.format(subject=subject_device or "a device"),
             when=_when(utcnow()),

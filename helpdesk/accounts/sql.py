@@ -7,6 +7,7 @@ module to that)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -44,6 +45,9 @@ from .totp import SecretBox
 # how stale last_seen_at may get before it is written: lookups (every request) seldom write, and
 # an idle sign-out comes at most this much early
 SESSION_TOUCH = timedelta(minutes=1)
+SHADOW_FRESH = timedelta(minutes=5)  # how long a shadow row's address is trusted before asking again
+SHADOW_REMEMBERED = 10_000  # how many accounts' last questions a process keeps
+log = logging.getLogger(__name__)
 
 
 def _record(row: Account) -> AccountRecord:
@@ -81,6 +85,7 @@ class SqlAccountStore:
 
     def __init__(self, org: OrgDirectory | None = None) -> None:
         self._org = org
+        self._asked: dict[str, datetime] = {}  # shadow row id -> when the directory was last asked
 
     @property
     def keeps_locks(self) -> bool:
@@ -109,10 +114,33 @@ class SqlAccountStore:
 
     def get(self, account_id: str) -> AccountRecord | None:
         row = db.session.get(Account, account_id)
-        if row is None and self._org is not None:
+        if self._org is None:
+            return _record(row) if row else None
+        if row is not None and not self._ask_again(account_id):
+            return _record(row)
+        try:
             found = self._org.get(account_id)
-            return self._shadow(found) if found is not None else None
-        return _record(row) if row else None
+        except DirectoryUnavailable:
+            if row is None:
+                raise
+            # the address as last seen: a page or a notice still works while the directory is down
+            log.warning("directory unreachable: account %s keeps its last-seen address", account_id)
+            return _record(row)
+        if found is None:  # gone from the directory: no account, however long the row stays
+            self._asked.pop(account_id, None)
+            return None
+        self._asked[account_id] = utcnow()
+        return self._shadow(found)
+
+    def _ask_again(self, account_id: str) -> bool:
+        """A shadow row's address is the directory's as of at most SHADOW_FRESH ago: an address
+        changed in the directory reaches the security mail within minutes, not at the next sign-in."""
+        asked = self._asked.get(account_id)
+        if asked is not None and utcnow() - asked < SHADOW_FRESH:
+            return False
+        if len(self._asked) >= SHADOW_REMEMBERED:
+            self._asked.clear()  # bounded: one more question to the directory for each, at worst
+        return True
 
     def _shadow(self, found: DirectoryAccount) -> AccountRecord:
         """The shadow row of a directory account, made on first sight; its address kept as the

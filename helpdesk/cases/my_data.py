@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..accounts import passkeys
 from ..accounts.directory import AccountRecord, directory
@@ -40,7 +40,12 @@ def export(account: AccountRecord) -> dict[str, Any]:
     accounts = directory()
     record = asdict(account)
     requests = db.session.scalars(
-        select(VerificationRequest).where(VerificationRequest.account_email == account.email)
+        select(VerificationRequest).where(
+            or_(
+                VerificationRequest.account_id == account.id,
+                VerificationRequest.account_email == account.email,
+            )
+        )
     )
     return _plain(
         {

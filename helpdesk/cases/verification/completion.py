@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 
 from ... import audit
-from ...accounts.directory import directory
+from ...accounts.directory import AccountRecord, directory
 from ...accounts.passwords import password_problem
 from ...accounts.recovery import ResetRefused, change_password
 from ...config import settings
@@ -29,6 +29,8 @@ class CompletionState(StrEnum):
     USED = "used"  # the recovery was completed already
     CANCELLED = "cancelled"  # the request is no longer on hold
     PAUSED = "paused"  # the account's owner signed in during the hold: staff look again first
+    # the address asked for no longer names the account staff approved (it moved in the directory)
+    ACCOUNT_CHANGED = "account-changed"
     UNKNOWN = "unknown"  # no request has this link
     DONE = "done"  # the new password is set
 
@@ -54,7 +56,18 @@ def check_completion(token: str) -> tuple[VerificationRequest | None, Completion
         return request, CompletionState.NOT_YET  # the hold is enforced here, not only by the job
     if request.reset_sent_at is None or request.reset_sent_at + RESET_LINK_LIFETIME <= utcnow():
         return request, CompletionState.EXPIRED
+    if approved_account(request) is None:
+        return request, CompletionState.ACCOUNT_CHANGED
     return request, CompletionState.READY
+
+
+def approved_account(request: VerificationRequest) -> AccountRecord | None:
+    """The account staff approved, while the address asked for still names it; None once the
+    address was given to another account, or the account is gone (no recovery acts on a stranger)."""
+    if not request.account_id:
+        return None
+    found = directory().find(request.account_email)
+    return found if found is not None and found.id == request.account_id else None
 
 
 def complete(token: str, new_password: str, ip: str = "") -> CompletionState:
@@ -71,9 +84,9 @@ def _complete(token: str, new_password: str, ip: str) -> CompletionState:
     request, state = check_completion(token)
     if request is None or state is not CompletionState.READY:
         return state
-    account = directory().find(request.account_email)
+    account = approved_account(request)
     if account is None:
-        return CompletionState.UNKNOWN
+        return CompletionState.ACCOUNT_CHANGED
     problem = password_problem(new_password, email=account.email, site_name=settings().site_name)
     if problem:
         raise ResetRefused(problem)

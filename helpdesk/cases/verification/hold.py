@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 
 def pending_for(account: AccountRecord) -> list[VerificationRequest]:
     """The approved recoveries of this account still waiting (on hold, or paused because its owner
-    signed in meanwhile): its owner may cancel them."""
+    signed in meanwhile): its owner may cancel them. Matched by the account's id, bound at the
+    approval, so every address of the account finds them (a directory entry may have several)."""
     return list(
         db.session.scalars(
             select(VerificationRequest).where(
-                VerificationRequest.account_email == account.email,
+                VerificationRequest.account_id == account.id,
                 VerificationRequest.status.in_(WAITING),
             )
         )
@@ -41,7 +42,7 @@ def owner_signed_in(account: AccountRecord, ip: str = "") -> list[VerificationRe
     paused = []
     for request in db.session.scalars(
         select(VerificationRequest).where(
-            VerificationRequest.account_email == account.email,
+            VerificationRequest.account_id == account.id,
             VerificationRequest.status == VerificationStatus.ON_HOLD,
         )
     ).all():
@@ -92,9 +93,17 @@ def cancel_with_token(token: str, ip: str = "") -> VerificationRequest | None:
 def cancel_for_owner(account: AccountRecord, request_id: int, ip: str = "") -> VerificationRequest | None:
     """Cancel as the signed-in owner; None when the request is not this account's."""
     request = db.session.get(VerificationRequest, request_id)
-    if request is None or request.account_email != account.email:
+    if request is None or not _asked_for(request, account):
         return None
     return _cancel(request, actor=account.email, ip=ip)
+
+
+def _asked_for(request: VerificationRequest, account: AccountRecord) -> bool:
+    """The request is this account's: bound to it at the approval, or (never approved, so nothing
+    to cancel) asked for under its address."""
+    if request.account_id is not None:
+        return request.account_id == account.id
+    return request.account_email == account.email
 
 
 def _cancel(request: VerificationRequest, actor: str, ip: str = "") -> VerificationRequest:

@@ -87,7 +87,9 @@ class Comparison:
 
 def compare_with_history(request: VerificationRequest) -> tuple[AccountRecord | None, list[Comparison]]:
     """What the person said about recent activity next to what the account's history shows."""
-    account = directory().find(request.account_email)
+    account = (
+        directory().get(request.account_id) if request.account_id else directory().find(request.account_email)
+    )
     said = request.answers or {}
     if account is None:
         return None, [Comparison("Account", request.account_email, "no account uses this address", False)]
@@ -222,13 +224,22 @@ def _approve(
     was: VerificationStatus = VerificationStatus.SUBMITTED,
 ) -> None:
     """Start the hold (anew, for a paused request: a link mailed before is void), and tell the
-    account's own address how to cancel it."""
+    account's own address how to cancel it. The account is bound here, by its directory id: the
+    account the address names now, which must be the one bound before when a paused one resumes."""
+    account = directory().find(request.account_email)
+    if account is None:
+        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
+    if request.account_id and request.account_id != account.id:
+        raise DecisionRefused(
+            "The address now belongs to a different account than the one approved before: deny it."
+        )
     cancel_token = new_link_token()
     hold_until = utcnow() + timedelta(hours=settings().recovery_hold_hours)
     _record(
         request,
         {
             "status": VerificationStatus.ON_HOLD,
+            "account_id": account.id,
             "decided_by": staff,
             "decided_at": utcnow(),
             "decision_reason": reason,
@@ -243,7 +254,7 @@ def _approve(
         send(
             compose(
                 "recovery_approved",
-                request.account_email,
+                account.email,  # the directory's address of the account bound: its owner reads it
                 "A recovery of your account was approved",
                 cancel_url=links.recovery_cancel_page(cancel_token),
                 hold_until=hold_until,

@@ -121,3 +121,72 @@ def test_wrong_codes_count_against_the_account_when_the_directory_locks_itself(a
     from helpdesk.models import AuditEntry
 
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "signin.codes-stopped"))
+
+
+# a shadow row's address follows the directory's within minutes
+
+
+def test_an_address_changed_in_the_directory_reaches_the_shadow_row_within_minutes(app, ctx, own):
+    import time_machine
+
+    from helpdesk.accounts.sql import SHADOW_FRESH
+
+    entry_id = next(iter(own.entries))
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        assert sign_in(PASSWORD).ok  # the shadow row is made, with lee@example.org
+        own.entries[entry_id].email = "lee.new@example.org"
+        assert directory().get(entry_id).email == "lee@example.org"  # asked moments ago: kept
+    with time_machine.travel(start + SHADOW_FRESH + timedelta(seconds=1), tick=False):
+        assert directory().get(entry_id).email == "lee.new@example.org"
+        assert directory().find("lee@example.org") is None
+
+
+def test_a_security_notice_goes_to_the_address_the_directory_has_now(app, ctx, own):
+    import time_machine
+
+    from helpdesk.accounts.notices import send_code_reused
+    from helpdesk.accounts.sql import SHADOW_FRESH
+    from tests.mailbox import outbox
+
+    entry_id = next(iter(own.entries))
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        held = sign_in(PASSWORD).account  # a record read now, as a request holds it
+    own.entries[entry_id].email = "lee.new@example.org"
+    with time_machine.travel(start + SHADOW_FRESH + timedelta(seconds=1), tick=False):
+        send_code_reused(held)
+    mails = outbox(app.extensions["helpdesk.settings"].outbox_dir)
+    assert [m["To"] for m in mails] == ["lee.new@example.org"]
+
+
+def test_an_entry_gone_from_the_directory_is_no_account_though_its_row_stays(app, ctx, own):
+    import time_machine
+
+    from helpdesk.accounts.sql import SHADOW_FRESH
+
+    entry_id = next(iter(own.entries))
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        assert sign_in(PASSWORD).ok
+        del own.entries[entry_id]
+    with time_machine.travel(start + SHADOW_FRESH + timedelta(seconds=1), tick=False):
+        assert directory().get(entry_id) is None
+        assert directory().get(entry_id) is None  # asked again each time, never "remembered" back
+
+
+def test_while_the_directory_is_down_a_shadow_row_keeps_its_last_seen_address(app, ctx, own):
+    import time_machine
+
+    from helpdesk.accounts.org_directory import DirectoryUnavailable
+    from helpdesk.accounts.sql import SHADOW_FRESH
+
+    entry_id = next(iter(own.entries))
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        assert sign_in(PASSWORD).ok
+    own.down = True
+    with time_machine.travel(start + SHADOW_FRESH + timedelta(seconds=1), tick=False):
+        assert directory().get(entry_id).email == "lee@example.org"
+        with pytest.raises(DirectoryUnavailable):  # an account never seen cannot be made up
+            directory().get("an-id-never-seen")
