@@ -133,14 +133,18 @@
     function ask(mediation) {
       var email = document.getElementById("email");
       var typed = !mediation && email ? {email: email.value} : {};
+      // the autofill request can be aborted from the start: a button pressed while its options
+      // are still on the way stops it before it ever reaches the browser
+      var controller = mediation ? new AbortController() : null;
+      if (controller) { waiting = controller; }
       return post(box.getAttribute("data-options-url"), csrfToken(), typed).then(function (options) {
+        if (controller && controller.signal.aborted) { return null; }  // the button took over
         if (!options.ok) { say(status, options.error || "Passkeys can't be used right now.", help); return null; }
         delete options.ok;
         var request = {publicKey: requestOptions(options)};
-        if (mediation) {
-          waiting = new AbortController();
+        if (controller) {
           request.mediation = mediation;
-          request.signal = waiting.signal;
+          request.signal = controller.signal;
         }
         return navigator.credentials.get(request);
       });

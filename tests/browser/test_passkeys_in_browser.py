@@ -228,3 +228,56 @@ def test_without_javascript_the_login_page_says_passkeys_need_it(browser, site):
         expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     finally:
         context.close()
+
+
+# every navigator.credentials.get is noted (its mediation) in sessionStorage, which outlives the
+# navigation to the account page
+NOTE_GETS = """
+const ownGet = navigator.credentials.get.bind(navigator.credentials);
+navigator.credentials.get = (options) => {
+  const noted = JSON.parse(sessionStorage.getItem("gets") || "[]");
+  noted.push(options.mediation || "modal");
+  sessionStorage.setItem("gets", JSON.stringify(noted));
+  return ownGet(options);
+};
+"""
+
+
+def test_the_button_pressed_while_autofill_is_still_starting_stops_autofill_before_it_asks(browser, site):
+    """Autofill's options are held on the way; the button is pressed meanwhile. The button's
+    ceremony signs in, and the autofill request, once its options arrive, never reaches the
+    browser (two requests at once would make the browser refuse one)."""
+    with site.app.app_context():
+        directory().create(EMAIL, DEMO_PASSWORD)
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        virtual_authenticator(page)
+        sign_in_as(page, site.url, EMAIL, DEMO_PASSWORD)
+        add_a_passkey(page, site.url)
+        sign_out(page, site.url)
+        held: list[Any] = []
+
+        def hold_autofill(route: Any) -> None:
+            if route.request.post_data_json == {}:  # autofill asks with no address; the button with one
+                held.append(route)
+            else:
+                route.continue_()
+
+        page.route("**/login/passkey/options", hold_autofill)
+        page.add_init_script(NOTE_GETS)
+        page.goto(site.url + "/login")
+        page.wait_for_function("() => !document.querySelector('[data-passkey-button]').hidden")
+        for _ in range(100):  # the route handler runs while Playwright waits
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 1, "autofill asked for its options"
+        page.get_by_role("button", name="Sign in with a passkey").click()
+        held[0].continue_()
+        page.wait_for_url(site.url + "/account")
+        expect(page.locator("body")).to_contain_text("Signed in with a passkey")
+        assert page.evaluate("JSON.parse(sessionStorage.getItem('gets'))") == ["modal"]
+    finally:
+        context.close()
