@@ -33,11 +33,13 @@ from ..content.feedback import FeedbackError, add_comment, record_feedback
 from ..content.highlights import highlights
 from ..content.live import catalog
 from ..content.render import IMAGE
+from ..content.translations import article_in, flow_in
 from ..extensions import csrf, db, limiter
 from ..linkcheck import NotALink, check_here
 from ..links import ENTRY_FLOW, TOP_PROBLEMS
 from ..readership import record_view
 from .caching import cached, rendered_for_this_request, same_for_everyone
+from .language import chosen_language, url_in
 
 bp = Blueprint("public", __name__)
 
@@ -120,8 +122,21 @@ def _published(current: Catalog, slug: str) -> Article:
 
 
 def _article_page(current: Catalog, found: Article, given: object, **extra: object) -> str:
-    flows = [current.flows[f].flow for f in found.flows if f in current.flows]
-    return render_template("article.html", article=found, flows=flows, feedback=given, **extra)
+    """The article in the reader's language (English when not translated yet: it says so)."""
+    language = chosen_language()
+    translations = current.translations
+    shown = article_in(language, found.slug, current.articles, translations)
+    linked = [current.flows[f].flow for f in found.flows if f in current.flows]
+    flows = [flow_in(language, flow, translations).content for flow in linked]
+    return render_template(
+        "article.html",
+        article=shown.content if shown else found,
+        shown=shown,
+        english_url=url_in("en", request.path),
+        flows=flows,
+        feedback=given,
+        **extra,
+    )
 
 
 def _from_this_site() -> bool:
