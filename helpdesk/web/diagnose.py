@@ -402,7 +402,7 @@ def in_language(compiled: CompiledFlow, language: str) -> InLanguage[Flow]:
 
 def _parts(compiled: CompiledFlow, step_id: str) -> StepParts:
     language = chosen_language()
-    key = ("step page", request.blueprint, request.script_root, step_id, language)
+    key = ("step page", request.blueprint, request.script_root, language, step_id)
     found: StepParts | None = compiled.memo.get(key)
     if found is None:
         shown = in_language(compiled, language).content
@@ -496,7 +496,7 @@ def kept_step_page(
     if at.previous is not None:  # the view's url_for('.step'): the same address as that step's form
         before: StepParts | None = None
         if at.previous.flow_id == compiled.id:
-            before = compiled.memo.get(("step page", bp.name, script_root, at.previous.step, language))
+            before = compiled.memo.get(("step page", bp.name, script_root, language, at.previous.step))
         if before is None:
             return None
         back_url = before.submit_url

@@ -48,8 +48,8 @@ bp = Blueprint("language", __name__)
 class LanguagePrefix:
     """`/es/articles/x` → SCRIPT_NAME `…/es`, PATH_INFO `/articles/x` (`/es` alone: `/`)."""
 
-    def __init__(self, inner: WSGIApplication, languages: Iterable[str]) -> None:
-        self.inner = inner
+    def __init__(self, app: WSGIApplication, languages: Iterable[str]) -> None:
+        self.app = app  # named as ProxyFix names what it wraps
         self.languages = frozenset(languages)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -62,7 +62,7 @@ class LanguagePrefix:
             environ[PREFIX_KEY] = language
             environ["SCRIPT_NAME"] = f"{script_root}/{language}"
             environ["PATH_INFO"] = path[found.end() :] or "/"
-        return self.inner(environ, start_response)
+        return self.app(environ, start_response)
 
 
 def language_of(environ: WSGIEnvironment, settings: Settings) -> str:
