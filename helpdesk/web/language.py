@@ -79,7 +79,11 @@ def _negotiated(cookie_header: str | None, accept: str | None, settings: Setting
         if remembered in settings.languages:
             return str(remembered)
     if accept:
-        best = parse_accept_header(accept[:500], LanguageAccept).best_match(settings.languages)
+        asked = parse_accept_header(accept[:500], LanguageAccept)
+        # `es-MX;q=0.8` is Spanish at 0.8: it beats `en;q=0.5` (Werkzeug tries a region's language
+        # only when nothing at all matched exactly)
+        widened = LanguageAccept([*asked, *((tag.split("-")[0], q) for tag, q in asked if "-" in tag)])
+        best = widened.best_match(settings.languages)
         if best:
             return best
     return settings.default_language
@@ -159,6 +163,7 @@ def template_values() -> dict[str, Any]:
     here = _here()
     languages = [offered(code) for code in settings.languages]
     return {
+        "offered_language": offered,
         "page_language": language,
         "page_direction": direction(language),
         "language_switch": [(entry, switch_url(entry.code)) for entry in languages],
