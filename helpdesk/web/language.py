@@ -153,6 +153,17 @@ def _quoted(path: str) -> str:
     return quote(path, safe="/")
 
 
+_SITE_LINK = re.compile(r'href="/(?![/\\])')
+
+
+def links_here(html: str) -> str:
+    """`{{ article.html | links_here | safe }}`: on a prefixed page, the content's links to the
+    site's own pages (`/diagnose/x`, written without a language) keep the reader's language."""
+    if not has_request_context() or not is_prefixed(request.environ):
+        return html
+    return _SITE_LINK.sub(f'href="{request.script_root}/', html)
+
+
 def template_values() -> dict[str, Any]:
     """What base.html shows of the language: <html lang dir>, the switch, the hreflang links."""
     if not has_request_context():  # a mail rendered by a command
@@ -212,6 +223,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.after_request(_vary)
     app.context_processor(template_values)
+    app.jinja_env.filters["links_here"] = links_here
 
 
 def install(app: Flask) -> None:

@@ -417,3 +417,25 @@ def test_every_flow_walks_every_way_in_every_language(unlimited_app, language):
             for choice in shown[flow_id].steps[destination].choices:
                 assert f">{escape(choice.label)}</label>" in page, (flow_id, destination, choice.id)
             assert "translation-notice" not in page
+
+
+def test_the_home_page_and_the_index_list_the_content_in_the_language(app, client):
+    with app.app_context():
+        current = catalog()
+        spanish_flow = flow_in("es", current.flows[FLOW].flow, current.translations).content
+    home = client.get("/es/").get_data(as_text=True)
+    assert f">{escape(spanish_flow.title)}</a>" in home
+    index = client.get("/es/articles/").get_data(as_text=True)
+    assert f'<a href="/es/articles/{ARTICLE}">{TITLES["es"]}</a>' in index
+    english = client.get("/articles/").get_data(as_text=True)
+    assert f'<a href="/articles/{ARTICLE}">{TITLES["en"]}</a>' in english
+
+
+def test_the_contents_own_links_keep_the_language_of_the_prefix(client):
+    page = client.get(f"/es/articles/{ARTICLE}").get_data(as_text=True)
+    prose = re.search(r'<div class="prose">.*?</div>\s*</article>', page, re.S)
+    assert prose is not None
+    assert 'href="/es/diagnose/wrong-password"' in prose.group(0)
+    assert 'href="/diagnose/' not in prose.group(0)
+    english = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert 'href="/diagnose/wrong-password"' in english
