@@ -293,5 +293,8 @@ def _directory_ping() -> None:
 
 @bp.get("/robots.txt")
 def robots() -> BaseResponse:
-    body = "User-agent: *\nDisallow: /diagnose/\nDisallow: /staff/\nDisallow: /editor/\n"
+    private = ["/diagnose/", "/staff/", "/editor/"]
+    # the same pages under each language's prefix, and the switch (it sets a cookie)
+    private += [f"/{language}{path}" for language in settings().languages for path in private]
+    body = "User-agent: *\n" + "".join(f"Disallow: {path}\n" for path in [*private, "/language/"])
     return Response(body, mimetype="text/plain")

@@ -439,3 +439,10 @@ def test_the_contents_own_links_keep_the_language_of_the_prefix(client):
     assert 'href="/diagnose/' not in prose.group(0)
     english = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
     assert 'href="/diagnose/wrong-password"' in english
+
+
+def test_robots_keep_crawlers_out_of_the_diagnosis_in_every_language(client):
+    rules = client.get("/robots.txt").get_data(as_text=True).splitlines()
+    for path in ("/diagnose/", "/es/diagnose/", "/ar/diagnose/", "/ar/editor/", "/language/"):
+        assert f"Disallow: {path}" in rules
+    assert "Disallow: /es/articles/" not in rules
