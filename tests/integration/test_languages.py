@@ -446,3 +446,15 @@ def test_robots_keep_crawlers_out_of_the_diagnosis_in_every_language(client):
     for path in ("/diagnose/", "/es/diagnose/", "/ar/diagnose/", "/ar/editor/", "/language/"):
         assert f"Disallow: {path}" in rules
     assert "Disallow: /es/articles/" not in rules
+
+
+def test_signing_in_under_a_prefix_signs_in_everywhere_and_stays_in_the_language(client, account):
+    from tests.conftest import DEMO_PASSWORD
+
+    page = client.get("/es/login").get_data(as_text=True)
+    assert in_language(page, "es")
+    form = {"csrf_token": csrf_from(page), "email": "pat@example.org", "password": DEMO_PASSWORD}
+    signed = client.post("/es/login", data=form)
+    assert signed.status_code == 303 and signed.location == "/es/account"
+    assert "pat@example.org" in client.get("/es/account").get_data(as_text=True)
+    assert "pat@example.org" in client.get("/account").get_data(as_text=True)  # cookies on path /
