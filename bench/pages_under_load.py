@@ -74,6 +74,8 @@ ROWS = [
     Row("step", "diagnosis step (GET)"),
     Row("answer", "answering a step (POST)"),
     Row("article", "article"),
+    Row("article-es", "article, /es/ (prefixed)"),
+    Row("article-negotiated", "article, Accept-Language: es"),
     Row("search", "search (a query that matches)"),
     Row("search-mixed", "search, 2,000 different queries"),
     Row("home", "home, 13 articles"),
@@ -365,8 +367,11 @@ def requests_for(row: Row, base: str, static_path: str) -> list[tuple[str, str, 
         ]
     if row.name == "search-mixed":
         return [("GET", f"/search?q={urllib.parse.quote(q)}", {}, "") for q in mixed_queries()]
+    if row.name == "article-negotiated":  # the fast path, keyed by the language the header asks
+        return [("GET", "/articles/forgotten-password", {"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}, "")]
     path = {
         "article": "/articles/forgotten-password",
+        "article-es": "/es/articles/forgotten-password",
         "search": "/search?q=password",
         "home": "/",
         "home-big": "/",

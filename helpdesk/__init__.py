@@ -142,6 +142,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .web import metrics_page
 
     app.register_blueprint(metrics_page.bp)
+    from .web import language
+
+    language.register(app)  # the switch, Vary, <html lang dir> and hreflang
     errors.register(app)
 
     from . import cli
@@ -150,6 +153,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .web import fast_paths
 
     fast_paths.install(app, served)  # static files, before Flask's request work
+    language.install(app)  # /es/…: the prefix moved to the script root, before the fast paths
     return app
 
 

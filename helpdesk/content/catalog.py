@@ -27,6 +27,7 @@ from ..links import WellKnownFlow
 from ..problems import Problem
 from .articles import Article, check_links, load_article
 from .render import writes_deferred
+from .translations import Translations
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 ARTICLE_SUFFIXES = (".md",)
@@ -42,6 +43,8 @@ class Catalog:
     files: tuple[str, ...] = field(default=(), compare=False)
     # flows that load but fail their checks: never served, but editors can see and try them
     broken_flows: dict[str, Flow] = field(default_factory=dict, compare=False)
+    # content/<lang>/ and flows/<lang>/, checked against these articles and flows (content/live.py)
+    translations: Translations = field(default_factory=Translations, compare=False)
 
     @property
     def ok(self) -> bool:

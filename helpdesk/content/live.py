@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -21,6 +21,7 @@ from ..problems import ContentError, Problem
 from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
 from .memory import release_freed_memory
 from .render import prune_render_cache
+from .translations import SOURCE_LANGUAGE, language_folders, load_translations
 
 KEY = "helpdesk.catalog"
 LIVE_KEY = "helpdesk.live_content"
@@ -50,6 +51,32 @@ def fingerprint(*directories: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
+def content_folders(settings: Settings) -> tuple[Path, ...]:
+    """The folders whose files make the content: the English sources and their translations."""
+    return (
+        settings.content_dir,
+        settings.flows_dir,
+        *language_folders(settings.content_dir),
+        *language_folders(settings.flows_dir),
+    )
+
+
+def with_translations(loaded: Catalog, settings: Settings, render_cache: Path | None = None) -> Catalog:
+    """*loaded* with its translations in the offered languages (a wrong one is left out and
+    logged; `flask content check` says what is wrong with it)."""
+    if set(settings.languages) <= {SOURCE_LANGUAGE}:
+        return loaded
+    found = load_translations(
+        settings.content_dir,
+        settings.flows_dir,
+        loaded.articles,
+        {fid: c.flow for fid, c in loaded.flows.items()},
+        settings.languages,
+        render_cache=render_cache,
+    )
+    return replace(loaded, translations=found)
+
+
 @dataclass
 class LiveContent:
     """One per app (so one per worker process): what is on disk, and when it was last looked at."""
@@ -74,7 +101,7 @@ class LiveContent:
             self.checked_at = now
             if self.loading is not None:
                 return  # its end looks again: an edit made meanwhile is not missed
-            current = fingerprint(settings.content_dir, settings.flows_dir)
+            current = fingerprint(*content_folders(settings))
             if current == self.seen:
                 return
             self.loading = threading.Thread(
@@ -99,6 +126,7 @@ class LiveContent:
                 self.action_names,
                 render_cache=render_cache_dir(settings),
             )
+            loaded = with_translations(loaded, settings, render_cache_dir(settings))
         except Exception:  # a bug, not a bad file (those are problems): keep serving, try again
             app.logger.exception("content not reloaded")
             with self.lock:
@@ -126,13 +154,16 @@ def render_cache_dir(settings: Settings) -> Path:
 def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     """Load the content; refuse to start on broken content, listing every problem."""
     settings: Settings = app.extensions["helpdesk.settings"]
-    seen = fingerprint(settings.content_dir, settings.flows_dir)
+    seen = fingerprint(*content_folders(settings))
     names = frozenset(action_names)
     cache = render_cache_dir(settings)
     prune_render_cache(cache)
     loaded = load_catalog(settings.content_dir, settings.flows_dir, names, render_cache=cache)
     if loaded.problems:
         raise ContentError(list(loaded.problems))
+    loaded = with_translations(loaded, settings, cache)
+    for wrong in loaded.translations.errors:
+        app.logger.warning("translation left out: %s:%d: %s", wrong.path, wrong.line, wrong.message)
     release_freed_memory()
     app.extensions[KEY] = loaded
     live = LiveContent(seen, names)

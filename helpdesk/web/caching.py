@@ -39,7 +39,8 @@ from werkzeug.http import http_date, is_resource_modified
 
 from ..config import PROJECT_ROOT, Settings
 from ..content.catalog import Catalog
-from ..content.live import fingerprint
+from ..content.live import content_folders, fingerprint
+from .language import chosen_language, vary_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -123,8 +124,13 @@ def content_version(current: Catalog, settings: Settings) -> ContentVersion:
         digest.update(f"a\0{slug}\0{article.digest}\n".encode())
     for flow_id, compiled in sorted(current.flows.items()):
         digest.update(f"f\0{flow_id}\0{compiled.flow.digest}\n".encode())
-    times = [mtime for _, _, mtime in fingerprint(settings.content_dir, settings.flows_dir)]
-    for folder in (settings.content_dir, settings.flows_dir):
+    for (language, slug), translated in sorted(current.translations.articles.items()):
+        digest.update(f"t\0{language}\0{slug}\0{translated.article.digest}\0{translated.stale}\n".encode())
+    for (language, flow_id), flow_texts in sorted(current.translations.flows.items()):
+        digest.update(f"u\0{language}\0{flow_id}\0{flow_texts!r}\n".encode())
+    folders = content_folders(settings)
+    times = [mtime for _, _, mtime in fingerprint(*folders)]
+    for folder in folders:
         with contextlib.suppress(OSError):
             times.append(folder.stat().st_mtime_ns)  # a deleted file changes its folder's time
     return ContentVersion(digest.hexdigest(), _whole_seconds(max(times, default=0)))
@@ -187,7 +193,7 @@ def cached(
     (or *cache*, one of a kind of page's own), with its validators; a 304 when the browser has
     it. Only where `same_for_everyone()` holds."""
     settings: Settings = current_app.extensions["helpdesk.settings"]
-    key = (request.script_root, request.path, language, *key)
+    key = (request.script_root, request.path, language or chosen_language(), *key)
     page = (cache or page_cache()).page(current, key, render, settings)
     # with our cookie, the answer may send it again: no shared cache may keep that
     status, headers = answer_headers(page, request.environ, settings, shared=without_cookies())
@@ -206,7 +212,7 @@ def answer_headers(
         ("ETag", f'"{page.etag}"'),
         ("Last-Modified", page.last_modified_http),
         ("Cache-Control", keep),
-        ("Vary", "Cookie"),
+        ("Vary", vary_of(environ)),  # unprefixed: the language came from the cookie or header
     ]
     asks = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
     if asks and not is_resource_modified(environ, etag=page.etag, last_modified=page.last_modified):

@@ -41,14 +41,16 @@ from ..cases.diagnoses import (
 from ..config import settings
 from ..content.live import catalog
 from ..content.render import render_inline
+from ..content.translations import InLanguage, article_in, flow_in
 from ..extensions import db, limiter
 from ..flows.engine import CompiledFlow
-from ..flows.spec import Step
+from ..flows.spec import Flow, Step
 from ..keys import Purpose, keyring
 from ..models import Diagnosis, DiagnosisStatus
 from ..staff import links as staff_links
 from . import csrf_tokens, sealed, sessions
 from .fixed_urls import fixed_url
+from .language import chosen_language, url_in
 from .recovery import SESSION_KEY as VERIFICATION_KEY
 from .sessions import RETURN_KEY
 
@@ -388,18 +390,30 @@ class StepParts:
     article_url: str
 
 
+def in_language(compiled: CompiledFlow, language: str) -> InLanguage[Flow]:
+    """The flow's texts in *language* (ids, next and actions the source's), worked out once per
+    flow version and language from the live snapshot's translations."""
+    key = ("in language", language)
+    found: InLanguage[Flow] | None = compiled.memo.get(key)
+    if found is None:
+        found = compiled.memo[key] = flow_in(language, compiled.flow, catalog().translations)
+    return found
+
+
 def _parts(compiled: CompiledFlow, step_id: str) -> StepParts:
-    key = ("step page", request.blueprint, request.script_root, step_id)
+    language = chosen_language()
+    key = ("step page", request.blueprint, request.script_root, language, step_id)
     found: StepParts | None = compiled.memo.get(key)
     if found is None:
-        current = compiled.step(step_id)
+        shown = in_language(compiled, language).content
+        current = shown.steps[step_id]
         text_html = render_inline(current.text) if current.text else ""
         action = get_action(current.action) if current.action else None
         slug = current.article.partition("#")[0] if current.article else ""
         found = StepParts(
             text_html=text_html,
             help_html=render_inline(current.help) if current.help else "",
-            heading=_heading(current, text_html, action, compiled.flow.title),
+            heading=_heading(current, text_html, action, shown.title),
             action=action,
             submit_url=url_for(".submit", flow_id=compiled.id, step_id=step_id),
             start_over_url=url_for(".start_over", flow_id=compiled.id),
@@ -451,11 +465,16 @@ class PlainPage:
 
 
 def _plain_pages(
-    compiled: CompiledFlow, step_id: str, article_version: str, blueprint: str | None, script_root: str
+    compiled: CompiledFlow,
+    step_id: str,
+    article_version: str,
+    blueprint: str | None,
+    script_root: str,
+    language: str,
 ) -> dict[Shape, PlainPage]:
     """The plain pages of *step_id* kept for the article beside it as it is now (a newer article
     version replaces them: what is kept stays bounded by the flow's steps and shapes)."""
-    key = ("plain step pages", step_id, blueprint, script_root)
+    key = ("plain step pages", step_id, blueprint, script_root, language)
     kept: tuple[str, dict[Shape, PlainPage]] | None = compiled.memo.get(key)
     if kept is None or kept[0] != article_version:
         kept = compiled.memo[key] = (article_version, {})
@@ -463,7 +482,7 @@ def _plain_pages(
 
 
 def kept_step_page(
-    diagnosis: DiagnosisRecord, compiled: CompiledFlow, step_id: str, script_root: str
+    diagnosis: DiagnosisRecord, compiled: CompiledFlow, step_id: str, script_root: str, language: str
 ) -> tuple[PlainPage, dict[str, str]] | None:
     """For web/fast_paths.py (in an app context, no request): the plain page of *step_id* (on the
     diagnosis's path) as the step view would show it to a browser not signed in with no message
@@ -477,12 +496,14 @@ def kept_step_page(
     if at.previous is not None:  # the view's url_for('.step'): the same address as that step's form
         before: StepParts | None = None
         if at.previous.flow_id == compiled.id:
-            before = compiled.memo.get(("step page", bp.name, script_root, at.previous.step))
+            before = compiled.memo.get(("step page", bp.name, script_root, language, at.previous.step))
         if before is None:
             return None
         back_url = before.submit_url
-    article = catalog().articles.get(current.article.partition("#")[0]) if current.article else None
-    pages = _plain_pages(compiled, step_id, article.digest if article else "", bp.name, script_root)
+    article, _ = _article_beside(current.article, language)
+    pages = _plain_pages(
+        compiled, step_id, article.content.digest if article else "", bp.name, script_root, language
+    )
     page = pages.get(Shape(bool(back_url), step_id == diagnosis.step, at.chosen or ""))
     if page is None:
         return None
@@ -499,19 +520,37 @@ def _is_plain(current: Step, error: str) -> bool:
     )
 
 
+def _article_beside(reference: str, language: str) -> tuple[InLanguage[Any] | None, str]:
+    """The article (in *language* if translated) and the HTML of the section a step shows."""
+    if not reference:
+        return None, ""
+    slug, _, section = reference.partition("#")
+    current = catalog()
+    found = article_in(language, slug, current.articles, current.translations)
+    if found is None:
+        return None, ""
+    return found, found.content.section(section) if section else found.content.html
+
+
 def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, error: str = "") -> str:
-    current = compiled.step(step_id)
+    language = chosen_language()
+    shown = in_language(compiled, language)
+    current = shown.content.steps[step_id]
     parts = _parts(compiled, step_id)
     at = position(diagnosis, compiled, step_id)
     back_url = ""
     if at.previous is not None:
         back_url = url_for(".step", flow_id=at.previous.flow_id, step_id=at.previous.step)
-    article, section = (None, "")
-    if current.article:  # looked up each time: an article may change while the flow does not
-        article, section = catalog().section_html(current.article)
+    # looked up each time: an article may change while the flow does not
+    article, section = _article_beside(current.article, language)
     if _is_plain(current, error):
         pages = _plain_pages(
-            compiled, step_id, article.digest if article else "", request.blueprint, request.script_root
+            compiled,
+            step_id,
+            article.content.digest if article else "",
+            request.blueprint,
+            request.script_root,
+            language,
         )
         shape = Shape(bool(back_url), step_id == diagnosis.step, at.chosen or "")
         page = pages.get(shape)
@@ -541,7 +580,7 @@ def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, 
     linked_flow = None
     if current.kind == "end" and current.outcome == "flow":
         linked = catalog().flows.get(current.flow)
-        linked_flow = linked.flow if linked else None
+        linked_flow = in_language(linked, language).content if linked else None
     return _render_template(
         diagnosis,
         compiled,
@@ -583,10 +622,13 @@ def _render_template(
     error: str = "",
     **context: Any,
 ) -> str:
+    shown = in_language(compiled, chosen_language())
     return render_template(
         "diagnose/step.html",
         diagnosis=diagnosis,
-        flow=compiled.flow,
+        flow=shown.content,
+        flow_shown=shown,
+        english_url=url_in("en", request.path),
         step=current,
         heading=parts.heading,
         text_html=parts.text_html,
@@ -597,7 +639,8 @@ def _render_template(
         chosen=chosen,
         back_url=back_url,
         progress=progress,
-        article=article,
+        article=article.content if article else None,
+        article_shown=article,
         section_html=section,
         action_form=action_form,
         action=parts.action,

@@ -39,6 +39,9 @@ def index(account: AccountRecord) -> str:
         broken_flows=flows_with_problems(),
         articles=sorted(current.articles.values(), key=lambda a: a.slug),
         problems=dict(by_file),
+        translations_todo={
+            language: current.translations.todo(language) for language in current.translations.languages
+        },
     )
 
 

@@ -48,6 +48,7 @@ from .csrf_tokens import signed
 from .diagnose import SESSION_KEY as DIAGNOSES_KEY
 from .diagnose import kept_step_page
 from .errors import security_header_values
+from .language import language_of, vary_of
 from .observe import HEADER, log_access, request_id_from
 from .public import ARTICLE_PAGE, health_report
 from .sessions import SignInApart
@@ -135,6 +136,7 @@ class FastPaths:
             return None
         if self.reloads:
             app.extensions[LIVE_KEY].refresh(app)
+        language = language_of(environ, self.settings)
         try:
             with app.app_context(), db.engine.connect() as connection:  # not the ORM's session: one read
                 diagnosis = read_diagnosis(diagnosis_id, connection)
@@ -142,7 +144,7 @@ class FastPaths:
                     return None
                 compiled = flow_of(diagnosis) if step_id in diagnosis.path else None
                 kept = (
-                    kept_step_page(diagnosis, compiled, step_id, script_root.rstrip("/"))
+                    kept_step_page(diagnosis, compiled, step_id, script_root.rstrip("/"), language)
                     if compiled
                     else None
                 )
@@ -159,7 +161,7 @@ class FastPaths:
             [
                 HTML,
                 ("Content-Length", str(len(body))),
-                ("Vary", "Cookie"),
+                ("Vary", vary_of(environ)),
                 *self.common,
                 ("Cache-Control", "no-store"),
                 (HEADER, request_id),
@@ -186,7 +188,8 @@ class FastPaths:
             return None
         cache: PageCache = app.extensions[CACHE_KEY]
         # the key web/public.article gives web/caching.cached: script root, path, language, page
-        page = cache.kept(current, (script_root.rstrip("/"), path, "", ARTICLE_PAGE), self.settings)
+        language = language_of(environ, self.settings)
+        page = cache.kept(current, (script_root.rstrip("/"), path, language, ARTICLE_PAGE), self.settings)
         if page is None:
             return None  # rendered by the view the first time
         readership.record_view(slug, app)

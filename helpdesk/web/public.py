@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -33,11 +33,14 @@ from ..content.feedback import FeedbackError, add_comment, record_feedback
 from ..content.highlights import highlights
 from ..content.live import catalog
 from ..content.render import IMAGE
+from ..content.translations import article_in, flow_in
 from ..extensions import csrf, db, limiter
+from ..flows.spec import Flow
 from ..linkcheck import NotALink, check_here
 from ..links import ENTRY_FLOW, TOP_PROBLEMS
 from ..readership import record_view
 from .caching import cached, rendered_for_this_request, same_for_everyone
+from .language import chosen_language, url_in
 
 bp = Blueprint("public", __name__)
 
@@ -53,7 +56,8 @@ def home() -> Response:
     lists = highlights(current)
 
     def render() -> str:
-        flows = {f.id: f for f in current.public_flows()}
+        language = chosen_language()
+        flows = {f.id: _flow_shown(current, f, language) for f in current.public_flows()}
         top = [flows[i] for i in TOP_PROBLEMS if i in flows]
         top += sorted(
             (f for i, f in flows.items() if i not in TOP_PROBLEMS and i != ENTRY_FLOW), key=lambda f: f.title
@@ -62,8 +66,8 @@ def home() -> Response:
             "home.html",
             entry=flows.get(ENTRY_FLOW),
             top=top,
-            popular=lists.popular,
-            recent=lists.recent,
+            popular=_articles_shown(current, lists.popular, language),
+            recent=_articles_shown(current, lists.recent, language),
             total=len(lists.published),
         )
 
@@ -89,7 +93,7 @@ def article_index() -> Response:
         shown = published[(number - 1) * PER_PAGE : number * PER_PAGE]
         return render_template(
             "article_index.html",
-            articles=shown,
+            articles=_articles_shown(current, shown, chosen_language()),
             page=number,
             pages=pages,
             total=len(published),
@@ -120,8 +124,32 @@ def _published(current: Catalog, slug: str) -> Article:
 
 
 def _article_page(current: Catalog, found: Article, given: object, **extra: object) -> str:
-    flows = [current.flows[f].flow for f in found.flows if f in current.flows]
-    return render_template("article.html", article=found, flows=flows, feedback=given, **extra)
+    """The article in the reader's language (English when not translated yet: it says so)."""
+    language = chosen_language()
+    translations = current.translations
+    shown = article_in(language, found.slug, current.articles, translations)
+    linked = [current.flows[f].flow for f in found.flows if f in current.flows]
+    flows = [flow_in(language, flow, translations).content for flow in linked]
+    return render_template(
+        "article.html",
+        article=shown.content if shown else found,
+        shown=shown,
+        english_url=url_in("en", request.path),
+        flows=flows,
+        feedback=given,
+        **extra,
+    )
+
+
+def _flow_shown(current: Catalog, flow: Flow, language: str) -> Flow:
+    """The flow's title and summary in *language* (English where not translated)."""
+    return flow_in(language, flow, current.translations).content
+
+
+def _articles_shown(current: Catalog, articles: Iterable[Article], language: str) -> list[Article]:
+    """The articles' titles and summaries in *language* (English where not translated)."""
+    shown = (article_in(language, a.slug, current.articles, current.translations) for a in articles)
+    return [found.content for found in shown if found is not None]
 
 
 def _from_this_site() -> bool:
@@ -265,5 +293,8 @@ def _directory_ping() -> None:
 
 @bp.get("/robots.txt")
 def robots() -> BaseResponse:
-    body = "User-agent: *\nDisallow: /diagnose/\nDisallow: /staff/\nDisallow: /editor/\n"
+    private = ["/diagnose/", "/staff/", "/editor/"]
+    # the same pages under each language's prefix, and the switch (it sets a cookie)
+    private += [f"/{language}{path}" for language in settings().languages for path in private]
+    body = "User-agent: *\n" + "".join(f"Disallow: {path}\n" for path in [*private, "/language/"])
     return Response(body, mimetype="text/plain")

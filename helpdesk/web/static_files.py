@@ -18,6 +18,8 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, current_app, request, url_for
 
+from .language import BASE_KEY
+
 KEY = "helpdesk.static_files"
 IMMUTABLE = "public, max-age=31536000, immutable"  # a year: the name changes with the bytes
 PLAIN_NAME = "public, max-age=300"  # the unhashed name: its bytes change with a deployment
@@ -73,10 +75,13 @@ class StaticFiles:
 def static_url(name: str) -> str:
     """`{{ static_url('site.css') }}`: the address of a static file under its hashed name."""
     files: StaticFiles = current_app.extensions[KEY]
-    key = (name, request.script_root)
+    root = request.script_root
+    base = request.environ.get(BASE_KEY, root)  # /es/…: the same files, the same addresses
+    key = (name, base)
     found = files.urls.get(key)
     if found is None:  # the same for every request: built once
-        found = files.urls[key] = url_for("static", filename=files.url_name(name))
+        found = url_for("static", filename=files.url_name(name))
+        found = files.urls[key] = base + found[len(root) :]
     return found
 
 

@@ -20,6 +20,8 @@ def flow_list(**links: str) -> Response:
         "title": "Fix it",
         "summary": None,
         "problems": [],
+        "language": "en",
+        "outdated": False,
         "links": {
             "self": f"{SITE}/api/v1/flows/fix-it",
             "start": f"{SITE}/api/v1/diagnoses",

@@ -37,6 +37,14 @@ def _object(properties: dict[str, Any], description: str = "", optional: tuple[s
 
 
 TEXT = {"type": "string"}
+LANGUAGE = {**TEXT, "description": "The language the texts are in (English when not translated yet)."}
+OUTDATED = {"type": "boolean", "description": "Translated from an older version of the English text."}
+LANG_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "description": "The language of the texts: one offered (else the /<lang>/ prefix's, else en).",
+    "schema": {"type": "string", "maxLength": 20},
+}
 URL = {"type": "string", "format": "uri"}
 TIME = {"type": "string", "format": "date-time"}
 HTML = {"type": "string", "description": "Sanitized HTML, as the web page shows it; links are site-relative."}
@@ -114,6 +122,8 @@ SCHEMAS: dict[str, Any] = {
             "title": TEXT,
             "summary": _nullable(TEXT),
             "problems": {"type": "array", "items": TEXT, "description": "How people describe the problem."},
+            "language": LANGUAGE,
+            "outdated": OUTDATED,
             "links": _ref("FlowLinks"),
         }
     ),
@@ -272,6 +282,8 @@ SCHEMAS: dict[str, Any] = {
             "summary": TEXT,
             "tags": {"type": "array", "items": TEXT},
             "updated": _nullable({"type": "string", "format": "date"}),
+            "language": LANGUAGE,
+            "outdated": OUTDATED,
             "links": _ref("ArticleLinks"),
         }
     ),
@@ -283,6 +295,8 @@ SCHEMAS: dict[str, Any] = {
             "summary": TEXT,
             "tags": {"type": "array", "items": TEXT},
             "updated": _nullable({"type": "string", "format": "date"}),
+            "language": LANGUAGE,
+            "outdated": OUTDATED,
             "links": _ref("ArticleLinks"),
             "html": HTML,
             "toc": {
@@ -398,7 +412,8 @@ PATHS: dict[str, Any] = {
             "operationId": "listFlows",
             "summary": "The published flows, top problems first",
             "tags": ["flows"],
-            "responses": _responses(200, "FlowList"),
+            "parameters": [LANG_PARAMETER],
+            "responses": _responses(200, "FlowList", 422),
         }
     },
     "/api/v1/flows/{flow_id}": {
@@ -406,8 +421,8 @@ PATHS: dict[str, Any] = {
             "operationId": "getFlow",
             "summary": "One flow",
             "tags": ["flows"],
-            "parameters": [_path_parameter("flow_id", "The flow's id.")],
-            "responses": _responses(200, "Flow", 404),
+            "parameters": [LANG_PARAMETER, _path_parameter("flow_id", "The flow's id.")],
+            "responses": _responses(200, "Flow", 404, 422),
         }
     },
     "/api/v1/diagnoses": {
@@ -477,7 +492,8 @@ PATHS: dict[str, Any] = {
             "operationId": "listArticles",
             "summary": "The published articles",
             "tags": ["articles"],
-            "responses": _responses(200, "ArticleList"),
+            "parameters": [LANG_PARAMETER],
+            "responses": _responses(200, "ArticleList", 422),
         }
     },
     "/api/v1/articles/{slug}": {
@@ -485,8 +501,8 @@ PATHS: dict[str, Any] = {
             "operationId": "getArticle",
             "summary": "One article, rendered",
             "tags": ["articles"],
-            "parameters": [_path_parameter("slug", "The article's slug.")],
-            "responses": _responses(200, "Article", 404),
+            "parameters": [LANG_PARAMETER, _path_parameter("slug", "The article's slug.")],
+            "responses": _responses(200, "Article", 404, 422),
         }
     },
     "/api/v1/search": {

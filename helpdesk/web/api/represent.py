@@ -19,6 +19,7 @@ from ...config import settings
 from ...content.articles import Article
 from ...content.live import catalog
 from ...content.render import render_inline
+from ...content.translations import SOURCE_LANGUAGE, flow_in
 from ...extensions import db
 from ...flows.engine import CompiledFlow
 from ...flows.spec import Flow
@@ -45,12 +46,16 @@ def _api(endpoint: str, **values: Any) -> str:
     return site_link(url_for(f"api.{endpoint}", **values))
 
 
-def flow_item(flow: Flow) -> dict[str, Any]:
+def flow_item(flow: Flow, language: str = SOURCE_LANGUAGE, outdated: bool = False) -> dict[str, Any]:
+    """*flow* (its texts in *language*: the language they are really in, English when not
+    translated; *outdated*: translated from an older version of the English)."""
     return {
         "id": flow.id,
         "title": flow.title,
         "summary": flow.summary or None,
         "problems": list(flow.problems),
+        "language": language,
+        "outdated": outdated,
         "links": {
             "self": _api("flow", flow_id=flow.id),
             "start": _api("start"),
@@ -84,9 +89,7 @@ def diagnosis_body(
     }
 
 
-def step_body(
-    diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str
-) -> dict[str, Any]:
+def step_body(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> dict[str, Any]:
     step = compiled.step(step_id)
     at = position(diagnosis, compiled, step_id)
     is_current = at.is_current
@@ -214,13 +217,15 @@ def transcript_body(transcript: Transcript) -> dict[str, Any]:
     }
 
 
-def article_item(article: Article) -> dict[str, Any]:
+def article_item(article: Article, language: str = SOURCE_LANGUAGE, outdated: bool = False) -> dict[str, Any]:
     return {
         "slug": article.slug,
         "title": article.title,
         "summary": article.summary,
         "tags": list(article.tags),
         "updated": article.updated.isoformat() if article.updated else None,
+        "language": language,
+        "outdated": outdated,
         "links": {
             "self": _api("article", slug=article.slug),
             "page": site_link(url_for("public.article", slug=article.slug)),
@@ -228,14 +233,15 @@ def article_item(article: Article) -> dict[str, Any]:
     }
 
 
-def article_body(article: Article) -> dict[str, Any]:
-    flows = catalog().flows
+def article_body(article: Article, language: str = SOURCE_LANGUAGE, outdated: bool = False) -> dict[str, Any]:
+    current = catalog()
+    flows = current.flows
     return {
-        **article_item(article),
+        **article_item(article, language, outdated),
         "html": article.html,
         "toc": [{"id": h.id, "title": h.title, "level": h.level} for h in article.toc],
         "flows": [
-            {"id": f, "title": flows[f].flow.title}
+            {"id": f, "title": flow_in(language, flows[f].flow, current.translations).content.title}
             for f in article.flows
             if f in flows and not flows[f].flow.draft
         ],

@@ -13,14 +13,18 @@ from typing import Any
 from flask import Blueprint, Flask, Request, Response, jsonify, request
 from flask.sessions import SecureCookieSession
 
+from ...config import settings
 from ...content.live import catalog
+from ...content.translations import SOURCE_LANGUAGE, article_in, flow_in
 from ...extensions import csrf, limiter
+from ...flows.spec import Flow
 from ...linkcheck import NotALink, check_here
 from ...links import ENTRY_FLOW, TOP_PROBLEMS
 from ...readership import record_view
 from ...search import search as search_content
 from ...search.misses import record_miss
 from ...staff import transcripts
+from ..language import PREFIX_KEY
 from ..sessions import SignInApart
 from . import conversation, represent
 from .access import authorised
@@ -84,12 +88,33 @@ def flows() -> Response:
     public = {f.id: f for f in catalog().public_flows()}
     first = [i for i in (ENTRY_FLOW, *TOP_PROBLEMS) if i in public]
     order = first + sorted((i for i in public if i not in first), key=lambda i: public[i].title)
-    return _json({"flows": [represent.flow_item(public[i]) for i in order]})
+    language = _language()
+    return _json({"flows": [_flow_item(public[i], language) for i in order]})
 
 
 @bp.get("/v1/flows/<flow_id>")
 def flow(flow_id: str) -> Response:
-    return _json(represent.flow_item(conversation.published_flow(flow_id).flow))
+    language = _language()
+    return _json(_flow_item(conversation.published_flow(flow_id).flow, language))
+
+
+def _language() -> str:
+    """The language of the content answered: `?lang=`, else the address's prefix (/es/api/…),
+    else English (the source: what the API answered before it spoke other languages)."""
+    asked = request.args.get("lang")
+    offered = settings().languages
+    if asked is not None:
+        if asked not in offered:
+            raise ApiProblem(
+                422, f"'lang' must be one of the offered languages: {', '.join(offered)}.", kind="invalid"
+            )
+        return asked
+    return str(request.environ.get(PREFIX_KEY) or SOURCE_LANGUAGE)
+
+
+def _flow_item(found: Flow, language: str) -> dict[str, Any]:
+    shown = flow_in(language, found, catalog().translations)
+    return represent.flow_item(shown.content, shown.language, shown.stale)
 
 
 @bp.post("/v1/diagnoses")
@@ -145,7 +170,15 @@ def transcript(reference: str) -> Response:
 
 @bp.get("/v1/articles")
 def articles() -> Response:
-    return _json({"articles": [represent.article_item(a) for a in catalog().public_articles()]})
+    language = _language()
+    current = catalog()
+    shown = [
+        article_in(language, a.slug, current.articles, current.translations)
+        for a in current.public_articles()
+    ]
+    return _json(
+        {"articles": [represent.article_item(s.content, s.language, s.stale) for s in shown if s is not None]}
+    )
 
 
 @bp.get("/v1/articles/<slug>")
@@ -154,7 +187,11 @@ def article(slug: str) -> Response:
     if found is None or found.draft:
         raise ApiProblem(404, f"There is no article {slug[:100]!r}. GET /api/v1/articles lists them.")
     record_view(slug)  # read through the API or on the page, it is a reader all the same
-    return _json(represent.article_body(found))
+    current = catalog()
+    shown = article_in(_language(), slug, current.articles, current.translations)
+    if shown is None:  # pragma: no cover - found above
+        raise ApiProblem(404, f"There is no article {slug[:100]!r}.")
+    return _json(represent.article_body(shown.content, shown.language, shown.stale))
 
 
 @bp.post("/v1/check-link")

@@ -75,7 +75,7 @@ def test_a_cached_article_is_answered_before_flask_as_flask_answers_it(app):
     assert fast.status_code == slow.status_code == 200
     assert fast.get_data() == slow.get_data() == first.get_data()
     assert headers_of(fast) == headers_of(slow)
-    assert "Set-Cookie" not in fast.headers and fast.headers["Vary"] == "Cookie"
+    assert "Set-Cookie" not in fast.headers and fast.headers["Vary"] == "Accept-Language, Cookie"
     assert fast.headers["X-Request-Id"] != slow.headers["X-Request-Id"]
 
 
@@ -284,3 +284,64 @@ def test_a_step_not_on_the_path_is_redirected_by_flask(app):
     answer = browser.get(SECOND)
     assert answer.status_code == 303 and answer.location.endswith(FIRST)
     assert flask_alone.paths[-1] == SECOND
+
+
+# -- languages: the prefix, the switch's cookie and Accept-Language key what is served ---------
+
+SPANISH_TITLE = "Contraseña incorrecta u olvidada".encode()
+
+
+def test_a_prefixed_article_is_answered_fast_in_its_language(app):
+    flask_alone, _ = counted(app)
+    client = app.test_client(use_cookies=False)
+    english = client.get(ARTICLE)
+    first = client.get(f"/es{ARTICLE}")  # another page: the view renders it
+    assert flask_alone.paths == [ARTICLE, ARTICLE]  # (Flask sees it below the prefix)
+    fast = client.get(f"/es{ARTICLE}")
+    assert len(flask_alone.paths) == 2
+    assert fast.get_data() == first.get_data() and SPANISH_TITLE in fast.get_data()
+    assert headers_of(fast) == headers_of(first) and fast.headers["Vary"] == "Cookie"
+    assert fast.headers["ETag"] != english.headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [{"Accept-Language": "es-ES,es;q=0.9"}, {"Cookie": "helpdesk_language=es"}],
+    ids=["header", "cookie"],
+)
+def test_an_unprefixed_article_is_answered_fast_in_the_negotiated_language(app, asked):
+    flask_alone, by_flask = counted(app)
+    client = app.test_client(use_cookies=False)
+    english = client.get(ARTICLE)
+    assert SPANISH_TITLE not in client.get(ARTICLE).get_data()  # the English page, kept and fast
+    client.get(ARTICLE, headers=asked)  # Spanish: not the English page kept; the view renders it
+    assert len(flask_alone.paths) == 2
+    fast = client.get(ARTICLE, headers=asked)
+    assert len(flask_alone.paths) == 2
+    slow = by_flask.get(ARTICLE, headers=asked)
+    assert fast.get_data() == slow.get_data() and SPANISH_TITLE in fast.get_data()
+    assert headers_of(fast) == headers_of(slow) and fast.headers["Vary"] == "Accept-Language, Cookie"
+    assert fast.headers["ETag"] != english.headers["ETag"]
+
+
+def test_a_plain_step_page_is_answered_fast_in_each_language(app):
+    flask_alone, by_flask = counted(app)
+    browser = app.test_client()
+    browser.get(f"/es/diagnose/{FLOW}", follow_redirects=True)  # Flask: starts it, keeps the page
+    reached = len(flask_alone.paths)
+    fast = browser.get(f"/es{FIRST}")
+    assert len(flask_alone.paths) == reached
+    assert b'<html lang="es"' in fast.get_data() and f'action="/es{FIRST}"'.encode() in fast.get_data()
+    assert fast.headers["Vary"] == "Cookie"
+    # the same diagnosis, unprefixed, in Arabic by the switch's cookie: another page, kept apart
+    arabic = {**cookie_of(browser), "Accept-Language": "es"}
+    arabic["Cookie"] += "; helpdesk_language=ar"
+    other = app.test_client(use_cookies=False)  # the cookies exactly as written here
+    other.get(FIRST, headers=arabic)  # Flask keeps the Arabic page
+    reached = len(flask_alone.paths)
+    fast = other.get(FIRST, headers=arabic)
+    assert len(flask_alone.paths) == reached
+    same_answers(fast, by_flask.get(FIRST, headers=arabic))
+    assert (
+        b'<html lang="ar" dir="rtl"' in fast.get_data() and fast.headers["Vary"] == "Accept-Language, Cookie"
+    )

@@ -75,6 +75,8 @@ def test_a_flow_item_has_its_words_and_its_three_links(fixture_app):
         "title": "Fix it",
         "summary": "A small flow for the tests.",
         "problems": ["it is broken"],
+        "language": "en",
+        "outdated": False,
         "links": {
             "self": f"{SITE}/api/v1/flows/fix-it",
             "start": f"{SITE}/api/v1/diagnoses",
@@ -336,6 +338,8 @@ def test_an_article_item_has_its_words_date_and_links(fixture_app):
         "summary": "A small article for the tests.",
         "tags": ["testing"],
         "updated": "2026-11-25",
+        "language": "en",
+        "outdated": False,
         "links": {"self": f"{SITE}/api/v1/articles/basics", "page": f"{SITE}/articles/basics"},
     }
 
