@@ -153,7 +153,9 @@
     button.hidden = false;
     var noScript = box.querySelector("[data-passkey-no-script]");
     if (noScript) { noScript.hidden = true; }
+    var pressed = false;  // once the button is used, autofill never starts
     button.addEventListener("click", function () {
+      pressed = true;
       if (waiting) { waiting.abort(); waiting = null; }
       say(status, "Waiting for your passkey\u2026");
       ask(null).then(function (credential) {
@@ -169,7 +171,7 @@
     // autofill: the browser offers its passkeys for this site on the email field
     if (PublicKeyCredential.isConditionalMediationAvailable) {
       PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
-        if (!available) { return; }
+        if (!available || pressed) { return; }
         ask("conditional").then(function (credential) {
           if (credential) { say(status, "Checking your passkey\u2026"); return finish(credential); }
         }).catch(function (error) {

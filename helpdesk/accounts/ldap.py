@@ -219,8 +219,11 @@ class LdapDirectory:
         if email is None:
             return DirectoryAccount(account_id, addresses[0])
         wanted = email.casefold()
-        matching = [address for address in addresses if address.casefold() == wanted]
-        return DirectoryAccount(account_id, matching[0]) if matching else None
+        if not any(address.casefold() == wanted for address in addresses):
+            return None
+        # the entry's first address, found by any of them: `get` gives the same, so the shadow
+        # row's address does not flip with whichever alias was typed last
+        return DirectoryAccount(account_id, addresses[0])
 
     # -- OrgDirectory -----------------------------------------------------------------------------
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Concatenate, ParamSpec
 
 from flask import current_app
 
@@ -15,25 +19,41 @@ from .directory import AccountRecord, HistoryResult, directory
 from .tokens import issue_token
 
 SUSPICIOUS = WellKnownFlow.SOMEONE_ELSE_SIGNED_IN
+log = logging.getLogger(__name__)
 
 
-def _to(account: AccountRecord) -> str:
-    """The account's address as its directory has it now (at most minutes old: a shadow row is
-    refreshed by `get`), not as it was when the record in hand was read."""
-    current = directory().get(account.id)
-    return current.email if current is not None else account.email
+P = ParamSpec("P")
+
+
+def to_the_account_as_it_is(
+    notice: Callable[Concatenate[AccountRecord, P], None],
+) -> Callable[Concatenate[AccountRecord, P], None]:
+    """The notice goes to the account as its directory has it now (its address at most minutes
+    old: a shadow row is refreshed by `get`), not as the record in hand was read; to an account
+    gone from the directory, nothing is sent (its old address may be someone else's by now)."""
+
+    @functools.wraps(notice)
+    def sending(account: AccountRecord, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        current = directory().get(account.id)
+        if current is None:
+            log.warning("notice %s for account %s not sent: the account is gone", notice.__name__, account.id)
+            return
+        notice(current, *args, **kwargs)
+
+    return sending
 
 
 def lifetime() -> timedelta:
     return timedelta(minutes=settings().token_minutes)
 
 
+@to_the_account_as_it_is
 def send_reset_link(account: AccountRecord) -> None:
     raw = issue_token(account.id, "reset", lifetime())
     send(
         compose(
             "reset_link",
-            _to(account),
+            account.email,
             "Reset your password",
             url=links.reset_page(raw),
             minutes=settings().token_minutes,
@@ -46,13 +66,14 @@ def send_no_account(email: str, what: str) -> None:
     send(compose("no_account", email, "About your request", what=what, url=links.home()))
 
 
+@to_the_account_as_it_is
 def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool = False) -> None:
     raw = issue_token(account.id, "unlock", lifetime())
     subject = "Was this you? Your account was locked" if lock_notice else "Unlock your account"
     send(
         compose(
             "unlock_link",
-            _to(account),
+            account.email,
             subject,
             url=links.unlock_page(raw),
             minutes=settings().token_minutes,
@@ -64,6 +85,7 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
     )
 
 
+@to_the_account_as_it_is
 def send_password_changed(
     account: AccountRecord, *, ip: str = "", device: str = "", passkeys_removed: int = 0
 ) -> None:
@@ -71,7 +93,7 @@ def send_password_changed(
     send(
         compose(
             "password_changed",
-            _to(account),
+            account.email,
             "Your password was changed",
             passkeys_removed=passkeys_removed,
             passkeys_url=links.passkeys_page(),
@@ -84,11 +106,12 @@ def send_password_changed(
     )
 
 
+@to_the_account_as_it_is
 def send_recovery_code_used(account: AccountRecord, left: int) -> None:
     send(
         compose(
             "recovery_code_used",
-            _to(account),
+            account.email,
             "A recovery code was used to sign in",
             left=left,
             account_url=links.account_page(),
@@ -97,22 +120,24 @@ def send_recovery_code_used(account: AccountRecord, left: int) -> None:
     )
 
 
+@to_the_account_as_it_is
 def send_code_reused(account: AccountRecord) -> None:
     send(
         compose(
             "code_reused",
-            _to(account),
+            account.email,
             "A code of yours was used twice",
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
         )
     )
 
 
+@to_the_account_as_it_is
 def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
     send(
         compose(
             "new_device",
-            _to(account),
+            account.email,
             "New sign-in to your account",
             device=device,
             ip=ip,
@@ -161,6 +186,7 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%-d %B %Y at %H:%M UTC")
 
 
+@to_the_account_as_it_is
 def send_factor_changed(
     account: AccountRecord, change: HistoryResult, *, ip: str, device: str, subject_device: str = ""
 ) -> None:
@@ -169,7 +195,7 @@ def send_factor_changed(
     send(
         compose(
             "factor_changed",
-            _to(account),
+            account.email,
             subject,
             what=what.format(subject=subject_device or "a device"),
             when=_when(utcnow()),

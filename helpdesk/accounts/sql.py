@@ -46,6 +46,7 @@ from .totp import SecretBox
 # an idle sign-out comes at most this much early
 SESSION_TOUCH = timedelta(minutes=1)
 SHADOW_FRESH = timedelta(minutes=5)  # how long a shadow row's address is trusted before asking again
+SHADOW_RETRY = timedelta(seconds=30)  # after the directory failed to answer, ask again this soon
 SHADOW_REMEMBERED = 10_000  # how many accounts' last questions a process keeps
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class SqlAccountStore:
                 raise
             # the address as last seen: a page or a notice still works while the directory is down
             log.warning("directory unreachable: account %s keeps its last-seen address", account_id)
+            self._asked[account_id] = utcnow() - SHADOW_FRESH + SHADOW_RETRY  # not every call waits
             return _record(row)
         if found is None:  # gone from the directory: no account, however long the row stays
             self._asked.pop(account_id, None)

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from ..accounts import passkeys
 from ..accounts.directory import AccountRecord, directory
@@ -41,9 +41,14 @@ def export(account: AccountRecord) -> dict[str, Any]:
     record = asdict(account)
     requests = db.session.scalars(
         select(VerificationRequest).where(
+            # bound to this account, or never bound and asked for under its address (a bound one
+            # asked for under an address that has since moved belongs to the account it was bound to)
             or_(
                 VerificationRequest.account_id == account.id,
-                VerificationRequest.account_email == account.email,
+                and_(
+                    VerificationRequest.account_id.is_(None),
+                    VerificationRequest.account_email == account.email,
+                ),
             )
         )
     )

@@ -244,6 +244,7 @@ def decide(account: AccountRecord, request_id: int) -> BaseResponse | tuple[str,
             request.form.get("decision", ""),
             request.form.get("reason", "")[:5000],
             ip=sessions.client_ip(),
+            reviewed_account=request.form.get("account_id", "")[:64] or None,
         )
     except review.DecisionRefused as refused:
         flash(str(refused))

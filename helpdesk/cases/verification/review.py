@@ -131,7 +131,12 @@ def clean_text(text: str) -> str:
 
 
 def decide(
-    request: VerificationRequest, staff: str, decision: str, reason: str, ip: str = ""
+    request: VerificationRequest,
+    staff: str,
+    decision: str,
+    reason: str,
+    ip: str = "",
+    reviewed_account: str | None = None,
 ) -> DecisionOutcome:
     """Approve or deny, with a reason; raises DecisionRefused when nothing was recorded.
 
@@ -139,17 +144,22 @@ def decide(
     An approval starts the hold only once the account's own address has been told: if that
     mail cannot be sent, nothing is recorded and the staff member is asked to try again.
     A recovery paused because its owner signed in is decided again by `reconsider`.
+
+    An approval is of the account staff were shown (*reviewed_account*, its directory id, when
+    the page sent it): refused if the address names another account now. The first of two
+    approvals binds that account already, so the second must find the same one.
     """
     if request.status == VerificationStatus.PAUSED:
-        return reconsider(request, staff, decision, reason, ip)
+        return reconsider(request, staff, decision, reason, ip, reviewed_account)
     chosen, reason = _decision_and_reason(decision, reason)
     if request.status != VerificationStatus.SUBMITTED:
         raise DecisionRefused("This request has been decided already.")
-    if chosen is Decision.APPROVE and directory().find(request.account_email) is None:
-        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
+    account = _account_to_approve(request, reviewed_account) if chosen is Decision.APPROVE else None
     if settings().two_person_rule:
         if not request.first_approver:
             request.first_approver, request.first_decision = staff, chosen
+            if account is not None:
+                request.account_id = account.id
             with one_transaction():  # the decision with its audit entry, or neither
                 audit.record(
                     f"recovery.{chosen}-first", actor=staff, target=request.reference, ip=ip, reason=reason
@@ -172,12 +182,34 @@ def decide(
         with one_transaction():  # the decision with its audit entry, or neither
             audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
         return DecisionOutcome.DENIED
-    _approve(request, staff, reason, ip)
+    _approve(request, staff, reason, ip, reviewed_account=reviewed_account)
     return DecisionOutcome.APPROVED
 
 
+def _account_to_approve(request: VerificationRequest, reviewed_account: str | None) -> AccountRecord:
+    """The account the address names now, which must be the one staff were shown and the one a
+    first approval bound; DecisionRefused otherwise."""
+    account = directory().find(request.account_email)
+    if account is None:
+        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
+    if reviewed_account is not None and reviewed_account != account.id:
+        raise DecisionRefused(
+            "The address now names a different account than the one shown to you: open the request again."
+        )
+    if request.account_id and request.account_id != account.id:
+        raise DecisionRefused(
+            "The address now belongs to a different account than the one approved before: deny it."
+        )
+    return account
+
+
 def reconsider(
-    request: VerificationRequest, staff: str, decision: str, reason: str, ip: str = ""
+    request: VerificationRequest,
+    staff: str,
+    decision: str,
+    reason: str,
+    ip: str = "",
+    reviewed_account: str | None = None,
 ) -> DecisionOutcome:
     """Look again at a recovery paused because its owner signed in during the hold: approve it
     again (a whole new hold starts, and the owner is told again how to cancel) or deny it.
@@ -200,7 +232,7 @@ def reconsider(
         with one_transaction():  # the decision with its audit entry, or neither
             audit.record("recovery.deny-paused", actor=staff, target=request.reference, ip=ip, reason=reason)
         return DecisionOutcome.DENIED
-    _approve(request, staff, reason, ip, was=VerificationStatus.PAUSED)
+    _approve(request, staff, reason, ip, was=VerificationStatus.PAUSED, reviewed_account=reviewed_account)
     return DecisionOutcome.APPROVED
 
 
@@ -222,17 +254,12 @@ def _approve(
     reason: str,
     ip: str,
     was: VerificationStatus = VerificationStatus.SUBMITTED,
+    reviewed_account: str | None = None,
 ) -> None:
     """Start the hold (anew, for a paused request: a link mailed before is void), and tell the
     account's own address how to cancel it. The account is bound here, by its directory id: the
     account the address names now, which must be the one bound before when a paused one resumes."""
-    account = directory().find(request.account_email)
-    if account is None:
-        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
-    if request.account_id and request.account_id != account.id:
-        raise DecisionRefused(
-            "The address now belongs to a different account than the one approved before: deny it."
-        )
+    account = _account_to_approve(request, reviewed_account)
     cancel_token = new_link_token()
     hold_until = utcnow() + timedelta(hours=settings().recovery_hold_hours)
     _record(

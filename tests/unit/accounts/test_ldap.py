@@ -211,6 +211,17 @@ def test_only_entries_the_user_filter_matches_are_people(openldap, slapd):
             connection.modify(dn_of(slapd, account.email), {"employeeType": [(MODIFY_REPLACE, [])]})
 
 
+def test_an_entry_with_several_addresses_is_found_by_each_and_named_by_its_first(openldap, slapd):
+    account = openldap.person()
+    alias = "alias-" + account.email
+    with admin(slapd) as connection:
+        connection.modify(dn_of(slapd, account.email), {"mail": [(MODIFY_ADD, [alias])]})
+    directory = openldap.directory
+    assert directory.find(alias) == account  # the first address, whichever one was typed
+    assert directory.find(account.email.upper()) == account
+    assert directory.get(account.id) == account
+
+
 def test_ppolicy_history_refusals_are_told_in_words(openldap):
     from helpdesk.accounts.org_directory import PasswordRefused
 

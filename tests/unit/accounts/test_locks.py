@@ -190,3 +190,11 @@ def test_while_the_directory_is_down_a_shadow_row_keeps_its_last_seen_address(ap
         assert directory().get(entry_id).email == "lee@example.org"
         with pytest.raises(DirectoryUnavailable):  # an account never seen cannot be made up
             directory().get("an-id-never-seen")
+    own.down = False
+    own.entries[entry_id].email = "lee.new@example.org"
+    from helpdesk.accounts.sql import SHADOW_RETRY
+
+    with time_machine.travel(start + SHADOW_FRESH + SHADOW_RETRY / 2, tick=False):
+        assert directory().get(entry_id).email == "lee@example.org"  # a failure is not retried at once
+    with time_machine.travel(start + SHADOW_FRESH + SHADOW_RETRY * 2, tick=False):
+        assert directory().get(entry_id).email == "lee.new@example.org"

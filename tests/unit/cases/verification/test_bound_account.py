@@ -88,3 +88,72 @@ def test_a_paused_recovery_is_not_resumed_for_another_account(app, own):
         with pytest.raises(review.DecisionRefused, match="different account"):
             review.decide(fetched(request.id), "second@example.org", "approve", "looked again")
         assert fetched(request.id).status == VerificationStatus.PAUSED
+
+
+def test_an_approval_of_an_account_other_than_the_one_shown_is_refused(app, own):
+    from tests.unit.cases.verification.steps import STAFF, submitted_request
+
+    with app.app_context():
+        request = submitted_request(app, ALIAS)
+        shown, _ = review.compare_with_history(request)
+        own.entries[lee(own)].aliases = ()  # the address moves while the page is open
+        newcomer = own.add("sam@example.org", "another-long-passphrase", ALIAS)
+        with pytest.raises(review.DecisionRefused, match="different account than the one shown"):
+            review.decide(fetched(request.id), STAFF, "approve", "ID matches", reviewed_account=shown.id)
+        assert fetched(request.id).status == VerificationStatus.SUBMITTED
+        assert fetched(request.id).account_id is None
+        assert newcomer != shown.id
+
+
+def test_the_first_of_two_approvals_binds_the_account_the_second_must_find(tmp_path):
+    from helpdesk.config import settings
+    from tests.conftest import build_app
+    from tests.unit.cases.verification.steps import submitted_request
+
+    app = build_app(tmp_path, two_person_rule=True)
+    found = InMemory()
+    found.add("lee@example.org", PASSWORD, ALIAS)
+    use_directory(app, found)
+    with app.app_context():
+        assert settings().two_person_rule
+        request = submitted_request(app, ALIAS)
+        assert (
+            review.decide(request, "one@example.org", "approve", "ID matches")
+            is review.DecisionOutcome.NEEDS_SECOND
+        )
+        assert fetched(request.id).account_id == lee(found)
+        found.entries[lee(found)].aliases = ()
+        found.add("sam@example.org", "another-long-passphrase", ALIAS)
+        with pytest.raises(review.DecisionRefused, match="approved before"):
+            review.decide(fetched(request.id), "two@example.org", "approve", "agreed")
+        assert fetched(request.id).status == VerificationStatus.SUBMITTED
+
+
+def test_my_data_lists_the_recoveries_bound_to_me_not_those_of_an_address_i_was_given(app, own):
+    from helpdesk.cases.my_data import export
+
+    with app.app_context():
+        request = approved_request(app, ALIAS)
+        own.entries[lee(own)].aliases = ()
+        newcomer = directory().get(own.add("sam@example.org", "another-long-passphrase", ALIAS))
+        theirs = directory().find(ALIAS)
+        assert theirs is not None and theirs.id == newcomer.id
+        references = lambda account: [r["reference"] for r in export(account)["recovery_requests"]]  # noqa: E731
+        assert references(theirs) == []
+        assert references(directory().get(lee(own))) == [request.reference]
+
+
+def test_no_notice_goes_to_an_account_gone_from_the_directory(app, own):
+    from helpdesk.accounts.notices import send_code_reused
+    from tests.mailbox import outbox
+
+    with app.app_context():
+        held = directory().find("lee@example.org")
+        del own.entries[lee(own)]
+        from helpdesk.accounts.sql import SqlAccountStore
+
+        store = directory()
+        assert isinstance(store, SqlAccountStore)
+        store._asked.clear()  # as once SHADOW_FRESH has passed
+        send_code_reused(held)
+        assert outbox(app.extensions["helpdesk.settings"].outbox_dir) == []
