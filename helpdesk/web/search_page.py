@@ -12,6 +12,7 @@ from ..search import Hit, search
 from ..search.misses import record_miss
 from .caching import PageCache, cached, page_cache, rendered_for_this_request, same_for_everyone
 from .fixed_urls import fixed_url
+from .language import chosen_language
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
@@ -53,7 +54,13 @@ def results() -> Response:
         return render_template("search.html", results=found, entry=flows.get(ENTRY_FLOW), top_articles=top)
 
     if same_for_everyone():
-        return cached(current, ("search", found.query, shown), render, cache=_pages(current_app))
+        return cached(
+            current,
+            ("search", found.query, shown),
+            render,
+            language=chosen_language(),
+            cache=_pages(current_app),
+        )
     return rendered_for_this_request(render())
 
 
