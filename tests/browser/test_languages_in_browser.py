@@ -4,8 +4,6 @@ and no page of it scrolling sideways on a small phone."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.test_phone_layout_in_browser import OVERFLOWING
 
 ARTICLE = "/articles/forgotten-password"
@@ -49,10 +47,5 @@ def test_no_spanish_page_scrolls_sideways_on_a_small_phone(browser, live_server)
     _sideways(browser, live_server, ("/es/", "/es" + ARTICLE, "/es/diagnose/locked-out"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="site.css hides the skip link at left: -999px: right to left, that is 999 px to scroll "
-    "sideways on every Arabic page (the CSS's logical properties, issue 18, are lang-search's part)",
-)
 def test_no_arabic_page_scrolls_sideways_on_a_small_phone(browser, live_server):
     _sideways(browser, live_server, ("/ar/", "/ar" + ARTICLE, "/ar/diagnose/locked-out"))
