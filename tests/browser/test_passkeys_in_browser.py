@@ -122,9 +122,9 @@ def test_add_a_passkey_sign_out_and_sign_in_with_it_without_an_address(site, pag
     expect(page.locator("body")).to_contain_text("Signed in with a passkey")
 
 
-def test_the_browser_offers_the_passkey_in_the_email_field_and_it_signs_in(browser, site):
-    """Autofill (conditional mediation on `autocomplete="username webauthn"`): the virtual
-    authenticator picks the passkey offered there, as a person would; nothing typed, no button."""
+@pytest.fixture
+def with_autofill(browser, site):
+    """A page whose browser offers autofill, signed out, with a passkey for Pat in its authenticator."""
     with site.app.app_context():
         directory().create(EMAIL, DEMO_PASSWORD)
     context = browser.new_context()
@@ -135,11 +135,18 @@ def test_the_browser_offers_the_passkey_in_the_email_field_and_it_signs_in(brows
         sign_in_as(page, site.url, EMAIL, DEMO_PASSWORD)
         add_a_passkey(page, site.url)
         sign_out(page, site.url)
-        page.goto(site.url + "/login")
-        page.wait_for_url(site.url + "/account")
-        expect(page.locator("body")).to_contain_text("Signed in with a passkey")
+        yield page
     finally:
         context.close()
+
+
+def test_the_browser_offers_the_passkey_in_the_email_field_and_it_signs_in(site, with_autofill):
+    """Autofill (conditional mediation on `autocomplete="username webauthn"`): the virtual
+    authenticator picks the passkey offered there, as a person would; nothing typed, no button."""
+    page = with_autofill
+    page.goto(site.url + "/login")
+    page.wait_for_url(site.url + "/account")
+    expect(page.locator("body")).to_contain_text("Signed in with a passkey")
 
 
 def test_a_passkey_without_user_verification_leads_to_the_code_step(site, page):
@@ -243,41 +250,32 @@ navigator.credentials.get = (options) => {
 """
 
 
-def test_the_button_pressed_while_autofill_is_still_starting_stops_autofill_before_it_asks(browser, site):
+def test_the_button_pressed_while_autofill_is_still_starting_stops_autofill_before_it_asks(
+    site, with_autofill
+):
     """Autofill's options are held on the way; the button is pressed meanwhile. The button's
     ceremony signs in, and the autofill request, once its options arrive, never reaches the
     browser (two requests at once would make the browser refuse one)."""
-    with site.app.app_context():
-        directory().create(EMAIL, DEMO_PASSWORD)
-    context = browser.new_context()
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        virtual_authenticator(page)
-        sign_in_as(page, site.url, EMAIL, DEMO_PASSWORD)
-        add_a_passkey(page, site.url)
-        sign_out(page, site.url)
-        held: list[Any] = []
+    page = with_autofill
+    held: list[Any] = []
 
-        def hold_autofill(route: Any) -> None:
-            if route.request.post_data_json == {}:  # autofill asks with no address; the button with one
-                held.append(route)
-            else:
-                route.continue_()
+    def hold_autofill(route: Any) -> None:
+        if route.request.post_data_json == {}:  # autofill asks with no address; the button with one
+            held.append(route)
+        else:
+            route.continue_()
 
-        page.route("**/login/passkey/options", hold_autofill)
-        page.add_init_script(NOTE_GETS)
-        page.goto(site.url + "/login")
-        page.wait_for_function("() => !document.querySelector('[data-passkey-button]').hidden")
-        for _ in range(100):  # the route handler runs while Playwright waits
-            if held:
-                break
-            page.wait_for_timeout(50)
-        assert len(held) == 1, "autofill asked for its options"
-        page.get_by_role("button", name="Sign in with a passkey").click()
-        held[0].continue_()
-        page.wait_for_url(site.url + "/account")
-        expect(page.locator("body")).to_contain_text("Signed in with a passkey")
-        assert page.evaluate("JSON.parse(sessionStorage.getItem('gets'))") == ["modal"]
-    finally:
-        context.close()
+    page.route("**/login/passkey/options", hold_autofill)
+    page.add_init_script(NOTE_GETS)
+    page.goto(site.url + "/login")
+    page.wait_for_function("() => !document.querySelector('[data-passkey-button]').hidden")
+    for _ in range(100):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "autofill asked for its options"
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    held[0].continue_()
+    page.wait_for_url(site.url + "/account")
+    expect(page.locator("body")).to_contain_text("Signed in with a passkey")
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('gets'))") == ["modal"]

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from helpdesk.cases.evidence import read, seal
 from helpdesk.extensions import db
-from helpdesk.models import SEARCH_INDEX_DROP, Evidence
-from tests.conftest import FIXTURES, ROOT, build_app
+from helpdesk.models import Evidence
+from tests.conftest import FIXTURES, MIGRATIONS, build_app, empty_database_at
 
 GOOD = FIXTURES / "good"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -19,14 +19,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 def test_evidence_files_on_disk_are_carried_into_the_table_and_left_on_disk(tmp_path: Path):
     app = build_app(tmp_path, content_dir=GOOD / "content", flows_dir=GOOD / "flows")
-    migrations = str(ROOT / "migrations")
+    migrations = MIGRATIONS
     folder = app.extensions["helpdesk.settings"].instance_dir / "evidence"
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
-                connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0016")
+        empty_database_at("0016")
         folder.mkdir(parents=True)
         sealed_name, plain_name, missing_name = "a" * 32, "b" * 32, "c" * 32
         (folder / sealed_name).write_bytes(seal(PDF, sealed_name))

@@ -10,8 +10,7 @@ from sqlalchemy import text
 
 from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
-from helpdesk.models import SEARCH_INDEX_DROP
-from tests.conftest import FIXTURES, ROOT, build_app
+from tests.conftest import FIXTURES, MIGRATIONS, build_app, empty_database_at
 
 GOOD = FIXTURES / "good"
 UNTIL = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -19,13 +18,9 @@ UNTIL = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 def test_accounts_locked_before_keep_their_lock_and_its_level(tmp_path: Path):
     app = build_app(tmp_path, content_dir=GOOD / "content", flows_dir=GOOD / "flows")
-    migrations = str(ROOT / "migrations")
+    migrations = MIGRATIONS
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
-                connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0011")
+        empty_database_at("0011")
         stored = UNTIL.replace(tzinfo=None) if db.engine.name == "sqlite" else UNTIL
         with db.engine.begin() as connection:
             for email, failures, until in (

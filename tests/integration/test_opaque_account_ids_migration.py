@@ -11,8 +11,7 @@ from sqlalchemy import text
 from helpdesk.accounts.directory import directory
 from helpdesk.accounts.sql import _hash_token
 from helpdesk.extensions import db
-from helpdesk.models import SEARCH_INDEX_DROP
-from tests.conftest import FIXTURES, ROOT, build_app
+from tests.conftest import FIXTURES, MIGRATIONS, build_app, empty_database_at
 
 GOOD = FIXTURES / "good"
 KEYED = ("account_tokens", "sign_in_events", "sign_in_sessions", "devices", "recovery_codes")
@@ -49,13 +48,9 @@ def _keyed_ids(connection) -> set:
 
 def test_ids_become_strings_of_the_old_numbers_and_go_back(tmp_path: Path):
     app = build_app(tmp_path, content_dir=GOOD / "content", flows_dir=GOOD / "flows")
-    migrations = str(ROOT / "migrations")
+    migrations = MIGRATIONS
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
-                connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0017")
+        empty_database_at("0017")
         with db.engine.begin() as connection:
             _seed(connection)
             old = connection.execute(

@@ -9,21 +9,16 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from helpdesk.extensions import db
-from helpdesk.models import SEARCH_INDEX_DROP
-from tests.conftest import FIXTURES, ROOT, build_app
+from tests.conftest import FIXTURES, MIGRATIONS, build_app, empty_database_at
 
 GOOD = FIXTURES / "good"
 
 
 def test_approved_requests_are_bound_to_their_account_and_the_column_goes_back(tmp_path: Path):
     app = build_app(tmp_path, content_dir=GOOD / "content", flows_dir=GOOD / "flows")
-    migrations = str(ROOT / "migrations")
+    migrations = MIGRATIONS
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
-                connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0019")
+        empty_database_at("0019")
         with db.engine.begin() as connection:
             connection.execute(
                 text(

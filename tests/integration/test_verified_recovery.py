@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
-from helpdesk.models import AuditEntry, Evidence, VerificationRequest
+from helpdesk.models import AuditEntry, Evidence, VerificationRequest, VerificationStatus
 from tests.conftest import DEMO_PASSWORD, make_staff, staff_client
 from tests.integration.test_sign_in import sign_in
 from tests.mailbox import link_in, outbox, text_of
@@ -226,6 +226,35 @@ def decide(staff, request_id: int, decision: str, reason: str = "ID and history 
     return staff.post(
         f"/staff/requests/{request_id}/decision",
         data={"csrf_token": csrf_from(page), "decision": decision, "reason": reason},
+    )
+
+
+def test_the_decision_form_carries_the_account_shown_and_another_one_is_refused(
+    app, client, account, helper, outbox_dir
+):
+    request_id = submitted_request(app, client, outbox_dir)
+    page = helper.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    shown = re.search(r'<input type="hidden" name="account_id" value="([^"]+)">', page)
+    assert shown is not None and shown.group(1) == account.id
+    refused = helper.post(
+        f"/staff/requests/{request_id}/decision",
+        data={
+            "csrf_token": csrf_from(page),
+            "decision": "approve",
+            "reason": "ok",
+            "account_id": "someone-else",
+        },
+        follow_redirects=True,
+    )
+    assert "names a different account than the one shown to you" in refused.get_data(as_text=True)
+    assert only_request(app).status == VerificationStatus.SUBMITTED and only_request(app).account_id is None
+    approved = helper.post(
+        f"/staff/requests/{request_id}/decision",
+        data={"csrf_token": csrf_from(page), "decision": "approve", "reason": "ok", "account_id": account.id},
+    )
+    assert approved.status_code == 303
+    assert (
+        only_request(app).status == VerificationStatus.ON_HOLD and only_request(app).account_id == account.id
     )
 
 

@@ -182,7 +182,8 @@ def decide(
         with one_transaction():  # the decision with its audit entry, or neither
             audit.record("recovery.deny", actor=staff, target=request.reference, ip=ip, reason=reason)
         return DecisionOutcome.DENIED
-    _approve(request, staff, reason, ip, reviewed_account=reviewed_account)
+    assert account is not None  # found above for an approval
+    _approve(request, account, staff, reason, ip)
     return DecisionOutcome.APPROVED
 
 
@@ -232,7 +233,8 @@ def reconsider(
         with one_transaction():  # the decision with its audit entry, or neither
             audit.record("recovery.deny-paused", actor=staff, target=request.reference, ip=ip, reason=reason)
         return DecisionOutcome.DENIED
-    _approve(request, staff, reason, ip, was=VerificationStatus.PAUSED, reviewed_account=reviewed_account)
+    account = _account_to_approve(request, reviewed_account)
+    _approve(request, account, staff, reason, ip, was=VerificationStatus.PAUSED)
     return DecisionOutcome.APPROVED
 
 
@@ -250,16 +252,15 @@ def _decision_and_reason(decision: str, reason: str) -> tuple[Decision, str]:
 
 def _approve(
     request: VerificationRequest,
+    account: AccountRecord,
     staff: str,
     reason: str,
     ip: str,
     was: VerificationStatus = VerificationStatus.SUBMITTED,
-    reviewed_account: str | None = None,
 ) -> None:
     """Start the hold (anew, for a paused request: a link mailed before is void), and tell the
-    account's own address how to cancel it. The account is bound here, by its directory id: the
-    account the address names now, which must be the one bound before when a paused one resumes."""
-    account = _account_to_approve(request, reviewed_account)
+    account's own address how to cancel it. *account* (from `_account_to_approve`) is bound here,
+    by its directory id."""
     cancel_token = new_link_token()
     hold_until = utcnow() + timedelta(hours=settings().recovery_hold_hours)
     _record(
