@@ -18,7 +18,7 @@ from ..extensions import db
 from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
-from .moments import moment
+from .moments import moment, utc_text
 from .sessions import sign_in_cookie_name
 
 PAGES = {
@@ -138,6 +138,7 @@ def register(app: Flask) -> None:
         return _error_page(InternalServerError.code)
 
     app.add_template_filter(moment)
+    app.add_template_filter(utc_text)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -9,6 +9,7 @@ rewrites it with the page's `lang`, so the local time reads in the same language
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
@@ -23,7 +24,8 @@ STYLES = {
     "seconds": "%-d %b %Y %H:%M:%S",
 }
 # the other languages: (CLDR date width or None for no date, time pattern or None for no time)
-_CLDR: dict[str, tuple[str | None, str | None]] = {
+_Width = Literal["long", "medium"]
+_CLDR: dict[str, tuple[_Width | None, str | None]] = {
     "date": ("long", None),
     "datetime": ("medium", "HH:mm"),
     "long": ("long", "HH:mm"),
@@ -49,7 +51,7 @@ def _text(value: datetime | date, style: str) -> str:
     clock = format_time(value, time_pattern, tzinfo=UTC, locale=locale)
     if not day:
         return clock
-    pattern = get_datetime_format(date_width or "medium", locale=locale)
+    pattern = str(get_datetime_format(date_width or "medium", locale=locale))
     return pattern.replace("{1}", day).replace("{0}", clock)
 
 
@@ -71,3 +73,11 @@ def moment(value: datetime | date | None, style: str = "datetime") -> Markup:
     return Markup('<time datetime="{}" data-local="{}">{}</time>').format(
         value.isoformat(timespec="seconds"), style, text
     )
+
+
+def utc_text(value: datetime) -> str:
+    """A time as plain text in UTC, for a mail (no script rewrites it): "4 December 2026 08:05
+    UTC", in the language the mail is written in."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return _text(value.astimezone(UTC), "long") + " UTC"
