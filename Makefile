@@ -66,7 +66,7 @@ check: setup
 CATALOGS := helpdesk/translations
 TRANSLATED := es ar
 translations-extract: setup
-	$(BIN)/pybabel extract --mapping-file=babel.cfg --keywords=lazy_gettext --keywords=lazy_ngettext:1,2 \
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --keywords=lazy_gettext --keywords=_l --keywords=lazy_ngettext:1,2 \
 		--add-comments=Translators: --no-location --sort-output --no-wrap \
 		--project=helpdesk --copyright-holder="helpdesk's authors" --msgid-bugs-address= \
 		--output-file=$(CATALOGS)/messages.pot .

@@ -67,9 +67,9 @@ def compose(
         message["Subject"] = str(subject)
         context["mail_language"] = written_in
         context["mail_direction"] = Locale.parse(written_in).text_direction
-        message["Content-Language"] = written_in
         message.set_content(render_template(f"mail/{template}.txt", **context))
         message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    message["Content-Language"] = written_in  # after the parts: set_content clears Content-*
     return message
 
 

@@ -149,7 +149,9 @@ def login() -> BaseResponse | str | tuple[str, int]:
         session[PENDING_KEY] = {"account": attempt.account.id, "at": time.time(), "next": next_url}
         return render_template("account/login_code.html")
     if not attempt.ok or attempt.account is None:
-        return render_template("account/login.html", email=email, error=SIGN_IN_REFUSED, next=next_url), 400
+        return render_template(
+            "account/login.html", email=email, error=str(SIGN_IN_REFUSED), next=next_url
+        ), 400
     return _signed_in(attempt)
 
 
@@ -170,8 +172,8 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
     if not attempt.ok:
         if attempt.result is Attempt.LOCKED:
             session.pop(PENDING_KEY, None)
-            return render_template("account/login.html", email="", error=SIGN_IN_REFUSED, next=""), 400
-        return render_template("account/login_code.html", error=CODE_REFUSED), 400
+            return render_template("account/login.html", email="", error=str(SIGN_IN_REFUSED), next=""), 400
+        return render_template("account/login_code.html", error=str(CODE_REFUSED)), 400
     session.pop(PENDING_KEY, None)
     return _signed_in(attempt, pending.get("next", ""))
 
@@ -401,7 +403,7 @@ def unlock_confirm() -> BaseResponse:
 
 def _link_problem(status: TokenStatus, heading: str, again: str) -> BaseResponse:
     page = render_template(
-        "account/link_problem.html", problem=TOKEN_PROBLEMS[status], again=again, heading=heading
+        "account/link_problem.html", problem=str(TOKEN_PROBLEMS[status]), again=again, heading=heading
     )
     return _no_referrer(Response(page, 404 if status is TokenStatus.UNKNOWN else 410))
 
