@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT := $(or $(HELPDESK_PORT),5000)
 
-.PHONY: run test test-fast lint check setup migrate clean
+.PHONY: run test test-fast lint check setup migrate clean translations-extract translations-update translations-compile
 
 setup: $(VENV)/.installed
 
@@ -58,6 +58,27 @@ lint: setup
 
 check: setup
 	$(FLASK) content check
+
+# The pages' and mails' words (README, "Translating the pages"): extract the marked strings into the
+# template catalog, merge it into each language's catalog, compile the catalogs the app reads.
+# The .mo files are committed (a fresh clone, a wheel and the tests serve them as they are);
+# tests/unit/test_catalogs.py fails when any of the three would change a committed file.
+CATALOGS := helpdesk/translations
+TRANSLATED := es ar
+translations-extract: setup
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --keywords=lazy_gettext --keywords=_l --keywords=lazy_ngettext:1,2 \
+		--add-comments=Translators: --no-location --sort-output --no-wrap \
+		--project=helpdesk --copyright-holder="helpdesk's authors" --msgid-bugs-address= \
+		--output-file=$(CATALOGS)/messages.pot .
+
+translations-update: translations-extract
+	for lang in $(TRANSLATED); do \
+		$(BIN)/pybabel update --input-file=$(CATALOGS)/messages.pot --output-dir=$(CATALOGS) \
+			--locale=$$lang --no-wrap --ignore-obsolete --init-missing || exit 1; \
+	done
+
+translations-compile: setup
+	$(BIN)/pybabel compile --directory=$(CATALOGS) --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -75,6 +75,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         locale_selector=chosen_language,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    # a {% trans %} block's line breaks and indentation are not part of its message (babel.cfg too)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     from .web import observe

@@ -7,13 +7,17 @@ import smtplib
 import ssl
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import current_app, render_template
+from babel import Locale
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale, get_locale
 
 from . import metrics
 from .config import settings
@@ -26,8 +30,28 @@ class MailError(RuntimeError):
     """The mail could not be sent after retrying; the person must be told to try again."""
 
 
-def compose(template: str, to: str, subject: str, **context: Any) -> EmailMessage:
-    """A message with plain-text and HTML parts from templates/mail/<template>.txt and .html."""
+@contextmanager
+def in_language(language: str | None) -> Iterator[str]:
+    """Write what follows in *language* (one of HELPDESK_LANGUAGES): the language the person
+    used when they asked, stored with what they asked for. None: the language of the request
+    being answered (the person asking now), and outside a request HELPDESK_DEFAULT_LANGUAGE.
+    Yields the language code."""
+    configured = settings()
+    if language not in configured.languages:
+        language = None
+    if language is None and not has_request_context():
+        language = configured.default_language
+    with force_locale(language) if language else nullcontext():
+        locale = get_locale()
+        yield locale.language if locale is not None else configured.default_language
+
+
+def compose(
+    template: str, to: str, subject: str, *, language: str | None = None, **context: Any
+) -> EmailMessage:
+    """A message with plain-text and HTML parts from templates/mail/<template>.txt and .html,
+    written in *language* (`in_language`): its words, its subject (a lazy_gettext string, or
+    English as given) and its dates."""
     if not to or any(ch in to for ch in "\r\n\x00,;<>") or to.count("@") != 1:
         # a header built from anything but one plain address could mail other people
         raise MailError(f"refusing to mail {to!r}: not one plain address")
@@ -36,12 +60,16 @@ def compose(template: str, to: str, subject: str, **context: Any) -> EmailMessag
     message = EmailMessage()
     message["From"] = f"{configured.site_name} <{configured.mail_from}>"
     message["To"] = to
-    message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=configured.mail_from.partition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render_template(f"mail/{template}.txt", **context))
-    message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    with in_language(language) as written_in:
+        message["Subject"] = str(subject)
+        context["mail_language"] = written_in
+        context["mail_direction"] = Locale.parse(written_in).text_direction
+        message.set_content(render_template(f"mail/{template}.txt", **context))
+        message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    message["Content-Language"] = written_in  # after the parts: set_content clears Content-*
     return message
 
 

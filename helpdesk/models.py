@@ -481,6 +481,8 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evidence_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the language the person asked in (HELPDESK_LANGUAGES; "" the default): the request's mails
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class Evidence(db.Model):  # type: ignore[name-defined]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Concatenate, ParamSpec
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from .. import links
 from ..config import settings
@@ -54,7 +57,7 @@ def send_reset_link(account: AccountRecord) -> None:
         compose(
             "reset_link",
             account.email,
-            "Reset your password",
+            _l("Reset your password"),
             url=links.reset_page(raw),
             minutes=settings().token_minutes,
         )
@@ -63,13 +66,13 @@ def send_reset_link(account: AccountRecord) -> None:
 
 def send_no_account(email: str, what: str) -> None:
     """Asked for a link for an address no account uses: say so to that address only."""
-    send(compose("no_account", email, "About your request", what=what, url=links.home()))
+    send(compose("no_account", email, _l("About your request"), what=what, url=links.home()))
 
 
 @to_the_account_as_it_is
 def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool = False) -> None:
     raw = issue_token(account.id, "unlock", lifetime())
-    subject = "Was this you? Your account was locked" if lock_notice else "Unlock your account"
+    subject = _l("Was this you? Your account was locked") if lock_notice else _l("Unlock your account")
     send(
         compose(
             "unlock_link",
@@ -94,10 +97,10 @@ def send_password_changed(
         compose(
             "password_changed",
             account.email,
-            "Your password was changed",
+            _l("Your password was changed"),
             passkeys_removed=passkeys_removed,
             passkeys_url=links.passkeys_page(),
-            when=_when(utcnow()),
+            when=utcnow(),  # the mail writes it in its language (utc_text)
             ip=ip,
             device=device,
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
@@ -112,7 +115,7 @@ def send_recovery_code_used(account: AccountRecord, left: int) -> None:
         compose(
             "recovery_code_used",
             account.email,
-            "A recovery code was used to sign in",
+            _l("A recovery code was used to sign in"),
             left=left,
             account_url=links.account_page(),
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
@@ -126,7 +129,7 @@ def send_code_reused(account: AccountRecord) -> None:
         compose(
             "code_reused",
             account.email,
-            "A code of yours was used twice",
+            _l("A code of yours was used twice"),
             suspicious_url=links.diagnosis_page(SUSPICIOUS),
         )
     )
@@ -138,7 +141,7 @@ def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
         compose(
             "new_device",
             account.email,
-            "New sign-in to your account",
+            _l("New sign-in to your account"),
             device=device,
             ip=ip,
             account_url=links.account_page(),
@@ -148,42 +151,42 @@ def send_new_device(account: AccountRecord, device: str, ip: str) -> None:
 
 
 # every change to how the account signs in, as the owner's mail says it: (subject, what changed)
-FACTOR_CHANGES: dict[HistoryResult, tuple[str, str]] = {
+FACTOR_CHANGES: dict[HistoryResult, tuple[LazyString, LazyString]] = {
     HistoryResult.AUTHENTICATOR_ENROLLED: (
-        "Two-step verification was turned on",
-        "Two-step verification was turned on for your account, with an authenticator app "
-        "and a new set of recovery codes.",
+        _l("Two-step verification was turned on"),
+        _l(
+            "Two-step verification was turned on for your account, with an authenticator app "
+            "and a new set of recovery codes."
+        ),
     ),
     HistoryResult.AUTHENTICATOR_REPLACED: (
-        "Your authenticator app was replaced",
-        "A new authenticator app was set up for your account, and new recovery codes were made. "
-        "Codes from the old app and the old recovery codes no longer work.",
+        _l("Your authenticator app was replaced"),
+        _l(
+            "A new authenticator app was set up for your account, and new recovery codes were made. "
+            "Codes from the old app and the old recovery codes no longer work."
+        ),
     ),
     HistoryResult.RECOVERY_CODES_NEW: (
-        "New recovery codes were made",
-        "A new set of recovery codes was made for your account. The old ones no longer work.",
+        _l("New recovery codes were made"),
+        _l("A new set of recovery codes was made for your account. The old ones no longer work."),
     ),
     HistoryResult.DEVICE_CONFIRMED: (
-        "A device was marked as yours",
-        "A device was marked as one of your own on your account: {subject}.",
+        _l("A device was marked as yours"),
+        _l("A device was marked as one of your own on your account: %(subject)s."),
     ),
     HistoryResult.DEVICE_REMOVED: (
-        "A device was removed from your account",
-        "A device was removed from your account and signed out: {subject}.",
+        _l("A device was removed from your account"),
+        _l("A device was removed from your account and signed out: %(subject)s."),
     ),
     HistoryResult.PASSKEY_ADDED: (
-        "A passkey was added to your account",
-        "A passkey was added to your account: {subject}. It can now sign in to your account.",
+        _l("A passkey was added to your account"),
+        _l("A passkey was added to your account: %(subject)s. It can now sign in to your account."),
     ),
     HistoryResult.PASSKEY_REMOVED: (
-        "A passkey was removed from your account",
-        "A passkey was removed from your account: {subject}. It can no longer sign in.",
+        _l("A passkey was removed from your account"),
+        _l("A passkey was removed from your account: %(subject)s. It can no longer sign in."),
     ),
 }
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%-d %B %Y at %H:%M UTC")
 
 
 @to_the_account_as_it_is
@@ -197,8 +200,8 @@ def send_factor_changed(
             "factor_changed",
             account.email,
             subject,
-            what=what.format(subject=subject_device or "a device"),
-            when=_when(utcnow()),
+            what=str(what) % {"subject": subject_device or gettext("a device")},
+            when=utcnow(),  # the mail writes it in its language (utc_text)
             ip=ip,
             device=device,
             account_url=links.account_page(),

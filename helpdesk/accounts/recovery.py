@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Literal
 
 from flask import current_app
+from flask_babel import gettext
 
 from .. import audit
 from ..config import settings
@@ -75,7 +76,7 @@ def request_reset(email: str, ip: str) -> None:
     _throttle("reset", email, ip)
     account = directory().find(email)
     if account is None:
-        send_no_account(normalise_email(email), "a password reset")
+        send_no_account(normalise_email(email), gettext("a password reset"))
     else:
         send_reset_link(account)
 
@@ -86,7 +87,7 @@ def request_unlock(email: str, ip: str) -> None:
     accounts = directory()
     account = accounts.find(email)
     if account is None:
-        send_no_account(normalise_email(email), "an unlock link")
+        send_no_account(normalise_email(email), gettext("an unlock link"))
         return
     send_unlock_link(account, locked=is_locked(account.id))
 

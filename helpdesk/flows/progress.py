@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
+
 from .spec import Flow
 
 LONGEST_HINT = 6  # "up to 13 steps to go" frightens more than it helps: say only "Step N"
@@ -35,12 +37,12 @@ class Outlook:
     def hint(self) -> str:
         """The words after "Step N · ", or "" for a plain "Step N"."""
         if self.ends_for_sure:
-            return "last step"
+            return gettext("last step")
         if self.at_most is None or not 1 <= self.at_most <= LONGEST_HINT:
             return ""
         if self.at_most <= 1:
-            return "last step if this works"
-        return f"up to {self.at_most} steps to go"
+            return gettext("last step if this works")
+        return ngettext("up to %(num)d step to go", "up to %(num)d steps to go", self.at_most)
 
 
 NO_PROMISE = Outlook(at_most=None, ends_for_sure=False)  # a plain "Step N"
@@ -49,7 +51,9 @@ NO_PROMISE = Outlook(at_most=None, ends_for_sure=False)  # a plain "Step N"
 def progress_text(number: int, outlook: Outlook) -> str:
     """ "Step 2 · up to 3 steps to go", as the step page and the API show it."""
     hint = outlook.hint()
-    return f"Step {number} · {hint}" if hint else f"Step {number}"
+    if hint:
+        return gettext("Step %(number)d · %(hint)s", number=number, hint=hint)
+    return gettext("Step %(number)d", number=number)
 
 
 def outlooks(flow: Flow, handover: Mapping[str, int | None] | None = None) -> dict[str, Outlook]:

@@ -18,6 +18,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -48,54 +51,56 @@ from .sessions import RETURN_KEY
 
 bp = Blueprint("account", __name__)
 
-SIGN_IN_REFUSED = (
+SIGN_IN_REFUSED = _l(
     "That email and password don't match an account we can sign you in to right now. "
     "Check them and try again. After several tries an account is locked for a while: "
     "the help center can unlock it or reset your password."
 )
 # every line of the owner's history, in plain words (a test holds every HistoryResult to one)
 SIGN_IN_RESULTS = {
-    HistoryResult.OK: "Signed in",
-    HistoryResult.OK_RECOVERY_CODE: "Signed in with a recovery code",
-    HistoryResult.WRONG_PASSWORD: "Wrong password",
-    HistoryResult.WRONG_CODE: "Wrong code",
-    HistoryResult.LOCKED: "Refused: locked",
-    HistoryResult.RESYNC: "Authenticator clock adjusted",
-    HistoryResult.RESYNC_FAILED: "Authenticator clock check failed",
-    HistoryResult.RESYNC_CODES_USED: "Authenticator clock check refused: codes used already",
-    HistoryResult.REAUTHENTICATED: "Confirmed it was you",
-    HistoryResult.PASSWORD_CHANGED: "Password changed",
-    HistoryResult.PASSWORD_RESET: "Password reset with an emailed link",
-    HistoryResult.PASSWORD_RECOVERED: "Password set after a recovery by support",
-    HistoryResult.UNLOCKED: "Account unlocked",
-    HistoryResult.AUTHENTICATOR_ENROLLED: "Two-step verification turned on",
-    HistoryResult.AUTHENTICATOR_REPLACED: "Authenticator replaced",
-    HistoryResult.RECOVERY_CODES_NEW: "New recovery codes",
-    HistoryResult.DEVICE_CONFIRMED: "Device marked as yours",
-    HistoryResult.DEVICE_REMOVED: "Device removed",
-    HistoryResult.SIGNED_OUT: "Signed out",
-    HistoryResult.SIGNED_OUT_EVERYWHERE: "Signed out everywhere else",
-    HistoryResult.SIGNED_OUT_IDLE: "Signed out after inactivity",
-    HistoryResult.SIGNED_OUT_EXPIRED: "Signed out: the session reached its time limit",
-    HistoryResult.CSV_EXPORTED: "Downloaded a CSV export",
-    HistoryResult.OK_PASSKEY: "Signed in with a passkey",
-    HistoryResult.PASSKEY_REFUSED: "Passkey refused",
-    HistoryResult.PASSKEY_CLONED: "Passkey refused: possibly a copied (cloned) passkey",
-    HistoryResult.PASSKEY_ADDED: "Passkey added",
-    HistoryResult.PASSKEY_REMOVED: "Passkey removed",
-    HistoryResult.PASSKEYS_REMOVED: "Every passkey removed by the recovery",
+    HistoryResult.OK: _l("Signed in"),
+    HistoryResult.OK_RECOVERY_CODE: _l("Signed in with a recovery code"),
+    HistoryResult.WRONG_PASSWORD: _l("Wrong password"),
+    HistoryResult.WRONG_CODE: _l("Wrong code"),
+    HistoryResult.LOCKED: _l("Refused: locked"),
+    HistoryResult.RESYNC: _l("Authenticator clock adjusted"),
+    HistoryResult.RESYNC_FAILED: _l("Authenticator clock check failed"),
+    HistoryResult.RESYNC_CODES_USED: _l("Authenticator clock check refused: codes used already"),
+    HistoryResult.REAUTHENTICATED: _l("Confirmed it was you"),
+    HistoryResult.PASSWORD_CHANGED: _l("Password changed"),
+    HistoryResult.PASSWORD_RESET: _l("Password reset with an emailed link"),
+    HistoryResult.PASSWORD_RECOVERED: _l("Password set after a recovery by support"),
+    HistoryResult.UNLOCKED: _l("Account unlocked"),
+    HistoryResult.AUTHENTICATOR_ENROLLED: _l("Two-step verification turned on"),
+    HistoryResult.AUTHENTICATOR_REPLACED: _l("Authenticator replaced"),
+    HistoryResult.RECOVERY_CODES_NEW: _l("New recovery codes"),
+    HistoryResult.DEVICE_CONFIRMED: _l("Device marked as yours"),
+    HistoryResult.DEVICE_REMOVED: _l("Device removed"),
+    HistoryResult.SIGNED_OUT: _l("Signed out"),
+    HistoryResult.SIGNED_OUT_EVERYWHERE: _l("Signed out everywhere else"),
+    HistoryResult.SIGNED_OUT_IDLE: _l("Signed out after inactivity"),
+    HistoryResult.SIGNED_OUT_EXPIRED: _l("Signed out: the session reached its time limit"),
+    HistoryResult.CSV_EXPORTED: _l("Downloaded a CSV export"),
+    HistoryResult.OK_PASSKEY: _l("Signed in with a passkey"),
+    HistoryResult.PASSKEY_REFUSED: _l("Passkey refused"),
+    HistoryResult.PASSKEY_CLONED: _l("Passkey refused: possibly a copied (cloned) passkey"),
+    HistoryResult.PASSKEY_ADDED: _l("Passkey added"),
+    HistoryResult.PASSKEY_REMOVED: _l("Passkey removed"),
+    HistoryResult.PASSKEYS_REMOVED: _l("Every passkey removed by the recovery"),
 }
 HISTORY_SHOWN = 30
 TOKEN_PROBLEMS = {
-    TokenStatus.USED: "This link was already used. Each link works only once.",
-    TokenStatus.EXPIRED: "This link has expired: links work for 30 minutes.",
+    TokenStatus.USED: _l("This link was already used. Each link works only once."),
+    TokenStatus.EXPIRED: _l("This link has expired: links work for 30 minutes."),
     TokenStatus.SUPERSEDED: (
-        "A newer link was sent after this one, so this one no longer works. Use the newest email."
+        _l("A newer link was sent after this one, so this one no longer works. Use the newest email.")
     ),
-    TokenStatus.UNKNOWN: "This link is not valid. It may have been copied incompletely.",
+    TokenStatus.UNKNOWN: _l("This link is not valid. It may have been copied incompletely."),
     TokenStatus.SPENT: (
-        "Too many wrong codes were typed with this link, so it no longer works. "
-        "Ask for a new one; if you can't get a code, the help center can guide you."
+        _l(
+            "Too many wrong codes were typed with this link, so it no longer works. "
+            "Ask for a new one; if you can't get a code, the help center can guide you."
+        )
     ),
 }
 
@@ -115,7 +120,7 @@ def _safe_next(target: str | None) -> str:
 
 PENDING_KEY = "sign_in_pending"  # the account whose password was right, waiting for its code
 PENDING_SECONDS = 300
-CODE_REFUSED = (
+CODE_REFUSED = _l(
     "That code didn't work. Codes change every 30 seconds: type the newest one, or a recovery code."
 )
 
@@ -144,7 +149,9 @@ def login() -> BaseResponse | str | tuple[str, int]:
         session[PENDING_KEY] = {"account": attempt.account.id, "at": time.time(), "next": next_url}
         return render_template("account/login_code.html")
     if not attempt.ok or attempt.account is None:
-        return render_template("account/login.html", email=email, error=SIGN_IN_REFUSED, next=next_url), 400
+        return render_template(
+            "account/login.html", email=email, error=str(SIGN_IN_REFUSED), next=next_url
+        ), 400
     return _signed_in(attempt)
 
 
@@ -152,7 +159,7 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
     pending = session.get(PENDING_KEY) or {}
     if time.time() - pending.get("at", 0) > PENDING_SECONDS:
         session.pop(PENDING_KEY, None)
-        flash("That took a while, so please start again: sign-in codes must follow the password quickly.")
+        flash(_("That took a while, so please start again: sign-in codes must follow the password quickly."))
         return redirect(url_for("account.login"), 303)
     code = request.form.get("code", "")[:64]
     attempt = complete_sign_in(
@@ -165,8 +172,8 @@ def _login_code() -> BaseResponse | str | tuple[str, int]:
     if not attempt.ok:
         if attempt.result is Attempt.LOCKED:
             session.pop(PENDING_KEY, None)
-            return render_template("account/login.html", email="", error=SIGN_IN_REFUSED, next=""), 400
-        return render_template("account/login_code.html", error=CODE_REFUSED), 400
+            return render_template("account/login.html", email="", error=str(SIGN_IN_REFUSED), next=""), 400
+        return render_template("account/login_code.html", error=str(CODE_REFUSED)), 400
     session.pop(PENDING_KEY, None)
     return _signed_in(attempt, pending.get("next", ""))
 
@@ -182,12 +189,14 @@ def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> BaseRespo
     assert attempt.account is not None
     start_proved(attempt.account)
     if attempt.account.must_enrol_2fa:
-        flash("Your account was recovered with support's help: set up two-step verification again now.")
+        flash(_("Your account was recovered with support's help: set up two-step verification again now."))
         return redirect(url_for("security.two_factor"), 303)
     if attempt.result is Attempt.RECOVERY_CODE:
         flash(
-            "You signed in with a recovery code, which now no longer works. "
-            "Set up your authenticator app again and make new recovery codes."
+            _(
+                "You signed in with a recovery code, which now no longer works. "
+                "Set up your authenticator app again and make new recovery codes."
+            )
         )
         return redirect(url_for("security.two_factor"), 303)
     return redirect(_safe_next(next_url if next_url is not None else request.form.get("next")), 303)
@@ -198,7 +207,7 @@ def _signed_in(attempt: SignInAttempt, next_url: str | None = None) -> BaseRespo
 def logout() -> BaseResponse:
     if current_user.is_authenticated:
         sessions.end(current_user)
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("public.home"), 303)
 
 
@@ -265,7 +274,7 @@ def change_password() -> BaseResponse | str | tuple[str, int]:
     changed = directory().get(account.id)
     assert changed is not None  # the signed-in owner's own account
     start_proved(changed)  # the change ended every session, this one too
-    flash("Your password was changed. Every other device was signed out.")
+    flash(_("Your password was changed. Every other device was signed out."))
     return redirect(url_for("account.overview") + "#checkup", 303)
 
 
@@ -325,7 +334,9 @@ def reset_form() -> BaseResponse:
     token = _reset_token()
     checked = check_token(token, "reset")
     if checked.status is not TokenStatus.VALID:
-        return _link_problem(checked.status, "reset link", url_for("account.forgot_password"))
+        return _link_problem(
+            checked.status, _("This reset link doesn't work"), url_for("account.forgot_password")
+        )
     needs_code = reset_needs_code(token)
     if request.method == "GET":
         return _no_referrer(Response(render_template("account/reset.html", needs_code=needs_code)))
@@ -343,12 +354,16 @@ def reset_form() -> BaseResponse:
         page = render_template("account/reset.html", error=refused.problem, needs_code=needs_code)
         return _no_referrer(Response(page, 400))
     if result.status is not TokenStatus.VALID:
-        return _link_problem(result.status, "reset link", url_for("account.forgot_password"))
+        return _link_problem(
+            result.status, _("This reset link doesn't work"), url_for("account.forgot_password")
+        )
     session.pop(RESET_KEY, None)
     back = latest_diagnosis_url()
     if back:  # reset from a diagnosis's mail: carry on there (its next step checks the sign-in)
         return _no_referrer(Response(render_template("account/reset_done.html", diagnosis_url=back)))
-    flash("Your password was changed and every other device was signed out. Sign in with the new password.")
+    flash(
+        _("Your password was changed and every other device was signed out. Sign in with the new password.")
+    )
     return _no_referrer(redirect(url_for("account.login"), 303))
 
 
@@ -359,7 +374,9 @@ def unlock(token: str) -> BaseResponse:
     carries it (and reaches access logs) is the mail's own."""
     checked = check_token(token, "unlock")
     if checked.status is not TokenStatus.VALID:
-        return _link_problem(checked.status, "unlock link", url_for("account.unlock_request"))
+        return _link_problem(
+            checked.status, _("This unlock link doesn't work"), url_for("account.unlock_request")
+        )
     return _no_referrer(Response(render_template("account/unlock.html", token=token)))
 
 
@@ -369,7 +386,9 @@ def unlock_confirm() -> BaseResponse:
     token = request.form.get("token", "")[:100]
     result = unlock_account(token, ip=sessions.client_ip(), device=sessions.client_device())
     if result.status is not TokenStatus.VALID:
-        return _link_problem(result.status, "unlock link", url_for("account.unlock_request"))
+        return _link_problem(
+            result.status, _("This unlock link doesn't work"), url_for("account.unlock_request")
+        )
     return _no_referrer(
         Response(
             render_template(
@@ -382,9 +401,9 @@ def unlock_confirm() -> BaseResponse:
     )
 
 
-def _link_problem(status: TokenStatus, what: str, again: str) -> BaseResponse:
+def _link_problem(status: TokenStatus, heading: str, again: str) -> BaseResponse:
     page = render_template(
-        "account/link_problem.html", problem=TOKEN_PROBLEMS[status], again=again, what=what
+        "account/link_problem.html", problem=str(TOKEN_PROBLEMS[status]), again=again, heading=heading
     )
     return _no_referrer(Response(page, 404 if status is TokenStatus.UNKNOWN else 410))
 
@@ -397,9 +416,9 @@ def _duration(value: timedelta | None) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
     if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
     if not hours and (seconds or not parts):
-        parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
+        parts.append(ngettext("%(num)d second", "%(num)d seconds", seconds))
     return " ".join(parts)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response as BaseResponse
@@ -134,7 +137,7 @@ def start(flow_id: str) -> BaseResponse:
     diagnosis = _remembered(flow_id)
     if diagnosis is not None and diagnosis.status == DiagnosisStatus.ACTIVE:
         if diagnosis.path != [diagnosis.step] or diagnosis.answers:
-            flash("Welcome back: you are where you left off. Choose “Start over” to begin again.")
+            flash(_("Welcome back: you are where you left off. Choose “Start over” to begin again."))
         return redirect(_step_url(diagnosis), 303)
     diagnosis = _new(compiled)
     return redirect(_step_url(diagnosis), 303)
@@ -229,7 +232,7 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         return loaded
     diagnosis, compiled = loaded
     if step_id not in diagnosis.path:
-        flash("That page was out of date, so nothing was changed. Here is where you are.")
+        flash(_("That page was out of date, so nothing was changed. Here is where you are."))
         return redirect(_step_url(diagnosis), 303)
     current = compiled.step(step_id)
     detail: dict[str, Any] = {}
@@ -238,7 +241,7 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         chosen = request.form.get("answer") if current.kind == "question" else None
         trigger = answer_to(diagnosis, current, chosen)
     except NotAnAnswer:
-        return _render_step(diagnosis, compiled, step_id, error="Please choose one of the answers."), 400
+        return _render_step(diagnosis, compiled, step_id, error=_("Please choose one of the answers.")), 400
     except RunsAsFix:
         diagnosis = as_row(diagnosis)  # a fix claims its step, runs, and may hand over: the ORM row
         if step_id != diagnosis.step or not claim_step(diagnosis, step_id):
@@ -267,9 +270,11 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
         if current.kind in ("action", "check"):
             release_step(diagnosis)
         if in_sandbox() and isinstance(problem, InvalidMove):
-            flash("Sandbox: this way out leads to a step that does not exist yet. See the flow's problems.")
+            flash(
+                _("Sandbox: this way out leads to a step that does not exist yet. See the flow's problems.")
+            )
             return redirect(_step_url(diagnosis, step_id), 303)
-        flash("That page was out of date, so nothing was changed. Here is where you are.")
+        flash(_("That page was out of date, so nothing was changed. Here is where you are."))
         return redirect(_step_url(diagnosis), 303)
     return _after_move(moved)
 
@@ -359,7 +364,7 @@ def _apply(outcome: Outcome) -> None:
         session.pop(RETURN_KEY, None)
 
 
-END_HEADINGS = {"resolved": "You're all set", "escalate": "Let's get you to a person"}
+END_HEADINGS = {"resolved": _l("You're all set"), "escalate": _l("Let's get you to a person")}
 TITLE_LENGTH = 80
 
 
@@ -367,7 +372,7 @@ def _heading(step: Step, text_html: str, action: Action | None, flow_title: str)
     """What the page is about, in words: its tab title says it (so a person with five tabs, or a
     screen reader, can tell the steps apart) and for an end or a fix its heading too."""
     if step.kind == "end":
-        return END_HEADINGS.get(step.outcome, "Let's continue")
+        return str(END_HEADINGS.get(step.outcome, _l("Let's continue")))
     if step.kind in ("action", "check"):
         return action.title if action else flow_title
     words = " ".join(Markup(text_html).striptags().split())  # noqa: S704 (only read, never shown as markup)
@@ -507,7 +512,9 @@ def kept_step_page(
     page = pages.get(Shape(bool(back_url), step_id == diagnosis.step, at.chosen or ""))
     if page is None:
         return None
-    return page, {"reference": diagnosis.reference, "progress": at.progress, "back_url": back_url}
+    with force_locale(language):  # no request here: the words in the address's language
+        progress = at.progress
+    return page, {"reference": diagnosis.reference, "progress": progress, "back_url": back_url}
 
 
 def _is_plain(current: Step, error: str) -> bool:
@@ -656,7 +663,7 @@ def _simulated(current: Step) -> Outcome:
     """In the sandbox the editor picks the outcome: no mail is sent, no account changes."""
     chosen = request.form.get("simulate", "")
     if chosen not in {trigger for trigger, _ in current.transitions()}:
-        return Outcome.retry("Choose the outcome to simulate.")
+        return Outcome.retry(_("Choose the outcome to simulate."))
     return Outcome(chosen, f"Sandbox: simulated {chosen}.", {"simulated": True})  # type: ignore[arg-type]
 
 

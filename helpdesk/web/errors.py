@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -16,28 +18,37 @@ from ..extensions import db
 from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
-from .moments import moment
+from .moments import moment, utc_text
 from .sessions import sign_in_cookie_name
 
 PAGES = {
-    400: ("That didn't work", "Something in the request was not right. Please go back and try again."),
-    403: ("Not allowed", "You don't have access to this page."),
-    404: ("Page not found", "We couldn't find that page. It may have moved."),
-    405: ("That didn't work", "This page can't be used that way."),
-    409: ("That changed meanwhile", "Please reload the page and try again."),
-    413: ("Too large", "What you sent is larger than we accept. Photos and scans may be at most 10 MB each."),
-    429: (
-        "Too many tries",
-        "You have tried this too often in a short time. Please wait a few minutes and try again.",
+    400: (
+        _l("That didn't work"),
+        _l("Something in the request was not right. Please go back and try again."),
     ),
-    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a minute."),
-    503: ("Not available right now", "Please try again in a minute."),
+    403: (_l("Not allowed"), _l("You don't have access to this page.")),
+    404: (_l("Page not found"), _l("We couldn't find that page. It may have moved.")),
+    405: (_l("That didn't work"), _l("This page can't be used that way.")),
+    409: (_l("That changed meanwhile"), _l("Please reload the page and try again.")),
+    413: (
+        _l("Too large"),
+        _l("What you sent is larger than we accept. Photos and scans may be at most 10 MB each."),
+    ),
+    429: (
+        _l("Too many tries"),
+        _l("You have tried this too often in a short time. Please wait a few minutes and try again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again in a minute."),
+    ),
+    503: (_l("Not available right now"), _l("Please try again in a minute.")),
 }
 
-DETAILS_400 = "Something in the request was not right."
+DETAILS_400 = "Something in the request was not right."  # the API's words: English
 DIRECTORY_UNAVAILABLE = (
-    "We can't reach the account system right now",
-    "Nothing you did is lost: where you were is kept. Please try again in a few minutes.",
+    _l("We can't reach the account system right now"),
+    _l("Nothing you did is lost: where you were is kept. Please try again in a few minutes."),
 )
 HSTS = "max-age=31536000; includeSubDomains"
 PRIVATE_PREFIXES = (
@@ -84,8 +95,10 @@ def register(app: Flask) -> None:
         )
         return _error_page(
             400,
-            "This form had expired or was sent from somewhere else, so nothing was changed. "
-            "Please go back, reload the page and try again.",
+            _(
+                "This form had expired or was sent from somewhere else, so nothing was changed. "
+                "Please go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(DirectoryUnavailable)
@@ -97,8 +110,8 @@ def register(app: Flask) -> None:
             "directory unavailable on %s %s: %s", request.method, request.path, error.detail
         )
         if is_api_request():
-            return api_problems.problem_response(503, DIRECTORY_UNAVAILABLE[1])
-        title, message = DIRECTORY_UNAVAILABLE
+            return api_problems.problem_response(503, str(DIRECTORY_UNAVAILABLE[1]))
+        title, message = (str(text) for text in DIRECTORY_UNAVAILABLE)
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return jsonify({"status": 503, "title": title, "detail": message}), 503
         back = request.path if request.path.startswith(("/diagnose/", "/editor/sandbox/")) else None
@@ -125,6 +138,7 @@ def register(app: Flask) -> None:
         return _error_page(InternalServerError.code)
 
     app.add_template_filter(moment)
+    app.add_template_filter(utc_text)
 
     @app.context_processor
     def site() -> dict[str, Any]:
@@ -192,7 +206,7 @@ def _note_refused_access() -> None:
 
 
 def _error_page(code: int, detail: str | None = None) -> tuple[Any, int]:
-    title, message = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    title, message = (str(text) for text in PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400]))
     if detail and not detail.startswith(("The browser (or proxy)", "The server")):
         message = detail
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":

@@ -7,6 +7,8 @@ fetching it changes nothing. The person's button press (a CSRF-protected POST) u
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..cases.browser_handoff import Opened, TicketProblem, open_ticket, read_ticket
@@ -19,22 +21,26 @@ bp = Blueprint("handoff", __name__)
 PROBLEMS = {
     TicketProblem.EXPIRED: (
         410,
-        "This link has expired: links to continue in a browser work for 15 minutes.",
+        _l("This link has expired: links to continue in a browser work for 15 minutes."),
     ),
     TicketProblem.USED: (
         410,
-        "This link has been used already: each link to continue in a browser works once.",
+        _l("This link has been used already: each link to continue in a browser works once."),
     ),
-    TicketProblem.ALTERED: (404, "This link isn't valid: it may have been changed or copied incompletely."),
-    TicketProblem.ABANDONED: (410, "This diagnosis was started over, so this link no longer opens it."),
-    TicketProblem.GONE: (410, "This diagnosis has expired: nothing was answered in it for a long time."),
+    TicketProblem.ALTERED: (
+        404,
+        _l("This link isn't valid: it may have been changed or copied incompletely."),
+    ),
+    TicketProblem.ABANDONED: (410, _l("This diagnosis was started over, so this link no longer opens it.")),
+    TicketProblem.GONE: (410, _l("This diagnosis has expired: nothing was answered in it for a long time.")),
 }
 
 
 def _refused(opened: Opened) -> tuple[str, int]:
     status, message = PROBLEMS[opened.problem or TicketProblem.ALTERED]
-    message += " Ask the app you came from for a new one, or start again from the help center."
-    return render_template("error.html", title="This link doesn't work", message=message), status
+    then = _("Ask the app you came from for a new one, or start again from the help center.")
+    message = f"{message} {then}"
+    return render_template("error.html", title=_("This link doesn't work"), message=message), status
 
 
 @bp.route("/diagnose/<flow_id>/continue/<ticket>", methods=["GET", "POST"])

@@ -107,6 +107,8 @@ def vary_of(environ: WSGIEnvironment) -> str:
 def chosen_language() -> str:
     """The language of this request's answer (Flask-Babel's locale selector)."""
     settings: Settings = current_app.extensions["helpdesk.settings"]
+    if not has_request_context():  # a job, the CLI, a test in an app context: the site's language
+        return settings.default_language
     return language_of(request.environ, settings)
 
 

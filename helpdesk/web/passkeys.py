@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -99,11 +100,13 @@ def add_without_script() -> BaseResponse:
     """The "Add a passkey" form, sent without JavaScript: confirm it's you first if needed; adding a
     passkey itself needs the browser's JavaScript (the page says so)."""
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose \u201cAdd a passkey\u201d again.")
+        flash(f"{CONFIRM_FIRST} {_('Then choose “Add a passkey” again.')}")
         return _confirm_first()
     flash(
-        "Adding a passkey needs JavaScript, which is off or blocked in this browser. "
-        "Turn it on and try again; your password keeps working meanwhile."
+        _(
+            "Adding a passkey needs JavaScript, which is off or blocked in this browser. "
+            "Turn it on and try again; your password keeps working meanwhile."
+        )
     )
     return redirect(url_for(".overview"), 303)
 
@@ -114,7 +117,7 @@ def add_without_script() -> BaseResponse:
 def add_options() -> BaseResponse:
     """Options for `navigator.credentials.create()`, once the proof is fresh (else where to give it)."""
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose \u201cAdd a passkey\u201d again.")
+        flash(f"{CONFIRM_FIRST} {_('Then choose “Add a passkey” again.')}")
         confirm = url_for("security.confirm_identity", next=url_for(".overview"))
         return _json({"error": CONFIRM_FIRST, "redirect": confirm}, 403)
     options = registration_options(current_user.account)
@@ -141,12 +144,12 @@ def add() -> BaseResponse:
         )
     except (PasskeyRefused, PasskeyAlreadyAdded) as refused:
         return _json({"error": str(refused)}, refused.http_status)
-    flash(f"Passkey \u201c{added.name}\u201d added. You can now sign in with it, without your password.")
+    flash(_("Passkey “%(name)s” added. You can now sign in with it, without your password.", name=added.name))
     return _json({"redirect": url_for(".overview")}, 201)
 
 
 def _device_name() -> str:
-    return f"Passkey on {client_device()}" if client_device() else ""
+    return _("Passkey on %(device)s", device=client_device()) if client_device() else ""
 
 
 @bp.post("/account/passkeys/<int(max=2147483647):passkey_id>/rename")
@@ -155,11 +158,11 @@ def _device_name() -> str:
 def rename(passkey_id: int) -> BaseResponse:
     name = request.form.get("name", "")[:200]
     if not passkeys.clean_name(name):
-        flash("Give the passkey a name, so you can tell it apart from the others.")
+        flash(_("Give the passkey a name, so you can tell it apart from the others."))
     elif passkeys.rename(str(current_user.account.id), passkey_id, name):
-        flash("The passkey was renamed.")
+        flash(_("The passkey was renamed."))
     else:
-        flash("That passkey is no longer on your account.")
+        flash(_("That passkey is no longer on your account."))
     return redirect(url_for(".overview"), 303)
 
 
@@ -168,7 +171,7 @@ def rename(passkey_id: int) -> BaseResponse:
 @limiter.limit("30 per hour")
 def remove(passkey_id: int) -> BaseResponse:
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose \u201cRemove\u201d again.")
+        flash(f"{CONFIRM_FIRST} {_('Then choose “Remove” again.')}")
         return _confirm_first()
     account = directory().get(current_user.account.id)
     assert account is not None  # the signed-in owner's own account
@@ -183,9 +186,9 @@ def remove(passkey_id: int) -> BaseResponse:
         )
         return _no_store(page, refused.http_status)
     if removed is None:
-        flash("That passkey is no longer on your account.")
+        flash(_("That passkey is no longer on your account."))
     else:
-        flash(f"Passkey \u201c{removed.name}\u201d removed: it can no longer sign in to your account.")
+        flash(_("Passkey “%(name)s” removed: it can no longer sign in to your account.", name=removed.name))
     return redirect(url_for(".overview"), 303)
 
 

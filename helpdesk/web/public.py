@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.wrappers import Response as BaseResponse
@@ -81,7 +82,7 @@ def article_index() -> Response:
     """Every published article, PER_PAGE a page (`?page=N`)."""
     asked = request.args.get("page", "1")
     if not (asked.isascii() and asked.isdigit()) or len(asked) > 6:
-        abort(400, description="The page number must be a whole number, like ?page=2.")
+        abort(400, description=_("The page number must be a whole number, like ?page=2."))
     number = int(asked)
     current = catalog()
     published = highlights(current).published
@@ -172,13 +173,13 @@ def _from_this_site() -> bool:
 @limiter.limit("30 per hour")
 def article_feedback(slug: str) -> BaseResponse:
     if not _from_this_site():
-        raise CSRFError("The form was sent from another site.")
+        raise CSRFError(_("The form was sent from another site."))
     _published(catalog(), slug)
     answered = session.setdefault("feedback", {})
     if slug not in answered:  # asked once per reader
         choice = request.form.get("helpful")
         if choice not in ("yes", "no"):
-            abort(400, description="Choose yes or no.")
+            abort(400, description=_("Choose yes or no."))
         feedback_id = record_feedback(slug, choice == "yes")
         answered[slug] = {"id": feedback_id, "helpful": choice == "yes", "commented": False}
         session.modified = True
@@ -205,7 +206,7 @@ def article_feedback_comment(slug: str) -> BaseResponse:
         return rendered_for_this_request(page, 400)
     given["commented"] = True
     session.modified = True
-    flash("Thank you. Your comment helps us improve this article.")
+    flash(_("Thank you. Your comment helps us improve this article."))
     return redirect(url_for(".article", slug=slug) + "#feedback", 303)
 
 

@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -32,6 +33,7 @@ from ..extensions import db, limiter
 from ..mail import MailError
 from ..models import VerificationRequest, VerificationStatus
 from . import sealed
+from .language import chosen_language
 from .sessions import client_ip
 
 bp = Blueprint("recovery", __name__, url_prefix="/recovery")
@@ -66,16 +68,18 @@ def start() -> BaseResponse | str | tuple[str, int]:
         return render_template("recovery/start.html", form={})
     form = {k: request.form.get(k, "").strip()[:320] for k in ("account_email", "contact_email")}
     for name, error in (
-        ("account_email", "Enter your account's email address, like name@example.org."),
-        ("contact_email", "Enter an email address you can read now, like name@example.org."),
+        ("account_email", _("Enter your account's email address, like name@example.org.")),
+        ("contact_email", _("Enter an email address you can read now, like name@example.org.")),
     ):
         if not valid_email(form[name]):
             g.error_field, g.error_message = name, error  # linked from the summary, shown beside it
             return render_template("recovery/start.html", form=form, error=error), 400
     try:
-        created = asking.start(form["account_email"], form["contact_email"], ip=client_ip())
+        created = asking.start(
+            form["account_email"], form["contact_email"], ip=client_ip(), language=chosen_language()
+        )
     except MailError:
-        error = "We could not send the code just now. Please try again in a few minutes."
+        error = _("We could not send the code just now. Please try again in a few minutes.")
         return render_template("recovery/start.html", form=form, error=error), 503
     session[SESSION_KEY] = created.id
     return redirect(url_for(".contact"), 303)
@@ -96,17 +100,17 @@ def contact() -> BaseResponse | str | tuple[str, int]:
             asking.send_contact_code(current)
         except MailError:
             return render_template(
-                "recovery/contact.html", r=current, error="We could not send the code."
+                "recovery/contact.html", r=current, error=_("We could not send the code.")
             ), 503
-        flash("We sent a new code.")
+        flash(_("We sent a new code."))
         return redirect(url_for(".contact"), 303)
     result = asking.confirm_contact(current, request.form.get("code", "")[:20], ip=client_ip())
     if result is ContactCodeCheck.OK:
         return redirect(url_for(".evidence"), 303)
     messages = {
-        ContactCodeCheck.WRONG: "That code isn't right. Check the email and try again.",
-        ContactCodeCheck.EXPIRED: "That code has expired (codes work for 10 minutes). Ask for a new one.",
-        ContactCodeCheck.TOO_MANY: "Too many wrong codes. Ask for a new one.",
+        ContactCodeCheck.WRONG: _("That code isn't right. Check the email and try again."),
+        ContactCodeCheck.EXPIRED: _("That code has expired (codes work for 10 minutes). Ask for a new one."),
+        ContactCodeCheck.TOO_MANY: _("Too many wrong codes. Ask for a new one."),
     }
     return render_template("recovery/contact.html", r=current, error=messages[result]), 400
 
@@ -123,7 +127,7 @@ def evidence() -> BaseResponse | str | tuple[str, int]:
         return _evidence_page(current, {})
     form = asking.answers_from_form(request.form)
     if request.form.get("consent") != "yes":  # ASVS 8.3.3: ID photos only with the person's say-so
-        error = "Tick the box to agree to how your photos are used and kept, or we can't take them."
+        error = _("Tick the box to agree to how your photos are used and kept, or we can't take them.")
         return _evidence_page(current, form, error, consent_error=True), 400
     form["consent"] = "yes"
     try:
@@ -144,7 +148,7 @@ def evidence() -> BaseResponse | str | tuple[str, int]:
         return _evidence_page(current, form, str(refused)), 400
     except ScannerUnavailable:
         current_app.logger.error("evidence upload refused: the virus scanner could not be asked")
-        error = (
+        error = _(
             "We can't check uploads for viruses right now, so nothing was sent. Your answers are kept: "
             "choose the two files again and send them in a few minutes."
         )
@@ -185,7 +189,7 @@ def status() -> str | tuple[str, int]:
     form = {k: request.form.get(k, "")[:320] for k in ("reference", "contact_email")}
     found = asking.find(form["reference"], form["contact_email"])
     if found is None:
-        error = "No request matches that reference and contact address."
+        error = _("No request matches that reference and contact address.")
         return render_template("recovery/status.html", r=None, form=form, error=error), 404
     return render_template("recovery/status.html", r=found, form=form)
 
@@ -207,7 +211,7 @@ def cancel(token: str) -> BaseResponse:
 def cancel_pending(request_id: int) -> BaseResponse:
     if hold.cancel_for_owner(current_user.account, request_id, ip=client_ip()) is None:
         abort(404)
-    flash("The recovery of your account was cancelled. Nothing was changed.")
+    flash(_("The recovery of your account was cancelled. Nothing was changed."))
     return redirect(url_for("account.overview"), 303)
 
 
@@ -245,5 +249,5 @@ def complete() -> BaseResponse:
     if result is not CompletionState.DONE:
         return _no_referrer(Response(render_template("recovery/complete_problem.html", state=result), 409))
     session.pop(TOKEN_KEY, None)
-    flash("Your new password is set. Sign in, then set up two-step verification again.")
+    flash(_("Your new password is set. Sign in, then set up two-step verification again."))
     return _no_referrer(redirect(url_for("account.login"), 303))

@@ -80,6 +80,33 @@ def test_compose_has_a_text_and_an_html_part_from_the_templates(app):
     assert "a reset link" in message.get_body(preferencelist=("html",)).get_content()
 
 
+def test_compose_writes_the_mail_in_the_language_asked_in_even_outside_a_request(app):
+    from flask_babel import lazy_gettext
+
+    with app.app_context():  # a later mail (a job, a staff decision): the stored language decides
+        spanish = compose(
+            "no_account",
+            "pat@example.org",
+            lazy_gettext("About your request"),
+            language="es",
+            what="a reset link",
+            url="http://localhost/",
+        )
+        unknown = compose(
+            "no_account",
+            "pat@example.org",
+            "About your request",
+            language="fr",
+            what="a reset link",
+            url="http://localhost/",
+        )
+    assert spanish["Subject"] == "Sobre tu solicitud" and spanish["Content-Language"] == "es"
+    assert "Hola:" in text_of(spanish) and "Hello," not in text_of(spanish)
+    assert 'lang="es" dir="ltr"' in spanish.get_body(preferencelist=("html",)).get_content()
+    # a language not offered: the default one (English here), never an error
+    assert unknown["Content-Language"] == "en" and "Hello," in text_of(unknown)
+
+
 # the outbox
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ... import audit
@@ -33,12 +34,14 @@ class ContactCodeCheck(StrEnum):
     TOO_MANY = "too-many"  # the code's tries are used up: a new code is needed
 
 
-def start(account_email: str, contact_email: str, ip: str = "") -> VerificationRequest:
-    """A new request; its reference is the person's to quote, and a code goes to the contact."""
+def start(account_email: str, contact_email: str, ip: str = "", language: str = "") -> VerificationRequest:
+    """A new request; its reference is the person's to quote, and a code goes to the contact.
+    *language*: the one the person asks in, which the request's mails are written in."""
     request = VerificationRequest(
         reference=new_reference(),
         account_email=normalise_email(account_email),
         contact_email=normalise_email(contact_email),
+        language=language,
     )
     db.session.add(request)
     db.session.commit()
@@ -58,7 +61,8 @@ def send_contact_code(request: VerificationRequest) -> None:
         compose(
             "contact_code",
             request.contact_email,
-            "Your code for the recovery request",
+            _l("Your code for the recovery request"),
+            language=request.language,
             code=code,
             minutes=CODE_MINUTES,
             reference=request.reference,

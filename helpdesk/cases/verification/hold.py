@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ... import audit, links
@@ -66,7 +67,11 @@ def owner_signed_in(account: AccountRecord, ip: str = "") -> list[VerificationRe
                 compose(
                     "recovery_paused",
                     settings().support_email,
-                    f"Recovery {request.reference} paused: the account's owner signed in",
+                    _l(
+                        "Recovery %(reference)s paused: the account's owner signed in",
+                        reference=request.reference,
+                    ),
+                    language=settings().default_language,  # to support: the site's language
                     reference=request.reference,
                     account_email=account.email,
                     staff_url=links.site_link("/staff/"),
@@ -148,7 +153,8 @@ def run_due() -> int:
             compose(
                 "recovery_ready",
                 request.contact_email,
-                "You can set a new password now",
+                _l("You can set a new password now"),
+                language=request.language,
                 url=links.recovery_complete_page(token),
                 reference=request.reference,
             )

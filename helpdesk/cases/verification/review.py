@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ... import audit, links
@@ -283,7 +284,9 @@ def _approve(
             compose(
                 "recovery_approved",
                 account.email,  # the directory's address of the account bound: its owner reads it
-                "A recovery of your account was approved",
+                _l("A recovery of your account was approved"),
+                # the owner's language is not known (the one who asked may not be the owner)
+                language=settings().default_language,
                 cancel_url=links.recovery_cancel_page(cancel_token),
                 hold_until=hold_until,
                 reference=request.reference,

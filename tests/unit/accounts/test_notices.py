@@ -175,7 +175,7 @@ def test_a_factor_change_notice_says_what_when_from_where_and_what_to_do(site_ap
     subject, what = notices.FACTOR_CHANGES[change]
     assert (mail["To"], mail["Subject"]) == ("pat@example.org", subject)
     text = text_of(mail)
-    assert what.format(subject="Safari on iOS") in " ".join(text.split())
+    assert str(what) % {"subject": "Safari on iOS"} in " ".join(text.split())
     assert "From: Firefox on Linux, address 203.0.113.9" in text and "When: " in text
     assert "If it was NOT you" in text
     assert set(_links(mail)) == {f"{SITE}/password/forgot", SUSPICIOUS_LINK, f"{SITE}/account"}
