@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -671,7 +672,9 @@ class SqlAccountDirectory(SqlAccountStore):
             )
         )
         if not rowcount(changed):  # nothing was changed: the caller's transaction ends as it will
-            raise PasswordRefused("This account no longer exists, so its password cannot be set.")
+            raise PasswordRefused(
+                lazy_gettext("This account no longer exists, so its password cannot be set.")
+            )
         db.session.commit()
         self.end_sessions(account_id)
 
