@@ -26,7 +26,7 @@ class SignedOutElsewhere:
             self.sessions_ended,
         )
         if not self.devices_forgotten:
-            return gettext("%(ended)s.", ended=ended)
+            return f"{ended}."
         forgotten = ngettext(
             "%(num)d device you hadn't confirmed was forgotten",
             "%(num)d devices you hadn't confirmed were forgotten",

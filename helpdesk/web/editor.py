@@ -182,7 +182,7 @@ def funnel_svg(stats: FlowStats) -> Markup:
         y = 4 + i * row_h
         width = bar_w * s.reached / top
         left = bar_w * s.left_here / top
-        left_here = f" ({escape(gettext('%(num)d left', num=s.left_here))})" if s.left_here else ""
+        left_here = " ({})".format(escape(gettext("%(num)d left", num=s.left_here))) if s.left_here else ""
         parts.append(
             f'<g><text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
             f"{escape(s.step)}</text>"

@@ -115,6 +115,7 @@ def console(account: AccountRecord) -> str:
         queue=review.queue(),
         paused=review.paused(),
         now=utcnow(),
+        decision_words=review.DECISION_WORDS,
     )
 
 
@@ -237,6 +238,7 @@ def verification_request(account: AccountRecord, request_id: int) -> str:
         comparison=comparison,
         files=files,
         two_person=settings().two_person_rule,
+        decision_words=review.DECISION_WORDS,
         RequestStatus=VerificationStatus,
         Decision=Decision,
     )
