@@ -42,10 +42,6 @@ TOO_MANY = lazy_gettext(
 MAIL_FAILED = lazy_gettext(
     "We could not send the email just now. Nothing was changed: please try again in a few minutes."
 )
-SENT = (
-    "If an account uses %(email)s, we sent it a link. It works once, for 30 minutes. "
-    "Check your spam folder if you don't see it within a few minutes."
-)
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,12 @@ def ask_for_link(send: Callable[[str, str], None], email: str, ip: str) -> LinkA
         return LinkAsked(False, str(TOO_MANY), 429)
     except MailError:
         return LinkAsked(False, str(MAIL_FAILED), 503)
-    return LinkAsked(True, gettext(SENT, email=normalise_email(email)))
+    sent = gettext(
+        "If an account uses %(email)s, we sent it a link. It works once, for 30 minutes. "
+        "Check your spam folder if you don't see it within a few minutes.",
+        email=normalise_email(email),
+    )
+    return LinkAsked(True, sent)
 
 
 def request_reset(email: str, ip: str) -> None:
