@@ -22,7 +22,7 @@ from helpdesk.accounts.totp import Drift
 from helpdesk.actions import Outcome, get_action
 from helpdesk.actions.account_checks import NOT_SIGNED_IN
 from helpdesk.staff.links import LinkProblem, parse_answers
-from tests.conftest import build_app
+from tests.conftest import build_app, make_staff, staff_client
 from tests.support import action_context
 
 PARTS = Path(__file__).resolve().parents[2] / "i18n-parts"
@@ -146,3 +146,28 @@ def test_the_apis_problem_detail_follows_the_requests_language(tmp_path: Path, c
     assert problem["type"] == "urn:helpdesk:problem:not-found"  # problem types never change
     assert problem["title"] == "No encontrado"
     assert problem["detail"] == "No existe el flujo 'no-such-flow'. GET /api/v1/flows los enumera."
+
+
+def test_the_staff_and_editor_pages_render_in_spanish(tmp_path: Path, catalogs: Path) -> None:
+    spanish = build_app(tmp_path, default_language="es")
+
+    @spanish.before_request
+    def with_these_catalogs() -> None:
+        Domain(translation_directories=[str(catalogs)]).as_default()
+
+    admin = staff_client(spanish, "admin@example.org", make_staff(spanish, "admin@example.org", "admin"))
+    expected = {
+        "/staff/": "Consola del equipo",
+        "/staff/links/new": "Enviar un enlace a un diagnóstico",
+        "/staff/audit": "Cada entrada cuadra con la anterior.",
+        "/editor/": "Todos los archivos en disco son válidos y están publicados.",
+        "/editor/analytics?days=7": "Estadísticas: los últimos 7 días",
+        "/editor/flows/cant-sign-in": "Todos los caminos, como texto",
+    }
+    for path, words in expected.items():
+        page = admin.get(path)
+        assert page.status_code == 200, path
+        assert words in page.get_data(as_text=True), path
+    missing = admin.get("/staff/diagnoses?reference=ZZZZ-ZZZZ")
+    assert missing.status_code == 404
+    assert "Ningún diagnóstico tiene la referencia &#39;ZZZZ-ZZZZ&#39;." in missing.get_data(as_text=True)
