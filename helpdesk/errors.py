@@ -6,6 +6,10 @@ request can't be carried out as asked. `str(error)` is one plain sentence a page
 data a caller branches on (when a lock ends, which answers a question takes, the current step)
 are typed attributes. The HTTP layer turns any `DomainError` it did not handle into a 4xx page,
 never a 500.
+
+The sentence is marked for translation (Flask-Babel: `lazy_gettext` where the message is a
+constant, `gettext` where it is made in a function), so `str(error)` is said in the language of
+the request that shows it, and in English outside a request. Logs and audit entries keep English.
 """
 
 from __future__ import annotations

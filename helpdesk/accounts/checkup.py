@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from flask_babel import gettext, ngettext
+
 from ..models import utcnow
 from .directory import AccountRecord, SessionRecord, SignInRecord, directory
 from .two_factor import few_codes_left
@@ -99,27 +101,47 @@ def run_checkup(account_id: str, this_session_id: int | None = None, now: dateti
 
 def _two_factor(account: AccountRecord) -> CheckupItem:
     if account.two_factor:
-        return CheckupItem("two-factor", "Two-step verification", True, "On: a password alone can't get in.")
+        return CheckupItem(
+            "two-factor",
+            gettext("Two-step verification"),
+            True,
+            gettext("On: a password alone can't get in."),
+        )
     return CheckupItem(
-        "two-factor", "Two-step verification", False, "Off: anyone who learns your password can sign in."
+        "two-factor",
+        gettext("Two-step verification"),
+        False,
+        gettext("Off: anyone who learns your password can sign in."),
     )
 
 
 def _recovery_codes(account: AccountRecord, left: int) -> CheckupItem:
-    title = "Recovery codes"
+    title = gettext("Recovery codes")
     if not account.two_factor:
         return CheckupItem(
-            "recovery-codes", title, False, "You get a fresh set when you turn on two-step verification."
+            "recovery-codes",
+            title,
+            False,
+            gettext("You get a fresh set when you turn on two-step verification."),
         )
     if not few_codes_left(left):
-        return CheckupItem("recovery-codes", title, True, f"{left} unused codes left.")
+        return CheckupItem(
+            "recovery-codes",
+            title,
+            True,
+            ngettext("%(num)d unused code left.", "%(num)d unused codes left.", left),
+        )
     if left == 0:
-        return CheckupItem("recovery-codes", title, False, "None left: make a new set.")
+        return CheckupItem("recovery-codes", title, False, gettext("None left: make a new set."))
     return CheckupItem(
         "recovery-codes",
         title,
         False,
-        f"Only {left} unused code{'s' if left != 1 else ''} left: make a new set.",
+        ngettext(
+            "Only %(num)d unused code left: make a new set.",
+            "Only %(num)d unused codes left: make a new set.",
+            left,
+        ),
     )
 
 
@@ -137,61 +159,85 @@ def _unknown_devices(
         key = s.device_id if s.device_id is not None else ("session", s.id)
         seen = found.get(key)
         if seen is None:
-            found[key] = UnknownDevice(s.device_id, s.device or "Unknown device", s.ip, s.last_seen_at, 1)
+            found[key] = UnknownDevice(
+                s.device_id, s.device or gettext("Unknown device"), s.ip, s.last_seen_at, 1
+            )
         else:
             found[key] = UnknownDevice(
                 seen.device_id, seen.summary, seen.ip, seen.last_seen_at, seen.sessions + 1
             )
     for d in devices:  # most recently seen first
         if d.id not in found and d.id != this_device and d.id not in confirmed:
-            found[d.id] = UnknownDevice(d.id, d.summary or "Unknown device", "", d.last_seen_at, 0)
+            found[d.id] = UnknownDevice(d.id, d.summary or gettext("Unknown device"), "", d.last_seen_at, 0)
     return list(found.values())
 
 
 def _devices(unknown: list[UnknownDevice]) -> CheckupItem:
-    title = "Signed-in devices"
+    title = gettext("Signed-in devices")
     if not unknown:
         return CheckupItem(
-            "devices", title, True, "Only this device and devices you confirmed are signed in or remembered."
+            "devices",
+            title,
+            True,
+            gettext("Only this device and devices you confirmed are signed in or remembered."),
         )
     signed_in = sum(d.signed_in for d in unknown)
     remembered = len(unknown) - signed_in
     parts = []
     if signed_in:
-        verb = "are" if signed_in != 1 else "is"
-        parts.append(f"{_devices_count(signed_in)} you haven't confirmed {verb} signed in.")
-    if remembered:
-        also = " also" if signed_in else ""
         parts.append(
-            f"{_devices_count(remembered)} you haven't confirmed{also} "
-            f"{'are' if remembered != 1 else 'is'} remembered from an earlier sign-in: "
-            f"{'they' if remembered != 1 else 'it'} could sign in again without a new-sign-in email."
+            ngettext(
+                "%(num)d device you haven't confirmed is signed in.",
+                "%(num)d devices you haven't confirmed are signed in.",
+                signed_in,
+            )
+        )
+    if remembered and signed_in:
+        parts.append(
+            ngettext(
+                "%(num)d device you haven't confirmed also is remembered from an earlier sign-in: "
+                "it could sign in again without a new-sign-in email.",
+                "%(num)d devices you haven't confirmed also are remembered from an earlier sign-in: "
+                "they could sign in again without a new-sign-in email.",
+                remembered,
+            )
+        )
+    elif remembered:
+        parts.append(
+            ngettext(
+                "%(num)d device you haven't confirmed is remembered from an earlier sign-in: "
+                "it could sign in again without a new-sign-in email.",
+                "%(num)d devices you haven't confirmed are remembered from an earlier sign-in: "
+                "they could sign in again without a new-sign-in email.",
+                remembered,
+            )
         )
     if any(d.device_id is not None for d in unknown):
-        parts.append("Confirm each one that is yours; remove the others.")
+        parts.append(gettext("Confirm each one that is yours; remove the others."))
     if any(d.device_id is None for d in unknown):
-        parts.append("A session we can't tie to a device ends when you sign out everywhere else.")
+        parts.append(gettext("A session we can't tie to a device ends when you sign out everywhere else."))
     return CheckupItem("devices", title, False, " ".join(parts))
 
 
-def _devices_count(count: int) -> str:
-    return f"{count} device{'s' if count != 1 else ''}"
-
-
 def _password(account: AccountRecord) -> CheckupItem:
-    title = "Password"
+    title = gettext("Password")
     if account.password_weak:
         return CheckupItem(
-            "password", title, False, "Your password is too short, too common or easy to guess: change it."
+            "password",
+            title,
+            False,
+            gettext("Your password is too short, too common or easy to guess: change it."),
         )
     if account.password_from_recovery:
         return CheckupItem(
             "password",
             title,
             False,
-            "It was set with a recovery link sent to another address: change it to one only you know.",
+            gettext(
+                "It was set with a recovery link sent to another address: change it to one only you know."
+            ),
         )
-    return CheckupItem("password", title, True, "Nothing we know of makes it weak.")
+    return CheckupItem("password", title, True, gettext("Nothing we know of makes it weak."))
 
 
 def failures_to_review(account: AccountRecord, now: datetime | None = None) -> list[SignInRecord]:
@@ -205,7 +251,9 @@ def failures_to_review(account: AccountRecord, now: datetime | None = None) -> l
 
 def failures_in_words(failures: list[SignInRecord] | tuple[SignInRecord, ...]) -> str:
     """How many, as a person reads it: "3", or "more than 500" past what is fetched."""
-    return f"more than {FAILURES_SHOWN}" if len(failures) > FAILURES_SHOWN else str(len(failures))
+    if len(failures) > FAILURES_SHOWN:
+        return gettext("more than %(num)d", num=FAILURES_SHOWN)
+    return str(len(failures))
 
 
 def recent_window_start(now: datetime | None = None) -> datetime:
@@ -213,19 +261,28 @@ def recent_window_start(now: datetime | None = None) -> datetime:
 
 
 def _failed_sign_ins(failures: list[SignInRecord]) -> CheckupItem:
-    title = "Failed sign-ins"
+    title = gettext("Failed sign-ins")
     if not failures:
         return CheckupItem(
-            "failed-sign-ins", title, True, f"None to review from the last {FAILURE_DAYS} days."
+            "failed-sign-ins",
+            title,
+            True,
+            gettext("None to review from the last %(days)d days.", days=FAILURE_DAYS),
         )
-    count = failures_in_words(failures)
-    return CheckupItem(
-        "failed-sign-ins",
-        title,
-        False,
-        f"{count.capitalize()} failed sign-in{'s' if count != '1' else ''} in the last {FAILURE_DAYS} days: "
-        "check they were you.",
-    )
+    if len(failures) > FAILURES_SHOWN:
+        said = gettext(
+            "More than %(num)d failed sign-ins in the last %(days)d days: check they were you.",
+            num=FAILURES_SHOWN,
+            days=FAILURE_DAYS,
+        )
+    else:
+        said = ngettext(
+            "%(num)d failed sign-in in the last %(days)d days: check they were you.",
+            "%(num)d failed sign-ins in the last %(days)d days: check they were you.",
+            len(failures),
+            days=FAILURE_DAYS,
+        )
+    return CheckupItem("failed-sign-ins", title, False, said)
 
 
 def mark_failures_reviewed(account_id: str, through: datetime, now: datetime | None = None) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Literal, TypeVar
 
+from flask_babel import lazy_gettext
 from ldap3 import (
     BASE,
     FIRST,
@@ -276,7 +277,9 @@ class LdapDirectory:
         def work(connection: Connection) -> None:
             entry = self._entry(connection, account_id, [self.flavour.id_attribute])
             if entry is None:
-                raise PasswordRefused("This account is no longer in your organisation's directory.")
+                raise PasswordRefused(
+                    lazy_gettext("This account is no longer in your organisation's directory.")
+                )
             self.flavour.set_password(connection, entry[0], password)
 
         self._as_service("set password", work, retry=False)  # a password sent twice may be "in history"

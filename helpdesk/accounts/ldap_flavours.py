@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from flask_babel import lazy_gettext
 from ldap3 import BASE, MODIFY_DELETE, MODIFY_REPLACE, SUBTREE, Connection
 from ldap3.extend.standard.modifyPassword import ModifyPassword
 from ldap3.utils.conv import escape_bytes, escape_filter_chars
@@ -30,7 +31,7 @@ CONSTRAINT_VIOLATION = 19
 UNWILLING_TO_PERFORM = 53
 NO_SUCH_ATTRIBUTE = 16
 
-GENERIC_REFUSAL = (
+GENERIC_REFUSAL = lazy_gettext(
     "Your organisation's account system did not accept this password. Please choose a different, longer one."
 )
 
@@ -102,15 +103,25 @@ PERMANENT_LOCK = "000001010000Z"  # ppolicy: locked until an administrator unloc
 
 # slapd's ppolicy messages (servers/slapd/overlays/ppolicy.c), in words for the person choosing
 PPOLICY_WORDS = (
-    ("too short", "This password is too short for your organisation's rules. Please choose a longer one."),
+    (
+        "too short",
+        lazy_gettext("This password is too short for your organisation's rules. Please choose a longer one."),
+    ),
     (
         "quality",
-        "This password doesn't meet your organisation's password rules: it is too short or too "
-        "simple. Please choose a longer one.",
+        lazy_gettext(
+            "This password doesn't meet your organisation's password rules: it is too short or too "
+            "simple. Please choose a longer one."
+        ),
     ),
-    ("history", "You have used this password before. Please choose one you haven't used."),
-    ("too young", "This password was changed very recently. Please wait a while before changing it again."),
-    ("not being changed", "That is the current password. Please choose a new one."),
+    ("history", lazy_gettext("You have used this password before. Please choose one you haven't used.")),
+    (
+        "too young",
+        lazy_gettext(
+            "This password was changed very recently. Please wait a while before changing it again."
+        ),
+    ),
+    ("not being changed", lazy_gettext("That is the current password. Please choose a new one.")),
 )
 
 
@@ -227,16 +238,26 @@ FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 
 # AD's system error codes in its diagnostic messages (`0000052D: Constraint violation - ...`)
 AD_WORDS = (
-    ("too short", "This password is too short for your organisation's rules. Please choose a longer one."),
+    (
+        "too short",
+        lazy_gettext("This password is too short for your organisation's rules. Please choose a longer one."),
+    ),
     (
         "complexity",
-        "This password isn't complex enough for your organisation's rules: mix upper and lower "
-        "case letters, digits and symbols, and avoid your name.",
+        lazy_gettext(
+            "This password isn't complex enough for your organisation's rules: mix upper and lower "
+            "case letters, digits and symbols, and avoid your name."
+        ),
     ),
-    ("history", "You have used this password before. Please choose one you haven't used."),
-    ("too young", "This password was changed very recently. Please wait a while before changing it again."),
+    ("history", lazy_gettext("You have used this password before. Please choose one you haven't used.")),
+    (
+        "too young",
+        lazy_gettext(
+            "This password was changed very recently. Please wait a while before changing it again."
+        ),
+    ),
 )
-AD_RESTRICTION = (
+AD_RESTRICTION = lazy_gettext(
     "This password doesn't meet your organisation's password rules: it may be too short, not "
     "complex enough, or one you have used before. Please choose a different, longer one."
 )

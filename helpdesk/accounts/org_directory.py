@@ -18,6 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from flask_babel import lazy_gettext
+
 from ..errors import DomainError
 
 
@@ -66,7 +68,9 @@ class DirectoryUnavailable(DomainError):
     http_status = 503
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__("We can't reach the account system right now. Please try again in a few minutes.")
+        super().__init__(
+            lazy_gettext("We can't reach the account system right now. Please try again in a few minutes.")
+        )
         self.detail = detail  # for the log, never shown
 
 

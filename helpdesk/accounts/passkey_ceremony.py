@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -73,7 +74,9 @@ class PasskeyRemoved(DomainError):
     http_status = 410
 
     def __init__(self) -> None:
-        super().__init__("This passkey was removed from your account, so it can't sign you in any more.")
+        super().__init__(
+            lazy_gettext("This passkey was removed from your account, so it can't sign you in any more.")
+        )
 
 
 class PasskeysNotOffered(DomainError):
@@ -83,7 +86,7 @@ class PasskeysNotOffered(DomainError):
     http_status = 404
 
     def __init__(self) -> None:
-        super().__init__("Passkeys aren't offered on this site. Sign in with your password.")
+        super().__init__(lazy_gettext("Passkeys aren't offered on this site. Sign in with your password."))
 
 
 def passkeys_offered() -> bool:
@@ -102,16 +105,20 @@ class PasskeyCeremonyBusy(DomainError):
     http_status = 429
 
     def __init__(self) -> None:
-        super().__init__("Too many sign-in attempts from here. Wait a while, then try again.")
+        super().__init__(lazy_gettext("Too many sign-in attempts from here. Wait a while, then try again."))
 
 
-UNREADABLE = "Your browser's answer could not be read. Try again, or sign in with your password."
-STALE = "This passkey request expired or was already used (each works once, for a few minutes). Try again."
-NOT_ACCEPTED = (
+UNREADABLE = lazy_gettext(
+    "Your browser's answer could not be read. Try again, or sign in with your password."
+)
+STALE = lazy_gettext(
+    "This passkey request expired or was already used (each works once, for a few minutes). Try again."
+)
+NOT_ACCEPTED = lazy_gettext(
     "That passkey didn't sign you in. Try again, or sign in with your email and password. "
     "If this keeps happening, the passkey help can find out why."
 )
-CLONED = (
+CLONED = lazy_gettext(
     "That passkey was refused: its use counter went backwards, which can mean the passkey was "
     "copied. Sign in another way, then check your passkeys on your account page."
 )
@@ -207,7 +214,9 @@ def add_passkey(
             "account.passkey-refused", actor="owner", target=account.email, ip=ip, reason=str(exc)[:200]
         )
         raise PasskeyRefused(
-            "The passkey could not be added: your browser's answer did not check out. Try again."
+            lazy_gettext(
+                "The passkey could not be added: your browser's answer did not check out. Try again."
+            )
         ) from exc
     added = passkeys.add(
         str(account.id),
@@ -239,8 +248,10 @@ class RemovalRefused(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This is the last way to sign in to your account, so it can't be removed: "
-            "add another passkey or set a password first."
+            lazy_gettext(
+                "This is the last way to sign in to your account, so it can't be removed: "
+                "add another passkey or set a password first."
+            )
         )
 
 

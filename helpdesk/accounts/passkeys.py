@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -78,7 +79,9 @@ class PasskeyAlreadyAdded(DomainError):
     http_status = 409
 
     def __init__(self) -> None:
-        super().__init__("This passkey is already on your account: there is nothing more to add.")
+        super().__init__(
+            lazy_gettext("This passkey is already on your account: there is nothing more to add.")
+        )
 
 
 def passkeys_of(account_id: str) -> list[PasskeyRecord]:

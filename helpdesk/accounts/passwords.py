@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext, lazy_gettext
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -101,6 +102,36 @@ def blocklist() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+EASY_TO_GUESS = lazy_gettext("It would be easy to guess.")
+# zxcvbn's warnings (zxcvbn/feedback.py) in our catalog, so each is said in the reader's language
+GUESSABLE = {
+    "Straight rows of keys are easy to guess.": lazy_gettext("Straight rows of keys are easy to guess."),
+    "Short keyboard patterns are easy to guess.": lazy_gettext("Short keyboard patterns are easy to guess."),
+    'Repeats like "aaa" are easy to guess.': lazy_gettext('Repeats like "aaa" are easy to guess.'),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': lazy_gettext(
+        'Repeats like "abcabcabc" are only slightly harder to guess than "abc".'
+    ),
+    'Sequences like "abc" or "6543" are easy to guess.': lazy_gettext(
+        'Sequences like "abc" or "6543" are easy to guess.'
+    ),
+    "Recent years are easy to guess.": lazy_gettext("Recent years are easy to guess."),
+    "Dates are often easy to guess.": lazy_gettext("Dates are often easy to guess."),
+    "This is a top-10 common password.": lazy_gettext("This is a top-10 common password."),
+    "This is a top-100 common password.": lazy_gettext("This is a top-100 common password."),
+    "This is a very common password.": lazy_gettext("This is a very common password."),
+    "This is similar to a commonly used password.": lazy_gettext(
+        "This is similar to a commonly used password."
+    ),
+    "A word by itself is easy to guess.": lazy_gettext("A word by itself is easy to guess."),
+    "Names and surnames by themselves are easy to guess.": lazy_gettext(
+        "Names and surnames by themselves are easy to guess."
+    ),
+    "Common names and surnames are easy to guess.": lazy_gettext(
+        "Common names and surnames are easy to guess."
+    ),
+}
+
+
 def _letters_and_digits(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
@@ -110,26 +141,37 @@ def password_problem(password: str, *, email: str = "", site_name: str = "") -> 
     password = normalise(password)
     counted = len(re.sub(r"\s{2,}", " ", password))  # a run of spaces counts once (ASVS 2.1.1)
     if counted < MIN_LENGTH:
-        spaces = ", a run of spaces counting as one" if counted != len(password) else ""
-        return (
-            f"Use at least {MIN_LENGTH} characters (yours has {counted}{spaces}). "
-            "A few words together work well."
+        if counted != len(password):
+            return gettext(
+                "Use at least %(least)d characters (yours has %(counted)d, a run of spaces counting as one). "
+                "A few words together work well.",
+                least=MIN_LENGTH,
+                counted=counted,
+            )
+        return gettext(
+            "Use at least %(least)d characters (yours has %(counted)d). A few words together work well.",
+            least=MIN_LENGTH,
+            counted=counted,
         )
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return gettext("Use at most %(most)d characters.", most=MAX_LENGTH)
     lowered = password.casefold()
     if lowered in blocklist():
-        return "This password is on a list of common passwords that attackers try first. Choose another."
+        return gettext(
+            "This password is on a list of common passwords that attackers try first. Choose another."
+        )
     # compared without punctuation: "river.stone" is in "RiverStone-2026", "Example Help" in "example-help"
     folded = _letters_and_digits(lowered)
     local_part = email.partition("@")[0].casefold()
     if len(_letters_and_digits(local_part)) >= 3 and _letters_and_digits(local_part) in folded:
-        return "Don't use your email address in your password."
+        return gettext("Don't use your email address in your password.")
     site = _letters_and_digits(site_name.casefold())
     if len(site) >= 3 and site in folded:
-        return f"Don't use the site's name ({site_name}) in your password."
+        return gettext("Don't use the site's name (%(site)s) in your password.", site=site_name)
     estimate = zxcvbn(password[:64], user_inputs=[local_part, site_name])
     if estimate["score"] < 3:
-        warning = estimate["feedback"].get("warning") or "It would be easy to guess."
-        return f"{warning.rstrip('.')}. Try a longer password, such as a few unrelated words."
+        warning = str(GUESSABLE.get(estimate["feedback"].get("warning") or "", EASY_TO_GUESS))
+        return gettext(
+            "%(warning)s. Try a longer password, such as a few unrelated words.", warning=warning.rstrip(".")
+        )
     return ""

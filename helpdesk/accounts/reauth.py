@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import lazy_gettext
 
 from .. import audit
 from ..config import settings
@@ -40,10 +41,10 @@ class Proof(StrEnum):
 
 
 REFUSALS = {
-    Proof.WRONG_PASSWORD: "That isn't your current password.",
-    Proof.CODE_NEEDED: "Enter the code your authenticator app shows now, or a recovery code.",
-    Proof.WRONG_CODE: "That code didn't work. Type the newest code, or a recovery code.",
-    Proof.LOCKED: (
+    Proof.WRONG_PASSWORD: lazy_gettext("That isn't your current password."),
+    Proof.CODE_NEEDED: lazy_gettext("Enter the code your authenticator app shows now, or a recovery code."),
+    Proof.WRONG_CODE: lazy_gettext("That code didn't work. Type the newest code, or a recovery code."),
+    Proof.LOCKED: lazy_gettext(
         "Your account is locked after too many wrong passwords or codes, so nothing can be checked "
         "now. Try again later, or unlock it with the link we emailed when it locked."
     ),
@@ -63,7 +64,7 @@ class Reauthentication:
     @property
     def problem(self) -> str:
         """Why it was refused, in words for the person ("" when it went through)."""
-        return REFUSALS.get(self.status, "")
+        return str(REFUSALS.get(self.status, ""))
 
 
 def freshness() -> timedelta:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Literal
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from .. import audit
 from ..config import settings
@@ -35,12 +35,12 @@ class TooManyRequests(DomainError):
     """Too many links asked for this address; the person is told to wait."""
 
 
-BAD_ADDRESS = "Enter the email address your account uses."
-TOO_MANY = "You have asked for several links in a short time. Please use the newest email, or wait an hour."
-MAIL_FAILED = "We could not send the email just now. Nothing was changed: please try again in a few minutes."
-SENT = (
-    "If an account uses {email}, we sent it a link. It works once, for 30 minutes. "
-    "Check your spam folder if you don't see it within a few minutes."
+BAD_ADDRESS = lazy_gettext("Enter the email address your account uses.")
+TOO_MANY = lazy_gettext(
+    "You have asked for several links in a short time. Please use the newest email, or wait an hour."
+)
+MAIL_FAILED = lazy_gettext(
+    "We could not send the email just now. Nothing was changed: please try again in a few minutes."
 )
 
 
@@ -57,15 +57,20 @@ def ask_for_link(send: Callable[[str, str], None], email: str, ip: str) -> LinkA
     """Check the address, then `send(email, ip)`; every outcome as words and an HTTP status."""
     email = (email or "").strip()[:320]
     if not valid_email(email):
-        return LinkAsked(False, BAD_ADDRESS, 400)
+        return LinkAsked(False, str(BAD_ADDRESS), 400)
     try:
         with uniform_duration():
             send(email, ip)
     except TooManyRequests:
-        return LinkAsked(False, TOO_MANY, 429)
+        return LinkAsked(False, str(TOO_MANY), 429)
     except MailError:
-        return LinkAsked(False, MAIL_FAILED, 503)
-    return LinkAsked(True, SENT.format(email=normalise_email(email)))
+        return LinkAsked(False, str(MAIL_FAILED), 503)
+    sent = gettext(
+        "If an account uses %(email)s, we sent it a link. It works once, for 30 minutes. "
+        "Check your spam folder if you don't see it within a few minutes.",
+        email=normalise_email(email),
+    )
+    return LinkAsked(True, sent)
 
 
 def request_reset(email: str, ip: str) -> None:
@@ -98,7 +103,7 @@ def _throttle(name: str, email: str, ip: str) -> None:
         raise TooManyRequests(name)
 
 
-SAME_PASSWORD = "That is your current password. Choose a new one."  # noqa: S105 (words, not a secret)
+SAME_PASSWORD = lazy_gettext("That is your current password. Choose a new one.")
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def reset_needs_code(raw_token: str) -> bool:
     return bool(account and account.two_factor)
 
 
-LOCKED_FOR_CODES = (
+LOCKED_FOR_CODES = lazy_gettext(
     "Your account is locked after too many wrong passwords or codes, so no code can be checked "
     "now. Try again later, or unlock it with the link we emailed when it locked."
 )
@@ -143,7 +148,9 @@ def _code_spends_the_link(
     count_failure(account, ip=ip, via=via)
     if count_wrong_code(raw_token, "reset"):
         return True
-    raise ResetRefused("That code didn't work. Type the newest code, or a recovery code.", field="code")
+    raise ResetRefused(
+        gettext("That code didn't work. Type the newest code, or a recovery code."), field="code"
+    )
 
 
 def reset_password(
@@ -176,7 +183,7 @@ def reset_password(
     if account.two_factor:
         if not code.strip():
             raise ResetRefused(
-                "Enter the code from your authenticator app, or a recovery code.", field="code"
+                gettext("Enter the code from your authenticator app, or a recovery code."), field="code"
             )
         if _code_spends_the_link(account, raw_token, code, ip, device_token):
             return Reset(TokenStatus.SPENT)
@@ -268,7 +275,7 @@ def _tell_owner(account: AccountRecord, *, ip: str, device: str, passkeys_remove
         current_app.logger.error("password-changed notice for account %s not sent", account.id)
 
 
-WRONG_CURRENT = "That isn't your current password, so nothing was changed."
+WRONG_CURRENT = lazy_gettext("That isn't your current password, so nothing was changed.")
 
 
 def own_change_needs_code(account: AccountRecord, session_id: int) -> bool:
@@ -307,9 +314,9 @@ def change_own_password(
         code_required=own_change_needs_code(account, session_id),
     )
     if not proof.ok:
-        return WRONG_CURRENT if proof.status is reauth.Proof.WRONG_PASSWORD else proof.problem
+        return str(WRONG_CURRENT) if proof.status is reauth.Proof.WRONG_PASSWORD else proof.problem
     if org_directory().check_password(account.id, new_password):
-        return SAME_PASSWORD  # or a recovery-set password could be "changed" to itself
+        return str(SAME_PASSWORD)  # or a recovery-set password could be "changed" to itself
     try:
         change_password(account, new_password, by="owner", ip=ip, device=device)
     except ResetRefused as refused:  # the directory's policy said no: its reason, in words

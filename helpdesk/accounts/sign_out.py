@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
+
 from .. import audit
 from .directory import HistoryResult, directory
 from .history import record_event
@@ -18,16 +20,23 @@ class SignedOutElsewhere:
     @property
     def message(self) -> str:
         """What happened, in one sentence for the owner."""
-        ended = self.sessions_ended
-        said = f"Signed out everywhere else: {ended} other session{'s' if ended != 1 else ''} ended"
-        forgotten = self.devices_forgotten
-        if forgotten:
-            said += (
-                f"; {forgotten} device{'s' if forgotten != 1 else ''} you hadn't confirmed "
-                f"{'were' if forgotten != 1 else 'was'} forgotten. "
-                "If one signs in again, we'll email you"
-            )
-        return said + "."
+        ended = ngettext(
+            "Signed out everywhere else: %(num)d other session ended",
+            "Signed out everywhere else: %(num)d other sessions ended",
+            self.sessions_ended,
+        )
+        if not self.devices_forgotten:
+            return f"{ended}."
+        forgotten = ngettext(
+            "%(num)d device you hadn't confirmed was forgotten",
+            "%(num)d devices you hadn't confirmed were forgotten",
+            self.devices_forgotten,
+        )
+        return gettext(
+            "%(ended)s; %(forgotten)s. If one signs in again, we'll email you.",
+            ended=ended,
+            forgotten=forgotten,
+        )
 
 
 def sign_out_everywhere_else(

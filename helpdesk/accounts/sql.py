@@ -11,6 +11,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -701,7 +702,9 @@ class SqlAccountDirectory(SqlAccountStore):
             )
         )
         if not rowcount(changed):  # nothing was changed: the caller's transaction ends as it will
-            raise PasswordRefused("This account no longer exists, so its password cannot be set.")
+            raise PasswordRefused(
+                lazy_gettext("This account no longer exists, so its password cannot be set.")
+            )
         db.session.commit()
         self.end_sessions(account_id)
 

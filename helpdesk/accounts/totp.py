@@ -12,6 +12,7 @@ import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask_babel import gettext, ngettext
 
 from ..keys import Keyring, Purpose
 
@@ -73,14 +74,18 @@ class Drift:
         """In plain words: "your phone is about 2 minutes 30 seconds fast"."""
         amount = abs(self.seconds)
         if amount < 20:
-            return "your phone's clock is right (within a few seconds)"
+            return gettext("your phone's clock is right (within a few seconds)")
         minutes, seconds = divmod(round(amount / 10.0) * 10, 60)
-        parts = []
-        if minutes:
-            parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-        if seconds:
-            parts.append(f"{seconds} seconds")
-        return f"your phone is about {' '.join(parts)} {'fast' if self.seconds > 0 else 'slow'}"
+        said_minutes = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+        said_seconds = ngettext("%(num)d second", "%(num)d seconds", seconds)
+        if minutes and seconds:
+            # one phrase, so a language may join the two its own way ("2 minutos y 30 segundos")
+            how_far = gettext("%(minutes)s %(seconds)s", minutes=said_minutes, seconds=said_seconds)
+        else:
+            how_far = said_minutes if minutes else said_seconds
+        if self.seconds > 0:
+            return gettext("your phone is about %(how_far)s fast", how_far=how_far)
+        return gettext("your phone is about %(how_far)s slow", how_far=how_far)
 
 
 def measure_drift(secret: str, code: str, code2: str, now: datetime, window_seconds: int) -> Drift:

@@ -29,6 +29,11 @@ class Outcome:
     checkup_done: bool = False  # the account page need not offer the way back any more
     field: str = ""  # for `retry`: the form field the message is about (the page links to it)
 
+    def __post_init__(self) -> None:
+        # a message marked for translation (a lazy string) is said now, in the reader's language:
+        # the transcript, the flashed message and the API keep plain text
+        object.__setattr__(self, "message", str(self.message))
+
     @classmethod
     def success(cls, message: str = "", **detail: Any) -> Outcome:
         return cls("success", message, detail)

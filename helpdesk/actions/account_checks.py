@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import render_template
+from flask_babel import gettext, lazy_gettext, ngettext
 from markupsafe import Markup
 
 from ..accounts import reauth
@@ -16,35 +17,37 @@ from ..extensions import db
 from ..models import VerificationRequest, VerificationStatus
 from . import ActionContext, Outcome, register
 
-NOT_SIGNED_IN = "Sign in first (the step before this one), then try again."
+NOT_SIGNED_IN = lazy_gettext("Sign in first (the step before this one), then try again.")
 
 
 class TwoFactorEnrolled:
     name = "two-factor-enrolled"
-    title = "Check your new authenticator"
-    submit_label = "Check"
-    intro = "We check that two-step verification is on for your account."
+    title = lazy_gettext("Check your new authenticator")
+    submit_label = lazy_gettext("Check")
+    intro = lazy_gettext("We check that two-step verification is on for your account.")
 
     def render_form(self, ctx: ActionContext) -> Markup:
         return Markup("")
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
-            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
+            return Outcome.success(gettext("Sandbox: nothing was checked."), sandbox=True)
         if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, two_factor="not-signed-in")
         account = directory().get(ctx.viewer.account_id)
         if account is None or not account.two_factor:
-            return Outcome.failure("Two-step verification isn't on yet.", two_factor=False)
+            return Outcome.failure(gettext("Two-step verification isn't on yet."), two_factor=False)
         left = directory().recovery_codes_left(account.id)
-        return Outcome.success("Two-step verification is on.", two_factor=True, recovery_codes_left=left)
+        return Outcome.success(
+            gettext("Two-step verification is on."), two_factor=True, recovery_codes_left=left
+        )
 
 
 class AccountCheckup:
     name = "account-checkup"
-    title = "Check your security checkup"
-    submit_label = "Check my account"
-    intro = "We check your account's security checkup: it passes when every item is green."
+    title = lazy_gettext("Check your security checkup")
+    submit_label = lazy_gettext("Check my account")
+    intro = lazy_gettext("We check your account's security checkup: it passes when every item is green.")
 
     def render_form(self, ctx: ActionContext) -> Markup:
         # rendered by Jinja with autoescaping: already safe HTML
@@ -52,30 +55,36 @@ class AccountCheckup:
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
-            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
+            return Outcome.success(gettext("Sandbox: nothing was checked."), sandbox=True)
         if ctx.viewer is None:
             return Outcome.failure(
-                "You aren't signed in here: open the checkup, sign in, then check again.",
+                gettext("You aren't signed in here: open the checkup, sign in, then check again."),
                 checkup="not-signed-in",
             )
         checkup = run_checkup(ctx.viewer.account_id, ctx.viewer.session_id)
         if not checkup.all_green:
-            still = ", ".join(item.title.lower() for item in checkup.open_items)
+            still = ", ".join(str(item.title).lower() for item in checkup.open_items)
             return Outcome.failure(
-                f"Not yet: {checkup.done} of {len(checkup.items)} items are green. Still to do: {still}.",
+                ngettext(
+                    "Not yet: %(done)s of %(num)d item is green. Still to do: %(still)s.",
+                    "Not yet: %(done)s of %(num)d items are green. Still to do: %(still)s.",
+                    len(checkup.items),
+                    done=checkup.done,
+                    still=still,
+                ),
                 checkup="open",
                 open=[item.id for item in checkup.open_items],
             )
-        return Outcome.success("Every item of your security checkup is green.", checkup="green").then(
-            checkup_done=True
-        )
+        return Outcome.success(
+            gettext("Every item of your security checkup is green."), checkup="green"
+        ).then(checkup_done=True)
 
 
 class SignOutEverywhere:
     name = "sign-out-everywhere"
-    title = "Sign out everywhere else"
-    submit_label = "Sign out every other device"
-    intro = (
+    title = lazy_gettext("Sign out everywhere else")
+    submit_label = lazy_gettext("Sign out every other device")
+    intro = lazy_gettext(
         "Every other browser and phone signed in to your account is signed out at once, "
         "and those you haven't confirmed as yours are forgotten."
     )
@@ -93,7 +102,7 @@ class SignOutEverywhere:
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
-            return Outcome.success("Sandbox: nobody was signed out.", sandbox=True)
+            return Outcome.success(gettext("Sandbox: nobody was signed out."), sandbox=True)
         if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, ended=0)
         viewer = ctx.viewer
@@ -116,22 +125,24 @@ class SignOutEverywhere:
 
 class VerificationRequested:
     name = "verification-requested"
-    title = "Check your request was sent"
-    submit_label = "Check"
-    intro = "We check that the request you made in this browser has reached support."
+    title = lazy_gettext("Check your request was sent")
+    submit_label = lazy_gettext("Check")
+    intro = lazy_gettext("We check that the request you made in this browser has reached support.")
 
     def render_form(self, ctx: ActionContext) -> Markup:
         return Markup("")
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
-            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
+            return Outcome.success(gettext("Sandbox: nothing was checked."), sandbox=True)
         request_id = ctx.verification_request_id
         found = db.session.get(VerificationRequest, request_id) if request_id else None
         if found is None or found.status == VerificationStatus.COLLECTING:
-            return Outcome.failure("No finished request from this browser yet.", requested=False)
+            return Outcome.failure(gettext("No finished request from this browser yet."), requested=False)
         return Outcome.success(
-            f"Your request {found.reference} has reached support.", requested=True, request=found.reference
+            gettext("Your request %(reference)s has reached support.", reference=found.reference),
+            requested=True,
+            request=found.reference,
         )
 
 

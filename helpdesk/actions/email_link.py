@@ -6,13 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from flask import render_template
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from ..accounts.directory import org_directory
 from ..accounts.recovery import ask_for_link
 from . import ActionContext, Outcome, missing_capability
 
-NOT_OFFERED = "Our account system can't do this fix from here, so please contact support: they can."
+NOT_OFFERED = lazy_gettext(
+    "Our account system can't do this fix from here, so please contact support: they can."
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class EmailLinkAction:
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
-            return Outcome.pending("Sandbox: no email was sent.", sandbox=True)
+            return Outcome.pending(gettext("Sandbox: no email was sent."), sandbox=True)
         lacking = missing_capability(self.name, org_directory().capabilities)
         if lacking is not None:  # never offered on the pages; an API client may still ask
             return Outcome.failure(NOT_OFFERED, not_offered=lacking)

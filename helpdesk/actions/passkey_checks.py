@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from ..accounts import passkeys
@@ -13,25 +14,25 @@ from ..models import utcnow
 from . import ActionContext, Outcome, register
 
 RECENT = timedelta(minutes=15)
-NOT_SIGNED_IN = (
+NOT_SIGNED_IN = lazy_gettext(
     "You aren't signed in in this browser yet: sign in (the link above), then come back and check again."
 )
 
-UNUSED = "None of your passkeys signed in in the last few minutes."
-NONE_ADDED = "No passkey was added to your account in the last few minutes."
+UNUSED = lazy_gettext("None of your passkeys signed in in the last few minutes.")
+NONE_ADDED = lazy_gettext("No passkey was added to your account in the last few minutes.")
 
 
 class _RecentPasskeyCheck:
     """A check on the signed-in account's passkeys of the last few minutes (no form to fill)."""
 
-    submit_label = "Check"
+    submit_label = lazy_gettext("Check")
 
     def render_form(self, ctx: ActionContext) -> Markup:
         return Markup("")
 
     def submit(self, ctx: ActionContext, form: Mapping[str, str]) -> Outcome:
         if ctx.sandbox:
-            return Outcome.success("Sandbox: nothing was checked.", sandbox=True)
+            return Outcome.success(gettext("Sandbox: nothing was checked."), sandbox=True)
         if ctx.viewer is None:
             return Outcome.failure(NOT_SIGNED_IN, passkey="not-signed-in")
         return self.judge(passkeys.passkeys_of(str(ctx.viewer.account_id)), utcnow() - RECENT)
@@ -42,29 +43,31 @@ class _RecentPasskeyCheck:
 
 class PasskeySignedIn(_RecentPasskeyCheck):
     name = "passkey-signed-in"
-    title = "Check your passkey sign-in"
-    intro = "We check that one of your passkeys signed you in here in the last few minutes."
+    title = lazy_gettext("Check your passkey sign-in")
+    intro = lazy_gettext("We check that one of your passkeys signed you in here in the last few minutes.")
 
     def judge(self, mine: list[passkeys.PasskeyRecord], since: datetime) -> Outcome:
         used = [p for p in mine if p.last_used_at is not None and p.last_used_at >= since]
         if not used:
             return Outcome.failure(UNUSED, passkey="unused")
         return Outcome.success(
-            f"Your passkey \u201c{used[0].name}\u201d signed you in: it works.", passkey="used"
+            gettext("Your passkey \u201c%(name)s\u201d signed you in: it works.", name=used[0].name),
+            passkey="used",
         )
 
 
 class PasskeyAdded(_RecentPasskeyCheck):
     name = "passkey-added"
-    title = "Check your new passkey"
-    intro = "We check that a passkey was added to your account in the last few minutes."
+    title = lazy_gettext("Check your new passkey")
+    intro = lazy_gettext("We check that a passkey was added to your account in the last few minutes.")
 
     def judge(self, mine: list[passkeys.PasskeyRecord], since: datetime) -> Outcome:
         added = [p for p in mine if p.created_at >= since]
         if not added:
             return Outcome.failure(NONE_ADDED, added=False)
         return Outcome.success(
-            f"Your new passkey \u201c{added[-1].name}\u201d is on your account.", added=True
+            gettext("Your new passkey \u201c%(name)s\u201d is on your account.", name=added[-1].name),
+            added=True,
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
+
 from ..accounts.recovery import request_reset
 from . import register
 from .email_link import EmailLinkAction
@@ -9,9 +11,11 @@ from .email_link import EmailLinkAction
 register(
     EmailLinkAction(
         name="send-reset-link",
-        title="Reset your password",
-        submit_label="Email me a reset link",
-        intro="We will send a link to choose a new password. Opening it proves the account is yours.",
+        title=lazy_gettext("Reset your password"),
+        submit_label=lazy_gettext("Email me a reset link"),
+        intro=lazy_gettext(
+            "We will send a link to choose a new password. Opening it proves the account is yours."
+        ),
         send=request_reset,
     )
 )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask_babel import gettext
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -67,21 +68,25 @@ def _sentence(what: str) -> str:
 def read_upload(upload: FileStorage | None, what: str, photo_only: bool = False) -> tuple[bytes, str]:
     """The checked, cleaned bytes of one upload and their type. Nothing is stored yet."""
     if upload is None or not upload.filename:
-        raise EvidenceRefused(f"Choose {what} to upload.")
+        raise EvidenceRefused(gettext("Choose %(what)s to upload.", what=what))
     buffer = bytearray()
     while chunk := upload.stream.read(CHUNK):
         buffer.extend(chunk)
         if len(buffer) > MAX_BYTES:
-            raise EvidenceRefused(f"{_sentence(what)} is larger than 10 MB. Take a smaller photo or scan.")
+            raise EvidenceRefused(
+                gettext("%(what)s is larger than 10 MB. Take a smaller photo or scan.", what=_sentence(what))
+            )
     data = bytes(buffer)
     kind = sniff(data[:8])
     if kind is None:
-        raise EvidenceRefused(f"{_sentence(what)} must be a JPEG or PNG photo, or a PDF.")
+        raise EvidenceRefused(
+            gettext("%(what)s must be a JPEG or PNG photo, or a PDF.", what=_sentence(what))
+        )
     if kind == "application/pdf":
         if photo_only:
-            raise EvidenceRefused(f"{_sentence(what)} must be a photo (JPEG or PNG).")
+            raise EvidenceRefused(gettext("%(what)s must be a photo (JPEG or PNG).", what=_sentence(what)))
         if b"%%EOF" not in data[-2048:]:
-            raise EvidenceRefused(f"{_sentence(what)} is not a complete PDF.")
+            raise EvidenceRefused(gettext("%(what)s is not a complete PDF.", what=_sentence(what)))
     _check_for_viruses(data, kind, what)
     if kind == "application/pdf":
         return data, kind
@@ -104,14 +109,20 @@ def _check_for_viruses(data: bytes, kind: str, what: str) -> None:
     if not scanner:
         if kind == "application/pdf":
             raise EvidenceRefused(
-                f"{_sentence(what)} can't be a PDF here. Take a photo of the document instead (JPEG or PNG)."
+                gettext(
+                    "%(what)s can't be a PDF here. Take a photo of the document instead (JPEG or PNG).",
+                    what=_sentence(what),
+                )
             )
         return
     verdict = scan(data, scanner)  # ScannerUnavailable (503) when it can't be asked: nothing is kept
     if not verdict.clean:
         raise EvidenceInfected(
-            f"{_sentence(what)} can't be accepted: our virus check found something harmful in the file. "
-            "If it came from your own camera or scanner, check that device, then take a new photo.",
+            gettext(
+                "%(what)s can't be accepted: our virus check found something harmful in the file. "
+                "If it came from your own camera or scanner, check that device, then take a new photo.",
+                what=_sentence(what),
+            ),
             verdict.signature,
         )
 
@@ -125,7 +136,9 @@ def _reencode(data: bytes, kind: str, what: str) -> bytes:
                 image.load()
                 clean = image.convert("RGB") if kind == "image/jpeg" else image.copy()
     except Exception as exc:
-        raise EvidenceRefused(f"{_sentence(what)} could not be read as an image.") from exc
+        raise EvidenceRefused(
+            gettext("%(what)s could not be read as an image.", what=_sentence(what))
+        ) from exc
     clean.info = {}  # comments, EXIF, ICC and text chunks ride in .info: none of them is written back
     out = io.BytesIO()
     if kind == "image/jpeg":

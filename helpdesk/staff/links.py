@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
@@ -34,11 +35,19 @@ def replay(compiled: CompiledFlow, answers: list[tuple[str, str]]) -> tuple[list
     path, given = [compiled.flow.start], []
     for step, choice in answers:
         if step != path[-1]:
-            raise LinkProblem(f"'{step}' is not where the answers so far lead (that is '{path[-1]}')")
+            raise LinkProblem(
+                gettext(
+                    "'%(step)s' is not where the answers so far lead (that is '%(leads_to)s')",
+                    step=step,
+                    leads_to=path[-1],
+                )
+            )
         try:
             path.append(compiled.move(step, choice))
         except InvalidMove as exc:
-            raise LinkProblem(f"'{choice}' is not an answer of step '{step}'") from exc
+            raise LinkProblem(
+                gettext("'%(choice)s' is not an answer of step '%(step)s'", choice=choice, step=step)
+            ) from exc
         given.append(choice)
     return path, given
 
@@ -52,7 +61,7 @@ def parse_answers(text: str) -> list[tuple[str, str]]:
             continue
         step, sep, choice = line.partition("=")
         if not sep or not step.strip() or not choice.strip():
-            raise LinkProblem(f"line {number}: write each answer as step=choice")
+            raise LinkProblem(gettext("line %(number)d: write each answer as step=choice", number=number))
         pairs.append((step.strip(), choice.strip()))
     return pairs
 
@@ -69,12 +78,12 @@ def create_link(
 ) -> tuple[StaffLink, str]:
     """Check the link opens somewhere real, store it, and return it with its signed token."""
     if not 1 <= days <= 90:
-        raise LinkProblem("a link can last from 1 to 90 days")
+        raise LinkProblem(gettext("a link can last from 1 to 90 days"))
     replay(compiled, answers)  # the answers must be a real way through the flow
     if step and step not in compiled.flow.steps:
-        raise LinkProblem(f"the flow has no step '{step}'")
+        raise LinkProblem(gettext("the flow has no step '%(step)s'", step=step))
     if step and compiled.step(step).kind == "end":
-        raise LinkProblem("a link cannot open at an end step")
+        raise LinkProblem(gettext("a link cannot open at an end step"))
     link = StaffLink(
         created_by=created_by,
         flow_id=compiled.id,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -20,13 +21,13 @@ NOTE_LIMIT = 4000
 STEP_TEXT_LENGTH = 160
 # what a detail of an event means, for staff; keys not named here are shown with their own name
 DETAIL_NAMES = {
-    "signed_in": "signed in",
-    "undone": "answers undone",
-    "flow": "continued in flow",
-    "reference": "continued as",
-    "simulated": "simulated (sandbox)",
-    "via": "opened by",
-    "link": "support link",
+    "signed_in": lazy_gettext("signed in"),
+    "undone": lazy_gettext("answers undone"),
+    "flow": lazy_gettext("continued in flow"),
+    "reference": lazy_gettext("continued as"),
+    "simulated": lazy_gettext("simulated (sandbox)"),
+    "via": lazy_gettext("opened by"),
+    "link": lazy_gettext("support link"),
 }
 
 
@@ -43,7 +44,9 @@ class Line:
     def details(self) -> list[str]:
         """The event's details in words: "signed in: yes", "answers undone: 2"."""
         return [
-            f"{DETAIL_NAMES.get(key, key.replace('_', ' '))}: {_word(value)}"
+            gettext(
+                "%(name)s: %(value)s", name=DETAIL_NAMES.get(key, key.replace("_", " ")), value=_word(value)
+            )
             for key, value in self.detail.items()
         ]
 
@@ -106,7 +109,7 @@ def _plain(markdown_text: str) -> str:
 
 def _word(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if value is None:
         return "—"
     return str(value)
@@ -115,9 +118,9 @@ def _word(value: Any) -> str:
 def add_note(diagnosis: Diagnosis, author: str, text: str) -> DiagnosisNote:
     text = text.replace("\x00", "").strip()
     if not text:
-        raise ValueError("Write the note first.")
+        raise ValueError(gettext("Write the note first."))
     if len(text) > NOTE_LIMIT:
-        raise ValueError(f"Keep notes under {NOTE_LIMIT} characters.")
+        raise ValueError(gettext("Keep notes under %(limit)d characters.", limit=NOTE_LIMIT))
     note = DiagnosisNote(diagnosis_id=diagnosis.id, author=author, text=text)
     db.session.add(note)
     db.session.commit()

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from .. import audit
@@ -174,22 +175,24 @@ def funnel_svg(stats: FlowStats) -> Markup:
     rows = [s for s in stats.steps if s.reached]
     top = max((s.reached for s in rows), default=1)
     bar_w, row_h, label_w = 320, 22, 190
+    steps_of = gettext("Steps of %(flow)s: reached and left", flow=stats.title)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {label_w + bar_w + 90} {row_h * len(rows) + 8}" '
-        f'class="funnel" role="img" aria-label="Steps of {escape(stats.title)}: reached and left">'
+        f'class="funnel" role="img" aria-label="{escape(steps_of)}">'
     ]
     for i, s in enumerate(rows):
         y = 4 + i * row_h
         width = bar_w * s.reached / top
         left = bar_w * s.left_here / top
+        left_here = " ({})".format(escape(gettext("%(num)d left", num=s.left_here))) if s.left_here else ""
         parts.append(
             f'<g><text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
             f"{escape(s.step)}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" fill="#0b57a4"/>'
             f'<rect x="{label_w}" y="{y + 3}" width="{left:.1f}" height="{row_h - 6}" fill="#b00020"/>'
             f'<text x="{label_w + width + 6:.1f}" y="{y + 15}" font-size="12">{s.reached}'
-            f"{f' ({s.left_here} left)' if s.left_here else ''}</text></g>"
+            f"{left_here}</text></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text in it went through escape())

@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -55,7 +56,7 @@ ENROL_KEY = "enrol_secret"  # the authenticator key being set up, sealed, with i
 # setting up an authenticator that began while the proof was fresh may take this much longer
 # (scanning the code, finding the app); the key itself is kept no longer than that either
 ENROL_SLACK = timedelta(minutes=10)
-CONFIRM_FIRST = "For your security, confirm it's you first."
+CONFIRM_FIRST = lazy_gettext("For your security, confirm it's you first.")
 
 
 def _no_store(page: str, status: int = 200) -> BaseResponse:
@@ -184,7 +185,7 @@ def confirm_two_factor() -> BaseResponse:
     secret = _enrolment_secret()
     if not secret or not _proof_is_fresh(slack=ENROL_SLACK):
         session.pop(ENROL_KEY, None)
-        flash("Let's start the set-up again.")
+        flash(gettext("Let's start the set-up again."))
         return redirect(
             url_for(".two_factor", new=1) if current_user.account.two_factor else url_for(".two_factor"), 303
         )
@@ -194,7 +195,7 @@ def confirm_two_factor() -> BaseResponse:
     )
     if codes is None:
         uri = provisioning_uri(secret, account.email, settings().site_name)
-        error = "That code didn't match. Type the code the app shows now for this site."
+        error = gettext("That code didn't match. Type the code the app shows now for this site.")
         return _no_store(_enrol_page(secret, uri, error), 400)
     session.pop(ENROL_KEY, None)
     return _no_store(render_template("account/recovery_codes.html", codes=codes, first=True))
@@ -207,9 +208,14 @@ def regenerate_codes() -> BaseResponse:
     record = directory().get(current_user.account.id)
     assert record is not None  # the signed-in owner's own account
     if not record.two_factor:
-        abort(400, description="Turn on two-step verification first.")
+        abort(400, description=gettext("Turn on two-step verification first."))
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose \u201cMake new recovery codes\u201d again.")
+        flash(
+            gettext(
+                "For your security, confirm it's you first. "
+                "Then choose \u201cMake new recovery codes\u201d again."
+            )
+        )
         return _confirm_first(url_for(".two_factor") + "#recovery-codes")
     codes = regenerate_recovery_codes(record, ip=client_ip(), device=client_device())
     return _no_store(render_template("account/recovery_codes.html", codes=codes, first=False))
@@ -236,13 +242,13 @@ def _device_summary(device_id: int) -> str:
 def remove_device(device_id: int) -> BaseResponse:
     """Forgetting a device changes which devices the account trusts: confirm it's you first."""
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose \u201cRemove\u201d again.")
+        flash(gettext("For your security, confirm it's you first. Then choose \u201cRemove\u201d again."))
         return _confirm_first(_account_part())
     account = current_user.account
     summary = _device_summary(device_id)
     if directory().remove_device(account.id, device_id):
         _device_changed(account, "account.device-removed", HistoryResult.DEVICE_REMOVED, summary)
-        flash("The device was removed and signed out. If it signs in again, we'll email you.")
+        flash(gettext("The device was removed and signed out. If it signs in again, we'll email you."))
     return _back_to_account()
 
 
@@ -260,16 +266,18 @@ def confirm_device(device_id: int) -> BaseResponse:
     """ "This is mine": the device becomes trusted (the checkup stops asking about it), so confirm
     it's you first; a stolen session must not vouch for its own browser."""
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose \u201cThis is mine\u201d again.")
+        flash(
+            gettext("For your security, confirm it's you first. Then choose \u201cThis is mine\u201d again.")
+        )
         return _confirm_first(_account_part())
     account = current_user.account
     if directory().confirm_device(account.id, device_id):
         _device_changed(
             account, "account.device-confirmed", HistoryResult.DEVICE_CONFIRMED, _device_summary(device_id)
         )
-        flash("Marked as yours. If you ever lose it, remove it here.")
+        flash(gettext("Marked as yours. If you ever lose it, remove it here."))
     else:
-        flash("That device is no longer on your list: it was removed.")
+        flash(gettext("That device is no longer on your list: it was removed."))
     return _back_to_account()
 
 
@@ -282,7 +290,12 @@ def sign_out_everywhere() -> BaseResponse:
     sign the owner out everywhere. An owner without their phone can use a recovery code there, or
     reset the password by email, which signs every device out as well."""
     if not _proof_is_fresh():
-        flash(CONFIRM_FIRST + " Then choose “Sign out everywhere else” again.")
+        flash(
+            gettext(
+                "For your security, confirm it's you first. "
+                "Then choose \u201cSign out everywhere else\u201d again."
+            )
+        )
         return _confirm_first(_account_part())
     done = sign_out_everywhere_else(
         current_user.account.id,
@@ -324,9 +337,11 @@ def review_failed_sign_ins() -> BaseResponse:
     """ "I've reviewed these", up to the newest failure the page showed."""
     through = _moment(request.form.get("through", ""))
     if through is None:
-        abort(400, description="Open the list of failed sign-ins again and review it from there.")
+        abort(400, description=gettext("Open the list of failed sign-ins again and review it from there."))
     mark_failures_reviewed(current_user.account.id, through)
-    flash("Thanks: these failed sign-ins are marked as reviewed. New ones will show up in the checkup.")
+    flash(
+        gettext("Thanks: these failed sign-ins are marked as reviewed. New ones will show up in the checkup.")
+    )
     return redirect(url_for("account.overview") + "#checkup", 303)
 
 

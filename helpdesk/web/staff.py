@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -61,10 +62,16 @@ def require_role(*roles: Role) -> AccountRecord | BaseResponse:
     idle = settings().staff_idle_minutes * 60
     if time.time() - session.get(ACTIVE_KEY, 0) > idle:  # never recorded counts as idle
         sessions.end(current_user, reason="idle")
-        flash(f"You were signed out after {settings().staff_idle_minutes} minutes without activity.")
+        flash(
+            ngettext(
+                "You were signed out after %(num)d minute without activity.",
+                "You were signed out after %(num)d minutes without activity.",
+                settings().staff_idle_minutes,
+            )
+        )
         return redirect(url_for("account.login", next=request.path))
     if not account.two_factor:
-        flash("Staff accounts need two-step verification. Set it up to open the staff console.")
+        flash(gettext("Staff accounts need two-step verification. Set it up to open the staff console."))
         return redirect(url_for("security.two_factor"))
     session[ACTIVE_KEY] = time.time()
     return account
@@ -108,6 +115,7 @@ def console(account: AccountRecord) -> str:
         queue=review.queue(),
         paused=review.paused(),
         now=utcnow(),
+        decision_words=review.DECISION_WORDS,
     )
 
 
@@ -123,7 +131,7 @@ def lookup(account: AccountRecord) -> BaseResponse | tuple[str, int]:
             account=account,
             links=[],
             opened={},
-            lookup_error=f"No diagnosis has the reference {reference!r}.",
+            lookup_error=gettext("No diagnosis has the reference %(reference)s.", reference=repr(reference)),
         ), 404
     return redirect(url_for(".transcript", reference=diagnosis.reference), 303)
 
@@ -172,7 +180,7 @@ def new_link(account: AccountRecord) -> str | tuple[str, int]:
     compiled = catalog().flows.get(form["flow"])
     try:
         if compiled is None:
-            raise links.LinkProblem("Choose a flow.")
+            raise links.LinkProblem(gettext("Choose a flow."))
         days = int(form["days"] or settings().staff_link_days)
         link, token = links.create_link(
             compiled,
@@ -184,7 +192,11 @@ def new_link(account: AccountRecord) -> str | tuple[str, int]:
             secret_key=keyring().signing_keys(Purpose.STAFF_LINKS),
         )
     except (links.LinkProblem, ValueError) as problem:
-        message = str(problem) if isinstance(problem, links.LinkProblem) else "Days must be a whole number."
+        message = (
+            str(problem)
+            if isinstance(problem, links.LinkProblem)
+            else gettext("Days must be a whole number.")
+        )
         return render_template(
             "staff/new_link.html", flows=flows, form=form, error=message, days=settings().staff_link_days
         ), 400
@@ -226,6 +238,7 @@ def verification_request(account: AccountRecord, request_id: int) -> str:
         comparison=comparison,
         files=files,
         two_person=settings().two_person_rule,
+        decision_words=review.DECISION_WORDS,
         RequestStatus=VerificationStatus,
         Decision=Decision,
     )
@@ -251,9 +264,11 @@ def decide(account: AccountRecord, request_id: int) -> BaseResponse | tuple[str,
         return redirect(url_for(".verification_request", request_id=request_id), 303)
     flash(
         {
-            DecisionOutcome.APPROVED: "Approved: the account's owner was told, and the hold has started.",
-            DecisionOutcome.DENIED: "Denied.",
-            DecisionOutcome.NEEDS_SECOND: (
+            DecisionOutcome.APPROVED: gettext(
+                "Approved: the account's owner was told, and the hold has started."
+            ),
+            DecisionOutcome.DENIED: gettext("Denied."),
+            DecisionOutcome.NEEDS_SECOND: gettext(
                 "Your decision is recorded. A second staff member must make the same one."
             ),
         }[outcome]
@@ -269,7 +284,7 @@ def evidence_file(account: AccountRecord, evidence_id: int) -> BaseResponse:
         abort(404)
     data = evidence.read(item)
     if data is None:
-        abort(410, description="This evidence was deleted after the decision.")
+        abort(410, description=gettext("This evidence was deleted after the decision."))
     _audit(account, "recovery.evidence-view", f"evidence {item.id}", kind=item.kind)
     # never rendered as a page: a download (an <img> on the review page still shows a photo), in a
     # sandbox with nothing allowed, of exactly the type it was checked to be

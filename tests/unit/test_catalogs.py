@@ -9,7 +9,10 @@ Fix a failure with `make translations-update` (then translate what is new or fuz
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -117,3 +120,21 @@ def test_the_committed_mo_file_is_the_compiled_catalog(language: str) -> None:
     committed = (CATALOGS / language / "LC_MESSAGES" / "messages.mo").read_bytes()
     assert committed == compiled.getvalue(), "run `make translations-compile` and commit the .mo files"
     assert len(read_mo(io.BytesIO(committed))) > 1
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_msgfmt_check_finds_nothing_wrong_with_the_catalog(language: str, tmp_path: Path) -> None:
+    """gettext's own checker (format strings, plural forms, header) agrees with Babel's."""
+    if shutil.which("msgfmt") is None:
+        missing = "msgfmt is not installed: apt-get install gettext"
+        if os.environ.get("CI"):
+            pytest.fail(missing + " — CI must run it", pytrace=False)
+        pytest.skip(missing)
+    source = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+    checked = subprocess.run(
+        ["msgfmt", "--check", "-o", str(tmp_path / "messages.mo"), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "warning" not in checked.stderr

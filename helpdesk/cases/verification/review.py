@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, gettext, lazy_gettext
 from sqlalchemy import select, update
 
 from ... import audit, links
@@ -27,6 +27,10 @@ class Decision(StrEnum):
 
     APPROVE = "approve"
     DENY = "deny"
+
+
+# a decision in words, as a staff member reads it in a sentence ("… chose to approve")
+DECISION_WORDS = {Decision.APPROVE: lazy_gettext("approve"), Decision.DENY: lazy_gettext("deny")}
 
 
 class DecisionOutcome(StrEnum):
@@ -48,7 +52,13 @@ class DecisionsDisagree(DecisionRefused):
 
     def __init__(self, first_approver: str, first_decision: Decision, chosen: Decision) -> None:
         super().__init__(
-            f"{first_approver} chose to {first_decision}; you chose to {chosen}. Agree on one decision first."
+            gettext(
+                "%(first_approver)s chose to %(first_decision)s; you chose to %(chosen)s. "
+                "Agree on one decision first.",
+                first_approver=first_approver,
+                first_decision=DECISION_WORDS[first_decision],
+                chosen=DECISION_WORDS[chosen],
+            )
         )
         self.first_approver = first_approver
         self.first_decision = first_decision
@@ -93,13 +103,19 @@ def compare_with_history(request: VerificationRequest) -> tuple[AccountRecord | 
     )
     said = request.answers or {}
     if account is None:
-        return None, [Comparison("Account", request.account_email, "no account uses this address", False)]
+        return None, [
+            Comparison(
+                gettext("Account"), request.account_email, gettext("no account uses this address"), False
+            )
+        ]
     good = [s for s in directory().sign_ins(account.id, 50) if s.result in SIGNED_IN_RESULTS]
     last = good[0] if good else None
     rows = []
     when = said.get("last_sign_in", "")
     if last is None:
-        rows.append(Comparison("Last successful sign-in", when or "—", "none recorded", None))
+        rows.append(
+            Comparison(gettext("Last successful sign-in"), when or "—", gettext("none recorded"), None)
+        )
     else:
         agrees = None
         if when:
@@ -107,14 +123,18 @@ def compare_with_history(request: VerificationRequest) -> tuple[AccountRecord | 
                 agrees = abs((date.fromisoformat(when) - last.at.date()).days) <= 3
             except ValueError:
                 agrees = False
-        rows.append(Comparison("Last successful sign-in", when or "—", last.at.strftime("%-d %b %Y"), agrees))
+        rows.append(
+            Comparison(
+                gettext("Last successful sign-in"), when or "—", format_date(last.at, "d MMM y"), agrees
+            )
+        )
     device = said.get("device", "")
     devices = sorted({s.device for s in good})
     rows.append(
         Comparison(
-            "Device used",
+            gettext("Device used"),
             device or "—",
-            ", ".join(devices) or "none recorded",
+            ", ".join(devices) or gettext("none recorded"),
             None if not device or not devices else any(_overlap(device, d) for d in devices),
         )
     )
@@ -154,7 +174,7 @@ def decide(
         return reconsider(request, staff, decision, reason, ip, reviewed_account)
     chosen, reason = _decision_and_reason(decision, reason)
     if request.status != VerificationStatus.SUBMITTED:
-        raise DecisionRefused("This request has been decided already.")
+        raise DecisionRefused(gettext("This request has been decided already."))
     account = _account_to_approve(request, reviewed_account) if chosen is Decision.APPROVE else None
     if settings().two_person_rule:
         if not request.first_approver:
@@ -167,7 +187,7 @@ def decide(
                 )
             return DecisionOutcome.NEEDS_SECOND
         if request.first_approver == staff:
-            raise DecisionRefused("A second, different staff member must confirm this decision.")
+            raise DecisionRefused(gettext("A second, different staff member must confirm this decision."))
         if request.first_decision != chosen:
             raise DecisionsDisagree(request.first_approver, Decision(request.first_decision), chosen)
     if chosen is Decision.DENY:
@@ -193,14 +213,16 @@ def _account_to_approve(request: VerificationRequest, reviewed_account: str | No
     first approval bound; DecisionRefused otherwise."""
     account = directory().find(request.account_email)
     if account is None:
-        raise DecisionRefused("No account uses this address: deny it as 'no match'.")
+        raise DecisionRefused(gettext("No account uses this address: deny it as 'no match'."))
     if reviewed_account is not None and reviewed_account != account.id:
         raise DecisionRefused(
-            "The address now names a different account than the one shown to you: open the request again."
+            gettext(
+                "The address now names a different account than the one shown to you: open the request again."
+            )
         )
     if request.account_id and request.account_id != account.id:
         raise DecisionRefused(
-            "The address now belongs to a different account than the one approved before: deny it."
+            gettext("The address now belongs to a different account than the one approved before: deny it.")
         )
     return account
 
@@ -218,7 +240,7 @@ def reconsider(
     Raises DecisionRefused when nothing was recorded."""
     chosen, reason = _decision_and_reason(decision, reason)
     if request.status != VerificationStatus.PAUSED:
-        raise DecisionRefused("This recovery is not paused.")
+        raise DecisionRefused(gettext("This recovery is not paused."))
     if chosen is Decision.DENY:
         _record(
             request,
@@ -244,10 +266,10 @@ def _decision_and_reason(decision: str, reason: str) -> tuple[Decision, str]:
     try:
         chosen = Decision(decision)
     except ValueError:
-        raise DecisionRefused("Choose approve or deny.") from None
+        raise DecisionRefused(gettext("Choose approve or deny.")) from None
     reason = clean_text(reason)[:2000]
     if not reason:
-        raise DecisionRefused("Give the reason for the decision.")
+        raise DecisionRefused(gettext("Give the reason for the decision."))
     return chosen, reason
 
 
@@ -284,7 +306,7 @@ def _approve(
             compose(
                 "recovery_approved",
                 account.email,  # the directory's address of the account bound: its owner reads it
-                _l("A recovery of your account was approved"),
+                lazy_gettext("A recovery of your account was approved"),
                 # the owner's language is not known (the one who asked may not be the owner)
                 language=settings().default_language,
                 cancel_url=links.recovery_cancel_page(cancel_token),
@@ -295,7 +317,9 @@ def _approve(
     except MailError as exc:
         db.session.rollback()
         raise DecisionRefused(
-            "We could not mail the account's owner, so the approval was not recorded. Try again later."
+            gettext(
+                "We could not mail the account's owner, so the approval was not recorded. Try again later."
+            )
         ) from exc
     with one_transaction():  # the approval with its audit entry, or neither
         audit.record(
@@ -326,4 +350,4 @@ def _record(
     )
     if rowcount(result) != 1:
         db.session.rollback()
-        raise DecisionRefused("This request has been decided already.")
+        raise DecisionRefused(gettext("This request has been decided already."))

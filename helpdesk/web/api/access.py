@@ -5,6 +5,7 @@ Cookies play no part (see `SessionsOutsideTheApi`)."""
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import gettext
 
 from ...cases.diagnosis_access import DiagnosisExpired, TokenRefused, open_with_token
 from ...models import Diagnosis
@@ -31,10 +32,12 @@ def authorised(reference: str) -> Diagnosis:
         current_app.logger.info("API: no bearer token for diagnosis %s", reference[:40])  # ASVS 7.2.2
         raise ApiProblem(
             401,
-            "This request has no bearer token. Send the token you got when the diagnosis started: "
-            "Authorization: Bearer <token>.",
+            gettext(
+                "This request has no bearer token. Send the token you got when the diagnosis started: "
+                "Authorization: Bearer <token>."
+            ),
             kind="token-missing",
-            title="A bearer token is needed",
+            title=gettext("A bearer token is needed"),
             headers={"WWW-Authenticate": REALM},
         )
     try:
@@ -43,16 +46,18 @@ def authorised(reference: str) -> Diagnosis:
         current_app.logger.warning("API: a bearer token was refused for diagnosis %s", reference[:40])
         raise ApiProblem(
             401,
-            "The token you sent does not open a diagnosis with this reference. Check both: the token "
-            "is the one given when the diagnosis started (a handover keeps it).",
+            gettext(
+                "The token you sent does not open a diagnosis with this reference. Check both: the token "
+                "is the one given when the diagnosis started (a handover keeps it)."
+            ),
             kind="token-invalid",
-            title="That token does not fit this diagnosis",
+            title=gettext("That token does not fit this diagnosis"),
             headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
         ) from refused
     except DiagnosisExpired as expired:
         raise ApiProblem(
             410,
-            "This diagnosis has expired: nothing was answered for a long time. Start a new one.",
+            gettext("This diagnosis has expired: nothing was answered for a long time. Start a new one."),
             kind="expired",
             reference=expired.reference,
         ) from expired

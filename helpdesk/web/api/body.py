@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import request
+from flask_babel import gettext
 
 from .problems import ApiProblem
 
@@ -18,32 +19,49 @@ def json_object(fields: Fields) -> dict[str, Any]:
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ApiProblem(
-            415, "Send the body as JSON, with the header Content-Type: application/json.", kind="not-json"
+            415,
+            gettext("Send the body as JSON, with the header Content-Type: application/json."),
+            kind="not-json",
         )
     raw = request.get_data(cache=True)  # a body over the limit stops here with 413
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as problem:  # bad JSON, bad UTF-8, absurd nesting or numbers
-        raise ApiProblem(400, "The body is not valid JSON.", kind="bad-json") from problem
+        raise ApiProblem(400, gettext("The body is not valid JSON."), kind="bad-json") from problem
     if not isinstance(body, dict):
-        raise ApiProblem(422, f"The body must be a JSON object with: {', '.join(fields)}.", kind="invalid")
+        raise ApiProblem(
+            422,
+            gettext("The body must be a JSON object with: %(fields)s.", fields=", ".join(fields)),
+            kind="invalid",
+        )
     errors = []
     for name in body:
         if name not in fields:
-            errors.append({"pointer": "/" + _escape(name)[:100], "detail": "is not a field of this request"})
+            errors.append(
+                {"pointer": "/" + _escape(name)[:100], "detail": gettext("is not a field of this request")}
+            )
     for name, (type_name, types, required, longest) in fields.items():
         if name not in body:
             if required:
-                errors.append({"pointer": "/" + name, "detail": f"is required ({type_name})"})
+                errors.append(
+                    {"pointer": "/" + name, "detail": gettext("is required (%(type)s)", type=type_name)}
+                )
             continue
         value = body[name]  # null is not a value of any field: leave the field out instead
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            errors.append({"pointer": "/" + name, "detail": f"must be {type_name}"})
+            errors.append({"pointer": "/" + name, "detail": gettext("must be %(type)s", type=type_name)})
         elif longest and isinstance(value, str) and len(value) > longest:
-            errors.append({"pointer": "/" + name, "detail": f"must be at most {longest} characters"})
+            errors.append(
+                {"pointer": "/" + name, "detail": gettext("must be at most %(num)d characters", num=longest)}
+            )
     if errors:
         listing = "; ".join(f"{e['pointer'][1:]!r} {e['detail']}" for e in errors)
-        raise ApiProblem(422, f"The body has mistakes: {listing}.", kind="invalid", errors=errors)
+        raise ApiProblem(
+            422,
+            gettext("The body has mistakes: %(listing)s.", listing=listing),
+            kind="invalid",
+            errors=errors,
+        )
     return body
 
 

@@ -4,6 +4,8 @@ run here: they stay on the web pages."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from ...cases.diagnoses import (
     Abandoned,
     Answered,
@@ -31,7 +33,9 @@ from .problems import ApiProblem
 def published_flow(flow_id: str) -> CompiledFlow:
     compiled = live_flow(flow_id)
     if compiled is None:
-        raise ApiProblem(404, f"There is no flow {flow_id[:100]!r}. GET /api/v1/flows lists them.")
+        raise ApiProblem(
+            404, gettext("There is no flow %(flow)s. GET /api/v1/flows lists them.", flow=repr(flow_id[:100]))
+        )
     return compiled
 
 
@@ -48,10 +52,12 @@ def flow_version(diagnosis: Diagnosis) -> CompiledFlow:
     if compiled is None:
         raise ApiProblem(
             409,
-            "This guide has changed since you started, and your place in it can't be found any more. "
-            "Start a new diagnosis.",
+            gettext(
+                "This guide has changed since you started, and your place in it can't be found any more. "
+                "Start a new diagnosis."
+            ),
             kind="guide-changed",
-            title="This guide has changed since you started",
+            title=gettext("This guide has changed since you started"),
             reference=diagnosis.reference,
         )
     return compiled
@@ -75,61 +81,82 @@ def give_answer(
 def _problem(diagnosis: Diagnosis, step_id: str, refused: DiagnosisError) -> ApiProblem:
     if isinstance(refused, Abandoned):
         return ApiProblem(
-            410, "This diagnosis was given up (started over). Start a new one.", kind="abandoned"
+            410, gettext("This diagnosis was given up (started over). Start a new one."), kind="abandoned"
         )
     if isinstance(refused, StaleRevision):
         return ApiProblem(
             409,
-            f"The diagnosis changed since you read it (you sent revision {refused.given}, it is now at "
-            f"{refused.revision}). GET it again, then answer.",
+            gettext(
+                "The diagnosis changed since you read it (you sent revision %(given)s, it is now at "
+                "%(revision)s). GET it again, then answer.",
+                given=refused.given,
+                revision=refused.revision,
+            ),
             kind="stale-revision",
             revision=refused.revision,
         )
     if isinstance(refused, UnknownStep):
-        return ApiProblem(422, f"This flow has no step {step_id[:100]!r}.", kind="unknown-step")
+        return ApiProblem(
+            422, gettext("This flow has no step %(step)s.", step=repr(step_id[:100])), kind="unknown-step"
+        )
     if isinstance(refused, NotAnAnswer):
         if refused.given is None:
             return ApiProblem(
                 422,
-                'Send the id of the chosen answer as "answer".',
+                gettext('Send the id of the chosen answer as "answer".'),
                 kind="answer-required",
                 choices=refused.choices,
             )
         if refused.choices == ["continue"]:
             return ApiProblem(
                 422,
-                'This step only tells something: answer "continue".',
+                gettext('This step only tells something: answer "continue".'),
                 kind="unknown-choice",
                 choices=refused.choices,
             )
         return ApiProblem(
             422,
-            f"{refused.given[:100]!r} is not an answer to this question. "
-            f"Choose one of: {', '.join(refused.choices)}.",
+            gettext(
+                "%(given)s is not an answer to this question. Choose one of: %(choices)s.",
+                given=repr(refused.given[:100]),
+                choices=", ".join(refused.choices),
+            ),
             kind="unknown-choice",
             choices=refused.choices,
         )
     if isinstance(refused, RunsAsFix):
         return ApiProblem(
             409,
-            "This step is a real fix: it runs on the web page, which asks for what it needs. "
-            + ('Open the link in "page" in a browser.' if refused.current else "It has been done already."),
+            gettext(
+                "This step is a real fix: it runs on the web page, which asks for what it needs. "
+                'Open the link in "page" in a browser.'
+            )
+            if refused.current
+            else gettext(
+                "This step is a real fix: it runs on the web page, which asks for what it needs. "
+                "It has been done already."
+            ),
             kind="fix-in-browser",
-            title="This step runs in a browser",
+            title=gettext("This step runs in a browser"),
             page=page_url(diagnosis) if refused.current else None,
         )
     if isinstance(refused, AtAnEnd):
         return ApiProblem(
             409,
-            "This is an end of the diagnosis: there is nothing to answer here. "
-            "To change an earlier answer, answer that step again.",
+            gettext(
+                "This is an end of the diagnosis: there is nothing to answer here. "
+                "To change an earlier answer, answer that step again."
+            ),
             kind="at-an-end",
         )
     if isinstance(refused, NotReached):
         return ApiProblem(
             409,
-            f"This diagnosis has not reached {step_id!r}; it is at {refused.current_step!r}. "
-            "Answer that step.",
+            gettext(
+                "This diagnosis has not reached %(step)s; it is at %(current)s. Answer that step.",
+                step=repr(step_id),
+                current=repr(refused.current_step),
+            ),
             kind="stale-step",
             current_step=refused.current_step,
         )
@@ -139,7 +166,7 @@ def _problem(diagnosis: Diagnosis, step_id: str, refused: DiagnosisError) -> Api
 def _changed_meanwhile(diagnosis: Diagnosis) -> ApiProblem:
     return ApiProblem(
         409,
-        "The diagnosis changed while you answered, so nothing was changed. GET it again.",
+        gettext("The diagnosis changed while you answered, so nothing was changed. GET it again."),
         kind="stale-step",
         current_step=diagnosis.step,
     )

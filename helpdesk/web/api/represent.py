@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext, lazy_gettext
 
 from ...actions import Action, get_action
 from ...cases.diagnoses import latest_child, position
@@ -32,9 +33,9 @@ from ..search_page import hit_url
 from .handoff import page_url
 
 END_HEADINGS = {
-    "resolved": "You're all set",
-    "escalate": "Let's get you to a person",
-    "flow": "Let's continue",
+    "resolved": lazy_gettext("You're all set"),
+    "escalate": lazy_gettext("Let's get you to a person"),
+    "flow": lazy_gettext("Let's continue"),
 }
 
 
@@ -106,13 +107,13 @@ def step_body(diagnosis: Diagnosis, compiled: CompiledFlow, step_id: str) -> dic
     if step.kind == "question":
         choices = [{"id": c.id, "label": c.label, "hint": c.hint or None} for c in step.choices]
     elif step.kind == "info":
-        choices = [{"id": "continue", "label": step.button or "Continue", "hint": None}]
+        choices = [{"id": "continue", "label": step.button or gettext("Continue"), "hint": None}]
     action = get_action(step.action) if step.action else None
     heading = None
     if step.kind in ("action", "check"):
-        heading = action.title if action else compiled.flow.title
-    elif step.kind == "end":
-        heading = END_HEADINGS.get(step.outcome)
+        heading = str(action.title) if action else compiled.flow.title
+    elif step.kind == "end" and step.outcome in END_HEADINGS:
+        heading = str(END_HEADINGS[step.outcome])
     page = page_url(diagnosis) if is_current and diagnosis.status != DiagnosisStatus.ABANDONED else None
     return {
         "id": step.id,
@@ -153,8 +154,8 @@ def _article_section(reference: str) -> dict[str, Any] | None:
 def _action(name: str, action: Action | None, is_current: bool) -> dict[str, Any]:
     return {
         "name": name,
-        "title": action.title if action else name,
-        "intro": (action.intro or None) if action else None,
+        "title": str(action.title) if action else name,
+        "intro": (str(action.intro) or None) if action else None,
         "in_browser": True,  # real fixes run on the web page: links.page opens it
         "done": not is_current,
     }

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Request, Response, jsonify, request
 from flask.sessions import SecureCookieSession
+from flask_babel import gettext
 
 from ...config import settings
 from ...content.live import catalog
@@ -120,7 +121,7 @@ def _flow_item(found: Flow, language: str) -> dict[str, Any]:
 @bp.post("/v1/diagnoses")
 @limiter.shared_limit("60 per hour", scope="diagnosis-start")
 def start() -> Response:
-    body = json_object({"flow": ("a flow id (text)", (str,), True, 100)})
+    body = json_object({"flow": (gettext("a flow id (text)"), (str,), True, 100)})
     diagnosis, compiled, token = conversation.start(body["flow"])
     started = represent.started_body(diagnosis, compiled, token)
     return _json(started, 201, Location=started["links"]["self"])
@@ -139,7 +140,11 @@ def step(reference: str, step_id: str) -> Response:
     if step_id not in found.path:
         raise ApiProblem(
             404,
-            f"This diagnosis has not been at {step_id[:100]!r}; it is at {found.step!r}.",
+            gettext(
+                "This diagnosis has not been at %(step)s; it is at %(current)s.",
+                step=repr(step_id[:100]),
+                current=repr(found.step),
+            ),
             current_step=found.step,
         )
     return _json(represent.diagnosis_body(found, compiled, step_id))
@@ -151,9 +156,9 @@ def answers(reference: str) -> Response:
     found = authorised(reference)
     body = json_object(
         {
-            "step": ("a step id (text)", (str,), True, 100),
-            "answer": ("a choice id (text)", (str,), False, 100),
-            "revision": ("a whole number", (int,), False, 0),
+            "step": (gettext("a step id (text)"), (str,), True, 100),
+            "answer": (gettext("a choice id (text)"), (str,), False, 100),
+            "revision": (gettext("a whole number"), (int,), False, 0),
         }
     )
     compiled = conversation.flow_version(found)
@@ -185,7 +190,10 @@ def articles() -> Response:
 def article(slug: str) -> Response:
     found = catalog().articles.get(slug)
     if found is None or found.draft:
-        raise ApiProblem(404, f"There is no article {slug[:100]!r}. GET /api/v1/articles lists them.")
+        raise ApiProblem(
+            404,
+            gettext("There is no article %(slug)s. GET /api/v1/articles lists them.", slug=repr(slug[:100])),
+        )
     record_view(slug)  # read through the API or on the page, it is a reader all the same
     current = catalog()
     shown = article_in(_language(), slug, current.articles, current.translations)
@@ -197,11 +205,13 @@ def article(slug: str) -> Response:
 @bp.post("/v1/check-link")
 @limiter.shared_limit("60 per hour", scope="check-link")
 def link_check() -> Response:
-    body = json_object({"link": ("the link or address (text)", (str,), True, 4000)})
+    body = json_object({"link": (gettext("the link or address (text)"), (str,), True, 4000)})
     try:
         verdict = check_here(body["link"])  # as the page does: the same domains and shorteners
     except NotALink as problem:
-        raise ApiProblem(422, str(problem), kind="not-a-link", title="That is not a link") from problem
+        raise ApiProblem(
+            422, str(problem), kind="not-a-link", title=gettext("That is not a link")
+        ) from problem
     return _json(represent.verdict_body(verdict))
 
 
@@ -215,7 +225,7 @@ def _as_you_type() -> bool:
 def search() -> Response:
     query = request.args.get("q", "")
     if len(query) > 500:
-        raise ApiProblem(422, "Keep the query under 500 characters.", kind="invalid")
+        raise ApiProblem(422, gettext("Keep the query under 500 characters."), kind="invalid")
     limit = _whole_number("limit", 20, 1, 50)
     prefix = _yes_or_no("prefix")
     found = search_content(query, limit=limit, prefix=prefix)
