@@ -28,11 +28,15 @@ class Match:
     title: str
     summary: str
     snippet: str  # plain text with MARK_START/MARK_END around the matched words
+    language: str = "en"  # the language the document is in
 
 
 class Index(Protocol):
-    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
-        """The best documents, ranked, that have a word of every group (of any group, with any_group).
+    def find(
+        self, groups: list[list[str]], *, any_group: bool, limit: int, language: str = "en"
+    ) -> list[Match]:
+        """The best documents in *language*, ranked, that have a word of every group (of any
+        group, with any_group), the words stemmed as that language stems them.
 
         A group is one word of the query, or the words a half-typed word may become.
         """
@@ -54,7 +58,12 @@ def excerpt(body: str, summary: str, stems: list[str]) -> str:
     if not stems:
         return summary
     alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
-    word = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+    return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE))
+
+
+def excerpt_of(body: str, summary: str, word: re.Pattern[str]) -> str:
+    """A passage of *body* around its first match of *word*, every match marked; the summary
+    (marked) when the body has none."""
 
     def mark(text: str) -> str:
         return word.sub(lambda m: f"{MARK_START}{m.group()}{MARK_END}", text)

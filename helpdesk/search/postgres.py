@@ -137,7 +137,9 @@ class PostgresIndex:
         # what is shown comes from the documents as they are, not as they were stored for indexing
         self._documents = {(d.kind, d.slug): d for d in found}
 
-    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
+    def find(
+        self, groups: list[list[str]], *, any_group: bool, limit: int, language: str = "en"
+    ) -> list[Match]:
         if not groups:
             return []
         asked = {
