@@ -94,3 +94,14 @@ def test_an_unprefixed_results_page_is_kept_per_language_and_varies_by_it(client
     assert _hits(spanish.get_data(as_text=True))[0][0] == "es"
     assert not _hits(english.get_data(as_text=True)) or _hits(english.get_data(as_text=True))[0][0] == "en"
     assert again.get_data(as_text=True) == spanish.get_data(as_text=True)
+
+
+def test_the_api_searches_in_the_language_asked_and_says_each_hits_language(client):
+    body = client.get("/api/v1/search?q=contraseñas&lang=es").get_json()
+    first = body["hits"][0]
+    assert first["language"] == "es"
+    assert first["links"]["self"].endswith("?lang=es")
+    assert "/es/" in first["links"]["page"]
+    english = client.get("/api/v1/search?q=password").get_json()
+    assert english["hits"] and {h["language"] for h in english["hits"]} == {"en"}
+    assert all("lang=" not in h["links"]["self"] for h in english["hits"])
