@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from .words import fold
+
 MARK_START = "\ue000"  # private-use characters: queries cannot contain them (words.clean drops them)
 MARK_END = "\ue001"
 # how much a match counts in each part of a document: the title above all
@@ -52,29 +54,47 @@ EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
 
 
 def excerpt(body: str, summary: str, stems: list[str]) -> str:
-    """A passage of *body* around its first word that begins with one of *stems*, those words
-    marked; the summary (marked) when the body has none. A stem ending in "i" also matches the
-    word ending in "y" it came from ("recoveri" for "recovery")."""
+    """A passage of *body* around its first word that begins with one of *stems* (folded: lower
+    case, no accents), those words marked; the summary (marked) when the body has none. A stem
+    ending in "i" also matches the word ending in "y" it came from ("recoveri" for "recovery")."""
     if not stems:
         return summary
     alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
-    return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE))
+    return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE), folded=True)
 
 
-def excerpt_of(body: str, summary: str, word: re.Pattern[str]) -> str:
+def _spans(word: re.Pattern[str], text: str, folded: bool) -> list[tuple[int, int]]:
+    """Where *word* matches *text* (its folded form, with *folded*, when folding keeps every
+    character in its place, as it does for accented letters)."""
+    if folded:
+        plain = fold(text)
+        if len(plain) == len(text):
+            text = plain
+    return [m.span() for m in word.finditer(text)]
+
+
+def excerpt_of(body: str, summary: str, word: re.Pattern[str], *, folded: bool = False) -> str:
     """A passage of *body* around its first match of *word*, every match marked; the summary
     (marked) when the body has none."""
 
-    def mark(text: str) -> str:
-        return word.sub(lambda m: f"{MARK_START}{m.group()}{MARK_END}", text)
+    def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+        end = len(text) if end is None else end
+        pieces, at = [], start
+        for left, right in spans:
+            if left < start or right > end:
+                continue
+            pieces += [text[at:left], MARK_START, text[left:right], MARK_END]
+            at = right
+        return "".join(pieces) + text[at:end]
 
-    found = word.search(body)
-    if found is None:
-        return mark(summary)
-    start = max(0, found.start() - EXCERPT_BEFORE)
-    end = min(len(body), found.end() + EXCERPT_AFTER)
+    spans = _spans(word, body, folded)
+    if not spans:
+        return mark(summary, _spans(word, summary, folded))
+    first_start, first_end = spans[0]
+    start = max(0, first_start - EXCERPT_BEFORE)
+    end = min(len(body), first_end + EXCERPT_AFTER)
     if start:  # begin and end on whole words
-        start = body.find(" ", start, found.start()) + 1 or start
+        start = body.find(" ", start, first_start) + 1 or start
     if end < len(body):
-        end = max(body.rfind(" ", found.end(), end), found.end())
-    return ("…" if start else "") + mark(body[start:end]) + ("…" if end < len(body) else "")
+        end = max(body.rfind(" ", first_end, end), first_end)
+    return ("…" if start else "") + mark(body, spans, start, end) + ("…" if end < len(body) else "")
