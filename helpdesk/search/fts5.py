@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 from .documents import Document
@@ -33,6 +34,22 @@ def _match_expression(groups: list[list[str]], *, any_group: bool) -> str:
     return (" OR " if any_group else " AND ").join(ors)
 
 
+class _Stems(dict[str, str]):
+    """Word as written (lower case) -> its stem, worked out the first time a word is seen (a
+    document's words are looked up in C: most were seen before)."""
+
+    def __init__(self, stem: Callable[[str], str], surfaces: dict[str, set[str]]) -> None:
+        super().__init__()
+        self.stem = stem
+        self.surfaces = surfaces
+
+    def __missing__(self, word: str) -> str:
+        # (an ASCII word, lower case already, is folded: most are, and folding is slow)
+        found = self[word] = self.stem(word if word.isascii() else fold(word))
+        self.surfaces.setdefault(found, set()).add(word)
+        return found
+
+
 class _Language:
     """One language's table, its documents (by rowid) and the words each stem stands for."""
 
@@ -43,18 +60,11 @@ class _Language:
         self.language = language
         self.documents = found
         self.surfaces: dict[str, set[str]] = {}  # stem -> the words (lower case) that have it
-        stem = stemmer(language)
-        seen: dict[str, str] = {}  # word as written (lower case) -> its stem
+        seen = _Stems(stemmer(language), self.surfaces)
+        cut = _SURFACE.findall
 
         def stemmed(text: str) -> str:
-            out = []
-            for word in _SURFACE.findall(text.casefold()):
-                found_stem = seen.get(word)
-                if found_stem is None:
-                    found_stem = seen[word] = stem(fold(word))
-                    self.surfaces.setdefault(found_stem, set()).add(word)
-                out.append(found_stem)
-            return " ".join(out)
+            return " ".join(map(seen.__getitem__, cut(text.casefold())))
 
         connection.execute(
             f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)}, tokenize = '{_TOKENIZER}')"

@@ -38,6 +38,8 @@ STOP_WORDS = frozenset((
 
 def fold(text: str) -> str:
     """Lower case without accents: "Réinitialiser" and "reinitialiser" are the same word."""
+    if text.isascii():  # nothing to take off (most of an English page): 50x faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
