@@ -63,38 +63,36 @@ def excerpt(body: str, summary: str, stems: list[str]) -> str:
     return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE), folded=True)
 
 
-def _spans(word: re.Pattern[str], text: str, folded: bool) -> list[tuple[int, int]]:
-    """Where *word* matches *text* (its folded form, with *folded*, when folding keeps every
-    character in its place, as it does for accented letters)."""
+def _searched(text: str, folded: bool) -> str:
+    """*text* as *word* patterns search it: folded, with *folded*, when folding keeps every
+    character in its place (as it does for accented letters), so the marks fall on the text."""
     if folded:
         plain = fold(text)
         if len(plain) == len(text):
-            text = plain
-    return [m.span() for m in word.finditer(text)]
+            return plain
+    return text
 
 
 def excerpt_of(body: str, summary: str, word: re.Pattern[str], *, folded: bool = False) -> str:
     """A passage of *body* around its first match of *word*, every match marked; the summary
     (marked) when the body has none."""
 
-    def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
-        end = len(text) if end is None else end
+    def mark(text: str, searched: str, start: int, end: int) -> str:
         pieces, at = [], start
-        for left, right in spans:
-            if left < start or right > end:
-                continue
+        for found in word.finditer(searched, start, end):
+            left, right = found.span()
             pieces += [text[at:left], MARK_START, text[left:right], MARK_END]
             at = right
         return "".join(pieces) + text[at:end]
 
-    spans = _spans(word, body, folded)
-    if not spans:
-        return mark(summary, _spans(word, summary, folded))
-    first_start, first_end = spans[0]
-    start = max(0, first_start - EXCERPT_BEFORE)
-    end = min(len(body), first_end + EXCERPT_AFTER)
+    searched = _searched(body, folded)
+    first = word.search(searched)  # the rest of the body is only searched around it
+    if first is None:
+        return mark(summary, _searched(summary, folded), 0, len(summary))
+    start = max(0, first.start() - EXCERPT_BEFORE)
+    end = min(len(body), first.end() + EXCERPT_AFTER)
     if start:  # begin and end on whole words
-        start = body.find(" ", start, first_start) + 1 or start
+        start = body.find(" ", start, first.start()) + 1 or start
     if end < len(body):
-        end = max(body.rfind(" ", first_end, end), first_end)
-    return ("…" if start else "") + mark(body, spans, start, end) + ("…" if end < len(body) else "")
+        end = max(body.rfind(" ", first.end(), end), first.end())
+    return ("…" if start else "") + mark(body, searched, start, end) + ("…" if end < len(body) else "")
