@@ -198,27 +198,25 @@ class SearchMiss(db.Model):  # type: ignore[name-defined]
 # content files and rebuilt from them, and it exists only there: SQLite search keeps its index in
 # memory. Created by migration 0008, and by create_all on PostgreSQL.
 SEARCH_INDEX_DDL = (
+    # each row is in one language and indexed with that language's text search configuration
+    # (config: english, spanish, arabic, simple); the tsvectors are made when a row is written,
+    # from its text folded (lower case, no accents) as SQLite search folds it (migration 0022)
     """CREATE TABLE IF NOT EXISTS search_documents (
         id serial PRIMARY KEY,
         kind varchar(10) NOT NULL,
         slug varchar(100) NOT NULL,
+        language varchar(20) NOT NULL DEFAULT 'en',
+        config regconfig NOT NULL DEFAULT 'english',
         title text NOT NULL,
         summary text NOT NULL,
         keywords text NOT NULL,
         headings text NOT NULL,
         body text NOT NULL,
-        document tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('english', title), 'A')
-            || setweight(to_tsvector('english', keywords), 'B')
-            || setweight(to_tsvector('english', summary), 'B')
-            || setweight(to_tsvector('english', headings), 'C')
-            || setweight(to_tsvector('english', body), 'D')
-        ) STORED,
+        -- title A, keywords and summary B, headings C, body D
+        document tsvector NOT NULL,
         -- the words of the first tiers of results (search/index.py TIERS)
-        title_words tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || keywords)) STORED,
-        head_words tsvector GENERATED ALWAYS AS (
-            to_tsvector('english', title || ' ' || keywords || ' ' || summary || ' ' || headings)
-        ) STORED
+        title_words tsvector NOT NULL,
+        head_words tsvector NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_document ON search_documents USING gin (document)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_title_words ON search_documents USING gin (title_words)",

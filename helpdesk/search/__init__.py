@@ -4,6 +4,10 @@
 built from the content snapshot being served: on SQLite an FTS5 index in each worker's memory,
 on PostgreSQL a shared table; either way it is rebuilt before the first search that sees new
 content, so files and index never disagree.
+
+Every article and flow is indexed in each language it is in, stemmed as that language is
+(search/stemming.py); a search in a language finds that language's pages first, then English
+ones (the source: every page has it) not found in the reader's language.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..content.catalog import Catalog
 from ..content.live import catalog
 from ..content.memory import release_freed_memory
+from ..content.translations import SOURCE_LANGUAGE
 from ..extensions import db
 from .documents import digest, documents
 from .fts5 import Fts5Index
@@ -40,6 +45,7 @@ class Hit:
     title: str
     summary: str
     snippet_html: str  # escaped text, the matched words in <mark>
+    language: str = SOURCE_LANGUAGE  # the language the page found is in
 
 
 @dataclass(frozen=True)
@@ -69,17 +75,17 @@ class Answers:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._kept: OrderedDict[tuple[str, int, bool], SearchResults] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, int, bool, str], SearchResults] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, bool]) -> SearchResults | None:
+    def get(self, key: tuple[str, int, bool, str]) -> SearchResults | None:
         with self._lock:
             found = self._kept.get(key)
             if found is not None:
                 self._kept.move_to_end(key)
             return found
 
-    def keep(self, key: tuple[str, int, bool], results: SearchResults) -> None:
+    def keep(self, key: tuple[str, int, bool, str], results: SearchResults) -> None:
         with self._lock:
             self._kept[key] = results
             while len(self._kept) > self.size:
@@ -132,12 +138,15 @@ def known_words() -> Container[str]:
     return _current().vocabulary
 
 
-def search(query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False) -> SearchResults:
+def search(
+    query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False, language: str = SOURCE_LANGUAGE
+) -> SearchResults:
     """The articles and flows that answer *query*, best first. Any input is safe.
 
     Every word must match; when no page has them all, misspelt words are corrected from the
     content's own vocabulary, and then pages with some of the words are found. With *prefix*
     (typing in progress) the last word also matches the longer words it begins, uncorrected.
+    The pages in *language* come first, then English pages not found in it.
     """
     cleaned = clean(query)
     terms = query_terms(cleaned)
@@ -146,15 +155,29 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, prefix: bool = False) -> S
         return SearchResults(cleaned, cleaned, corrected=False, partial=False, only_common_words=vague)
     built = _current()
     limit = max(1, min(limit, 50))
-    asked = (cleaned, limit, prefix)
+    asked = (cleaned, limit, prefix, language)
     kept = built.answers.get(asked)
     if kept is None:
-        kept = _search(built, cleaned, terms, limit=limit, prefix=prefix)
+        kept = _search(built, cleaned, terms, limit=limit, prefix=prefix, language=language)
         built.answers.keep(asked, kept)
     return kept
 
 
-def _search(built: _Built, cleaned: str, terms: list[str], *, limit: int, prefix: bool) -> SearchResults:
+def _find(
+    built: _Built, groups: list[list[str]], *, any_group: bool, limit: int, language: str
+) -> list[Match]:
+    """The reader's language's pages first, then the English pages not found in it."""
+    found = built.index.find(groups, any_group=any_group, limit=limit, language=language)
+    if language == SOURCE_LANGUAGE or len(found) >= limit:
+        return found
+    shown = {(m.kind, m.slug) for m in found}
+    english = built.index.find(groups, any_group=any_group, limit=limit, language=SOURCE_LANGUAGE)
+    return (found + [m for m in english if (m.kind, m.slug) not in shown])[:limit]
+
+
+def _search(
+    built: _Built, cleaned: str, terms: list[str], *, limit: int, prefix: bool, language: str
+) -> SearchResults:
     fixed = built.vocabulary.corrected(terms, keep_last=prefix)
     if prefix and not built.vocabulary.completions(terms[-1], limit=1):
         # no word of the content begins so: the last word is misspelt rather than unfinished
@@ -168,13 +191,13 @@ def _search(built: _Built, cleaned: str, terms: list[str], *, limit: int, prefix
             found[-1] = built.vocabulary.completions(words[-1]) or [words[-1]]
         return found
 
-    matches = built.index.find(groups(terms), any_group=False, limit=limit)
+    matches = _find(built, groups(terms), any_group=False, limit=limit, language=language)
     corrected = partial = False
     if not matches and fixes:
-        matches = built.index.find(groups(fixed), any_group=False, limit=limit)
+        matches = _find(built, groups(fixed), any_group=False, limit=limit, language=language)
         corrected = bool(matches)
     if not matches and len(terms) > 1:  # no page has every word: the pages with most of them
-        matches = built.index.find(groups(fixed), any_group=True, limit=limit)
+        matches = _find(built, groups(fixed), any_group=True, limit=limit, language=language)
         partial = bool(matches)
         corrected = partial and bool(fixes)
     return SearchResults(
@@ -198,4 +221,4 @@ def marked_html(snippet: str) -> str:
 
 def _hit(match: Match) -> Hit:
     kind = "flow" if match.kind == "flow" else "article"
-    return Hit(kind, match.slug, match.title, match.summary, marked_html(match.snippet))
+    return Hit(kind, match.slug, match.title, match.summary, marked_html(match.snippet), match.language)

@@ -1,23 +1,31 @@
-"""The search index on SQLite FTS5: bm25 ranking, Porter stemming, kept in memory in each worker
-and built from the content snapshot it serves, so it cannot drift from the files."""
+"""The search index on SQLite FTS5: bm25 ranking, each document's words stemmed in its language
+(search/stemming.py: Snowball, applied to the documents and the query alike), kept in memory in
+each worker and built from the content snapshot it serves, so it cannot drift from the files.
+
+Each language has a table of its own (its words' frequencies rank its pages). The table holds
+the stems; what is shown (titles, summaries, the passage around a match) comes from the
+documents as they are, the words marked whose stems the query asked for."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
+from collections.abc import Callable
+from functools import lru_cache
 
 from .documents import Document
-from .index import MARK_END, MARK_START, TIERS, WEIGHTS, Match, pick_snippet
+from .index import TIERS, WEIGHTS, Match, excerpt_of
+from .stemming import stem_of, stemmer
+from .words import fold
 
 COLUMNS = ("title", "summary", "keywords", "headings", "body")
+# a word as a reader sees it: letters and digits (as words.words cuts them), not yet folded
+_SURFACE = re.compile(r"[^\W_]+")
 
-
-_RANKED = "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 0, ?, ?, ?, ?, ?) LIMIT ?"
-# the snippets of the pages shown only, in one statement (at most 50 of them: search's limit)
-_SHOWN = (
-    "SELECT rowid, kind, slug, title, summary, snippet(docs, ?, ?, ?, '…', 24), highlight(docs, ?, ?, ?)"
-    " FROM docs WHERE docs MATCH ? AND rowid IN ({})"
-)
+# the stems are folded already: the tokenizer only cuts them apart
+_TOKENIZER = "unicode61 remove_diacritics 2"
+_RANKED = "SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, ?, ?, ?, ?, ?) LIMIT ?"
 
 
 def _match_expression(groups: list[list[str]], *, any_group: bool) -> str:
@@ -26,49 +34,106 @@ def _match_expression(groups: list[list[str]], *, any_group: bool) -> str:
     return (" OR " if any_group else " AND ").join(ors)
 
 
+class _Stems(dict[str, str]):
+    """Word as written (lower case) -> its stem, worked out the first time a word is seen (a
+    document's words are looked up in C: most were seen before)."""
+
+    def __init__(self, stem: Callable[[str], str], surfaces: dict[str, set[str]]) -> None:
+        super().__init__()
+        self.stem = stem
+        self.surfaces = surfaces
+
+    def __missing__(self, word: str) -> str:
+        # (an ASCII word, lower case already, is folded: most are, and folding is slow)
+        found = self[word] = self.stem(word if word.isascii() else fold(word))
+        self.surfaces.setdefault(found, set()).add(word)
+        return found
+
+
+class _Language:
+    """One language's table, its documents (by rowid) and the words each stem stands for."""
+
+    def __init__(
+        self, connection: sqlite3.Connection, table: str, language: str, found: list[Document]
+    ) -> None:
+        self.table = table
+        self.language = language
+        self.documents = found
+        self.surfaces: dict[str, set[str]] = {}  # stem -> the words (lower case) that have it
+        seen = _Stems(stemmer(language), self.surfaces)
+        cut = _SURFACE.findall
+
+        def stemmed(text: str) -> str:
+            return " ".join(map(seen.__getitem__, cut(text.casefold())))
+
+        connection.execute(
+            f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)}, tokenize = '{_TOKENIZER}')"
+        )
+        connection.executemany(
+            f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 (our table name)
+            ((rowid, *(stemmed(t) for t in d.texts())) for rowid, d in enumerate(found)),
+        )
+        connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
+        self._marking = lru_cache(maxsize=1024)(self._pattern)
+
+    def _pattern(self, stems: frozenset[str]) -> re.Pattern[str] | None:
+        words = sorted({w for s in stems for w in self.surfaces.get(s, ())}, key=len, reverse=True)
+        if not words:
+            return None
+        return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])", re.IGNORECASE)
+
+    def marking(self, stems: frozenset[str]) -> re.Pattern[str] | None:
+        """A pattern of the words of this language's documents that have one of *stems*."""
+        return self._marking(stems)
+
+
 class Fts5Index:
     def __init__(self, found: list[Document]) -> None:
         self._lock = threading.Lock()
         self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, slug UNINDEXED, "
-            + ", ".join(COLUMNS)
-            + ", tokenize = 'porter unicode61 remove_diacritics 2')"
-        )
+        by_language: dict[str, list[Document]] = {}
+        for document in found:
+            by_language.setdefault(document.language, []).append(document)
+        self._languages: dict[str, _Language] = {}
         with self._db:
-            self._db.executemany(
-                "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((d.kind, d.slug, *d.texts()) for d in found),
-            )
-            self._db.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+            for number, (language, documents) in enumerate(sorted(by_language.items())):
+                self._languages[language] = _Language(self._db, f"docs_{number}", language, documents)
         self._weights = tuple(WEIGHTS[c] for c in COLUMNS)
-        self._columns = (2 + COLUMNS.index("body"), 2 + COLUMNS.index("summary"))
 
-    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
-        if not groups:
+    @property
+    def languages(self) -> frozenset[str]:
+        return frozenset(self._languages)
+
+    def find(
+        self, groups: list[list[str]], *, any_group: bool, limit: int, language: str = "en"
+    ) -> list[Match]:
+        held = self._languages.get(language)
+        if not groups or held is None:
             return []
-        expression = _match_expression(groups, any_group=any_group)
-        marks = (MARK_START, MARK_END)
+        stemmed = [list(dict.fromkeys(stem_of(word, language) for word in group)) for group in groups]
+        expression = _match_expression(stemmed, any_group=any_group)
+        ranked = _RANKED.format(table=held.table)
         with self._lock:
             best: list[int] = []
             for tier in TIERS:  # the cheap tiers first: a common word is in few titles
                 filtered = expression if tier is None else "{" + " ".join(tier) + "} : (" + expression + ")"
-                for (rowid,) in self._db.execute(_RANKED, (filtered, *self._weights, limit)):
+                for (rowid,) in self._db.execute(ranked, (filtered, *self._weights, limit)):
                     if rowid not in best:
                         best.append(rowid)
                 if len(best) >= limit:
                     break
-            shown = best[:limit]
-            if not shown:
-                return []
-            rows = {
-                rowid: rest
-                for rowid, *rest in self._db.execute(
-                    _SHOWN.format(", ".join("?" * len(shown))),
-                    (self._columns[0], *marks, self._columns[1], *marks, expression, *shown),
-                )
-            }
+        shown = [held.documents[rowid] for rowid in best[:limit]]
+        if not shown:
+            return []
+        marking = held.marking(frozenset(s for group in stemmed for s in group))
         return [
-            Match(kind, slug, title, summary, pick_snippet(body, highlighted))
-            for kind, slug, title, summary, body, highlighted in (rows[rowid] for rowid in shown)
+            Match(
+                d.kind,
+                d.slug,
+                d.title,
+                d.summary,
+                excerpt_of(d.body, d.summary, marking) if marking else d.summary,
+                language,
+            )
+            for d in shown
         ]

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from .words import fold
+
 MARK_START = "\ue000"  # private-use characters: queries cannot contain them (words.clean drops them)
 MARK_END = "\ue001"
 # how much a match counts in each part of a document: the title above all
@@ -28,11 +30,15 @@ class Match:
     title: str
     summary: str
     snippet: str  # plain text with MARK_START/MARK_END around the matched words
+    language: str = "en"  # the language the document is in
 
 
 class Index(Protocol):
-    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
-        """The best documents, ranked, that have a word of every group (of any group, with any_group).
+    def find(
+        self, groups: list[list[str]], *, any_group: bool, limit: int, language: str = "en"
+    ) -> list[Match]:
+        """The best documents in *language*, ranked, that have a word of every group (of any
+        group, with any_group), the words stemmed as that language stems them.
 
         A group is one word of the query, or the words a half-typed word may become.
         """
@@ -48,24 +54,45 @@ EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
 
 
 def excerpt(body: str, summary: str, stems: list[str]) -> str:
-    """A passage of *body* around its first word that begins with one of *stems*, those words
-    marked; the summary (marked) when the body has none. A stem ending in "i" also matches the
-    word ending in "y" it came from ("recoveri" for "recovery")."""
+    """A passage of *body* around its first word that begins with one of *stems* (folded: lower
+    case, no accents), those words marked; the summary (marked) when the body has none. A stem
+    ending in "i" also matches the word ending in "y" it came from ("recoveri" for "recovery")."""
     if not stems:
         return summary
     alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
-    word = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+    return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE), folded=True)
 
-    def mark(text: str) -> str:
-        return word.sub(lambda m: f"{MARK_START}{m.group()}{MARK_END}", text)
 
-    found = word.search(body)
-    if found is None:
-        return mark(summary)
-    start = max(0, found.start() - EXCERPT_BEFORE)
-    end = min(len(body), found.end() + EXCERPT_AFTER)
+def _searched(text: str, folded: bool) -> str:
+    """*text* as *word* patterns search it: folded, with *folded*, when folding keeps every
+    character in its place (as it does for accented letters), so the marks fall on the text."""
+    if folded:
+        plain = fold(text)
+        if len(plain) == len(text):
+            return plain
+    return text
+
+
+def excerpt_of(body: str, summary: str, word: re.Pattern[str], *, folded: bool = False) -> str:
+    """A passage of *body* around its first match of *word*, every match marked; the summary
+    (marked) when the body has none."""
+
+    def mark(text: str, searched: str, start: int, end: int) -> str:
+        pieces, at = [], start
+        for found in word.finditer(searched, start, end):
+            left, right = found.span()
+            pieces += [text[at:left], MARK_START, text[left:right], MARK_END]
+            at = right
+        return "".join(pieces) + text[at:end]
+
+    searched = _searched(body, folded)
+    first = word.search(searched)  # the rest of the body is only searched around it
+    if first is None:
+        return mark(summary, _searched(summary, folded), 0, len(summary))
+    start = max(0, first.start() - EXCERPT_BEFORE)
+    end = min(len(body), first.end() + EXCERPT_AFTER)
     if start:  # begin and end on whole words
-        start = body.find(" ", start, found.start()) + 1 or start
+        start = body.find(" ", start, first.start()) + 1 or start
     if end < len(body):
-        end = max(body.rfind(" ", found.end(), end), found.end())
-    return ("…" if start else "") + mark(body[start:end]) + ("…" if end < len(body) else "")
+        end = max(body.rfind(" ", first.end(), end), first.end())
+    return ("…" if start else "") + mark(body, searched, start, end) + ("…" if end < len(body) else "")

@@ -1,7 +1,14 @@
-"""The search index on PostgreSQL full-text search: weighted tsvectors (title above body), the
-English stemmer, GIN indexes, the same tiers of results as on SQLite. It lives in the database,
-so every worker shares it; a worker that serves content the index was not built from rebuilds
-it in one transaction."""
+"""The search index on PostgreSQL full-text search: weighted tsvectors (title above body), GIN
+indexes, the same tiers of results as on SQLite. It lives in the database, so every worker
+shares it; a worker that serves content the index was not built from rebuilds it in one
+transaction.
+
+Each row is a document in one language, indexed with that language's text search configuration
+(`config`: english, spanish, arabic when the server has them, else simple), its text folded
+first (lower case, no accents, as SQLite search folds it); a search in a language looks at that
+language's rows, its words stemmed by the same configuration. Spanish Snowball leaves "bloqueo"
+as "bloque" but "bloqueada" as "bloqu": a Spanish query's stems also match the same stem with or
+without a final "e" (search/stemming.py does the same on SQLite)."""
 
 from __future__ import annotations
 
@@ -14,6 +21,10 @@ from sqlalchemy.exc import DBAPIError
 from ..models import SEARCH_INDEX_DDL, SEARCH_INDEX_DROP  # noqa: F401  (the tables searched here)
 from .documents import Document
 from .index import Match, excerpt
+from .words import fold
+
+# the text search configuration of each language, when the server has it (else simple)
+CONFIGS = {"en": "english", "es": "spanish", "ar": "arabic"}
 
 # D, C, B, A: a title match counts ten times a body match
 _RANK_WEIGHTS = "{0.1, 0.3, 0.5, 1.0}"
@@ -29,24 +40,30 @@ _GIN_INDEXES = (
 # or tags, then in the head (summary, headings), then anywhere; a later tier is only searched
 # when the earlier ones found fewer than :limit. Snippets are made for the pages shown only.
 _FIND = text(
-    """WITH q AS (SELECT to_tsquery('english', :expression) AS query),
+    """WITH q AS (SELECT CASE WHEN :spanish
+        -- every stem 'x' or 'xe' of the query becomes ('x' | 'xe')
+        THEN to_tsquery('simple', regexp_replace(
+            regexp_replace(CAST(to_tsquery(CAST(:config AS regconfig), :expression) AS text),
+                           '([^'' ]{4,})e''', '\\1''', 'g'),
+            '''([^'' ]+)''', '(''\\1'' | ''\\1e'')', 'g'))
+        ELSE to_tsquery(CAST(:config AS regconfig), :expression) END AS query),
     title_tier AS (
         SELECT d.id, 0 AS tier, ts_rank(:weights, d.document, q.query, 1) AS rank
-        FROM search_documents d, q WHERE d.title_words @@ q.query
+        FROM search_documents d, q WHERE d.language = :language AND d.title_words @@ q.query
         ORDER BY rank DESC, d.id LIMIT :limit
     ),
     head_tier AS (
         SELECT d.id, 1 AS tier, ts_rank(:weights, d.document, q.query, 1) AS rank
         FROM search_documents d, q
         WHERE (SELECT count(*) FROM title_tier) < :limit
-          AND d.head_words @@ q.query AND d.id NOT IN (SELECT id FROM title_tier)
+          AND d.language = :language AND d.head_words @@ q.query AND d.id NOT IN (SELECT id FROM title_tier)
         ORDER BY rank DESC, d.id LIMIT :limit
     ),
     page_tier AS (
         SELECT d.id, 2 AS tier, ts_rank(:weights, d.document, q.query, 1) AS rank
         FROM search_documents d, q
         WHERE (SELECT count(*) FROM title_tier) + (SELECT count(*) FROM head_tier) < :limit
-          AND d.document @@ q.query
+          AND d.language = :language AND d.document @@ q.query
           AND d.id NOT IN (SELECT id FROM title_tier UNION ALL SELECT id FROM head_tier)
         ORDER BY rank DESC, d.id LIMIT :limit
     ),
@@ -72,6 +89,38 @@ def _indexed(text: str) -> str:
     return text.replace("<", "< ")
 
 
+def configs(engine: Engine) -> dict[str, str]:
+    """The configuration each language of CONFIGS is indexed with on this server."""
+    with engine.connect() as connection:
+        present = set(connection.scalars(text("SELECT cfgname FROM pg_ts_config")))
+    return {language: name if name in present else "simple" for language, name in CONFIGS.items()}
+
+
+def _row(document: Document, config: str) -> dict[str, str]:
+    row = {k: _indexed(v) for k, v in document.__dict__.items()}
+    row.update(kind=document.kind, slug=document.slug, language=document.language, config=config)
+    row.update(
+        {f"f_{part}": fold(row[part]) for part in ("title", "summary", "keywords", "headings", "body")}
+    )
+    return row
+
+
+_INSERT = text(
+    """INSERT INTO search_documents
+        (kind, slug, language, config, title, summary, keywords, headings, body,
+         document, title_words, head_words)
+    SELECT :kind, :slug, :language, c.config, :title, :summary, :keywords, :headings, :body,
+        setweight(to_tsvector(c.config, :f_title), 'A')
+        || setweight(to_tsvector(c.config, :f_keywords), 'B')
+        || setweight(to_tsvector(c.config, :f_summary), 'B')
+        || setweight(to_tsvector(c.config, :f_headings), 'C')
+        || setweight(to_tsvector(c.config, :f_body), 'D'),
+        to_tsvector(c.config, :f_title || ' ' || :f_keywords),
+        to_tsvector(c.config, :f_title || ' ' || :f_keywords || ' ' || :f_summary || ' ' || :f_headings)
+    FROM (SELECT CAST(:config AS regconfig) AS config) c"""
+)
+
+
 def build(engine: Engine, found: list[Document], digest: str) -> bool:
     """Make the stored index hold *found*, unless it already does. True when it was rebuilt.
 
@@ -88,16 +137,8 @@ def build(engine: Engine, found: list[Document], digest: str) -> bool:
             return False
         connection.execute(text("DELETE FROM search_documents"))
         if found:
-            connection.execute(
-                text(
-                    "INSERT INTO search_documents (kind, slug, title, summary, keywords, headings, body)"
-                    " VALUES (:kind, :slug, :title, :summary, :keywords, :headings, :body)"
-                ),
-                [
-                    {**{k: _indexed(v) for k, v in d.__dict__.items()}, "kind": d.kind, "slug": d.slug}
-                    for d in found
-                ],
-            )
+            indexed_with = configs(engine)
+            connection.execute(_INSERT, [_row(d, indexed_with.get(d.language, "simple")) for d in found])
         # the GIN indexes are queried at once: move their pending entries in, and give the
         # planner the new table's statistics
         for index in _GIN_INDEXES:
@@ -135,13 +176,20 @@ class PostgresIndex:
         self._engine = reader(engine)
         build(engine, found, digest)
         # what is shown comes from the documents as they are, not as they were stored for indexing
-        self._documents = {(d.kind, d.slug): d for d in found}
+        self._documents = {(d.kind, d.slug, d.language): d for d in found}
+        self._configs = configs(engine)
 
-    def find(self, groups: list[list[str]], *, any_group: bool, limit: int) -> list[Match]:
+    def find(
+        self, groups: list[list[str]], *, any_group: bool, limit: int, language: str = "en"
+    ) -> list[Match]:
         if not groups:
             return []
+        config = self._configs.get(language, "simple")
         asked = {
-            "expression": _tsquery(groups, any_group=any_group),
+            "language": language,
+            "config": config,
+            "spanish": config == "spanish",
+            "expression": _tsquery([[fold(w) for w in group] for group in groups], any_group=any_group),
             "weights": _RANK_WEIGHTS,
             "limit": limit,
         }
@@ -160,10 +208,16 @@ class PostgresIndex:
         stems = [m.group(1).replace("''", "'") for m in _LEXEME.finditer(rows[0].query)]
         found = []
         for row in rows:
-            shown = self._documents.get((row.kind, row.slug), row)  # row: another worker's content
+            # row: another worker's content
+            shown = self._documents.get((row.kind, row.slug, language), row)
             found.append(
                 Match(
-                    row.kind, row.slug, shown.title, shown.summary, excerpt(shown.body, shown.summary, stems)
+                    row.kind,
+                    row.slug,
+                    shown.title,
+                    shown.summary,
+                    excerpt(shown.body, shown.summary, stems),
+                    language,
                 )
             )
         return found

@@ -33,11 +33,26 @@ STOP_WORDS = frozenset((
     "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would",
     "you", "your", "yours"
 ))
+# Spanish and Arabic words of the same kind ("mi", "el", "في"), folded as queries are: a query in
+# those languages must not need them either
+SPANISH_STOP_WORDS = frozenset((
+    "al", "como", "con", "cuando", "de", "del", "donde", "el", "en", "es", "la", "las", "lo", "los",
+    "mi", "mis", "para", "pero", "por", "porque", "que", "se", "su", "sus", "tu", "tus", "un", "una",
+    "unas", "unos", "y", "ya", "yo"
+))
+ARABIC_STOP_WORDS = frozenset((
+    "في", "من", "على", "عن", "الى", "ان", "لا", "ما", "هل", "كيف", "لم", "مع", "هذا", "هذه", "انا", "او"
+))
 # fmt: on
+
+
+OTHER_STOP_WORDS = SPANISH_STOP_WORDS | ARABIC_STOP_WORDS
 
 
 def fold(text: str) -> str:
     """Lower case without accents: "Réinitialiser" and "reinitialiser" are the same word."""
+    if text.isascii():  # nothing to take off (most of an English page): 50x faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -59,7 +74,7 @@ def query_terms(text: str) -> list[str]:
     """The terms a query searches for: folded words without the stop words, and without single
     letters unless nothing else is left. A query of stop words alone has none: every page has
     "the" and "I", so ranking pages by them would be noise."""
-    found = [w for w in words(clean(text)) if w not in STOP_WORDS]
+    found = [w for w in words(clean(text)) if w not in STOP_WORDS and w not in OTHER_STOP_WORDS]
     kept = [w for w in found if len(w) > 1]
     return (kept or found)[:MAX_TERMS]
 

@@ -12,7 +12,7 @@ from ..search import Hit, search
 from ..search.misses import record_miss
 from .caching import PageCache, cached, page_cache, rendered_for_this_request, same_for_everyone
 from .fixed_urls import fixed_url
-from .language import chosen_language
+from .language import chosen_language, url_in
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
@@ -25,10 +25,15 @@ PAGES_KEPT = 128
 
 @bp.app_template_global()
 def hit_url(hit: Hit) -> str:
-    """The page a search result opens: a flow's diagnosis, or the article."""
+    """The page a search result opens, in the language the page found is in: a flow's
+    diagnosis, or the article (`/es/articles/x` for a Spanish hit on an English page)."""
     if hit.kind == "flow":  # (slugs of the content: the addresses are kept, not built each time)
-        return fixed_url("diagnose.start", flow_id=hit.slug)
-    return fixed_url("public.article", slug=hit.slug)
+        here = fixed_url("diagnose.start", flow_id=hit.slug)
+    else:
+        here = fixed_url("public.article", slug=hit.slug)
+    if hit.language == chosen_language():
+        return here
+    return url_in(hit.language, here[len(request.script_root) :])
 
 
 @bp.get("/search")
@@ -38,7 +43,7 @@ def results() -> Response:
     signed in (the results are the same for all), like the articles (web/caching.py)."""
     query = request.args.get("q", "")
     current = catalog()  # before the search: a page is never kept under a newer version than its results
-    found = search(query)
+    found = search(query, language=chosen_language())
     if found.query and not found.hits:
         record_miss(query)
     top = []
@@ -78,11 +83,17 @@ def _pages(app: Flask) -> PageCache:
 @limiter.shared_limit("240 per minute", scope="search-suggest")  # with the API's prefix=true
 def suggest() -> Response:
     """Titles for the words typed so far (the last one may be unfinished), as JSON."""
-    found = search(request.args.get("q", ""), limit=SUGGESTIONS, prefix=True)
+    found = search(request.args.get("q", ""), limit=SUGGESTIONS, prefix=True, language=chosen_language())
     return jsonify(
         query=found.query,
         hits=[
-            {"kind": h.kind, "title": h.title, "url": hit_url(h), "snippet_html": h.snippet_html}
+            {
+                "kind": h.kind,
+                "language": h.language,
+                "title": h.title,
+                "url": hit_url(h),
+                "snippet_html": h.snippet_html,
+            }
             for h in found.hits
         ],
     )

@@ -313,6 +313,7 @@ SCHEMAS: dict[str, Any] = {
             "title": TEXT,
             "summary": TEXT,
             "snippet_html": {"type": "string", "description": "Escaped text; the matched words in <mark>."},
+            "language": LANGUAGE,
             "links": _object({"self": URL, "page": URL}),
         }
     ),
@@ -509,8 +510,10 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "search",
             "summary": "Articles and flows for a query, best first, misspellings corrected",
+            "description": "The pages in the language asked for (lang) first, then English ones.",
             "tags": ["search"],
             "parameters": [
+                LANG_PARAMETER,
                 {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
                 {

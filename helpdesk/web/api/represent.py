@@ -253,6 +253,11 @@ def verdict_body(verdict: Verdict) -> dict[str, Any]:
     return {"official": verdict.official, "host": verdict.host or None, "reasons": list(verdict.reasons)}
 
 
+def _in_language(language: str) -> dict[str, str]:
+    """The API address's `lang` for content in *language* (none for English, the default)."""
+    return {} if language == SOURCE_LANGUAGE else {"lang": language}
+
+
 def search_body(found: SearchResults) -> dict[str, Any]:
     return {
         "query": found.query,
@@ -267,10 +272,11 @@ def search_body(found: SearchResults) -> dict[str, Any]:
                 "title": hit.title,
                 "summary": hit.summary,
                 "snippet_html": hit.snippet_html,
+                "language": hit.language,
                 "links": {
-                    "self": _api("flow", flow_id=hit.slug)
+                    "self": _api("flow", flow_id=hit.slug, **_in_language(hit.language))
                     if hit.kind == "flow"
-                    else _api("article", slug=hit.slug),
+                    else _api("article", slug=hit.slug, **_in_language(hit.language)),
                     "page": site_link(hit_url(hit)),
                 },
             }

@@ -228,7 +228,7 @@ def search() -> Response:
         raise ApiProblem(422, gettext("Keep the query under 500 characters."), kind="invalid")
     limit = _whole_number("limit", 20, 1, 50)
     prefix = _yes_or_no("prefix")
-    found = search_content(query, limit=limit, prefix=prefix)
+    found = search_content(query, limit=limit, prefix=prefix, language=_language())
     if found.query and not found.hits and not prefix:
         record_miss(query)  # as on the search page: editors see what people could not find
     return _json(represent.search_body(found))

@@ -114,3 +114,73 @@ def test_one_index_answers_several_threads_at_once():
     index = Fts5Index(DOCS)
     results = at_once(8, lambda: _slugs(index, ["authenticator"]))
     assert results == [["authenticator-codes", "phone-basics"]] * 8
+
+
+# ------------------------------------------------------------------------------ languages
+
+
+def _in(language: str, slug: str, title: str, body: str, summary: str = "") -> Document:
+    return Document(
+        kind="article",
+        slug=slug,
+        title=title,
+        summary=summary or title,
+        keywords="",
+        headings="",
+        body=body,
+        language=language,
+    )
+
+
+LANGUAGES = [
+    *DOCS,
+    _in(
+        "es", "forgotten-password", "Olvidé la contraseña", "Pide un enlace para poner una contraseña nueva."
+    ),
+    _in("es", "locked-out", "Cuenta bloqueada", "Demasiados intentos: el bloqueo dura quince minutos."),
+    _in("es", "strong-passwords", "Contraseñas seguras", "Una frase larga vale más que símbolos."),
+    _in("ar", "forgotten-password", "نسيت كلمة المرور", "اطلب رابطًا لتعيين كلمة مرور جديدة."),
+]
+
+
+def _found(index: Fts5Index, language: str, *words: str) -> list[tuple[str, str]]:
+    return [
+        (m.language, m.slug)
+        for m in index.find([[w] for w in words], any_group=False, limit=10, language=language)
+    ]
+
+
+def test_a_spanish_plural_finds_the_singular_and_the_singular_the_plural():
+    index = Fts5Index(LANGUAGES)
+    assert ("es", "forgotten-password") in _found(index, "es", "contraseñas")  # it says "contraseña"
+    assert ("es", "strong-passwords") in _found(index, "es", "contraseña")  # it says "Contraseñas"
+
+
+def test_spanish_accents_are_folded_on_both_sides():
+    index = Fts5Index(LANGUAGES)
+    assert _found(index, "es", "contrasena", "nueva") == [("es", "forgotten-password")]
+
+
+def test_bloqueada_finds_bloqueo_and_bloqueo_finds_bloqueada():
+    index = Fts5Index(LANGUAGES)
+    assert _found(index, "es", "bloqueo") == [("es", "locked-out")]  # its title says "bloqueada"
+    assert _found(index, "es", "bloqueada", "dura") == [("es", "locked-out")]  # its body says "bloqueo"
+
+
+def test_an_arabic_query_finds_the_arabic_article():
+    index = Fts5Index(LANGUAGES)
+    assert _found(index, "ar", "كلمة", "المرور") == [("ar", "forgotten-password")]
+
+
+def test_each_language_is_searched_apart():
+    index = Fts5Index(LANGUAGES)
+    assert _found(index, "en", "contraseña") == []
+    assert ("en", "strong-passwords") in _found(index, "en", "passwords")
+    assert all(language == "es" for language, _ in _found(index, "es", "contraseña"))
+    assert _found(index, "fr", "password") == []  # nothing indexed in that language
+
+
+def test_the_words_marked_are_the_ones_with_the_query_stems_as_written():
+    index = Fts5Index(LANGUAGES)
+    (match,) = index.find([["contraseñas"], ["nueva"]], any_group=False, limit=5, language="es")
+    assert f"{MARK_START}contraseña{MARK_END} {MARK_START}nueva{MARK_END}" in match.snippet

@@ -148,3 +148,77 @@ def test_a_search_goes_on_after_its_connection_is_cut(engine):
     with engine.connect() as other:
         other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     assert _slugs(index, ["authenticator"])[0] == "authenticator-codes"
+
+
+# ------------------------------------------------------------------------------ languages
+
+
+def _in(language: str, slug: str, title: str, body: str) -> Document:
+    return Document(
+        kind="article",
+        slug=slug,
+        title=title,
+        summary=title,
+        keywords="",
+        headings="",
+        body=body,
+        language=language,
+    )
+
+
+LANGUAGES = [
+    *DOCS,
+    _in(
+        "es", "forgotten-password", "Olvidé la contraseña", "Pide un enlace para poner una contraseña nueva."
+    ),
+    _in("es", "locked-out", "Cuenta bloqueada", "Demasiados intentos: el bloqueo dura quince minutos."),
+    _in("es", "strong-passwords", "Contraseñas seguras", "Una frase larga vale más que símbolos."),
+    _in("ar", "forgotten-password", "نسيت كلمة المرور", "اطلب رابطًا لتعيين كلمة مرور جديدة."),
+]
+
+
+def _found(index: PostgresIndex, language: str, *words: str) -> list[tuple[str, str]]:
+    found = index.find([[w] for w in words], any_group=False, limit=10, language=language)
+    return [(m.language, m.slug) for m in found]
+
+
+def test_each_row_has_its_languages_configuration(engine):
+    build(engine, LANGUAGES, "digest-languages")
+    with engine.connect() as connection:
+        rows = set(connection.execute(text("SELECT language, CAST(config AS text) FROM search_documents")))
+    assert rows == {("en", "english"), ("es", "spanish"), ("ar", "arabic")}
+
+
+def test_a_spanish_plural_finds_the_singular_and_the_singular_the_plural(engine):
+    index = PostgresIndex(engine, LANGUAGES, "digest-languages")
+    assert ("es", "forgotten-password") in _found(index, "es", "contraseñas")
+    assert ("es", "strong-passwords") in _found(index, "es", "contraseña")
+
+
+def test_spanish_accents_are_folded_on_both_sides(engine):
+    index = PostgresIndex(engine, LANGUAGES, "digest-languages")
+    assert _found(index, "es", "contrasena", "nueva") == [("es", "forgotten-password")]
+
+
+def test_bloqueada_finds_bloqueo_and_bloqueo_finds_bloqueada(engine):
+    index = PostgresIndex(engine, LANGUAGES, "digest-languages")
+    assert _found(index, "es", "bloqueo") == [("es", "locked-out")]
+    assert _found(index, "es", "bloqueada", "dura") == [("es", "locked-out")]
+
+
+def test_an_arabic_query_finds_the_arabic_article(engine):
+    index = PostgresIndex(engine, LANGUAGES, "digest-languages")
+    assert _found(index, "ar", "كلمة", "المرور") == [("ar", "forgotten-password")]
+
+
+def test_each_language_is_searched_apart(engine):
+    index = PostgresIndex(engine, LANGUAGES, "digest-languages")
+    assert _found(index, "en", "contraseña") == []
+    assert all(language == "es" for language, _ in _found(index, "es", "contraseña"))
+    assert _found(index, "fr", "password") == []
+
+
+def test_the_spanish_words_marked_keep_their_accents(engine):
+    index = PostgresIndex(engine, LANGUAGES, "digest-languages")
+    (match,) = index.find([["contrasenas"], ["nueva"]], any_group=False, limit=5, language="es")
+    assert f"{MARK_START}contraseña{MARK_END} {MARK_START}nueva{MARK_END}" in match.snippet

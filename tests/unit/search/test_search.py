@@ -38,5 +38,5 @@ def test_kept_answers_are_bounded(app, monkeypatch):
             search(query)
         built = app.extensions[search_module.KEY]
         assert len(built.answers) == 3
-        assert built.answers.get(("password", 20, False)) is None
-        assert built.answers.get(("phishing", 20, False)) is not None
+        assert built.answers.get(("password", 20, False, "en")) is None
+        assert built.answers.get(("phishing", 20, False, "en")) is not None

@@ -174,3 +174,8 @@ def test_without_a_match_in_the_body_the_summary_is_the_excerpt():
         f"Reset your {MARK_START}password{MARK_END}."
     )
     assert excerpt("Nothing here.", "A summary.", []) == "A summary."
+
+
+def test_spanish_and_arabic_function_words_are_not_searched_for():
+    assert query_terms("olvidé mi contraseña") == ["olvide", "contrasena"]
+    assert query_terms("لا أستطيع الدخول إلى حسابي") == ["استطيع", "الدخول", "حسابي"]
