@@ -86,7 +86,9 @@ def recorded(app: Flask, diagnosis_id: int) -> tuple[tuple[Any, ...], list[tuple
         assert row is not None
         kept = (row.step, row.path, row.answers, row.status, row.revision, row.updated_at, row.running_step)
         lines = db.session.scalars(
-            select(DiagnosisEvent).where(DiagnosisEvent.diagnosis_id == diagnosis_id).order_by(DiagnosisEvent.id)
+            select(DiagnosisEvent)
+            .where(DiagnosisEvent.diagnosis_id == diagnosis_id)
+            .order_by(DiagnosisEvent.id)
         ).all()
         return kept, [(e.at, e.kind, e.step, e.detail) for e in lines]
 
@@ -231,7 +233,9 @@ def test_a_body_handed_on_to_flask_reaches_it_intact(app):
     not_an_answer = f"csrf_token={token}&answer=nonsense".encode()
     refused = browser.post(WHAT, data=not_an_answer, content_type="application/x-www-form-urlencoded")
     assert flask_alone.seen[-1] == ("POST", WHAT, not_an_answer)
-    assert refused.status_code == 400 and "Please choose one of the answers." in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Please choose one of the answers." in refused.get_data(
+        as_text=True
+    )
 
 
 def test_answers_here_and_through_the_api_draw_on_one_allowance(app):
