@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask_limiter._limits import RuntimeLimit
     from limits import RateLimitItem
+    from sqlalchemy import Connection
 
 ENDPOINT = "diagnose.submit"  # the Flask view answering the same (its name in the metrics)
 STEP_ENDPOINT = "diagnose.step"  # where the redirect leads
@@ -136,12 +137,12 @@ class PlainAnswers:
             return None  # Flask refuses it (or reads what this layer does not)
         if self.reloads:
             app.extensions[LIVE_KEY].refresh(app)  # the look Flask's before_request takes
-        with app.app_context():
-            try:
-                moved = self._move(environ, diagnosis_id, flow_id, step_id, form)
-            except Exception:  # the database, say: Flask answers, with its error page and its log line
-                db.session.rollback()
-                return None
+        try:
+            # not the ORM's session: one read, one move (the same statements, on one connection)
+            with app.app_context(), db.engine.connect() as connection:
+                moved = self._move(environ, connection, diagnosis_id, flow_id, step_id, form)
+        except Exception:  # the database, say: Flask answers, with its error page and its log line
+            return None
         if moved is None:
             return None
         step, limit_headers = moved
@@ -180,11 +181,17 @@ class PlainAnswers:
         return True
 
     def _move(
-        self, environ: WSGIEnvironment, diagnosis_id: int, flow_id: str, step_id: str, form: dict[str, str]
+        self,
+        environ: WSGIEnvironment,
+        connection: Connection,
+        diagnosis_id: int,
+        flow_id: str,
+        step_id: str,
+        form: dict[str, str],
     ) -> tuple[str, list[tuple[str, str]]] | None:
         """Move the diagnosis on as diagnose.submit does (in an app context): the step the answer
         leads to and the rate limit's headers, or None (nothing done, nothing counted)."""
-        diagnosis = read_diagnosis(diagnosis_id)
+        diagnosis = read_diagnosis(diagnosis_id, connection)
         if (
             diagnosis is None
             or diagnosis.flow_id != flow_id
@@ -214,7 +221,7 @@ class PlainAnswers:
         counted = self._count(environ)
         if counted is None:
             return None  # over the limit: Flask counts it and answers its 429 page
-        moved = move_on(diagnosis, compiled, step_id, trigger, kind="answered")
+        moved = move_on(diagnosis, compiled, step_id, trigger, kind="answered", connection=connection)
         if moved.handed_over:
             return None
         return moved.step, counted
