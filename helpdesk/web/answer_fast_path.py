@@ -298,7 +298,10 @@ def _countable(limits: list[RuntimeLimit]) -> list[tuple[RateLimitItem, str, int
 def _form(environ: WSGIEnvironment, length: int) -> dict[str, str] | None:
     """The form's fields (the first value of each, as `request.form.get` gives), read from the
     body, which is put back for Flask; None if it is not plain ASCII."""
-    body: bytes = environ["wsgi.input"].read(length)
+    try:
+        body: bytes = environ["wsgi.input"].read(length)
+    except Exception:  # the client went away: Flask finds the body short, as it would have
+        body = b""
     environ["wsgi.input"] = io.BytesIO(body)  # whatever happens next, Flask reads it all again
     if len(body) != length or not body.isascii():
         return None

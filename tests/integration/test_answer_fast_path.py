@@ -363,3 +363,33 @@ def test_under_https_the_referrer_is_checked_as_flask_wtf_checks_it(tmp_path):
     assert nowhere.status_code == 400 and flask_alone.posts == [WHAT, WHAT]
     here = browser.post(WHAT, data=form, headers={"Referer": f"https://help.example.org{WHAT}"}, **https)
     assert here.status_code == 303 and here.location == EXPLAIN and flask_alone.posts == [WHAT, WHAT]
+
+
+class GoneAway(io.BytesIO):
+    def read(self, size: int | None = -1) -> bytes:
+        raise OSError("the client closed the connection")
+
+
+def test_a_body_cut_short_or_lost_is_flasks_to_judge(app):
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    flask_alone, _ = behind(app)
+    _, token, cookie = started(app, FAST_ADDRESS)
+    sent = f"csrf_token={token}&answer=broken".encode()
+
+    def posted(stream: io.BytesIO) -> str:
+        environ = EnvironBuilder(
+            path=WHAT,
+            method="POST",
+            input_stream=stream,
+            content_type="application/x-www-form-urlencoded",
+            headers=cookie,
+        ).get_environ()
+        environ["CONTENT_LENGTH"] = str(len(sent) + 50)  # the rest never came: the client went away
+        _, status, _ = run_wsgi_app(app.wsgi_app, environ, buffered=True)
+        return str(status)
+
+    posted(io.BytesIO(sent))
+    assert flask_alone.seen[-1] == ("POST", WHAT, sent)  # what came, handed on as it came
+    assert posted(GoneAway()).startswith("400")  # not a crash: Flask finds no token
+    assert flask_alone.posts == [WHAT, WHAT]
