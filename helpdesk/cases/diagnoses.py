@@ -166,11 +166,11 @@ def as_row(diagnosis: Diagnosis | DiagnosisRecord) -> Diagnosis:
     return found
 
 
-def _read_again(diagnosis: Diagnosis | DiagnosisRecord) -> None:
+def _read_again(diagnosis: Diagnosis | DiagnosisRecord, connection: Connection | None = None) -> None:
     if isinstance(diagnosis, Diagnosis):
         db.session.refresh(diagnosis)
         return
-    fresh = read_diagnosis(diagnosis.id)
+    fresh = read_diagnosis(diagnosis.id, connection)
     if fresh is None:
         raise Abandoned(diagnosis.reference)
     for f in fields(DiagnosisRecord):
@@ -311,16 +311,17 @@ def move_on(
     trigger: str,
     *,
     kind: str = "answered",
+    connection: Connection | None = None,
     **detail: Any,
 ) -> Answered[D]:
-    """Apply *trigger* at *at_step* (see `answer`), and when that reaches an end that continues
-    in another flow, hand over to that flow's diagnosis. Raises Abandoned, UnknownStep,
-    StaleStep, InvalidMove, or FlowChanged (with the diagnosis handed over to)."""
+    """Apply *trigger* at *at_step* (see `answer`, and its *connection*), and when that reaches an
+    end that continues in another flow, hand over to that flow's diagnosis. Raises Abandoned,
+    UnknownStep, StaleStep, InvalidMove, or FlowChanged (with the diagnosis handed over to)."""
     if diagnosis.status == DiagnosisStatus.ABANDONED:
         raise Abandoned(diagnosis.reference)
     if at_step not in compiled.flow.steps:
         raise UnknownStep(at_step)
-    moved = answer(diagnosis, compiled, at_step, trigger, kind=kind, **detail)
+    moved = answer(diagnosis, compiled, at_step, trigger, kind=kind, connection=connection, **detail)
     target = compiled.step(moved.step)
     if target.kind == "end" and target.outcome == "flow":
         following = live_flow(target.flow, sandbox=diagnosis.sandbox)
@@ -421,6 +422,7 @@ def answer(
     trigger: str,
     *,
     kind: str = "answered",
+    connection: Connection | None = None,
     **detail: Any,
 ) -> Moved:
     """Apply an answer (or an action's outcome) given on the page of *at_step*.
@@ -429,7 +431,13 @@ def answer(
     changes nothing; a different answer rewinds the path to that step first. Two
     concurrent submissions are settled by the database: only one update of a given
     revision succeeds, the other is re-read and then finds its answer already applied.
+
+    Written in the request's session, or on *connection* (a record moved with nothing else to
+    write, web/answer_fast_path.py: the same statements, committed on it, without the ORM's
+    session around them).
     """
+    if connection is not None and not isinstance(diagnosis, DiagnosisRecord):
+        raise TypeError("a Diagnosis row is written in the session it was loaded in")
     for _ in range(3):
         path = list(diagnosis.path)
         answers = list(diagnosis.answers)
@@ -444,9 +452,11 @@ def answer(
         new_answers = [*answers[:index], trigger]
         status = _status_at(compiled, target)
         now = utcnow()
-        db.session.flush()  # what the request added before (a fix's records) keeps its order
-        connection = db.session.connection()  # the session's transaction, without the ORM's handling
-        result = connection.execute(
+        if connection is None:
+            db.session.flush()  # what the request added before (a fix's records) keeps its order
+        # the session's transaction, without the ORM's handling (or the caller's own connection)
+        writing = connection or db.session.connection()
+        result = writing.execute(
             _MOVE,
             {
                 "b_id": diagnosis.id,
@@ -469,7 +479,7 @@ def answer(
             if status != DiagnosisStatus.ACTIVE:
                 events.append(dict(kind=status, step=target, detail={}))
             # one plain INSERT of its lines, in order, rather than the ORM's unit of work
-            connection.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
+            writing.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
             written = {
                 "path": new_path,
                 "answers": new_answers,
@@ -477,13 +487,13 @@ def answer(
                 "status": status,
                 "revision": diagnosis.revision + 1,
             }
-            db.session.commit()
+            (connection or db.session).commit()
             _hold(diagnosis, written)
             for event in events:  # fix outcomes and endings, once written, for operators' /metrics
                 metrics.diagnosis_event(diagnosis, event["kind"], event["detail"])
             return Moved(step=target, changed=True)
-        db.session.rollback()
-        _read_again(diagnosis)
+        (connection or db.session).rollback()
+        _read_again(diagnosis, connection)
     raise StaleStep(at_step, diagnosis.step)
 
 

@@ -13,11 +13,12 @@ should a time limit ever be set, tokens are signed afresh each time again.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from functools import lru_cache
 
 from flask import Flask, current_app, g, session
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 FIELD = "csrf_token"  # Flask-WTF's default: the session key, the form field and g's attribute
 SALT = "wtf-csrf-token"  # Flask-WTF's
@@ -42,6 +43,20 @@ def _kept(key: str | bytes, secret: str) -> str:
 @lru_cache(maxsize=8)
 def _serializer(key: str | bytes) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt=SALT)
+
+
+def accepted(app: Flask, secret: str, token: str) -> bool:
+    """Whether *token* passes Flask-WTF's `validate_csrf` for the session secret *secret*
+    (web/answer_fast_path.py checks forms outside a request): the token kept for the secret
+    matches at once; any other is checked as Flask-WTF checks it (signature, time limit, secret)."""
+    limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    if limit is None and token.isascii() and hmac.compare_digest(token, signed(app, secret)):
+        return True
+    try:
+        loaded = _serializer(secret_key(app)).loads(token, max_age=limit)
+    except BadData:
+        return False
+    return isinstance(loaded, str) and loaded.isascii() and hmac.compare_digest(secret, loaded)
 
 
 def csrf_token() -> str:

@@ -24,6 +24,8 @@ with those values, the CSRF token Flask-WTF would put there (`web/csrf_tokens`),
 Flask sends it (no-store, Vary: Cookie, the security headers, no cookie), observed under
 `diagnose.step`. Anything else (a cookie due to be signed again, a sign-in, a step not kept yet, an
 action step, a diagnosis not found, any error) goes on to Flask, which answers as always.
+A plain answer to such a step (POST), from such a browser, is given by web/answer_fast_path.py
+(`PlainAnswers`): the same CSRF check, rate limit, move and redirect as `diagnose.submit`'s.
 Behind a trusted proxy this layer sits inside ProxyFix: the client address it logs is the real one.
 """
 
@@ -42,6 +44,7 @@ from ..cases.diagnoses import flow_of, read_diagnosis
 from ..content.live import KEY as CATALOG_KEY
 from ..content.live import LIVE_KEY
 from ..extensions import db
+from .answer_fast_path import PlainAnswers
 from .caching import CACHE_KEY, PageCache, answer_headers
 from .csrf_tokens import FIELD as CSRF_FIELD
 from .csrf_tokens import signed
@@ -80,6 +83,7 @@ class FastPaths:
         self.ours = (app.config["SESSION_COOKIE_NAME"], app.config["SIGN_IN_COOKIE_NAME"])
         self.reloads = settings.reload_seconds >= 0  # as content/live.load_into registers its look
         self.remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's
+        self.answers = PlainAnswers(app, self.common, self._observed)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
@@ -97,6 +101,12 @@ class FastPaths:
                     return answered
             elif path.startswith(DIAGNOSE) and method == "GET":
                 answered = self._step(environ, start_response, path)
+                if answered is not None:
+                    return answered
+        elif method == "POST":
+            path = environ.get("PATH_INFO", "")
+            if path.startswith(DIAGNOSE):
+                answered = self.answers.answer(environ, start_response, path)
                 if answered is not None:
                     return answered
         return self.inner(environ, start_response)

@@ -540,3 +540,40 @@ def test_an_answer_to_a_record_another_request_moved_meanwhile_reads_it_again(fi
         moved = move_on(record, flow(), "what", "broken")  # the same answer: already applied
         assert moved.step == "explain"
         assert (record.revision, record.step) == (1, "explain")
+
+
+def test_a_record_moved_on_a_connection_of_its_own_is_written_and_committed_there(fixture_app):
+    with fixture_app.app_context():
+        record = read_diagnosis(start_diagnosis(flow()).id)
+        assert record is not None
+        db.session.remove()
+        with db.engine.connect() as connection:
+            moved = move_on(record, flow(), "what", "dunno", connection=connection)
+            assert not connection.in_transaction()  # committed on it
+        assert (moved.step, record.step, record.revision) == ("ask-support", "ask-support", 1)
+        assert read_diagnosis(record.id) == record
+        assert [kind for kind, _, _ in events(db.session.get(Diagnosis, record.id))] == [
+            "started",
+            "answered",
+            "escalated",
+        ]
+
+
+def test_a_record_moved_meanwhile_is_read_again_on_the_connection(fixture_app):
+    with fixture_app.app_context():
+        diagnosis = start_diagnosis(flow())
+        record = read_diagnosis(diagnosis.id)
+        assert record is not None
+        answer_step(diagnosis, flow(), "what", "broken")  # another request, first
+        with db.engine.connect() as connection:
+            moved = move_on(record, flow(), "what", "dunno", connection=connection)
+        assert (moved.step, record.revision, record.path) == ("ask-support", 2, ["what", "ask-support"])
+        assert read_diagnosis(record.id) == record
+
+
+def test_a_row_is_never_moved_on_another_connection_than_its_sessions(fixture_app):
+    with fixture_app.app_context():
+        diagnosis = start_diagnosis(flow())
+        with db.engine.connect() as connection, pytest.raises(TypeError):
+            move_on(diagnosis, flow(), "what", "broken", connection=connection)
+        assert read_diagnosis(diagnosis.id).step == "what"

@@ -48,6 +48,19 @@ def test_a_move_that_does_not_exist_is_refused(step, trigger):
         compiled().move(step, trigger)
 
 
+def test_a_move_is_fired_on_the_machine_once_then_kept():
+    flow = compiled()
+    fired = []
+    fire = flow._fire
+    flow._fire = lambda step, trigger: fired.append((step, trigger)) or fire(step, trigger)  # type: ignore[method-assign]
+    assert [flow.move("what", "broken") for _ in range(3)] == ["explain"] * 3
+    assert fired == [("what", "broken")]
+    for _ in range(2):  # a move the flow lacks is refused every time, and never kept
+        with pytest.raises(InvalidMove):
+            flow.move("what", "no-such-answer")
+    assert fired.count(("what", "no-such-answer")) == 2 and ("what", "no-such-answer") not in flow.moves
+
+
 def test_the_machine_has_no_automatic_transitions():
     machine = compiled().machine
     assert not any(name.startswith("to_") for name in machine.events)
