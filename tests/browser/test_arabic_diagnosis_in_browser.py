@@ -15,7 +15,7 @@ from flask import Flask
 from helpdesk.accounts.directory import directory
 from helpdesk.extensions import db
 from tests.browser.conftest import LiveServer
-from tests.browser.test_accessibility_in_browser import findings
+from tests.browser.test_accessibility_in_browser import SCREENSHOTS, findings
 from tests.browser.test_phone_layout_in_browser import OVERFLOWING
 from tests.conftest import DEMO_PASSWORD, build_app
 from tests.mailbox import SmtpServer, link_in, text_of
@@ -24,7 +24,6 @@ WIDTH = 320
 EMAIL = "pat@example.org"
 NEW_PASSWORD = "emerald canyon drift 55"
 SITE_NAME = "Example Help"
-SHOTS = Path("/tmp/langjourney-shots")
 
 # What a person sees and hears on the page: the text of every visible element (screen-reader-only
 # text included), its labels and the tab's title; text marked as another language (the switch's
@@ -50,6 +49,12 @@ SHOWN_WORDS = """() => {
   }
   return parts.join(' ');
 }"""
+SHOTS = SCREENSHOTS / "arabic-journey"  # one a page, to look at the mirrored layout
+# how the mail's HTML part lays out in a browser engine: each paragraph's direction and side
+MAIL_LAYOUT = """() => [...document.querySelectorAll('p')].map((p) => {
+  const style = getComputedStyle(p);
+  return [style.direction, style.textAlign];
+})"""
 REFERENCE = re.compile(r"\b[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}\b")
 ADDRESS = re.compile(r"\S+@\S+")
 LINK = re.compile(r"https?://\S+")
@@ -88,7 +93,7 @@ def mailing_app(tmp_path: Path, smtp: SmtpServer) -> Iterator[Flask]:
 
 @pytest.mark.slow
 def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp):
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     problems: dict[str, object] = {}
     seen: list[str] = []
 
@@ -145,6 +150,11 @@ def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp
             html = mail.get_body(preferencelist=("html",)).get_content()
             assert not english_words(LINK.sub(" ", text)), text
             assert '<html lang="ar" dir="rtl">' in html and 'dir="rtl"' in html.split("<body", 1)[1]
+            reading = context.new_page()
+            reading.set_content(html)
+            reading.screenshot(path=str(SHOTS / "mail.png"), full_page=True)
+            assert set(map(tuple, reading.evaluate(MAIL_LAYOUT))) == {("rtl", "right")}
+            reading.close()
 
             page.goto(server.url + link_in(mail, "/ar/password/reset/"))
             look(page, "reset")
