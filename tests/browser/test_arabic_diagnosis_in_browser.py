@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -102,6 +103,8 @@ def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp
         page.wait_for_load_state()
         seen.append(name)
         page.screenshot(path=str(SHOTS / f"{len(seen):02d}-{name}.png"), full_page=True)
+        if not urlsplit(page.url).path.startswith("/ar/"):
+            problems[f"{name}: left Arabic"] = page.url
         html = page.locator("html")
         if (html.get_attribute("lang"), html.get_attribute("dir")) != ("ar", "rtl"):
             problems[f"{name}: lang/dir"] = (html.get_attribute("lang"), html.get_attribute("dir"))
@@ -121,7 +124,7 @@ def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp
 
     with LiveServer(mailing_app) as server:
         # bypass_csp: axe is put into each page by the test; the site's own CSP forbids inline scripts
-        context = server_context = browser.new_context(
+        context = browser.new_context(
             viewport={"width": WIDTH, "height": 640}, bypass_csp=True, is_mobile=True, has_touch=True
         )
         context.set_default_timeout(10_000)
@@ -143,17 +146,17 @@ def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp
             page.locator("form button.primary").click()
             look(page, "check-your-email")
 
-            [mail] = smtp.recorder.messages
-            assert mail["Content-Language"] == "ar"
-            assert mail["Subject"] == "أعد تعيين كلمة المرور"
+            [mail] = smtp.recorder.messages  # in Arabic: its subject, its text part, its HTML part
+            assert (mail["Subject"], mail["Content-Language"]) == ("أعد تعيين كلمة المرور", "ar")
             text = text_of(mail)
+            assert text.startswith("مرحبًا،") and not english_words(LINK.sub(" ", text)), text
             html = mail.get_body(preferencelist=("html",)).get_content()
-            assert not english_words(LINK.sub(" ", text)), text
-            assert '<html lang="ar" dir="rtl">' in html and 'dir="rtl"' in html.split("<body", 1)[1]
-            reading = context.new_page()
+            assert '<html lang="ar" dir="rtl">' in html and "اختر كلمة مرور جديدة</a>" in html
+            reading = context.new_page()  # the HTML part as a mail client's browser engine lays it out
             reading.set_content(html)
             reading.screenshot(path=str(SHOTS / "mail.png"), full_page=True)
             assert set(map(tuple, reading.evaluate(MAIL_LAYOUT))) == {("rtl", "right")}
+            assert not english_words(LINK.sub(" ", reading.evaluate(SHOWN_WORDS)))
             reading.close()
 
             page.goto(server.url + link_in(mail, "/ar/password/reset/"))
@@ -167,8 +170,10 @@ def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp
             look(page, "confirm-sign-in")
             page.locator("input[name=password]").fill(NEW_PASSWORD)
             page.locator("form button.primary").click()
+            # the check signed the person in with the new password: the flow's end
             assert page.url.endswith("/ar/diagnose/wrong-password/signed-in-after-fix")
+            assert page.locator("h1").inner_text() == "كل شيء جاهز"
             look(page, "end")
         finally:
-            server_context.close()
+            context.close()
     assert problems == {}, problems
