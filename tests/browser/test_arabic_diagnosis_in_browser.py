@@ -174,6 +174,8 @@ def test_a_whole_diagnosis_in_arabic_on_a_small_phone(browser, mailing_app, smtp
             assert page.url.endswith("/ar/diagnose/wrong-password/signed-in-after-fix")
             assert page.locator("h1").inner_text() == "كل شيء جاهز"
             look(page, "end")
+            notice = smtp.recorder.messages[-1]  # the password changed: its owner is told, in Arabic
+            assert (notice["Subject"], notice["Content-Language"]) == ("غُيّرت كلمة المرور", "ar")
         finally:
             context.close()
     assert problems == {}, problems

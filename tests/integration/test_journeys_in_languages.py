@@ -169,3 +169,7 @@ def test_a_whole_diagnosis_in_spanish_and_its_mail(mailing_app, smtp):
     at = answer(client, at, page, password=NEW_PASSWORD)
     assert at == "/es/diagnose/wrong-password/signed-in-after-fix"
     in_spanish(client, at, "Todo listo")
+    # and the notice that the password changed, sent on the way, is in Spanish too
+    notice = smtp.recorder.messages[-1]
+    assert (notice["Subject"], notice["Content-Language"]) == ("Se cambió tu contraseña", "es")
+    assert "http://localhost/es/password/forgot" in text_of(notice)
