@@ -65,12 +65,33 @@ def compose(
     message["Auto-Submitted"] = "auto-generated"
     with in_language(language) as written_in:
         message["Subject"] = str(subject)
+        context = {name: pages_in(written_in, value) for name, value in context.items()}
         context["mail_language"] = written_in
         context["mail_direction"] = Locale.parse(written_in).text_direction
+        # mail clients drop CSS's logical values (text-align: start): the side, worked out here
+        context["mail_align"] = "right" if context["mail_direction"] == "rtl" else "left"
         message.set_content(render_template(f"mail/{template}.txt", **context))
         message.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
     message["Content-Language"] = written_in  # after the parts: set_content clears Content-*
     return message
+
+
+def pages_in(language: str, value: Any) -> Any:
+    """*value*, when it is a link to a page of this site (links.site_link), under *language*'s
+    prefix (`/es/…`): a mail written in Spanish opens its pages in Spanish whatever the browser's
+    cookie or Accept-Language say. The default language keeps the unprefixed address (the fixed
+    one); anything else is left as it is. (Here, not in helpdesk.links: mail and links are
+    siblings, and only the mail knows which language it is written in.)"""
+    configured = settings()
+    root = configured.site_url.rstrip("/")
+    if (
+        not isinstance(value, str)
+        or language == configured.default_language
+        or language not in configured.languages
+        or not value.startswith(root + "/")
+    ):
+        return value
+    return f"{root}/{language}{value[len(root) :]}"
 
 
 def send(message: EmailMessage) -> None:

@@ -99,10 +99,11 @@ class FlowChanged(DiagnosisError):
     """The version of the flow *diagnosis* began on can't be found any more: the person must
     start it again."""
 
-    def __init__(self, diagnosis: Diagnosis, note: str = "") -> None:
+    def __init__(self, diagnosis: Diagnosis, note: str = "", ended_at: str = "") -> None:
         super().__init__(diagnosis.reference)
         self.diagnosis = diagnosis
-        self.note = note  # what the end that handed over says on the way
+        self.note = note  # what the end that handed over says on the way (the source's words)
+        self.ended_at = ended_at  # that end's step id: a page says its note in the reader's language
 
 
 @dataclass(slots=True)
@@ -301,7 +302,8 @@ class Answered(Generic[D]):
     compiled: CompiledFlow
     step: str
     handed_over: bool = False
-    note: str = ""  # what the end that handed over says on the way
+    note: str = ""  # what the end that handed over says on the way (the source's words)
+    ended_at: str = ""  # that end's step id, in the flow answered: its note in another language
 
 
 def move_on(
@@ -329,8 +331,10 @@ def move_on(
             child = hand_over(as_row(diagnosis), following, sandbox=diagnosis.sandbox)
             child_flow = flow_of(child)
             if child_flow is None:  # the one already going on began on a version that is gone
-                raise FlowChanged(child, note=target.text)
-            return Answered(child, child_flow, child.step, handed_over=True, note=target.text)
+                raise FlowChanged(child, note=target.text, ended_at=target.id)
+            return Answered(
+                child, child_flow, child.step, handed_over=True, note=target.text, ended_at=target.id
+            )
     return Answered(diagnosis, compiled, moved.step)
 
 

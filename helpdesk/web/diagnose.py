@@ -218,10 +218,10 @@ def _not_offered(
             not_offered=lacking,
         )
     except FlowChanged as changed:
-        return _go_on_in(changed.diagnosis, changed.diagnosis.step, changed.note)
+        return _go_on_in(changed.diagnosis, changed.diagnosis.step, _note(compiled, changed))
     except (DiagnosisError, InvalidMove):  # moved on meanwhile (another tab): show where it is now
         return redirect(_step_url(read_diagnosis(diagnosis.id) or diagnosis), 303)
-    return _after_move(moved)
+    return _after_move(moved, compiled)
 
 
 @bp.post("/<flow_id>/<step_id>")
@@ -265,7 +265,7 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
     try:
         moved = move_on(diagnosis, compiled, step_id, trigger, kind=kind, **detail)
     except FlowChanged as changed:  # handed over to a diagnosis whose guide has changed: it says so
-        return _go_on_in(changed.diagnosis, changed.diagnosis.step, changed.note)
+        return _go_on_in(changed.diagnosis, changed.diagnosis.step, _note(compiled, changed))
     except (DiagnosisError, InvalidMove) as problem:
         if current.kind in ("action", "check"):
             release_step(diagnosis)
@@ -276,7 +276,7 @@ def submit(flow_id: str, step_id: str) -> BaseResponse | tuple[str, int]:
             return redirect(_step_url(diagnosis, step_id), 303)
         flash(_("That page was out of date, so nothing was changed. Here is where you are."))
         return redirect(_step_url(diagnosis), 303)
-    return _after_move(moved)
+    return _after_move(moved, compiled)
 
 
 def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Outcome | tuple[str, int]:
@@ -301,10 +301,17 @@ def _run_fix(diagnosis: Diagnosis, compiled: CompiledFlow, current: Step) -> Out
     return outcome
 
 
-def _after_move(moved: Answered) -> BaseResponse:
+def _after_move(moved: Answered, compiled: CompiledFlow) -> BaseResponse:
     if moved.handed_over:  # an end that continues in another flow: this browser holds it now
-        return _go_on_in(moved.diagnosis, moved.step, moved.note)
+        return _go_on_in(moved.diagnosis, moved.step, _note(compiled, moved))
     return redirect(_step_url(moved.diagnosis, moved.step), 303)
+
+
+def _note(compiled: CompiledFlow, handover: Answered | FlowChanged) -> str:
+    """What the end of *compiled* that handed over says on the way, in the reader's language."""
+    if not handover.ended_at:
+        return handover.note
+    return in_language(compiled, chosen_language()).content.steps[handover.ended_at].text or handover.note
 
 
 def _go_on_in(child: AnyDiagnosis, step: str, note: str) -> BaseResponse:

@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult
 from flask import Flask
 
 from helpdesk.extensions import db
-from helpdesk.mail import MailError, compose, send
+from helpdesk.mail import MailError, compose, pages_in, send
 from tests.conftest import build_app
 from tests.mailbox import SmtpServer, free_port, outbox, text_of
 
@@ -105,6 +105,63 @@ def test_compose_writes_the_mail_in_the_language_asked_in_even_outside_a_request
     assert 'lang="es" dir="ltr"' in spanish.get_body(preferencelist=("html",)).get_content()
     # a language not offered: the default one (English here), never an error
     assert unknown["Content-Language"] == "en" and "Hello," in text_of(unknown)
+
+
+def _reset_mail(language: str):
+    return compose(
+        "reset_link",
+        "pat@example.org",
+        "Reset your password",
+        language=language,
+        url="http://localhost/password/reset/abc",
+        minutes=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "direction", "side", "hello"),
+    [("ar", "rtl", "right", "مرحبًا،"), ("es", "ltr", "left", "Hola:")],
+)
+def test_the_html_part_reads_in_the_mail_s_language_and_direction(app, language, direction, side, hello):
+    """lang and dir on <html>, and again on <body> and the table inside (mail clients often drop
+    <html> and <body>); text-align names the side, as mail clients ignore CSS's "start"."""
+    with app.app_context():
+        message = _reset_mail(language)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f'<html lang="{language}" dir="{direction}">' in html
+    assert f'<body lang="{language}" dir="{direction}"' in html
+    assert f'<table role="presentation" lang="{language}" dir="{direction}"' in html
+    other_side = {"left": "right", "right": "left"}[side]
+    assert f"text-align: {side};" in html and f"text-align: {other_side}" not in html
+    assert text_of(message).startswith(hello) and "Hello," not in text_of(message)
+    assert '<span dir="ltr">http://localhost/' in html  # an address stays left to right in Arabic
+
+
+def test_a_mail_s_links_open_the_site_s_pages_in_its_language(app):
+    with app.app_context():
+        arabic, english = _reset_mail("ar"), _reset_mail("en")
+    for part in (text_of(arabic), arabic.get_body(preferencelist=("html",)).get_content()):
+        assert "http://localhost/ar/password/reset/abc" in part
+        assert "http://localhost/password/reset/abc" not in part
+    # the default language keeps the unprefixed address, the fixed one
+    assert "http://localhost/password/reset/abc" in text_of(english)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://localhost.example.net/password/reset/abc",  # another site that starts alike
+        "https://localhost/password/reset/abc",  # not the configured scheme
+        "http://localhost",  # the bare site, no page
+        "the site http://localhost/",
+        42,
+    ],
+)
+def test_only_links_to_the_site_s_own_pages_take_the_language(app, value):
+    with app.app_context():
+        assert pages_in("es", value) == value
+        assert pages_in("es", "http://localhost/articles/x") == "http://localhost/es/articles/x"
+        assert pages_in("fr", "http://localhost/articles/x") == "http://localhost/articles/x"  # not offered
 
 
 # the outbox
