@@ -15,7 +15,7 @@ from .. import audit
 from ..accounts.org_directory import DirectoryUnavailable
 from ..errors import DomainError
 from ..extensions import db
-from . import logs, moments
+from . import logs, moments, numbers
 from .api import problems as api_problems
 from .api.problems import is_api_request
 from .sessions import sign_in_cookie_name
@@ -137,6 +137,7 @@ def register(app: Flask) -> None:
         return _error_page(InternalServerError.code)
 
     moments.install(app)  # the time filters, and the time zone a form sent for its mails
+    numbers.install(app)  # numbers in the language's way, in translated strings and `| number`
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -63,10 +63,8 @@ def test_a_recovery_asked_in_spanish_from_mexico_city_is_approved_in_that_zone_a
     assert asker["Content-Language"] == "es"
     hold_until = only_request(app).hold_until
     there = hold_until.astimezone(ZoneInfo(MEXICO_CITY))  # UTC-6 in winter, UTC-5 never since 2022
-    expected = (
-        f"{format_date(there, 'long', locale='es')}, {there:%H:%M} "
-        f"({MEXICO_CITY}; "
-        + (f"{hold_until:%H:%M} UTC)" if there.date() == hold_until.date() else "")
+    expected = f"{format_date(there, 'long', locale='es')}, {there:%H:%M} ({MEXICO_CITY}; " + (
+        f"{hold_until:%H:%M} UTC)" if there.date() == hold_until.date() else ""
     )
     assert expected in text_of(asker)
     assert " de " in expected  # Spanish month words: "5 de diciembre de 2026"
