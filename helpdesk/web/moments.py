@@ -120,6 +120,11 @@ def zoned_text(value: datetime, time_zone: str | None) -> str:
     there = value.astimezone(zone)
     same_day = there.date() == at_utc.date()
     beside = _text(at_utc, "time_of_day") + " UTC" if same_day else utc_text(at_utc)
+    locale = _language()
+    if locale is not None and locale.text_direction == "rtl":
+        # a Latin name in right-to-left words: isolated (FSI … PDI), so its slash and the brackets
+        # around it are laid out as part of it, in plain text as in HTML
+        zone_name = f"\u2068{zone_name}\u2069"
     return gettext(
         "%(local)s (%(zone)s; %(utc)s)", local=_text(there, "long", zone), zone=zone_name, utc=beside
     )

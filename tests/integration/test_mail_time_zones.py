@@ -51,7 +51,9 @@ def test_a_recovery_asked_in_spanish_from_mexico_city_is_approved_in_that_zone_a
             contact_email="new@example.net",
             time_zone=MEXICO_CITY,
         )
-        code = re.search(r"^\s+(\d{6})\s*$", text_of(smtp.recorder.messages[-1]), re.M).group(1)
+        code_mail = text_of(smtp.recorder.messages[-1])  # immediate: the form's zone, as stored
+        assert re.search(rf"El código funciona hasta el .+ \({MEXICO_CITY}; .+ UTC\)\.", code_mail)
+        code = re.search(r"^\s+(\d{6})\s*$", code_mail, re.M).group(1)
         post(person, "/es/recovery/request/contact", code=code)
         send_evidence(person)
         request = only_request(app)
@@ -105,7 +107,10 @@ def test_the_password_changed_notice_is_in_the_zone_the_reset_form_sent(
 ):
     client = app.test_client()
     post(client, "/password/forgot", email="pat@example.org", time_zone=time_zone)
-    page = open_link(client, link_in(outbox(outbox_dir)[-1], "/password/reset/"))
+    link_mail = outbox(outbox_dir)[-1]
+    until = re.search(r"^The link works until (.+)\.$", text_of(link_mail), re.M).group(1)
+    assert written in until
+    page = open_link(client, link_in(link_mail, "/password/reset/"))
     assert 'name="time_zone"' in page.get_data(as_text=True)
     response = client.post(
         "/password/reset",

@@ -70,6 +70,7 @@ def send_contact_code(request: VerificationRequest) -> None:
             time_zone=request.time_zone or "",
             code=code,
             minutes=CODE_MINUTES,
+            until=request.contact_code_expires,
             reference=request.reference,
         )
     )
