@@ -143,7 +143,15 @@ def time_zone_field() -> Markup:
 
 
 def _zone_the_form_sent() -> str | None:
-    return request.form.get("time_zone") if request.method == "POST" else None
+    """The `time_zone` a POST sent: a form's field, or a JSON body's member (the pages' scripts
+    that post JSON, such as the passkey ceremonies, may add it)."""
+    if request.method != "POST":
+        return None
+    if request.is_json:
+        body = request.get_json(silent=True)
+        zone = body.get("time_zone") if isinstance(body, dict) else None
+        return zone if isinstance(zone, str) else None
+    return request.form.get("time_zone")
 
 
 def install(app: Flask) -> None:

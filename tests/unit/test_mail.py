@@ -149,6 +149,10 @@ def test_compose_writes_times_in_the_zone_asked_for_else_in_the_one_the_form_sen
         tokyo = _factor_changed(None)  # no zone stored: the form's
         stored = _factor_changed("Europe/Madrid")  # a stored zone wins over the form's
         utc = _factor_changed("")  # none known ("" stored): UTC, whatever the form sent
+    with app.test_request_context("/account/passkeys", method="POST", json={"time_zone": "Asia/Tokyo"}):
+        from_json = _factor_changed(None)  # a page's script that posts JSON may send it too
+    with app.test_request_context("/account/passkeys", method="POST", json={"time_zone": ["Asia/Tokyo"]}):
+        not_a_name = _factor_changed(None)
     with app.app_context():
         outside = _factor_changed(None)  # a job: no request, no zone
     assert "When: 5 December 2026 22:05 (Asia/Tokyo; 13:05 UTC)" in text_of(tokyo)
@@ -157,6 +161,8 @@ def test_compose_writes_times_in_the_zone_asked_for_else_in_the_one_the_form_sen
     assert "<strong>5 December 2026 14:05 (Europe/Madrid; 13:05 UTC)</strong>" in html
     assert "When: 5 December 2026 13:05 UTC\n" in text_of(utc)
     assert "When: 5 December 2026 13:05 UTC\n" in text_of(outside)
+    assert "(Asia/Tokyo; 13:05 UTC)" in text_of(from_json)
+    assert "When: 5 December 2026 13:05 UTC\n" in text_of(not_a_name)
 
 
 # the outbox
