@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import smtplib
 import ssl
@@ -14,6 +15,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import available_timezones
 
 from babel import Locale
 from flask import current_app, has_request_context, render_template
@@ -24,6 +26,9 @@ from .config import settings
 
 ATTEMPTS = 3
 _sequence = itertools.count(1)
+# where the HTTP layer puts a function naming the time zone the request being answered sent (the
+# hidden `time_zone` field a page's script fills in), the way Flask-Babel keeps its locale selector
+ZONE_OF_REQUEST = "helpdesk.time_zone_of_request"
 
 
 class MailError(RuntimeError):
@@ -46,12 +51,43 @@ def in_language(language: str | None) -> Iterator[str]:
         yield locale.language if locale is not None else configured.default_language
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def known_time_zone(name: str | None) -> str | None:
+    """*name* when it is a time zone of the IANA database this machine has (as a browser's
+    `Intl.DateTimeFormat().resolvedOptions().timeZone` names it: "Europe/Madrid"), else None. What
+    a form sends is never trusted to be one, and anything else is ignored, never refused."""
+    if not name or len(name) > 64:
+        return None
+    return name if name in _time_zones() else None
+
+
+def in_time_zone(time_zone: str | None) -> str | None:
+    """The time zone a mail writes its times in: *time_zone* (the one stored with what was asked
+    for; "" for none known: UTC) or, when None, the one the request being answered sent, if any.
+    None: UTC alone."""
+    if time_zone is None and has_request_context():
+        sent = current_app.extensions.get(ZONE_OF_REQUEST)
+        time_zone = sent() if sent is not None else None
+    return known_time_zone(time_zone)
+
+
 def compose(
-    template: str, to: str, subject: str, *, language: str | None = None, **context: Any
+    template: str,
+    to: str,
+    subject: str,
+    *,
+    language: str | None = None,
+    time_zone: str | None = None,
+    **context: Any,
 ) -> EmailMessage:
     """A message with plain-text and HTML parts from templates/mail/<template>.txt and .html,
     written in *language* (`in_language`): its words, its subject (a lazy_gettext string, or
-    English as given) and its dates."""
+    English as given) and its dates, and its times in *time_zone* with UTC beside them
+    (`in_time_zone`; the `mail_time` filter)."""
     if not to or any(ch in to for ch in "\r\n\x00,;<>") or to.count("@") != 1:
         # a header built from anything but one plain address could mail other people
         raise MailError(f"refusing to mail {to!r}: not one plain address")
@@ -63,6 +99,7 @@ def compose(
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=configured.mail_from.partition("@")[2] or "localhost")
     message["Auto-Submitted"] = "auto-generated"
+    context["mail_time_zone"] = in_time_zone(time_zone)
     with in_language(language) as written_in:
         message["Subject"] = str(subject)
         context = {name: pages_in(written_in, value) for name, value in context.items()}

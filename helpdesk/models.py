@@ -481,6 +481,9 @@ class VerificationRequest(db.Model):  # type: ignore[name-defined]
     evidence_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the language the person asked in (HELPDESK_LANGUAGES; "" the default): the request's mails
     language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # the IANA time zone the person's browser named when they asked (None: not known): the times in
+    # the request's mails are written in it, UTC beside them
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class Evidence(db.Model):  # type: ignore[name-defined]

@@ -52,6 +52,7 @@ def lifetime() -> timedelta:
 
 @to_the_account_as_it_is
 def send_reset_link(account: AccountRecord) -> None:
+    until = utcnow() + lifetime()  # a moment before the token's own end: never later than it
     raw = issue_token(account.id, "reset", lifetime())
     send(
         compose(
@@ -60,6 +61,7 @@ def send_reset_link(account: AccountRecord) -> None:
             _l("Reset your password"),
             url=links.reset_page(raw),
             minutes=settings().token_minutes,
+            until=until,  # in the zone the form that asked sent (mail.in_time_zone)
         )
     )
 
@@ -71,6 +73,7 @@ def send_no_account(email: str, what: str) -> None:
 
 @to_the_account_as_it_is
 def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool = False) -> None:
+    until = utcnow() + lifetime()
     raw = issue_token(account.id, "unlock", lifetime())
     subject = _l("Was this you? Your account was locked") if lock_notice else _l("Unlock your account")
     send(
@@ -80,6 +83,7 @@ def send_unlock_link(account: AccountRecord, *, locked: bool, lock_notice: bool 
             subject,
             url=links.unlock_page(raw),
             minutes=settings().token_minutes,
+            until=until,
             locked=locked,
             lock_notice=lock_notice,
             suspicious_url=links.diagnosis_page(SUSPICIOUS),

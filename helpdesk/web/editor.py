@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from markupsafe import Markup, escape
 
 from .. import audit
@@ -185,13 +185,15 @@ def funnel_svg(stats: FlowStats) -> Markup:
         y = 4 + i * row_h
         width = bar_w * s.reached / top
         left = bar_w * s.left_here / top
-        left_here = " ({})".format(escape(gettext("%(num)d left", num=s.left_here))) if s.left_here else ""
+        how_many_left = format_decimal(s.left_here)  # the language's digits and grouping, as `reached`
+        left_here = " ({})".format(escape(gettext("%(num)s left", num=how_many_left))) if s.left_here else ""
         parts.append(
             f'<g><text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
             f"{escape(s.step)}</text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" fill="#0b57a4"/>'
             f'<rect x="{label_w}" y="{y + 3}" width="{left:.1f}" height="{row_h - 6}" fill="#b00020"/>'
-            f'<text x="{label_w + width + 6:.1f}" y="{y + 15}" font-size="12">{s.reached}'
+            f'<text x="{label_w + width + 6:.1f}" y="{y + 15}" font-size="12">'
+            f"{escape(format_decimal(s.reached))}"
             f"{left_here}</text></g>"
         )
     parts.append("</svg>")

@@ -15,10 +15,9 @@ from .. import audit
 from ..accounts.org_directory import DirectoryUnavailable
 from ..errors import DomainError
 from ..extensions import db
-from . import logs
+from . import logs, moments, numbers
 from .api import problems as api_problems
 from .api.problems import is_api_request
-from .moments import moment, utc_text
 from .sessions import sign_in_cookie_name
 
 PAGES = {
@@ -137,8 +136,8 @@ def register(app: Flask) -> None:
             return api_problems.server_error(), 500
         return _error_page(InternalServerError.code)
 
-    app.add_template_filter(moment)
-    app.add_template_filter(utc_text)
+    moments.install(app)  # the time filters, and the time zone a form sent for its mails
+    numbers.install(app)  # numbers in the language's way, in translated strings and `| number`
 
     @app.context_processor
     def site() -> dict[str, Any]:

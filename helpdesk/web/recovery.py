@@ -76,7 +76,11 @@ def start() -> BaseResponse | str | tuple[str, int]:
             return render_template("recovery/start.html", form=form, error=error), 400
     try:
         created = asking.start(
-            form["account_email"], form["contact_email"], ip=client_ip(), language=chosen_language()
+            form["account_email"],
+            form["contact_email"],
+            ip=client_ip(),
+            language=chosen_language(),
+            time_zone=request.form.get("time_zone"),
         )
     except MailError:
         error = _("We could not send the code just now. Please try again in a few minutes.")
@@ -95,6 +99,7 @@ def contact() -> BaseResponse | str | tuple[str, int]:
         return redirect(url_for(".evidence"), 303)
     if request.method == "GET":
         return render_template("recovery/contact.html", r=current)
+    asking.remember_time_zone(current, request.form.get("time_zone"))
     if request.form.get("resend"):
         try:
             asking.send_contact_code(current)
@@ -125,6 +130,7 @@ def evidence() -> BaseResponse | str | tuple[str, int]:
         return redirect(url_for(".submitted"), 303)
     if request.method == "GET":
         return _evidence_page(current, {})
+    asking.remember_time_zone(current, request.form.get("time_zone"))
     form = asking.answers_from_form(request.form)
     if request.form.get("consent") != "yes":  # ASVS 8.3.3: ID photos only with the person's say-so
         error = _("Tick the box to agree to how your photos are used and kept, or we can't take them.")

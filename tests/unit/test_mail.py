@@ -164,6 +164,63 @@ def test_only_links_to_the_site_s_own_pages_take_the_language(app, value):
         assert pages_in("fr", "http://localhost/articles/x") == "http://localhost/articles/x"  # not offered
 
 
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        ("Europe/Madrid", "Europe/Madrid"),
+        ("America/Mexico_City", "America/Mexico_City"),
+        ("UTC", "UTC"),
+        ("", None),
+        (None, None),
+        ("europe/madrid", None),  # the database's names are exact
+        ("Europe/Atlantis", None),
+        ("../../../etc/passwd", None),
+        ("America/Mexico_City" * 4, None),
+    ],
+)
+def test_a_time_zone_is_kept_only_when_it_is_one_we_know(name, known):
+    from helpdesk.mail import known_time_zone
+
+    assert known_time_zone(name) == known
+
+
+def _factor_changed(zone):
+    return compose(
+        "factor_changed",
+        "pat@example.org",
+        "A passkey was added",
+        time_zone=zone,
+        what="A passkey was added.",
+        when=datetime(2026, 12, 5, 13, 5, tzinfo=UTC),
+        ip="",
+        device="",
+        account_url="http://localhost/account",
+        suspicious_url="http://localhost/",
+        reset_url="http://localhost/password/forgot",
+    )
+
+
+def test_compose_writes_times_in_the_zone_asked_for_else_in_the_one_the_form_sent(app):
+    with app.test_request_context("/account", method="POST", data={"time_zone": "Asia/Tokyo"}):
+        tokyo = _factor_changed(None)  # no zone stored: the form's
+        stored = _factor_changed("Europe/Madrid")  # a stored zone wins over the form's
+        utc = _factor_changed("")  # none known ("" stored): UTC, whatever the form sent
+    with app.test_request_context("/account/passkeys", method="POST", json={"time_zone": "Asia/Tokyo"}):
+        from_json = _factor_changed(None)  # a page's script that posts JSON may send it too
+    with app.test_request_context("/account/passkeys", method="POST", json={"time_zone": ["Asia/Tokyo"]}):
+        not_a_name = _factor_changed(None)
+    with app.app_context():
+        outside = _factor_changed(None)  # a job: no request, no zone
+    assert "When: 5 December 2026 22:05 (Asia/Tokyo; 13:05 UTC)" in text_of(tokyo)
+    assert "When: 5 December 2026 14:05 (Europe/Madrid; 13:05 UTC)" in text_of(stored)
+    html = stored.get_body(preferencelist=("html",)).get_content()
+    assert "<strong>5 December 2026 14:05 (Europe/Madrid; 13:05 UTC)</strong>" in html
+    assert "When: 5 December 2026 13:05 UTC\n" in text_of(utc)
+    assert "When: 5 December 2026 13:05 UTC\n" in text_of(outside)
+    assert "(Asia/Tokyo; 13:05 UTC)" in text_of(from_json)
+    assert "When: 5 December 2026 13:05 UTC\n" in text_of(not_a_name)
+
+
 # the outbox
 
 

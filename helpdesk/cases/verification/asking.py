@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from ... import audit
 from ...accounts.directory import normalise_email
 from ...extensions import db, rowcount
-from ...mail import compose, send
+from ...mail import compose, known_time_zone, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from ..reference import new_reference, normalise_reference
 from . import hashing
@@ -34,14 +34,18 @@ class ContactCodeCheck(StrEnum):
     TOO_MANY = "too-many"  # the code's tries are used up: a new code is needed
 
 
-def start(account_email: str, contact_email: str, ip: str = "", language: str = "") -> VerificationRequest:
+def start(
+    account_email: str, contact_email: str, ip: str = "", language: str = "", time_zone: str | None = None
+) -> VerificationRequest:
     """A new request; its reference is the person's to quote, and a code goes to the contact.
-    *language*: the one the person asks in, which the request's mails are written in."""
+    *language*: the one the person asks in, which the request's mails are written in; *time_zone*:
+    the one their browser named (kept only if it is a zone we know), which their times are in."""
     request = VerificationRequest(
         reference=new_reference(),
         account_email=normalise_email(account_email),
         contact_email=normalise_email(contact_email),
         language=language,
+        time_zone=known_time_zone(time_zone),
     )
     db.session.add(request)
     db.session.commit()
@@ -63,11 +67,22 @@ def send_contact_code(request: VerificationRequest) -> None:
             request.contact_email,
             _l("Your code for the recovery request"),
             language=request.language,
+            time_zone=request.time_zone or "",
             code=code,
             minutes=CODE_MINUTES,
+            until=request.contact_code_expires,
             reference=request.reference,
         )
     )
+
+
+def remember_time_zone(request: VerificationRequest, time_zone: str | None) -> None:
+    """A request that has no time zone yet (asked without a script, or before they were kept)
+    takes the one a later page of it sent, if it is a zone we know; one already kept stays."""
+    zone = known_time_zone(time_zone)
+    if request.time_zone is None and zone is not None:
+        request.time_zone = zone
+        db.session.commit()
 
 
 def confirm_contact(request: VerificationRequest, code: str, ip: str = "") -> ContactCodeCheck:

@@ -72,6 +72,7 @@ def owner_signed_in(account: AccountRecord, ip: str = "") -> list[VerificationRe
                         reference=request.reference,
                     ),
                     language=settings().default_language,  # to support: the site's language
+                    time_zone="",  # and UTC, not the owner's zone
                     reference=request.reference,
                     account_email=account.email,
                     staff_url=links.site_link("/staff/"),
@@ -155,6 +156,7 @@ def run_due() -> int:
                 request.contact_email,
                 _l("You can set a new password now"),
                 language=request.language,
+                time_zone=request.time_zone or "",
                 url=links.recovery_complete_page(token),
                 reference=request.reference,
             )

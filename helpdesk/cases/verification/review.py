@@ -4,8 +4,9 @@ rule). An approval starts the hold and tells the account's owner how to cancel i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +21,8 @@ from ...extensions import db, one_transaction, rowcount
 from ...mail import MailError, compose, send
 from ...models import VerificationRequest, VerificationStatus, utcnow
 from .hashing import keyed_hash, new_link_token
+
+log = logging.getLogger(__name__)
 
 
 class Decision(StrEnum):
@@ -309,6 +312,7 @@ def _approve(
                 lazy_gettext("A recovery of your account was approved"),
                 # the owner's language is not known (the one who asked may not be the owner)
                 language=settings().default_language,
+                time_zone="",  # nor is the owner's time zone: UTC
                 cancel_url=links.recovery_cancel_page(cancel_token),
                 hold_until=hold_until,
                 reference=request.reference,
@@ -331,6 +335,27 @@ def _approve(
             hold_until=hold_until.isoformat(),
         )
     db.session.refresh(request)
+    _tell_the_asker(request, hold_until)
+
+
+def _tell_the_asker(request: VerificationRequest, hold_until: datetime) -> None:
+    """The person who asked learns the approval and when the hold ends, in the language and the
+    time zone they asked in. A courtesy (the status page says the same): a mail that can't be sent
+    is logged, and the approval stands."""
+    try:
+        send(
+            compose(
+                "recovery_on_hold",
+                request.contact_email,
+                lazy_gettext("Your recovery request was approved"),
+                language=request.language,
+                time_zone=request.time_zone or "",
+                hold_until=hold_until,
+                reference=request.reference,
+            )
+        )
+    except MailError:
+        log.warning("the approval of recovery %s was not mailed to the person who asked", request.reference)
 
 
 def _record(

@@ -42,3 +42,60 @@ def test_the_utc_text_is_in_the_page_s_language(app):
             assert str(moment(when, "long")).endswith(">4 ديسمبر 2026، 08:05 UTC</time>")
         # English keeps its own patterns, in a request as outside one
         assert str(moment(when, "long")).endswith(">4 December 2026 08:05 UTC</time>")
+
+
+# --- a mail's times in the person's own time zone ---------------------------------------------
+
+WINTER = datetime(2026, 12, 5, 13, 5, tzinfo=UTC)
+
+
+def _zoned(app, value, zone, language="en"):
+    from flask_babel import force_locale
+
+    from helpdesk.web.moments import zoned_text
+
+    with app.test_request_context(), force_locale(language):
+        return zoned_text(value, zone)
+
+
+def test_a_known_zone_names_itself_and_keeps_utc_beside_it(app):
+    assert _zoned(app, WINTER, "Europe/Madrid") == "5 December 2026 14:05 (Europe/Madrid; 13:05 UTC)"
+
+
+def test_without_a_zone_or_with_one_we_don_t_know_the_time_is_in_utc_alone(app):
+    for zone in (None, "", "Mars/Olympus_Mons", "europe/madrid", "../../etc/passwd", "Europe/Madrid" * 10):
+        assert _zoned(app, WINTER, zone) == "5 December 2026 13:05 UTC", zone
+
+
+def test_utc_named_as_a_zone_is_not_written_twice(app):
+    assert _zoned(app, WINTER, "Etc/UTC") == "5 December 2026 13:05 UTC"
+
+
+def test_a_zoned_time_is_in_the_mail_s_language(app):
+    assert _zoned(app, WINTER, "America/Mexico_City", "es") == (
+        "5 de diciembre de 2026, 07:05 (America/Mexico_City; 13:05 UTC)"
+    )
+    # in Arabic the zone's Latin name is isolated (FSI … PDI) inside the right-to-left words
+    assert _zoned(app, WINTER, "Asia/Riyadh", "ar") == (
+        "5 ديسمبر 2026، 16:05 (\u2068Asia/Riyadh\u2069؛ 13:05 UTC)"
+    )
+
+
+def test_when_the_zone_s_date_is_another_day_the_utc_date_is_written_too(app):
+    late = datetime(2026, 12, 6, 4, 30, tzinfo=UTC)  # still the 5th in Mexico City
+    assert _zoned(app, late, "America/Mexico_City") == (
+        "5 December 2026 22:30 (America/Mexico_City; 6 December 2026 04:30 UTC)"
+    )
+
+
+def test_daylight_saving_time_is_the_zone_s_on_that_day(app):
+    # Europe/Madrid moves from +01:00 to +02:00 at 01:00 UTC on 29 March 2026
+    before = datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
+    after = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    assert _zoned(app, before, "Europe/Madrid") == "29 March 2026 01:59 (Europe/Madrid; 00:59 UTC)"
+    assert _zoned(app, after, "Europe/Madrid") == "29 March 2026 03:00 (Europe/Madrid; 01:00 UTC)"
+    # and in summer the same zone is two hours ahead
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert _zoned(app, summer, "Europe/Madrid", "es") == (
+        "1 de julio de 2026, 14:00 (Europe/Madrid; 12:00 UTC)"
+    )

@@ -34,10 +34,19 @@ def mailed_code(app: Flask) -> str:
 
 
 def mailed_token(app: Flask, path: str) -> str:
-    """The token at the end of the newest mail's link under *path* (e.g. /recovery/cancel/)."""
-    found = re.search(rf"https?://[^/\s]+{re.escape(path)}([A-Za-z0-9_-]+)", text_of(last_mail(app)))
-    assert found, text_of(last_mail(app))
-    return found.group(1)
+    """The token at the end of the link under *path* (e.g. /recovery/cancel/) in the newest mail
+    that has one (an approval mails the owner's cancel link, then the person who asked)."""
+    link = re.compile(rf"https?://[^/\s]+{re.escape(path)}([A-Za-z0-9_-]+)")
+    for mail in reversed(outbox(outbox_of(app))):
+        if found := link.search(text_of(mail)):
+            return found.group(1)
+    raise AssertionError(f"no mail has a {path} link")
+
+
+def owner_notice_and_asker_mail(app: Flask) -> tuple[EmailMessage, EmailMessage]:
+    """The two mails an approval sends, in order: the owner's notice, then the asker's."""
+    notice, to_asker = outbox(outbox_of(app))[-2:]
+    return notice, to_asker
 
 
 def proved_request(app: Flask, account_email: str = ACCOUNT) -> VerificationRequest:
@@ -54,7 +63,8 @@ def submitted_request(app: Flask, account_email: str = ACCOUNT, **answers: str) 
 
 
 def approved_request(app: Flask, account_email: str = ACCOUNT) -> VerificationRequest:
-    """A request on hold (approved now); the owner's cancel mail is the newest in the outbox."""
+    """A request on hold (approved now); the owner's cancel mail is the newest but one in the
+    outbox, the mail to the person who asked the newest."""
     request = submitted_request(app, account_email)
     assert review.decide(request, STAFF, "approve", "ID matches") is review.DecisionOutcome.APPROVED
     return request

@@ -16,7 +16,12 @@ from helpdesk.cases.verification import completion, hold, review
 from helpdesk.cases.verification.completion import CompletionState
 from helpdesk.models import VerificationStatus
 from tests.directories import InMemory
-from tests.unit.cases.verification.steps import approved_request, fetched, last_mail, link_sent
+from tests.unit.cases.verification.steps import (
+    approved_request,
+    fetched,
+    link_sent,
+    owner_notice_and_asker_mail,
+)
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 AFTER_THE_HOLD = timedelta(hours=72, seconds=1)
@@ -42,7 +47,8 @@ def test_the_approval_binds_the_account_and_tells_its_own_address(app, own):
     with app.app_context():
         request = approved_request(app, ALIAS)
         assert fetched(request.id).account_id == lee(own)
-        assert last_mail(app)["To"] == "lee@example.org"  # the address the directory gives the entry
+        notice, _ = owner_notice_and_asker_mail(app)
+        assert notice["To"] == "lee@example.org"  # the address the directory gives the entry
 
 
 def test_the_owner_signed_in_under_another_of_its_addresses_sees_and_pauses_the_hold(app, own):

@@ -23,6 +23,7 @@ from tests.unit.cases.verification.steps import (
     last_mail,
     mailed_token,
     outbox_of,
+    owner_notice_and_asker_mail,
     submitted_request,
 )
 
@@ -86,7 +87,8 @@ def test_after_the_hold_the_contact_address_gets_one_link(app, account):
         assert stored.reset_sent_at == T0 + AFTER_THE_HOLD
         assert stored.reset_token_hash == keyed_hash(mailed_token(app, "/recovery/complete/"))
         assert hold.run_due() == 0  # once
-        assert len(outbox(outbox_of(app))) == 3  # the code, the approval notice, the link
+        # the code, the approval notice, the asker's "approved", the link
+        assert len(outbox(outbox_of(app))) == 4
 
 
 def test_a_cancelled_hold_never_sends_the_link(app, account):
@@ -153,6 +155,7 @@ def test_staff_deny_a_paused_recovery_or_start_a_new_hold(app, account):
         )
         again = fetched(resumed.id)
         assert again.status == VerificationStatus.ON_HOLD and again.hold_until == T0 + timedelta(hours=82)
-        assert last_mail(app)["To"] == account.email  # told again, with a new cancel link
+        notice, _ = owner_notice_and_asker_mail(app)
+        assert notice["To"] == account.email  # told again, with a new cancel link
         with pytest.raises(review.DecisionRefused):
             review.reconsider(again, STAFF, "approve", "again")  # no longer paused

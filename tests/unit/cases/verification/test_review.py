@@ -25,9 +25,10 @@ from tests.unit.cases.verification.steps import (
     CONTACT,
     STAFF,
     fetched,
-    last_mail,
+    mailed_code,
     mailed_token,
     outbox_of,
+    owner_notice_and_asker_mail,
     proved_request,
     submitted_request,
 )
@@ -53,10 +54,26 @@ def test_an_approval_starts_the_hold_and_mails_the_owner_a_cancel_link(app, acco
         assert stored.status == VerificationStatus.ON_HOLD
         assert stored.hold_until == T0 + timedelta(hours=72)
         assert (stored.decided_by, stored.decision_reason) == (STAFF, "ID matches")
-        notice = last_mail(app)
-        assert notice["To"] == ACCOUNT
+        notice, to_asker = owner_notice_and_asker_mail(app)
+        assert notice["To"] == ACCOUNT and to_asker["To"] == CONTACT
         assert "http://localhost/recovery/cancel/" in notice.get_body(preferencelist=("plain",)).get_content()
         assert stored.cancel_token_hash == keyed_hash(mailed_token(app, "/recovery/cancel/"))
+
+
+
+def test_the_person_who_asked_is_told_of_the_approval_in_their_language_and_time_zone(app, account):
+    with app.app_context(), time_machine.travel(T0, tick=False):
+        request = asking.start(ACCOUNT, CONTACT, language="es", time_zone="America/Mexico_City")
+        assert asking.confirm_contact(request, mailed_code(app)) is asking.ContactCodeCheck.OK
+        asking.submit(request, {"last_sign_in": "", "device": "", "other": ""})
+        review.decide(request, STAFF, "approve", "ID matches")
+        notice, to_asker = owner_notice_and_asker_mail(app)
+    assert to_asker["Subject"] == "Tu solicitud de recuperación fue aprobada"
+    hold_until = T0 + timedelta(hours=72)  # T0 + 72 h in UTC, six hours behind in Mexico City
+    there = hold_until - timedelta(hours=6)
+    assert f"{there:%H:%M} (America/Mexico_City; {hold_until:%H:%M} UTC)" in text_of(to_asker)
+    # the owner's notice: in the site's language and UTC, whoever asked
+    assert "America/Mexico_City" not in text_of(notice) and f"{hold_until:%H:%M} UTC" in text_of(notice)
 
 
 def test_a_denial_keeps_the_reason_without_nul_bytes_and_mails_nobody(app, account):

@@ -1,0 +1,54 @@
+"""Numbers on pages and in mails written the way the language writes them: grouping and decimal
+marks from CLDR through Babel (Flask-Babel's `format_decimal`, in the page's or the mail's
+language): "1,234.5" in English, "1.234,5" in Spanish, "1,234.5" in Arabic (Babel's default
+numbering system for `ar` is CLDR's, Latin digits, as Chromium's Intl writes them too; the dates
+Babel writes and the codes people type are in those digits as well).
+
+Every number handed to a translated string in a template (`{% trans count=n %}`, `_('…%(total)s',
+total=n)`) is written so (`install` wraps the templates' gettext and ngettext: the plural form
+still comes from the number itself); a bare number in a page is written with `| number`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, cast
+
+from flask import Flask
+from flask_babel import format_decimal
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+
+def written(value: Any) -> Any:
+    """*value* as the language writes it when it is a number (not a truth value); else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    return format_decimal(value)
+
+
+def number(value: Any) -> str:
+    """The `number` filter: a count or an amount in the language's way ("12.345" in Spanish)."""
+    return str(written(value))
+
+
+def install(app: Flask) -> None:
+    """The `number` filter, and the templates' gettext/ngettext writing numbers for the language
+    (the ones Flask-Babel installed, called with the numbers written)."""
+    env = app.jinja_env
+    plain_gettext = cast(Callable[..., str], env.globals["gettext"])
+    plain_ngettext = cast(Callable[..., str], env.globals["ngettext"])
+
+    @pass_context
+    def gettext(context: Context, string: str, /, **variables: Any) -> str:
+        shown = {k: written(v) for k, v in variables.items()}
+        return cast(str, context.call(plain_gettext, string, **shown))  # Markup when autoescaping
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        shown = {k: written(v) for k, v in variables.items()}
+        return cast(str, context.call(plain_ngettext, singular, plural, num, **shown))
+
+    env.globals.update(gettext=gettext, ngettext=ngettext)
+    app.add_template_filter(number)
