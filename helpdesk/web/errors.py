@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import audit
+from ..accounts.devices import in_words as device_name
 from ..accounts.org_directory import DirectoryUnavailable
 from ..errors import DomainError
 from ..extensions import db
@@ -19,6 +20,7 @@ from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
 from .moments import moment, utc_text
+from .table_names import tables_named
 from .sessions import sign_in_cookie_name
 
 PAGES = {
@@ -139,6 +141,8 @@ def register(app: Flask) -> None:
 
     app.add_template_filter(moment)
     app.add_template_filter(utc_text)
+    app.add_template_filter(device_name, "device_name")  # "Firefox on Android" in the reader's language
+    app.add_template_filter(tables_named)
 
     @app.context_processor
     def site() -> dict[str, Any]:
