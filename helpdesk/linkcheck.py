@@ -16,7 +16,6 @@ from functools import lru_cache
 
 import ada_url
 import tldextract
-
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
@@ -173,7 +172,11 @@ def _special_scheme_verdict(scheme: str, text: str) -> Verdict | None:
         return Verdict(
             False,
             "",
-            [gettext("It is a 'file:' link: it opens a file on a computer, not a site of ours. Never open it.")],
+            [
+                gettext(
+                    "It is a 'file:' link: it opens a file on a computer, not a site of ours. Never open it."
+                )
+            ],
         )
     if scheme == "mailto":
         address = text.split(":", 1)[1].split("?", 1)[0][:200]
@@ -182,7 +185,8 @@ def _special_scheme_verdict(scheme: str, text: str) -> Verdict | None:
             "",
             [
                 gettext(
-                    "It is an email address ('mailto:' link), not a web page: it starts an email to %(address)s.",
+                    "It is an email address ('mailto:' link), not a web page: it starts an email to "
+                    "%(address)s.",
                     address=address,
                 )
             ],
@@ -192,7 +196,11 @@ def _special_scheme_verdict(scheme: str, text: str) -> Verdict | None:
     return Verdict(
         False,
         "",
-        [gettext("It starts with '%(scheme)s:', not with https: it is not a web page of ours.", scheme=scheme)],
+        [
+            gettext(
+                "It starts with '%(scheme)s:', not with https: it is not a web page of ours.", scheme=scheme
+            )
+        ],
     )
 
 
@@ -284,7 +292,9 @@ def _judge(
         disguised = True
     if url.username or url.password or "@" in authority:  # "https://@host" too: an '@' is a decoy
         reasons.append(
-            gettext("Everything before the '@' is decoration: this link really goes to %(site)s.", site=display)
+            gettext(
+                "Everything before the '@' is decoration: this link really goes to %(site)s.", site=display
+            )
         )
         disguised = True
     if url.host_type in (ada_url.HostType.IPV4, ada_url.HostType.IPV6):
@@ -301,7 +311,8 @@ def _judge(
         else:
             reasons.append(
                 gettext(
-                    "It goes to a bare number (an IP address), not to our name. We never send links like that."
+                    "It goes to a bare number (an IP address), not to our name. "
+                    "We never send links like that."
                 )
             )
         return Verdict(False, host, reasons)
@@ -337,7 +348,10 @@ def _judge(
             )
         else:
             reasons.append(
-                gettext("Part of the address is written in code (%%…): browsers read it as %(site)s.", site=display)
+                gettext(
+                    "Part of the address is written in code (%%…): browsers read it as %(site)s.",
+                    site=display,
+                )
             )
         disguised = True
     if ours is not None:

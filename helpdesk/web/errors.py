@@ -20,8 +20,8 @@ from . import logs
 from .api import problems as api_problems
 from .api.problems import is_api_request
 from .moments import moment, utc_text
-from .table_names import tables_named
 from .sessions import sign_in_cookie_name
+from .table_names import tables_named
 
 PAGES = {
     400: (

@@ -3,6 +3,8 @@ page's language, from the page's own words (templates/_script_messages.html), no
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 
 def test_the_password_button_says_show_and_hide_in_spanish(browser, live_server):
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -40,9 +42,7 @@ def test_the_search_suggestions_and_their_count_are_in_spanish(browser, live_ser
         assert kinds and kinds <= {"Diagnóstico guiado", "Artículo"}
         box.fill("")
         box.press_sequentially("zzqqxx", delay=30)
-        page.wait_for_function(
-            "document.querySelector('.site-search [role=status]').textContent === 'No hay sugerencias'"
-        )
+        expect(status).to_have_text("No hay sugerencias")
     finally:
         context.close()
 
