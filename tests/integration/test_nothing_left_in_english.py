@@ -296,6 +296,20 @@ def test_the_forms_refusals_and_errors_show_nothing_in_english(roomy_app, roomy_
                 as_text=True
             ),
         )
+    slug = "strong-passwords"  # "Was this helpful?": no, then a comment empty, too long, then sent
+    client.post(f"/articles/{slug}/feedback", data={"helpful": "no"})
+    seen.get(client, f"/articles/{slug}")
+    token = csrf_from(client.get(f"/articles/{slug}").get_data(as_text=True))  # the comment form's
+    for comment in ("  ", "x" * 2001, "More on passphrases, please."):
+        seen.both(
+            f"feedback comment {comment[:10]!r}",
+            lambda prefix, comment=comment: client.post(
+                f"{prefix}/articles/{slug}/feedback/comment",
+                data={"csrf_token": token, "comment": comment},
+                follow_redirects=True,
+            ).get_data(as_text=True),
+            same={comment},
+        )
     seen.both(
         "a form without its token (400)",
         lambda prefix: client.post(f"{prefix}/password/forgot", data={"email": "a@example.org"}).get_data(
