@@ -25,7 +25,8 @@ from helpdesk.content.live import catalog
 from helpdesk.extensions import db
 from helpdesk.models import Diagnosis, VerificationRequest
 from tests.conftest import DEMO_PASSWORD, build_app, make_staff, staff_client
-from tests.mailbox import outbox, text_of
+from tests.integration.test_lockout_and_unlock import press_unlock
+from tests.mailbox import link_in, outbox, text_of
 from tests.support import confirm_its_you, csrf_from
 
 TRANSLATED = ("es", "ar")
@@ -587,4 +588,44 @@ def test_the_recovery_request_and_the_staff_and_editor_pages_show_nothing_in_eng
             admin, f"{prefix}/staff/links/new", flow="wrong-password", step="", answers=""
         ),
     )
+    assert seen.found == {}, pformat(seen.found)
+
+
+# -- the pages a mailed link opens ------------------------------------------------------------------
+
+
+def _reset_pages(client: FlaskClient, outbox_dir: Path, prefix: str) -> dict[str, str]:
+    """A reset link asked for and opened in the language of *prefix*: the form, a refused password,
+    the page after it is set."""
+    post_form(client, f"{prefix}/password/forgot", email="pat@example.org")
+    link = link_in(outbox(outbox_dir)[-1], "/password/reset/")
+    pages = {"form": client.get(f"{prefix}{link}", follow_redirects=True).get_data(as_text=True)}
+    pages["refused"] = post_form(client, f"{prefix}/password/reset", new_password="password")
+    pages["done"] = post_form(client, f"{prefix}/password/reset", new_password="amber-kettle-orbit-7171")
+    return pages
+
+
+def _unlock_pages(client: FlaskClient, outbox_dir: Path, prefix: str) -> dict[str, str]:
+    """An unlock link asked for in the language of *prefix*, opened, its button pressed."""
+    post_form(client, f"{prefix}/unlock", email="pat@example.org")
+    link = link_in(outbox(outbox_dir)[-1], "/unlock/")
+    opened = client.get(f"{prefix}{link}", follow_redirects=True).get_data(as_text=True)
+    pressed = press_unlock(client, opened)
+    if pressed.status_code == 303:
+        pressed = client.get(pressed.location)
+    assert pressed.status_code == 200, pressed.status_code
+    done = pressed.get_data(as_text=True)
+    return {"opened": opened, "done": done}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_pages_a_mailed_link_opens_show_nothing_in_english(roomy_app, pat, language):
+    outbox_dir = roomy_app.extensions["helpdesk.settings"].outbox_dir
+    seen = Comparison(language)
+    for name, pages in (("reset", _reset_pages), ("unlock", _unlock_pages)):
+        english = pages(roomy_app.test_client(), outbox_dir, "")
+        translated = pages(roomy_app.test_client(), outbox_dir, f"/{language}")
+        for page in english:
+            seen.compare(f"{name} {page}", english[page], translated[page])
+    assert len(seen.compared) == 5
     assert seen.found == {}, pformat(seen.found)
