@@ -629,3 +629,42 @@ def test_the_pages_a_mailed_link_opens_show_nothing_in_english(roomy_app, pat, l
             seen.compare(f"{name} {page}", english[page], translated[page])
     assert len(seen.compared) == 5
     assert seen.found == {}, pformat(seen.found)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_passkey_pages_show_nothing_in_english(roomy_app, roomy_client, pat, language):
+    """The passkeys page with a passkey on it, and the page a removed passkey is sent to."""
+    from tests.integration.test_passkeys import add_passkey, passkey_sign_in
+    from tests.passkey_authenticator import SoftAuthenticator
+
+    client = roomy_client
+    authenticator = SoftAuthenticator()
+    sign_in(client)
+    assert add_passkey(client, authenticator, "My phone").status_code == 201
+    seen = Comparison(language)
+    seen.get(client, "/account/passkeys", same={"My phone"})  # the name the person gave it
+    seen.get(client, "/account")
+    page = client.get("/account/passkeys").get_data(as_text=True)
+    remove_path = next(p for p in page.split('"') if p.endswith("/remove"))
+    client.post(remove_path, data={"csrf_token": csrf_from(page)})
+    stranger = roomy_app.test_client()
+    assert passkey_sign_in(stranger, authenticator).status_code == 410
+    seen.get(stranger, "/login/passkey/removed", 410)
+    assert seen.found == {}, pformat(seen.found)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_a_recovery_request_s_status_shows_nothing_in_english(roomy_app, pat, language):
+    outbox_dir = roomy_app.extensions["helpdesk.settings"].outbox_dir
+    _recovery_request(roomy_app.test_client(), outbox_dir, "")
+    with roomy_app.app_context():
+        reference = db.session.scalars(select(VerificationRequest.reference)).one()
+    client = roomy_app.test_client()
+    seen = Comparison(language)
+    seen.both(
+        "the status of a request waiting for staff",
+        lambda prefix: post_form(
+            client, f"{prefix}/recovery/status", reference=reference, contact_email="new@example.net"
+        ),
+    )
+    assert seen.found == {}, pformat(seen.found)
