@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
 from ..accounts.directory import AccountRecord, directory
-from ..accounts.roles import Role
+from ..accounts.roles import Role, role_name
 from ..cases import evidence
 from ..cases.verification import review
 from ..cases.verification.review import Decision, DecisionOutcome
@@ -49,6 +49,7 @@ from .language import chosen_language
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.add_app_template_global(transcripts.in_words, "event_words")  # statuses and events in words
+bp.add_app_template_global(role_name)
 ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY
 
 
