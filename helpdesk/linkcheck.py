@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import ada_url
 import tldextract
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from .config import settings
 from .errors import DomainError
@@ -109,13 +111,25 @@ def _unicode_domain(host: str) -> str:
         return host
 
 
+# the alphabets whose letters imitate Latin ones most often, named in the reader's language
+SCRIPTS = {
+    "Cyrillic": _l("Cyrillic"),
+    "Greek": _l("Greek"),
+    "Armenian": _l("Armenian"),
+    "Cherokee": _l("Cherokee"),
+    "Latin": _l("Latin"),
+    "Fullwidth": _l("full-width"),
+}
+
+
 def _foreign_letters(name: str) -> str:
     """Which characters are not plain Latin letters, e.g. "letter 2 is Cyrillic, letter 5 is Greek"."""
     found = []
     for position, ch in enumerate(name, 1):
         if ord(ch) > 127:
             script = unicodedata.name(ch, "UNKNOWN").split(" ")[0].capitalize()
-            found.append(f"letter {position} is {script}")
+            named = str(SCRIPTS.get(script, script))
+            found.append(gettext("letter %(position)s is %(script)s", position=position, script=named))
     return ", ".join(found[:4]) + (", …" if len(found) > 4 else "")
 
 
@@ -147,26 +161,47 @@ def _special_scheme_verdict(scheme: str, text: str) -> Verdict | None:
             False,
             "",
             [
-                f"It is a '{scheme}:' link: it runs or shows something instead of opening a site. "
-                "Never open it."
+                gettext(
+                    "It is a '%(scheme)s:' link: it runs or shows something instead of opening a site. "
+                    "Never open it.",
+                    scheme=scheme,
+                )
             ],
         )
     if scheme == "file":
         return Verdict(
             False,
             "",
-            ["It is a 'file:' link: it opens a file on a computer, not a site of ours. Never open it."],
+            [
+                gettext(
+                    "It is a 'file:' link: it opens a file on a computer, not a site of ours. Never open it."
+                )
+            ],
         )
     if scheme == "mailto":
         address = text.split(":", 1)[1].split("?", 1)[0][:200]
         return Verdict(
             False,
             "",
-            [f"It is an email address ('mailto:' link), not a web page: it starts an email to {address}."],
+            [
+                gettext(
+                    "It is an email address ('mailto:' link), not a web page: it starts an email to "
+                    "%(address)s.",
+                    address=address,
+                )
+            ],
         )
     if scheme in ("http", "https"):
         return None
-    return Verdict(False, "", [f"It starts with '{scheme}:', not with https: it is not a web page of ours."])
+    return Verdict(
+        False,
+        "",
+        [
+            gettext(
+                "It starts with '%(scheme)s:', not with https: it is not a web page of ours.", scheme=scheme
+            )
+        ],
+    )
 
 
 def check_here(text: str) -> Verdict:
@@ -180,12 +215,15 @@ def check_link(text: str, official_domains: tuple[str, ...], shorteners: tuple[s
     text = text or ""
     if len(text) > MAX_LENGTH:
         raise NotALink(
-            f"That is too long to be a link ({len(text):,} characters). Paste only the address: "
-            "one line, starting with https://."
+            gettext(
+                "That is too long to be a link (%(count)s characters). Paste only the address: "
+                "one line, starting with https://.",
+                count=f"{len(text):,}",
+            )
         )
     shown = text.strip()
     if not shown:
-        raise NotALink("Paste a link or a site's address.")
+        raise NotALink(gettext("Paste a link or a site's address."))
     joined = _TABS_AND_BREAKS.sub("", shown)  # what a browser does first
     scheme = _scheme_of(joined)
     if scheme is not None:
@@ -200,13 +238,15 @@ def check_link(text: str, official_domains: tuple[str, ...], shorteners: tuple[s
     except ValueError as exc:
         if any(unicodedata.category(ch) == "Cc" for ch in joined):
             raise NotALink(
-                "That contains hidden control characters, so no browser could open it as it is. "
-                "Copy the link again, or type the address you see."
+                gettext(
+                    "That contains hidden control characters, so no browser could open it as it is. "
+                    "Copy the link again, or type the address you see."
+                )
             ) from exc
-        raise NotALink("That doesn't look like a link or an address we can read.") from exc
+        raise NotALink(gettext("That doesn't look like a link or an address we can read.")) from exc
     host = (url.hostname or "").rstrip(".")
     if not host:
-        raise NotALink("That doesn't look like a link or an address we can read.")
+        raise NotALink(gettext("That doesn't look like a link or an address we can read."))
     return _judge(url, host, shown, joined, official_domains, shorteners)
 
 
@@ -226,33 +266,54 @@ def _judge(
     disguised = False  # written so that a person reads something other than where it goes
     if _TABS_AND_BREAKS.search(shown):
         reasons.append(
-            f"It contains line breaks or tabs, which browsers drop: joined up, it opens {display}."
+            gettext(
+                "It contains line breaks or tabs, which browsers drop: joined up, it opens %(site)s.",
+                site=display,
+            )
         )
         disguised = True
     if "\\" in authority:
         reasons.append(
-            f"It contains a backslash (\\), which browsers read as '/': it really opens {display}."
+            gettext(
+                "It contains a backslash (\\), which browsers read as '/': it really opens %(site)s.",
+                site=display,
+            )
         )
         disguised = True
     if _scheme_of(joined) in ("http", "https") and not re.match(r"[a-z]+:[/\\]{2}", joined, re.IGNORECASE):
         reasons.append(
-            f"It has no '//' after '{url.protocol}': on a web page such a link opens a page of that "
-            f"page's own site, not {display}."
+            gettext(
+                "It has no '//' after '%(scheme)s': on a web page such a link opens a page of that "
+                "page's own site, not %(site)s.",
+                scheme=url.protocol,
+                site=display,
+            )
         )
         disguised = True
     if url.username or url.password or "@" in authority:  # "https://@host" too: an '@' is a decoy
-        reasons.append(f"Everything before the '@' is decoration: this link really goes to {display}.")
+        reasons.append(
+            gettext(
+                "Everything before the '@' is decoration: this link really goes to %(site)s.", site=display
+            )
+        )
         disguised = True
     if url.host_type in (ada_url.HostType.IPV4, ada_url.HostType.IPV6):
         written = seen_host.strip("[]")
         if url.host_type == ada_url.HostType.IPV4 and written and written != host and not disguised:
             reasons.append(
-                f"It goes to a bare number written in disguise ({written[:60]}), which browsers read "
-                f"as the IP address {host}, not to our name. We never send links like that."
+                gettext(
+                    "It goes to a bare number written in disguise (%(written)s), which browsers read "
+                    "as the IP address %(address)s, not to our name. We never send links like that.",
+                    written=written[:60],
+                    address=host,
+                )
             )
         else:
             reasons.append(
-                "It goes to a bare number (an IP address), not to our name. We never send links like that."
+                gettext(
+                    "It goes to a bare number (an IP address), not to our name. "
+                    "We never send links like that."
+                )
             )
         return Verdict(False, host, reasons)
     officials = sorted({ascii_domain(d) for d in official_domains if d.strip(". ")})
@@ -260,23 +321,38 @@ def _judge(
     if "xn--" in host and ours is None:
         if "xn--" in seen_host:
             reasons.append(
-                f"The address is written in code (xn--…) that stands for {display} "
-                f"({_foreign_letters(display)}): it uses letters from other alphabets, which can "
-                "imitate ours."
+                gettext(
+                    "The address is written in code (xn--…) that stands for %(site)s "
+                    "(%(letters)s): it uses letters from other alphabets, which can imitate ours.",
+                    site=display,
+                    letters=_foreign_letters(display),
+                )
             )
         else:
             reasons.append(
-                f"The address uses letters from other alphabets ({display}: {_foreign_letters(display)}), "
-                "which can imitate ours."
+                gettext(
+                    "The address uses letters from other alphabets (%(site)s: %(letters)s), "
+                    "which can imitate ours.",
+                    site=display,
+                    letters=_foreign_letters(display),
+                )
             )
     elif not disguised and seen_host not in (display.casefold(), host):
         if any(ord(ch) > 127 for ch in seen_host):
             reasons.append(
-                "It is written with unusual characters (wide letters, odd dots or invisible marks) "
-                f"that browsers turn into {display}."
+                gettext(
+                    "It is written with unusual characters (wide letters, odd dots or invisible marks) "
+                    "that browsers turn into %(site)s.",
+                    site=display,
+                )
             )
         else:
-            reasons.append(f"Part of the address is written in code (%…): browsers read it as {display}.")
+            reasons.append(
+                gettext(
+                    "Part of the address is written in code (%%…): browsers read it as %(site)s.",
+                    site=display,
+                )
+            )
         disguised = True
     if ours is not None:
         return _our_domain(url, host, display, ours, insecure, reasons)
@@ -290,20 +366,34 @@ def _our_domain(
 ) -> Verdict:
     if insecure:
         reasons.append(
-            "It is our address, but it starts with http:// instead of https://: the connection "
-            "isn't private. Type the address yourself with https://."
+            gettext(
+                "It is our address, but it starts with http:// instead of https://: the connection "
+                "isn't private. Type the address yourself with https://."
+            )
         )
     if url.port:
-        reasons.append(f"It adds a port number (:{url.port}) after the address; our links never do.")
+        reasons.append(
+            gettext("It adds a port number (:%(port)s) after the address; our links never do.", port=url.port)
+        )
     if reasons:
         if not insecure:
             reasons.append(
-                f"It does open {display}, which is ours, but we never write links like that, so it didn't "
-                "come from us. To be safe, type the address yourself."
+                gettext(
+                    "It does open %(site)s, which is ours, but we never write links like that, so it didn't "
+                    "come from us. To be safe, type the address yourself.",
+                    site=display,
+                )
             )
         return Verdict(False, display, reasons)
-    belongs = f"{ours} is" if host == ours else f"{display} belongs to {ours}, which is"
-    return Verdict(True, display, [f"{belongs} one of our official addresses, and the link uses https."])
+    if host == ours:
+        belongs = gettext("%(site)s is one of our official addresses, and the link uses https.", site=ours)
+    else:
+        belongs = gettext(
+            "%(site)s belongs to %(ours)s, which is one of our official addresses, and the link uses https.",
+            site=display,
+            ours=ours,
+        )
+    return Verdict(True, display, [belongs])
 
 
 def _not_ours(
@@ -326,28 +416,48 @@ def _not_ours(
     for official in officials:
         if f".{official}." in f".{host}.":
             reasons.append(
-                f"'{official}' appears in it, but only as a decoration in front of the real address, "
-                f"{shown_registrable}."
+                gettext(
+                    "'%(official)s' appears in it, but only as a decoration in front of the real address, "
+                    "%(site)s.",
+                    official=official,
+                    site=shown_registrable,
+                )
             )
             named = True
             break
     else:
         lookalike = _looks_like(_unicode_domain(registrable), officials)
         if lookalike:
-            reasons.append(f"{display} looks like {lookalike}, but it is a different address.")
+            reasons.append(
+                gettext(
+                    "%(site)s looks like %(official)s, but it is a different address.",
+                    site=display,
+                    official=lookalike,
+                )
+            )
             named = True
     if not named:
         mentioned = next((o for o in officials if o in joined.lower()), None)
         if mentioned:
-            reasons.append(f"'{mentioned}' appears in the link, but not as its address.")
-        reasons.append(f"{shown_registrable} is not one of our addresses ({', '.join(officials)}).")
+            reasons.append(
+                gettext("'%(official)s' appears in the link, but not as its address.", official=mentioned)
+            )
+        reasons.append(
+            gettext(
+                "%(site)s is not one of our addresses (%(officials)s).",
+                site=shown_registrable,
+                officials=", ".join(officials),
+            )
+        )
     if _is_short_link(url, registrable, shorteners):
         reasons.append(
-            "It looks like a short link (a short address and a code): it hides where it really goes. "
-            "We never send short links."
+            gettext(
+                "It looks like a short link (a short address and a code): it hides where it really goes. "
+                "We never send short links."
+            )
         )
     if insecure:
-        reasons.append("It starts with http://, so the connection isn't private either.")
+        reasons.append(gettext("It starts with http://, so the connection isn't private either."))
     return reasons
 
 

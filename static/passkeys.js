@@ -5,6 +5,16 @@
 (function () {
   "use strict";
 
+  // the page's words for this script (templates/_script_messages.html), English where none are given
+  var words = null;
+  function message(key, english) {
+    if (words === null) {
+      var block = document.getElementById("script-messages");
+      try { words = block ? JSON.parse(block.textContent) : {}; } catch (error) { words = {}; }
+    }
+    return words[key] || english;
+  }
+
   function supported() {
     return !!(window.PublicKeyCredential && navigator.credentials && window.fetch);
   }
@@ -100,7 +110,7 @@
       var link = document.createElement("a");
       link.href = helpUrl;
       link.rel = "nofollow";
-      link.textContent = "Help: my passkey doesn't work";
+      link.textContent = message("passkey.help", "Help: my passkey doesn't work");
       status.appendChild(document.createTextNode(" "));
       status.appendChild(link);
     }
@@ -124,7 +134,7 @@
         next: next ? next.value : ""
       }).then(function (answer) {
         if (answer.redirect) { window.location.assign(answer.redirect); return; }
-        say(status, answer.error || "That passkey didn't sign you in.", answer.help || help);
+        say(status, answer.error || message("passkey.refused", "That passkey didn't sign you in."), answer.help || help);
       });
     }
 
@@ -139,7 +149,7 @@
       if (controller) { waiting = controller; }
       return post(box.getAttribute("data-options-url"), csrfToken(), typed).then(function (options) {
         if (controller && controller.signal.aborted) { return null; }  // the button took over
-        if (!options.ok) { say(status, options.error || "Passkeys can't be used right now.", help); return null; }
+        if (!options.ok) { say(status, options.error || message("passkey.unavailable", "Passkeys can't be used right now."), help); return null; }
         delete options.ok;
         var request = {publicKey: requestOptions(options)};
         if (controller) {
@@ -157,14 +167,14 @@
     button.addEventListener("click", function () {
       pressed = true;
       if (waiting) { waiting.abort(); waiting = null; }
-      say(status, "Waiting for your passkey\u2026");
+      say(status, message("passkey.waiting", "Waiting for your passkey\u2026"));
       ask(null).then(function (credential) {
         if (credential) { return finish(credential); }
       }).catch(function (error) {
         if (failed(error)) {
-          say(status, "The passkey sign-in was cancelled or timed out, or this device has no passkey for this site.", help);
+          say(status, message("passkey.cancelled-or-none", "The passkey sign-in was cancelled or timed out, or this device has no passkey for this site."), help);
         } else {
-          say(status, "Your browser could not use a passkey here.", help);
+          say(status, message("passkey.browser-failed", "Your browser could not use a passkey here."), help);
         }
       });
     });
@@ -173,10 +183,10 @@
       PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
         if (!available || pressed) { return; }
         ask("conditional").then(function (credential) {
-          if (credential) { say(status, "Checking your passkey\u2026"); return finish(credential); }
+          if (credential) { say(status, message("passkey.checking", "Checking your passkey\u2026")); return finish(credential); }
         }).catch(function (error) {
           if (error && error.name === "AbortError") { return; }  // the button took over
-          if (failed(error)) { say(status, "The passkey sign-in was cancelled.", help); }
+          if (failed(error)) { say(status, message("passkey.cancelled", "The passkey sign-in was cancelled."), help); }
         });
       });
     }
@@ -188,11 +198,11 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var token = form.querySelector("input[name=csrf_token]").value;
-      say(status, "Follow your browser's prompts to make the passkey\u2026");
+      say(status, message("passkey.prompts", "Follow your browser's prompts to make the passkey\u2026"));
       post(form.getAttribute("data-options-url"), token).then(function (options) {
         if (!options.ok) {
           if (options.redirect) { window.location.assign(options.redirect); return null; }
-          say(status, options.error || "A passkey can't be added right now.");
+          say(status, options.error || message("passkey.add-unavailable", "A passkey can't be added right now."));
           return null;
         }
         delete options.ok;
@@ -202,12 +212,12 @@
         return post(form.getAttribute("data-finish-url"), token, {credential: credentialJSON(credential)})
           .then(function (answer) {
             if (answer.redirect) { window.location.assign(answer.redirect); return; }
-            say(status, answer.error || "The passkey could not be added.");
+            say(status, answer.error || message("passkey.not-added", "The passkey could not be added."));
           });
       }).catch(function (error) {
         var text = failed(error)
-          ? "Adding the passkey was cancelled or timed out."
-          : "This browser could not make a passkey.";
+          ? message("passkey.add-cancelled", "Adding the passkey was cancelled or timed out.")
+          : message("passkey.no-make", "This browser could not make a passkey.");
         say(status, text, help ? help.getAttribute("href") : "");
       });
     });
@@ -218,7 +228,7 @@
     var form = document.querySelector("form[data-passkey-add]");
     if (!supported()) {
       var status = document.querySelector("[data-passkey-status]");
-      if (box || form) { say(status, "This browser can't use passkeys: sign in with your password instead."); }
+      if (box || form) { say(status, message("passkey.unsupported", "This browser can't use passkeys: sign in with your password instead.")); }
       return;
     }
     if (box) { signIn(box); }

@@ -6,20 +6,33 @@
 
   var count = 0;
 
+  // the page's words for this script (templates/_script_messages.html), English where none are given
+  var words = null;
+  function message(key, english) {
+    if (words === null) {
+      var block = document.getElementById("script-messages");
+      try { words = block ? JSON.parse(block.textContent) : {}; } catch (error) { words = {}; }
+    }
+    return words[key] || english;
+  }
+
   function toggle(input) {
     var button = document.createElement("button");
     button.type = "button";
     button.className = "show-password";
-    button.textContent = "Show";
+    button.textContent = message("password.show", "Show");
     button.setAttribute("aria-controls", input.id);
     button.setAttribute("aria-pressed", "false");
-    button.setAttribute("aria-label", "Show password");
+    button.setAttribute("aria-label", message("password.show-label", "Show password"));
     button.addEventListener("click", function () {
       var shown = input.type === "password";
       input.type = shown ? "text" : "password";
-      button.textContent = shown ? "Hide" : "Show";
+      button.textContent = shown ? message("password.hide", "Hide") : message("password.show", "Show");
       button.setAttribute("aria-pressed", shown ? "true" : "false");
-      button.setAttribute("aria-label", shown ? "Hide password" : "Show password");
+      button.setAttribute(
+        "aria-label",
+        shown ? message("password.hide-label", "Hide password") : message("password.show-label", "Show password")
+      );
       input.focus();
     });
     var row = document.createElement("div");
@@ -60,7 +73,7 @@
         return response.ok ? response.json() : null;
       }).then(function (found) {
         if (!found || mine !== asked) { return; }
-        hint.textContent = found.ok ? "Strong enough." : found.problem;
+        hint.textContent = found.ok ? message("password.strong", "Strong enough.") : found.problem;
         hint.className = "strength " + (found.ok ? "ok" : "weak");
       }).catch(function () { /* the server checks again when the form is sent */ });
     }

@@ -3,6 +3,22 @@
 (function () {
   "use strict";
 
+  // the page's words for this script (templates/_script_messages.html), English where none are given
+  var words = null;
+  function message(key, english) {
+    if (words === null) {
+      var block = document.getElementById("script-messages");
+      try { words = block ? JSON.parse(block.textContent) : {}; } catch (error) { words = {}; }
+    }
+    return words[key] || english;
+  }
+
+  function counted(count) {
+    var forms = message("search.count", {});
+    var said = forms[String(count)] || forms.many;
+    return said ? said.replace(/\d+/, String(count)) : count + (count === 1 ? " suggestion" : " suggestions");
+  }
+
   function attach(input) {
     var url = input.getAttribute("data-suggest");
     var listId = input.id + "-suggestions";
@@ -16,7 +32,7 @@
     list.id = listId;
     list.className = "suggestions";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggestions");
+    list.setAttribute("aria-label", message("search.label", "Suggestions"));
     list.hidden = true;
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -53,7 +69,7 @@
       list.textContent = "";
       if (!hits.length) {
         close();
-        status.textContent = "No suggestions";
+        status.textContent = message("search.none", "No suggestions");
         return;
       }
       hits.forEach(function (hit, i) {
@@ -70,7 +86,9 @@
           link.rel = "nofollow";
         }
         kind.className = "suggestion-kind";
-        kind.textContent = hit.kind === "flow" ? "Guided diagnosis" : "Article";
+        kind.textContent = hit.kind === "flow"
+          ? message("search.flow", "Guided diagnosis")
+          : message("search.article", "Article");
         option.appendChild(link);
         option.appendChild(kind);
         option.addEventListener("mousedown", function (event) {
@@ -82,7 +100,7 @@
       list.hidden = false;
       active = -1;
       input.setAttribute("aria-expanded", "true");
-      status.textContent = hits.length + (hits.length === 1 ? " suggestion" : " suggestions");
+      status.textContent = counted(hits.length);
     }
 
     function ask() {

@@ -16,6 +16,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -31,7 +32,8 @@ from .virus_scan import scan
 MAX_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
 Image.MAX_IMAGE_PIXELS = 40_000_000  # a photo of an ID needs far less; more is a decompression bomb
-KINDS = {"id-document": "a photo of an official ID", "selfie": "a selfie"}
+# each kind of evidence (its stored name) in the reader's words, for the messages about it
+KINDS = {"id-document": _l("a photo of an official ID"), "selfie": _l("a selfie")}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 # a sealed file: MAGIC, the key version and a newline, a 12-byte nonce, then the AES-GCM ciphertext
 # (the file's stored name is the associated data, so a file moved under another row won't open)
@@ -67,6 +69,7 @@ def _sentence(what: str) -> str:
 
 def read_upload(upload: FileStorage | None, what: str, photo_only: bool = False) -> tuple[bytes, str]:
     """The checked, cleaned bytes of one upload and their type. Nothing is stored yet."""
+    what = str(what)  # a KINDS entry, in the language of the request
     if upload is None or not upload.filename:
         raise EvidenceRefused(gettext("Choose %(what)s to upload.", what=what))
     buffer = bytearray()

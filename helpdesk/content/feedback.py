@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import update
 
 from ..errors import DomainError
@@ -26,9 +27,9 @@ def add_comment(feedback_id: int, comment: str) -> None:
     """Attach the optional comment to a "no" answer, once."""
     text = comment.replace("\x00", "").strip()
     if not text:
-        raise FeedbackError("Please write a few words, or just leave the page.")
+        raise FeedbackError(gettext("Please write a few words, or just leave the page."))
     if len(text) > COMMENT_LIMIT:
-        raise FeedbackError(f"Please keep it under {COMMENT_LIMIT} characters.")
+        raise FeedbackError(gettext("Please keep it under %(limit)s characters.", limit=COMMENT_LIMIT))
     db.session.execute(
         update(ArticleFeedback)
         .where(

@@ -28,7 +28,33 @@ DETAIL_NAMES = {
     "simulated": lazy_gettext("simulated (sandbox)"),
     "via": lazy_gettext("opened by"),
     "link": lazy_gettext("support link"),
+    "flow_version": lazy_gettext("flow version"),
+    "continued_from": lazy_gettext("continued from"),
+    "action": lazy_gettext("fix"),
+    "message": lazy_gettext("message shown"),
+    "attempts": lazy_gettext("attempts"),
 }
+# what happened, in words: the events a diagnosis records (kept under these names) and where it stands
+EVENT_NAMES = {
+    "started": lazy_gettext("started"),
+    "answered": lazy_gettext("answered"),
+    "action": lazy_gettext("fix tried"),
+    "checked": lazy_gettext("fix checked"),
+    "went_back": lazy_gettext("went back"),
+    "continued": lazy_gettext("continued"),
+    "restarted": lazy_gettext("started over"),
+    "opened_in_browser": lazy_gettext("opened in a browser"),
+    "active": lazy_gettext("in progress"),
+    "resolved": lazy_gettext("resolved"),
+    "escalated": lazy_gettext("sent to support"),
+    "linked": lazy_gettext("handed over"),
+    "abandoned": lazy_gettext("abandoned"),
+}
+
+
+def in_words(kind: str) -> str:
+    """An event's kind or a diagnosis's status as staff read it; one not named here, as it is."""
+    return str(EVENT_NAMES.get(kind, kind.replace("_", " ")))
 
 
 @dataclass(frozen=True)

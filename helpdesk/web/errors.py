@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import audit
+from ..accounts.devices import in_words as device_name
 from ..accounts.org_directory import DirectoryUnavailable
 from ..errors import DomainError
 from ..extensions import db
@@ -19,6 +20,7 @@ from . import logs, moments, numbers
 from .api import problems as api_problems
 from .api.problems import is_api_request
 from .sessions import sign_in_cookie_name
+from .table_names import tables_named
 
 PAGES = {
     400: (
@@ -138,6 +140,8 @@ def register(app: Flask) -> None:
 
     moments.install(app)  # the time filters, and the time zone a form sent for its mails
     numbers.install(app)  # numbers in the language's way, in translated strings and `| number`
+    app.add_template_filter(device_name, "device_name")  # "Firefox on Android" in the reader's language
+    app.add_template_filter(tables_named)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 
 from ..content.highlights import highlights
 from ..content.live import catalog
+from ..content.translations import article_in, flow_in
 from ..extensions import limiter
 from ..links import ENTRY_FLOW
 from ..search import Hit, search
@@ -55,8 +56,16 @@ def results() -> Response:
         shown = lists.key
 
     def render() -> str:
-        flows = {f.id: f for f in current.public_flows()}
-        return render_template("search.html", results=found, entry=flows.get(ENTRY_FLOW), top_articles=top)
+        # the way in and the articles read most, in the reader's language (English where not translated)
+        language = chosen_language()
+        entry = next((f for f in current.public_flows() if f.id == ENTRY_FLOW), None)
+        translated = (article_in(language, a.slug, current.articles, current.translations) for a in top)
+        return render_template(
+            "search.html",
+            results=found,
+            entry=entry and flow_in(language, entry, current.translations).content,
+            top_articles=[article.content for article in translated if article is not None],
+        )
 
     if same_for_everyone():
         return cached(

@@ -25,12 +25,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit
 from ..accounts.directory import AccountRecord, directory
-from ..accounts.roles import Role
+from ..accounts.roles import Role, role_name
 from ..cases import evidence
 from ..cases.verification import review
 from ..cases.verification.review import Decision, DecisionOutcome
 from ..config import settings
 from ..content.live import catalog
+from ..content.translations import flow_in
 from ..extensions import db
 from ..keys import Purpose, keyring
 from ..models import (
@@ -44,8 +45,11 @@ from ..models import (
 )
 from ..staff import links, transcripts
 from . import sessions
+from .language import chosen_language
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.add_app_template_global(transcripts.in_words, "event_words")  # statuses and events in words
+bp.add_app_template_global(role_name)
 ACTIVE_KEY = sessions.STAFF_ACTIVE_KEY
 
 
@@ -172,7 +176,10 @@ def add_note(account: AccountRecord, reference: str) -> BaseResponse | tuple[str
 @bp.route("/links/new", methods=["GET", "POST"])
 @staff_only(Role.STAFF)
 def new_link(account: AccountRecord) -> str | tuple[str, int]:
-    flows = sorted((c.flow for c in catalog().flows.values()), key=lambda f: f.title)
+    current, language = catalog(), chosen_language()
+    # the flows' titles in the staff member's language (the ids are the same in every language)
+    shown = (flow_in(language, c.flow, current.translations).content for c in current.flows.values())
+    flows = sorted(shown, key=lambda f: f.title)
     if request.method == "GET":
         return render_template("staff/new_link.html", flows=flows, form={}, days=settings().staff_link_days)
     fields = ("flow", "step", "answers", "days", "note")
@@ -239,6 +246,8 @@ def verification_request(account: AccountRecord, request_id: int) -> str:
         files=files,
         two_person=settings().two_person_rule,
         decision_words=review.DECISION_WORDS,
+        status_words=review.STATUS_WORDS,
+        evidence_words=evidence.KINDS,
         RequestStatus=VerificationStatus,
         Decision=Decision,
     )

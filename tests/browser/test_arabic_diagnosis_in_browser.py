@@ -64,14 +64,9 @@ ALLOWED = set(SITE_NAME.split())
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{4,}\b")  # \b is Unicode-aware: "Español" is not "Espa"
 
 
-# TODO langrest: still English under /ar/ when this was written; the lead removes these once the
-# strings are translated: the sideways table's name (helpdesk/content/render.py) and the password
-# box's show/hide button (static/password.js)
-NOT_YET_TRANSLATED = re.compile(r"Table \d+ \(scrolls sideways\)|\b(?:Show|Hide)(?: password)?\b")
-
 
 def english_words(text: str) -> set[str]:
-    text = ADDRESS.sub(" ", REFERENCE.sub(" ", NOT_YET_TRANSLATED.sub(" ", text)))
+    text = ADDRESS.sub(" ", REFERENCE.sub(" ", text))
     return set(ENGLISH_WORD.findall(text)) - ALLOWED
 
 

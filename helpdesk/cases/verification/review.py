@@ -34,6 +34,16 @@ class Decision(StrEnum):
 
 # a decision in words, as a staff member reads it in a sentence ("… chose to approve")
 DECISION_WORDS = {Decision.APPROVE: lazy_gettext("approve"), Decision.DENY: lazy_gettext("deny")}
+# where a request stands, in staff's words (the stored names are VerificationStatus's)
+STATUS_WORDS = {
+    "collecting": lazy_gettext("collecting: evidence not sent yet"),
+    "submitted": lazy_gettext("waiting for a decision"),
+    "on-hold": lazy_gettext("approved: in its waiting period"),
+    "completed": lazy_gettext("completed"),
+    "cancelled": lazy_gettext("cancelled by the owner"),
+    "paused": lazy_gettext("paused"),
+    "denied": lazy_gettext("denied"),
+}
 
 
 class DecisionOutcome(StrEnum):
