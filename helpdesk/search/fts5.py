@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .documents import Document
-from .index import TIERS, WEIGHTS, Match, excerpt_of
+from .index import TIERS, WEIGHTS, Match, Words, excerpt_of
 from .stemming import stem_of, stemmer
 from .words import fold
 
@@ -74,17 +74,19 @@ class _Language:
             ((rowid, *(stemmed(t) for t in d.texts())) for rowid, d in enumerate(found)),
         )
         connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
-        self._marking = lru_cache(maxsize=1024)(self._pattern)
+        self._pattern = lru_cache(maxsize=4096)(self._words_of)
 
-    def _pattern(self, stems: frozenset[str]) -> re.Pattern[str] | None:
-        words = sorted({w for s in stems for w in self.surfaces.get(s, ())}, key=len, reverse=True)
+    def _words_of(self, stem: str) -> re.Pattern[str] | None:
+        words = sorted(self.surfaces.get(stem, ()), key=len, reverse=True)
         if not words:
             return None
         return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])", re.IGNORECASE)
 
-    def marking(self, stems: frozenset[str]) -> re.Pattern[str] | None:
-        """A pattern of the words of this language's documents that have one of *stems*."""
-        return self._marking(stems)
+    def marking(self, stems: Iterable[str]) -> Words | None:
+        """The words of this language's documents that have one of *stems* (whole words only: a
+        pattern kept per stem, so a new query's words are mostly found with patterns made before)."""
+        patterns = [p for p in map(self._pattern, dict.fromkeys(stems)) if p is not None]
+        return Words(patterns) if patterns else None
 
 
 class Fts5Index:
@@ -125,7 +127,7 @@ class Fts5Index:
         shown = [held.documents[rowid] for rowid in best[:limit]]
         if not shown:
             return []
-        marking = held.marking(frozenset(s for group in stemmed for s in group))
+        marking = held.marking(s for group in stemmed for s in group)
         return [
             Match(
                 d.kind,

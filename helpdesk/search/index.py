@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from .words import fold
@@ -53,14 +56,52 @@ def pick_snippet(body: str, summary: str) -> str:
 EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
 
 
+class Words:
+    """Where the words of several patterns are in a text, found as one pattern of them all (their
+    alternation) would find them, when each pattern matches whole words only: two patterns' matches
+    are then either the same word or apart. Patterns kept per stem serve every query with that
+    stem; compiling one pattern of a new query's words cost more than the rest of its search."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        self.patterns = patterns
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        first: re.Match[str] | None = None
+        for pattern in self.patterns:
+            found = pattern.search(text, pos, endpos)
+            if found is not None and (first is None or found.start() < first.start()):
+                first = found
+        return first
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        if len(self.patterns) == 1:
+            yield from self.patterns[0].finditer(text, pos, endpos)
+            return
+        found = sorted(
+            (m for pattern in self.patterns for m in pattern.finditer(text, pos, endpos)),
+            key=lambda m: (m.start(), -m.end()),
+        )
+        end = -1
+        for match in found:
+            if match.start() >= end:  # the same word found twice is marked once
+                yield match
+                end = match.end()
+
+
+@lru_cache(maxsize=4096)
+def _beginning(stem: str) -> re.Pattern[str]:
+    """The words that begin with *stem*; one ending in "i" also begins the word ending in "y"."""
+    begins = re.escape(stem[:-1]) + "[iy]" if stem.endswith("i") else re.escape(stem)
+    return re.compile(rf"\b(?:{begins})\w*", re.IGNORECASE)
+
+
 def excerpt(body: str, summary: str, stems: list[str]) -> str:
     """A passage of *body* around its first word that begins with one of *stems* (folded: lower
     case, no accents), those words marked; the summary (marked) when the body has none. A stem
     ending in "i" also matches the word ending in "y" it came from ("recoveri" for "recovery")."""
     if not stems:
         return summary
-    alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
-    return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE), folded=True)
+    return excerpt_of(body, summary, Words([_beginning(s) for s in dict.fromkeys(stems)]), folded=True)
 
 
 def _searched(text: str, folded: bool) -> str:
@@ -73,7 +114,7 @@ def _searched(text: str, folded: bool) -> str:
     return text
 
 
-def excerpt_of(body: str, summary: str, word: re.Pattern[str], *, folded: bool = False) -> str:
+def excerpt_of(body: str, summary: str, word: re.Pattern[str] | Words, *, folded: bool = False) -> str:
     """A passage of *body* around its first match of *word*, every match marked; the summary
     (marked) when the body has none."""
 
