@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .documents import Document
-from .index import TIERS, WEIGHTS, Match, Words, excerpt_of
+from .index import TIERS, WEIGHTS, Match, WholeWords, Words, excerpt_of
 from .stemming import stem_of, stemmer
 from .words import fold
 
@@ -76,11 +76,9 @@ class _Language:
         connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
         self._pattern = lru_cache(maxsize=4096)(self._words_of)
 
-    def _words_of(self, stem: str) -> re.Pattern[str] | None:
-        words = sorted(self.surfaces.get(stem, ()), key=len, reverse=True)
-        if not words:
-            return None
-        return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])", re.IGNORECASE)
+    def _words_of(self, stem: str) -> WholeWords | None:
+        words = self.surfaces.get(stem)
+        return WholeWords(words) if words else None
 
     def marking(self, stems: Iterable[str]) -> Words | None:
         """The words of this language's documents that have one of *stems* (whole words only: a

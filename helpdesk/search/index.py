@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -56,29 +56,111 @@ def pick_snippet(body: str, summary: str) -> str:
 EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
 
 
+# The characters whose case Python's re matches otherwise than by their lower case (the extra
+# cases of re/_casefix.py: the long s is an "s", the final sigma a sigma), those whose lower case
+# is one of them, and "İ", whose lower case is two characters. A text or a word without any is
+# matched in any case just as well by comparing lower cases (tests/unit/search/test_index.py works
+# the list out again).
+_UNUSUAL_CASE = re.compile(
+    "["
+    "\u00b5\u0130\u0131\u017f\u0345\u0390\u0392\u0395\u0398\u0399\u039a\u039c\u03a0\u03a1"
+    "\u03a3\u03a6\u03b0\u03b2\u03b5\u03b8\u03b9\u03ba\u03bc\u03c0\u03c1\u03c2\u03c3\u03c6"
+    "\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f4\u03f5\u0412\u0414\u041e\u0421\u0422\u042a"
+    "\u0432\u0434\u043e\u0441\u0442\u044a\u0462\u0463\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85"
+    "\u1c86\u1c87\u1c88\u1e60\u1e61\u1e9b\u1fbe\u1fd3\u1fe3\ua64a\ua64b\ufb05\ufb06"
+    "]"
+)
+
+
+def _lowered(text: str) -> str | None:
+    """*text* in lower case, each character where it was; None when it has an unusual case."""
+    lowered = text.lower()
+    if len(lowered) != len(text) or _UNUSUAL_CASE.search(text):
+        return None
+    return lowered
+
+
+class WholeWords:
+    """Some words, found whole (letters and digits, as search cuts words) in any case.
+
+    `pattern` is the one regular expression of them; but a search in any case that begins with a
+    look behind at the word's start is slow (some 50 times slower than a case-sensitive one: it
+    tries every place of the text), so where the words and the text have no unusual case, the
+    text's lower case is searched for the words' lower case instead, the word's start checked by
+    hand: the same matches, at the same places."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        ordered = sorted(set(words), key=len, reverse=True)
+        self.pattern = re.compile(
+            r"(?<![^\W_])(?:" + "|".join(map(re.escape, ordered)) + r")(?![^\W_])", re.IGNORECASE
+        )
+        lowered = [_lowered(word) for word in ordered]
+        self.lowered: re.Pattern[str] | None = None
+        if all(word is not None for word in lowered):
+            self.lowered = re.compile(
+                "(?:" + "|".join(re.escape(word) for word in lowered if word is not None) + r")(?![^\W_])"
+            )
+
+    def search_lowered(self, text: str, lowered: str, pos: int, endpos: int) -> re.Match[str] | None:
+        """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
+        assert self.lowered is not None
+        while True:
+            found = self.lowered.search(lowered, pos, endpos)
+            # (a look behind sees the text before pos, so this does too)
+            if found is None or not found.start() or not text[found.start() - 1].isalnum():
+                return found
+            pos = found.start() + 1
+
+
 class Words:
     """Where the words of several patterns are in a text, found as one pattern of them all (their
     alternation) would find them, when each pattern matches whole words only: two patterns' matches
     are then either the same word or apart. Patterns kept per stem serve every query with that
     stem; compiling one pattern of a new query's words cost more than the rest of its search."""
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str] | WholeWords]) -> None:
         self.patterns = patterns
+        self._text: str | None = None
+        self._lowered: str | None = None
+
+    def _lower_case_of(self, text: str) -> str | None:
+        """*text*'s lower case if it can be searched in (an excerpt searches one text twice)."""
+        if text is not self._text:
+            self._text, self._lowered = text, _lowered(text)
+        return self._lowered
+
+    def _search(
+        self, pattern: re.Pattern[str] | WholeWords, text: str, pos: int, endpos: int
+    ) -> re.Match[str] | None:
+        if isinstance(pattern, re.Pattern):
+            return pattern.search(text, pos, endpos)
+        if pattern.lowered is not None:
+            lowered = self._lower_case_of(text)
+            if lowered is not None:
+                return pattern.search_lowered(text, lowered, pos, endpos)
+        return pattern.pattern.search(text, pos, endpos)
+
+    def _finditer(
+        self, pattern: re.Pattern[str] | WholeWords, text: str, pos: int, endpos: int
+    ) -> Iterator[re.Match[str]]:
+        while (found := self._search(pattern, text, pos, endpos)) is not None:
+            yield found
+            pos = found.end()  # (the words matched are never empty)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         first: re.Match[str] | None = None
         for pattern in self.patterns:
-            found = pattern.search(text, pos, endpos)
+            found = self._search(pattern, text, pos, endpos)
             if found is not None and (first is None or found.start() < first.start()):
                 first = found
         return first
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         if len(self.patterns) == 1:
-            yield from self.patterns[0].finditer(text, pos, endpos)
+            yield from self._finditer(self.patterns[0], text, pos, endpos)
             return
         found = sorted(
-            (m for pattern in self.patterns for m in pattern.finditer(text, pos, endpos)),
+            (m for pattern in self.patterns for m in self._finditer(pattern, text, pos, endpos)),
             key=lambda m: (m.start(), -m.end()),
         )
         end = -1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.search.index import MARK_END, MARK_START, Words, excerpt_of
+from helpdesk.search.index import _UNUSUAL_CASE, MARK_END, MARK_START, WholeWords, Words, excerpt_of
 
 SURFACES = ["code", "codes", "coding", "reset", "resets", "Ünïcode", "2fa", "a"]
 
@@ -59,3 +60,53 @@ def test_an_excerpt_marks_the_words_of_every_pattern_once():
     found = excerpt_of("Reset the codes, then reset again.", "Summary.", words)
     marked = [f"{MARK_START}{word}{MARK_END}" for word in ("Reset", "codes", "reset")]
     assert found == f"{marked[0]} the {marked[1]}, then {marked[2]} again."
+
+
+def test_the_unusual_cases_are_those_pythons_re_matches_otherwise_than_by_lower_case():
+    from re._casefix import _EXTRA_CASES  # the table re compiles case-insensitive patterns with
+
+    extra = {chr(k) for k in _EXTRA_CASES} | {chr(c) for cases in _EXTRA_CASES.values() for c in cases}
+    unusual = {
+        c
+        for code in range(sys.maxunicode + 1)
+        if not (c := chr(code)).isascii() and (c in extra or len(c.lower()) != 1 or c.lower() in extra)
+    }
+    assert unusual == set(_UNUSUAL_CASE.pattern.strip("[]"))
+
+
+WORDS_IN_ANY_CASE = ["password", "Contraseña", "كلمة", "straße", "ǅemal", "σῶμα", "\u017ftop", "İstanbul"]
+WORDS_IN_ANY_CASE.append("ꮊa")  # a Cherokee small letter: its case folds to the capital
+TEXTS_IN_ANY_CASE = st.lists(
+    st.sampled_from(
+        [
+            *WORDS_IN_ANY_CASE,
+            *("PASSWORD", "contraseÑa", "STRASSE", "ǆemal", "ΣΏΜΑ", "stop", "istanbul", "ᏺA", "Ꮊa"),
+            *("i̇stanbul", " ", "_", "-", "x", "é", "1", ", "),
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+GROUPS_IN_ANY_CASE = st.lists(
+    st.lists(st.sampled_from(WORDS_IN_ANY_CASE), min_size=1, max_size=3), min_size=1, max_size=3
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=TEXTS_IN_ANY_CASE, groups=GROUPS_IN_ANY_CASE)
+def test_whole_words_in_any_case_are_found_where_their_pattern_finds_them(text, groups):
+    words = [w.casefold() for group in groups for w in group]  # as the index keeps them
+    together = _whole_words(words)
+    apart = Words([WholeWords(w.casefold() for w in group) for group in groups])
+    assert _spans(apart.finditer(text)) == _spans(together.finditer(text))
+    first, alone = apart.search(text), together.search(text)
+    assert (first.span() if first else None) == (alone.span() if alone else None)
+
+
+def test_a_word_is_found_in_the_lower_case_only_at_a_words_start():
+    words = WholeWords(["code"])
+    assert words.lowered is not None
+    assert Words([words]).search("xcode, 2code; Code") is not None
+    assert Words([words]).search("xcode, 2code; Code").span() == (14, 18)  # type: ignore[union-attr]
+    assert Words([words]).search("_code").span() == (1, 5)  # type: ignore[union-attr]
