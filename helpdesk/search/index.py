@@ -72,6 +72,7 @@ _UNUSUAL_CASE = re.compile(
 )
 
 
+@lru_cache(maxsize=256)  # the pages found most (a string keeps its hash: a look-up is cheap)
 def _lowered(text: str) -> str | None:
     """*text* in lower case, each character where it was; None when it has an unusual case."""
     lowered = text.lower()

@@ -1,12 +1,13 @@
-"""The templates' `_()`, `ngettext`, `pgettext`: this request's translations looked up once.
+"""The templates' `_()`, `ngettext`, `pgettext`: the translations of the request's language,
+looked up once per language and worker.
 
 Flask-Babel's own callables find the translations anew for every string (its context, then the
-domain, then the locale: nine context-local lookups a string, about as much as rendering a
-result of a search page). A page says a dozen or more strings, and a results page is rendered for
-every new query; so the translations are kept for the rest of the request where Flask-Babel keeps
-its own per-request state (`babel_translations`, which `force_locale` empties and restores, and
-`refresh` forgets): a mail written in another language in the middle of a request is still
-written in that language.
+domain, then the locale, parsed again on every request: nine context-local lookups a string, about
+as much as rendering a result of a search page). A page says a dozen or more strings, and a
+results page is rendered for every new query; so the translations of each language are kept, and
+a request finds its language's once. A language forced for a while (Flask-Babel's
+`force_locale`: a mail written in another language in the middle of a request) is Flask-Babel's
+to look up, as before.
 """
 
 from __future__ import annotations
@@ -14,23 +15,30 @@ from __future__ import annotations
 from typing import Any
 
 from babel.support import NullTranslations
-from flask import Flask, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_translations
 
-_CONTEXT = "_flask_babel"  # where Flask-Babel keeps its per-request state on `g`
+from .language import chosen_language
+
+KEY = "helpdesk.translations"  # app.extensions: language -> translations; g: this request's
+_FLASK_BABEL = "_flask_babel"  # where Flask-Babel keeps its per-request state on `g`
 
 
 def translations() -> NullTranslations:
     """This request's translations (of the locale forced for now, if one is)."""
     if not has_app_context():
         return get_translations()  # no request, no app: the untranslated strings
-    state = g.get(_CONTEXT)
-    found = getattr(state, "babel_translations", None) if state is not None else None
+    state = g.get(_FLASK_BABEL)
+    if state is not None and hasattr(state, "forced_babel_locale"):
+        return get_translations()
+    found: NullTranslations | None = g.get(KEY)
     if found is None:
-        found = get_translations()
-        state = g.get(_CONTEXT)  # made by get_translations
-        if state is not None:
-            state.babel_translations = found
+        kept: dict[str, NullTranslations] = current_app.extensions.setdefault(KEY, {})
+        language = chosen_language()  # Flask-Babel's locale selector
+        found = kept.get(language)
+        if found is None:
+            found = kept[language] = get_translations()
+        setattr(g, KEY, found)
     return found
 
 

@@ -22,7 +22,7 @@ def test_plural_words_are_translated_with_the_count(app):
         assert render_template_string(template, n=3) == "3 resultados"
 
 
-def test_the_translations_are_looked_up_once_a_request(app, monkeypatch):
+def test_the_translations_are_looked_up_once_per_language(app, monkeypatch):
     looked_up = []
     real = translated.get_translations
 
@@ -31,11 +31,15 @@ def test_the_translations_are_looked_up_once_a_request(app, monkeypatch):
         return real()
 
     monkeypatch.setattr(translated, "get_translations", counted)
-    with app.test_request_context("/", headers={"Accept-Language": "es"}):
-        assert render_template_string("{{ _('Article') }} {{ _('Search') }} {{ _('Article') }}") == (
-            "Artículo Buscar Artículo"
-        )
+    for _ in range(2):
+        with app.test_request_context("/", headers={"Accept-Language": "es"}):
+            assert render_template_string("{{ _('Article') }} {{ _('Search') }} {{ _('Article') }}") == (
+                "Artículo Buscar Artículo"
+            )
     assert len(looked_up) == 1
+    with app.test_request_context("/", headers={"Accept-Language": "ar"}):
+        assert render_template_string("{{ _('Article') }}") == "مقال"
+    assert len(looked_up) == 2
 
 
 def test_a_forced_language_is_used_inside_and_the_requests_again_after(app):
