@@ -102,15 +102,38 @@ class WholeWords:
                 "(?:" + "|".join(re.escape(word) for word in lowered if word is not None) + r")(?![^\W_])"
             )
 
+    @staticmethod
+    def starts_word(before: str) -> bool:
+        """Whether a word of these may begin after the character *before* (`(?<![^\\W_])`)."""
+        return not before.isalnum()
+
     def search_lowered(self, text: str, lowered: str, pos: int, endpos: int) -> re.Match[str] | None:
         """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
         assert self.lowered is not None
         while True:
             found = self.lowered.search(lowered, pos, endpos)
             # (a look behind sees the text before pos, so this does too)
-            if found is None or not found.start() or not text[found.start() - 1].isalnum():
+            if found is None or not found.start() or self.starts_word(text[found.start() - 1]):
                 return found
             pos = found.start() + 1
+
+
+class Beginning(WholeWords):
+    """The words that begin with a stem (`\\b` stem `\\w*`), in any case; a stem ending in "i" also
+    begins the word ending in "y" it came from ("recoveri" for "recovery"). Found as WholeWords are."""
+
+    def __init__(self, stem: str) -> None:
+        begins = re.escape(stem[:-1]) + "[iy]" if stem.endswith("i") else re.escape(stem)
+        self.pattern = re.compile(rf"\b(?:{begins})\w*", re.IGNORECASE)
+        lowered = _lowered(stem)
+        self.lowered = None
+        if lowered is not None and stem[:1].isalnum():  # (a `\\b` before anything else is another)
+            begins = re.escape(lowered[:-1]) + "[iy]" if stem.endswith("i") else re.escape(lowered)
+            self.lowered = re.compile(rf"(?:{begins})\w*")
+
+    @staticmethod
+    def starts_word(before: str) -> bool:
+        return not (before.isalnum() or before == "_")  # `\\b` before a letter or digit
 
 
 class Words:
@@ -171,11 +194,7 @@ class Words:
                 end = match.end()
 
 
-@lru_cache(maxsize=4096)
-def _beginning(stem: str) -> re.Pattern[str]:
-    """The words that begin with *stem*; one ending in "i" also begins the word ending in "y"."""
-    begins = re.escape(stem[:-1]) + "[iy]" if stem.endswith("i") else re.escape(stem)
-    return re.compile(rf"\b(?:{begins})\w*", re.IGNORECASE)
+_beginning = lru_cache(maxsize=4096)(Beginning)
 
 
 def excerpt(body: str, summary: str, stems: list[str]) -> str:

@@ -8,7 +8,15 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.search.index import _UNUSUAL_CASE, MARK_END, MARK_START, WholeWords, Words, excerpt_of
+from helpdesk.search.index import (
+    _UNUSUAL_CASE,
+    MARK_END,
+    MARK_START,
+    Beginning,
+    WholeWords,
+    Words,
+    excerpt_of,
+)
 
 SURFACES = ["code", "codes", "coding", "reset", "resets", "Ünïcode", "2fa", "a"]
 
@@ -110,3 +118,21 @@ def test_a_word_is_found_in_the_lower_case_only_at_a_words_start():
     assert Words([words]).search("xcode, 2code; Code") is not None
     assert Words([words]).search("xcode, 2code; Code").span() == (14, 18)  # type: ignore[union-attr]
     assert Words([words]).search("_code").span() == (1, 5)  # type: ignore[union-attr]
+
+
+STEMS_IN_ANY_CASE = st.lists(
+    st.sampled_from(["pass", "contrase", "recoveri", "stra", "ǆem", "σῶ", "i", "كلم", "_x", "ꮊ"]),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=TEXTS_IN_ANY_CASE.map(lambda t: t + " recovery Recovering _pass"), stems=STEMS_IN_ANY_CASE)
+def test_word_beginnings_in_any_case_are_found_where_their_pattern_finds_them(text, stems):
+    alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
+    together = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE)
+    apart = Words([Beginning(s) for s in stems])
+    assert _spans(apart.finditer(text)) == _spans(together.finditer(text))
+    first, alone = apart.search(text), together.search(text)
+    assert (first.span() if first else None) == (alone.span() if alone else None)
