@@ -6,7 +6,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from .words import fold
@@ -81,59 +81,98 @@ def _lowered(text: str) -> str | None:
     return lowered
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where a word was found, as a match says it (start, end, span)."""
+
+    at: int
+    to: int
+
+    def start(self) -> int:
+        return self.at
+
+    def end(self) -> int:
+        return self.to
+
+    def span(self) -> tuple[int, int]:
+        return self.at, self.to
+
+
+Span = re.Match[str] | Found  # where a word was found
+
+
 class WholeWords:
     """Some words, found whole (letters and digits, as search cuts words) in any case.
 
-    `pattern` is the one regular expression of them; but a search in any case that begins with a
-    look behind at the word's start is slow (some 50 times slower than a case-sensitive one: it
-    tries every place of the text), so where the words and the text have no unusual case, the
-    text's lower case is searched for the words' lower case instead, the word's start checked by
-    hand: the same matches, at the same places."""
+    `pattern` is the one regular expression of them (a look behind, the words, a look ahead, in any
+    case); but such a search is slow (it tries every place of the text: some 50 times slower than
+    finding a word in the lower case), and compiling it costs more than a search. So where the
+    words and the text have no unusual case (see _lowered), the text's lower case is searched for
+    each word's lower case, and the word's edges are checked by hand: the same matches, at the
+    same places, and nothing to compile."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        ordered = sorted(set(words), key=len, reverse=True)
-        self.pattern = re.compile(
-            r"(?<![^\W_])(?:" + "|".join(map(re.escape, ordered)) + r")(?![^\W_])", re.IGNORECASE
-        )
-        lowered = [_lowered(word) for word in ordered]
-        self.lowered: re.Pattern[str] | None = None
-        if all(word is not None for word in lowered):
-            self.lowered = re.compile(
-                "(?:" + "|".join(re.escape(word) for word in lowered if word is not None) + r")(?![^\W_])"
-            )
+        self.words = sorted(set(words), key=len, reverse=True)
+        lowered = [_lowered(word) for word in self.words]
+        self.lowered: tuple[str, ...] | None = None
+        if all(word for word in lowered):
+            self.lowered = tuple(word for word in lowered if word)
 
-    @staticmethod
-    def starts_word(before: str) -> bool:
-        """Whether a word of these may begin after the character *before* (`(?<![^\\W_])`)."""
-        return not before.isalnum()
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(
+            r"(?<![^\W_])(?:" + "|".join(map(re.escape, self.words)) + r")(?![^\W_])", re.IGNORECASE
+        )
+
+    def search_lowered(self, text: str, lowered: str, pos: int, endpos: int) -> Found | None:
+        """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
+        assert self.lowered is not None
+        endpos = min(endpos, len(text))
+        first: Found | None = None
+        for word in self.lowered:
+            at = pos
+            while (start := lowered.find(word, at, endpos)) != -1:
+                end = start + len(word)
+                # a look behind sees the text before pos; a look ahead nothing after endpos
+                whole = (not start or not text[start - 1].isalnum()) and (
+                    end == endpos or not text[end].isalnum()
+                )
+                if whole:
+                    if first is None or start < first.at:
+                        first = Found(start, end)
+                    break
+                at = start + 1
+        return first
+
+
+class Beginning:
+    """The words that begin with a stem (`\\b` stem `\\w*`), in any case; a stem ending in "i" also
+    begins the word ending in "y" it came from ("recoveri" for "recovery"). Searched in the lower
+    case where it can be, as WholeWords are (a case-sensitive pattern beginning with the stem is
+    as fast as a word found)."""
+
+    def __init__(self, stem: str) -> None:
+        begins = re.escape(stem[:-1]) + "[iy]" if stem.endswith("i") else re.escape(stem)
+        self.pattern = re.compile(rf"\b(?:{begins})\w*", re.IGNORECASE)
+        lowered = _lowered(stem)
+        self.lowered: re.Pattern[str] | None = None
+        if lowered and stem[:1].isalnum():  # (a `\\b` before anything else is another)
+            begins = re.escape(lowered[:-1]) + "[iy]" if stem.endswith("i") else re.escape(lowered)
+            self.lowered = re.compile(rf"(?:{begins})\w*")
 
     def search_lowered(self, text: str, lowered: str, pos: int, endpos: int) -> re.Match[str] | None:
         """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
         assert self.lowered is not None
         while True:
             found = self.lowered.search(lowered, pos, endpos)
-            # (a look behind sees the text before pos, so this does too)
-            if found is None or not found.start() or self.starts_word(text[found.start() - 1]):
+            # (a `\\b` sees the text before pos, so this does too)
+            if found is None or not found.start() or not _in_word(text[found.start() - 1]):
                 return found
             pos = found.start() + 1
 
 
-class Beginning(WholeWords):
-    """The words that begin with a stem (`\\b` stem `\\w*`), in any case; a stem ending in "i" also
-    begins the word ending in "y" it came from ("recoveri" for "recovery"). Found as WholeWords are."""
-
-    def __init__(self, stem: str) -> None:
-        begins = re.escape(stem[:-1]) + "[iy]" if stem.endswith("i") else re.escape(stem)
-        self.pattern = re.compile(rf"\b(?:{begins})\w*", re.IGNORECASE)
-        lowered = _lowered(stem)
-        self.lowered = None
-        if lowered is not None and stem[:1].isalnum():  # (a `\\b` before anything else is another)
-            begins = re.escape(lowered[:-1]) + "[iy]" if stem.endswith("i") else re.escape(lowered)
-            self.lowered = re.compile(rf"(?:{begins})\w*")
-
-    @staticmethod
-    def starts_word(before: str) -> bool:
-        return not (before.isalnum() or before == "_")  # `\\b` before a letter or digit
+def _in_word(character: str) -> bool:
+    return character.isalnum() or character == "_"  # what `\\w` is
 
 
 class Words:
@@ -142,7 +181,7 @@ class Words:
     are then either the same word or apart. Patterns kept per stem serve every query with that
     stem; compiling one pattern of a new query's words cost more than the rest of its search."""
 
-    def __init__(self, patterns: Sequence[re.Pattern[str] | WholeWords]) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str] | WholeWords | Beginning]) -> None:
         self.patterns = patterns
         self._text: str | None = None
         self._lowered: str | None = None
@@ -154,8 +193,8 @@ class Words:
         return self._lowered
 
     def _search(
-        self, pattern: re.Pattern[str] | WholeWords, text: str, pos: int, endpos: int
-    ) -> re.Match[str] | None:
+        self, pattern: re.Pattern[str] | WholeWords | Beginning, text: str, pos: int, endpos: int
+    ) -> Span | None:
         if isinstance(pattern, re.Pattern):
             return pattern.search(text, pos, endpos)
         if pattern.lowered is not None:
@@ -165,21 +204,21 @@ class Words:
         return pattern.pattern.search(text, pos, endpos)
 
     def _finditer(
-        self, pattern: re.Pattern[str] | WholeWords, text: str, pos: int, endpos: int
-    ) -> Iterator[re.Match[str]]:
+        self, pattern: re.Pattern[str] | WholeWords | Beginning, text: str, pos: int, endpos: int
+    ) -> Iterator[Span]:
         while (found := self._search(pattern, text, pos, endpos)) is not None:
             yield found
             pos = found.end()  # (the words matched are never empty)
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        first: re.Match[str] | None = None
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Span | None:
+        first: Span | None = None
         for pattern in self.patterns:
             found = self._search(pattern, text, pos, endpos)
             if found is not None and (first is None or found.start() < first.start()):
                 first = found
         return first
 
-    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Span]:
         if len(self.patterns) == 1:
             yield from self._finditer(self.patterns[0], text, pos, endpos)
             return

@@ -114,7 +114,7 @@ def test_whole_words_in_any_case_are_found_where_their_pattern_finds_them(text, 
 
 def test_a_word_is_found_in_the_lower_case_only_at_a_words_start():
     words = WholeWords(["code"])
-    assert words.lowered is not None
+    assert words.lowered == ("code",)
     assert Words([words]).search("xcode, 2code; Code") is not None
     assert Words([words]).search("xcode, 2code; Code").span() == (14, 18)  # type: ignore[union-attr]
     assert Words([words]).search("_code").span() == (1, 5)  # type: ignore[union-attr]
