@@ -22,6 +22,7 @@ from .words import fold
 COLUMNS = ("title", "summary", "keywords", "headings", "body")
 # a word as a reader sees it: letters and digits (as words.words cuts them), not yet folded
 _SURFACE = re.compile(r"[^\W_]+")
+_PLAIN = re.compile(r"[a-z0-9]+")  # what FTS5's tokenizer keeps as it is
 
 # the stems are folded already: the tokenizer only cuts them apart
 _TOKENIZER = "unicode61 remove_diacritics 2"
@@ -74,7 +75,22 @@ class _Language:
             ((rowid, *(stemmed(t) for t in d.texts())) for rowid, d in enumerate(found)),
         )
         connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
+        # the terms of the table as FTS5 holds them (its tokenizer folds "ø" to "o", as Python's
+        # folding does not): a stem of plain letters and digits is a term as it is
+        connection.execute(f"CREATE VIRTUAL TABLE temp.{table}_terms USING fts5vocab(main, {table}, 'row')")
+        self.terms = frozenset(term for (term,) in connection.execute(f"SELECT term FROM temp.{table}_terms"))  # noqa: S608
+        connection.execute(f"DROP TABLE temp.{table}_terms")
         self._pattern = lru_cache(maxsize=4096)(self._words_of)
+
+    def may_match(self, groups: list[list[str]], *, any_group: bool) -> bool:
+        """False when no document can have a stem of every group (of any group, with any_group):
+        a stem of plain letters and digits that is no term of the table is in none. Asking FTS5
+        costs more, and a page in another language is asked for the English pages after it."""
+
+        def may_be_found(group: list[str]) -> bool:
+            return any(stem in self.terms or not _PLAIN.fullmatch(stem) for stem in group)
+
+        return any(map(may_be_found, groups)) if any_group else all(map(may_be_found, groups))
 
     def _words_of(self, stem: str) -> WholeWords | None:
         words = self.surfaces.get(stem)
@@ -111,6 +127,8 @@ class Fts5Index:
         if not groups or held is None:
             return []
         stemmed = [list(dict.fromkeys(stem_of(word, language) for word in group)) for group in groups]
+        if not held.may_match(stemmed, any_group=any_group):
+            return []
         expression = _match_expression(stemmed, any_group=any_group)
         ranked = _RANKED.format(table=held.table)
         with self._lock:
