@@ -78,6 +78,7 @@ ROWS = [
     Row("article-negotiated", "article, Accept-Language: es"),
     Row("search", "search (a query that matches)"),
     Row("search-mixed", "search, 2,000 different queries"),
+    Row("search-es", "search, /es/, 2,000 Spanish queries"),
     Row("home", "home, 13 articles"),
     Row("home-big", "home, {articles} articles", server="big"),
     Row("healthz", "/healthz"),
@@ -367,6 +368,9 @@ def requests_for(row: Row, base: str, static_path: str) -> list[tuple[str, str, 
         ]
     if row.name == "search-mixed":
         return [("GET", f"/search?q={urllib.parse.quote(q)}", {}, "") for q in mixed_queries()]
+    if row.name == "search-es":
+        spanish = mixed_queries(folder=ROOT / "content" / "es", word=r"[^\W\d_]{5,}")
+        return [("GET", f"/es/search?q={urllib.parse.quote(q)}", {}, "") for q in spanish]
     if row.name == "article-negotiated":  # the fast path, keyed by the language the header asks
         return [("GET", "/articles/forgotten-password", {"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}, "")]
     path = {
@@ -381,14 +385,17 @@ def requests_for(row: Row, base: str, static_path: str) -> list[tuple[str, str, 
     return [("GET", path, {}, "")]
 
 
-def mixed_queries(count: int = 2000) -> list[str]:
-    """Different queries people might type, from the sample articles' own words in pairs: far more
-    than the search keeps answers for, so nearly every request is worked out afresh."""
+def mixed_queries(
+    count: int = 2000, folder: Path = ROOT / "content", word: str = "[A-Za-z]{5,}"
+) -> list[str]:
+    """Different queries people might type, from the sample articles' own words (those of
+    *folder*: content/es for Spanish ones) in pairs: far more than the search keeps answers for,
+    so nearly every request is worked out afresh."""
     words = sorted(
         {
             w.lower()
-            for path in (ROOT / "content").glob("*.md")
-            for w in re.findall(r"[A-Za-z]{5,}", path.read_text(encoding="utf-8"))
+            for path in folder.glob("*.md")
+            for w in re.findall(word, path.read_text(encoding="utf-8"))
         }
     )
     pairs = [

@@ -7,7 +7,9 @@ The app is built as `make run` serves it (the sample content, a SQLite database 
 instance, live reload on, rate limits off as in bench/http.py) and asked through Werkzeug's test
 client, the same requests bench/http.py sends: "step" GETs a diagnosis step with its browser's
 cookie, "answer" POSTs an answer there (alternating two, so every POST changes the diagnosis),
-"article" GETs an article with no cookie, "bare" a bare Flask app's one route (the floor: what the
+"article" GETs an article with no cookie, "search", "search-mixed" and "search-es" the
+searches of bench/http.py's rows of those names (the mixed ones: nearly every one worked out
+afresh), "bare" a bare Flask app's one route (the floor: what the
 test client and Flask cost by themselves). For each row: µs and Python function calls per request,
 timed without the profiler, then the profile's top functions. Only the ratios mean something on a
 shared machine; bench/http.py measures the pages under gunicorn.
@@ -38,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 FLOW, STEP = "wrong-password", "show-password"  # as bench/http.py
 ANSWERS = ("forgotten", "capitals")
-ROWS = ("step", "answer", "article", "bare")
+ROWS = ("step", "answer", "article", "search", "search-mixed", "search-es", "bare")
 
 
 def build(instance: Path) -> Any:
@@ -69,6 +71,12 @@ def requests_for(row: str, app: Any) -> Callable[[int], Any]:
     if row == "article":
         client = app.test_client(use_cookies=False)
         return lambda n: client.get("/articles/forgotten-password")
+    if row.startswith("search"):  # the queries bench/http.py's search rows send
+        from bench.pages_under_load import Row, requests_for
+
+        paths = [path for _, path, _, _ in requests_for(Row(row, row), "", "")]
+        client = app.test_client(use_cookies=False)
+        return lambda n: client.get(paths[n % len(paths)])
     browser = app.test_client()
     started = browser.get(f"/diagnose/{FLOW}", follow_redirects=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', started.get_data(as_text=True))

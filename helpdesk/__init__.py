@@ -77,6 +77,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     # a {% trans %} block's line breaks and indentation are not part of its message (babel.cfg too)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    from .web import translated
+
+    translated.register(app)  # the templates' gettext: the translations looked up once a request
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     from .web import observe

@@ -11,17 +11,18 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .documents import Document
-from .index import TIERS, WEIGHTS, Match, excerpt_of
+from .index import TIERS, WEIGHTS, Match, WholeWords, Words, excerpt_of
 from .stemming import stem_of, stemmer
 from .words import fold
 
 COLUMNS = ("title", "summary", "keywords", "headings", "body")
 # a word as a reader sees it: letters and digits (as words.words cuts them), not yet folded
 _SURFACE = re.compile(r"[^\W_]+")
+_PLAIN = re.compile(r"[a-z0-9]+")  # what FTS5's tokenizer keeps as it is
 
 # the stems are folded already: the tokenizer only cuts them apart
 _TOKENIZER = "unicode61 remove_diacritics 2"
@@ -74,17 +75,32 @@ class _Language:
             ((rowid, *(stemmed(t) for t in d.texts())) for rowid, d in enumerate(found)),
         )
         connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
-        self._marking = lru_cache(maxsize=1024)(self._pattern)
+        # the terms of the table as FTS5 holds them (its tokenizer folds "ø" to "o", as Python's
+        # folding does not): a stem of plain letters and digits is a term as it is
+        connection.execute(f"CREATE VIRTUAL TABLE temp.{table}_terms USING fts5vocab(main, {table}, 'row')")
+        self.terms = frozenset(term for (term,) in connection.execute(f"SELECT term FROM temp.{table}_terms"))  # noqa: S608
+        connection.execute(f"DROP TABLE temp.{table}_terms")
+        self._pattern = lru_cache(maxsize=4096)(self._words_of)
 
-    def _pattern(self, stems: frozenset[str]) -> re.Pattern[str] | None:
-        words = sorted({w for s in stems for w in self.surfaces.get(s, ())}, key=len, reverse=True)
-        if not words:
-            return None
-        return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")(?![^\W_])", re.IGNORECASE)
+    def may_match(self, groups: list[list[str]], *, any_group: bool) -> bool:
+        """False when no document can have a stem of every group (of any group, with any_group):
+        a stem of plain letters and digits that is no term of the table is in none. Asking FTS5
+        costs more, and a page in another language is asked for the English pages after it."""
 
-    def marking(self, stems: frozenset[str]) -> re.Pattern[str] | None:
-        """A pattern of the words of this language's documents that have one of *stems*."""
-        return self._marking(stems)
+        def may_be_found(group: list[str]) -> bool:
+            return any(stem in self.terms or not _PLAIN.fullmatch(stem) for stem in group)
+
+        return any(map(may_be_found, groups)) if any_group else all(map(may_be_found, groups))
+
+    def _words_of(self, stem: str) -> WholeWords | None:
+        words = self.surfaces.get(stem)
+        return WholeWords(words) if words else None
+
+    def marking(self, stems: Iterable[str]) -> Words | None:
+        """The words of this language's documents that have one of *stems* (whole words only: a
+        pattern kept per stem, so a new query's words are mostly found with patterns made before)."""
+        patterns = [p for p in map(self._pattern, dict.fromkeys(stems)) if p is not None]
+        return Words(patterns) if patterns else None
 
 
 class Fts5Index:
@@ -111,6 +127,8 @@ class Fts5Index:
         if not groups or held is None:
             return []
         stemmed = [list(dict.fromkeys(stem_of(word, language) for word in group)) for group in groups]
+        if not held.may_match(stemmed, any_group=any_group):
+            return []
         expression = _match_expression(stemmed, any_group=any_group)
         ranked = _RANKED.format(table=held.table)
         with self._lock:
@@ -125,7 +143,7 @@ class Fts5Index:
         shown = [held.documents[rowid] for rowid in best[:limit]]
         if not shown:
             return []
-        marking = held.marking(frozenset(s for group in stemmed for s in group))
+        marking = held.marking(s for group in stemmed for s in group)
         return [
             Match(
                 d.kind,

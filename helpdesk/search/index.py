@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from .words import fold
@@ -53,27 +56,211 @@ def pick_snippet(body: str, summary: str) -> str:
 EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
 
 
+# The characters whose case Python's re matches otherwise than by their lower case (the extra
+# cases of re/_casefix.py: the long s is an "s", the final sigma a sigma), those whose lower case
+# is one of them, and "İ", whose lower case is two characters. A text or a word without any is
+# matched in any case just as well by comparing lower cases (tests/unit/search/test_index.py works
+# the list out again).
+_UNUSUAL_CASE = re.compile(
+    "["
+    "\u00b5\u0130\u0131\u017f\u0345\u0390\u0392\u0395\u0398\u0399\u039a\u039c\u03a0\u03a1"
+    "\u03a3\u03a6\u03b0\u03b2\u03b5\u03b8\u03b9\u03ba\u03bc\u03c0\u03c1\u03c2\u03c3\u03c6"
+    "\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f4\u03f5\u0412\u0414\u041e\u0421\u0422\u042a"
+    "\u0432\u0434\u043e\u0441\u0442\u044a\u0462\u0463\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85"
+    "\u1c86\u1c87\u1c88\u1e60\u1e61\u1e9b\u1fbe\u1fd3\u1fe3\ua64a\ua64b\ufb05\ufb06"
+    "]"
+)
+
+
+@lru_cache(maxsize=256)  # the pages found most (a string keeps its hash: a look-up is cheap)
+def _lowered(text: str) -> str | None:
+    """*text* in lower case, each character where it was; None when it has an unusual case."""
+    lowered = text.lower()
+    if len(lowered) != len(text) or _UNUSUAL_CASE.search(text):
+        return None
+    return lowered
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where a word was found, as a match says it (start, end, span)."""
+
+    at: int
+    to: int
+
+    def start(self) -> int:
+        return self.at
+
+    def end(self) -> int:
+        return self.to
+
+    def span(self) -> tuple[int, int]:
+        return self.at, self.to
+
+
+Span = re.Match[str] | Found  # where a word was found
+
+
+class WholeWords:
+    """Some words, found whole (letters and digits, as search cuts words) in any case.
+
+    `pattern` is the one regular expression of them (a look behind, the words, a look ahead, in any
+    case); but such a search is slow (it tries every place of the text: some 50 times slower than
+    finding a word in the lower case), and compiling it costs more than a search. So where the
+    words and the text have no unusual case (see _lowered), the text's lower case is searched for
+    each word's lower case, and the word's edges are checked by hand: the same matches, at the
+    same places, and nothing to compile."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = sorted(set(words), key=len, reverse=True)
+        lowered = [_lowered(word) for word in self.words]
+        self.lowered: tuple[str, ...] | None = None
+        if all(word for word in lowered):
+            self.lowered = tuple(word for word in lowered if word)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(
+            r"(?<![^\W_])(?:" + "|".join(map(re.escape, self.words)) + r")(?![^\W_])", re.IGNORECASE
+        )
+
+    def search_lowered(self, text: str, lowered: str, pos: int, endpos: int) -> Found | None:
+        """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
+        assert self.lowered is not None
+        endpos = min(endpos, len(text))
+        first: Found | None = None
+        for word in self.lowered:
+            at = pos
+            while (start := lowered.find(word, at, endpos)) != -1:
+                end = start + len(word)
+                # a look behind sees the text before pos; a look ahead nothing after endpos
+                whole = (not start or not text[start - 1].isalnum()) and (
+                    end == endpos or not text[end].isalnum()
+                )
+                if whole:
+                    if first is None or start < first.at:
+                        first = Found(start, end)
+                    break
+                at = start + 1
+        return first
+
+
+class Beginning:
+    """The words that begin with a stem (`\\b` stem `\\w*`), in any case; a stem ending in "i" also
+    begins the word ending in "y" it came from ("recoveri" for "recovery"). Searched in the lower
+    case where it can be, as WholeWords are (a case-sensitive pattern beginning with the stem is
+    as fast as a word found)."""
+
+    def __init__(self, stem: str) -> None:
+        begins = re.escape(stem[:-1]) + "[iy]" if stem.endswith("i") else re.escape(stem)
+        self.pattern = re.compile(rf"\b(?:{begins})\w*", re.IGNORECASE)
+        lowered = _lowered(stem)
+        self.lowered: re.Pattern[str] | None = None
+        if lowered and stem[:1].isalnum():  # (a `\\b` before anything else is another)
+            begins = re.escape(lowered[:-1]) + "[iy]" if stem.endswith("i") else re.escape(lowered)
+            self.lowered = re.compile(rf"(?:{begins})\w*")
+
+    def search_lowered(self, text: str, lowered: str, pos: int, endpos: int) -> re.Match[str] | None:
+        """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
+        assert self.lowered is not None
+        while True:
+            found = self.lowered.search(lowered, pos, endpos)
+            # (a `\\b` sees the text before pos, so this does too)
+            if found is None or not found.start() or not _in_word(text[found.start() - 1]):
+                return found
+            pos = found.start() + 1
+
+
+def _in_word(character: str) -> bool:
+    return character.isalnum() or character == "_"  # what `\\w` is
+
+
+class Words:
+    """Where the words of several patterns are in a text, found as one pattern of them all (their
+    alternation) would find them, when each pattern matches whole words only: two patterns' matches
+    are then either the same word or apart. Patterns kept per stem serve every query with that
+    stem; compiling one pattern of a new query's words cost more than the rest of its search."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str] | WholeWords | Beginning]) -> None:
+        self.patterns = patterns
+        self._text: str | None = None
+        self._lowered: str | None = None
+
+    def _lower_case_of(self, text: str) -> str | None:
+        """*text*'s lower case if it can be searched in (an excerpt searches one text twice)."""
+        if text is not self._text:
+            self._text, self._lowered = text, _lowered(text)
+        return self._lowered
+
+    def _search(
+        self, pattern: re.Pattern[str] | WholeWords | Beginning, text: str, pos: int, endpos: int
+    ) -> Span | None:
+        if isinstance(pattern, re.Pattern):
+            return pattern.search(text, pos, endpos)
+        if pattern.lowered is not None:
+            lowered = self._lower_case_of(text)
+            if lowered is not None:
+                return pattern.search_lowered(text, lowered, pos, endpos)
+        return pattern.pattern.search(text, pos, endpos)
+
+    def _finditer(
+        self, pattern: re.Pattern[str] | WholeWords | Beginning, text: str, pos: int, endpos: int
+    ) -> Iterator[Span]:
+        while (found := self._search(pattern, text, pos, endpos)) is not None:
+            yield found
+            pos = found.end()  # (the words matched are never empty)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Span | None:
+        first: Span | None = None
+        for pattern in self.patterns:
+            found = self._search(pattern, text, pos, endpos)
+            if found is not None and (first is None or found.start() < first.start()):
+                first = found
+        return first
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Span]:
+        if len(self.patterns) == 1:
+            yield from self._finditer(self.patterns[0], text, pos, endpos)
+            return
+        found = sorted(
+            (m for pattern in self.patterns for m in self._finditer(pattern, text, pos, endpos)),
+            key=lambda m: (m.start(), -m.end()),
+        )
+        end = -1
+        for match in found:
+            if match.start() >= end:  # the same word found twice is marked once
+                yield match
+                end = match.end()
+
+
+_beginning = lru_cache(maxsize=4096)(Beginning)
+
+
 def excerpt(body: str, summary: str, stems: list[str]) -> str:
     """A passage of *body* around its first word that begins with one of *stems* (folded: lower
     case, no accents), those words marked; the summary (marked) when the body has none. A stem
     ending in "i" also matches the word ending in "y" it came from ("recoveri" for "recovery")."""
     if not stems:
         return summary
-    alternatives = "|".join(re.escape(s[:-1]) + "[iy]" if s.endswith("i") else re.escape(s) for s in stems)
-    return excerpt_of(body, summary, re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE), folded=True)
+    return excerpt_of(body, summary, Words([_beginning(s) for s in dict.fromkeys(stems)]), folded=True)
 
 
 def _searched(text: str, folded: bool) -> str:
     """*text* as *word* patterns search it: folded, with *folded*, when folding keeps every
     character in its place (as it does for accented letters), so the marks fall on the text."""
     if folded:
-        plain = fold(text)
+        plain = _folded(text)
         if len(plain) == len(text):
             return plain
     return text
 
 
-def excerpt_of(body: str, summary: str, word: re.Pattern[str], *, folded: bool = False) -> str:
+@lru_cache(maxsize=256)  # the pages found most: folding a page not in ASCII takes ~0.1 ms a KB
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+def excerpt_of(body: str, summary: str, word: re.Pattern[str] | Words, *, folded: bool = False) -> str:
     """A passage of *body* around its first match of *word*, every match marked; the summary
     (marked) when the body has none."""
 

@@ -141,10 +141,13 @@ def _base_root() -> str:
     return str(request.environ.get(BASE_KEY, request.script_root))
 
 
-def _here() -> str:
+def this_address() -> str:
     """This page's address below the script root, with its query."""
     query = request.query_string.decode("latin-1")
     return request.path + (f"?{query}" if query else "")
+
+
+_here = this_address
 
 
 def url_in(code: str, path: str) -> str:
@@ -152,8 +155,8 @@ def url_in(code: str, path: str) -> str:
     return f"{_base_root()}/{code}{path}"
 
 
-def switch_url(code: str) -> str:
-    return f"{_base_root()}/language/{code}?next={_quoted(_here())}"
+def switch_url(code: str, here: str | None = None) -> str:
+    return f"{_base_root()}/language/{code}?next={_quoted(_here() if here is None else here)}"
 
 
 def _quoted(path: str) -> str:
@@ -171,20 +174,21 @@ def links_here(html: str) -> str:
     return _SITE_LINK.sub(f'href="{request.script_root}/', html)
 
 
-def template_values() -> dict[str, Any]:
-    """What base.html shows of the language: <html lang dir>, the switch, the hreflang links."""
+def template_values(here: str | None = None) -> dict[str, Any]:
+    """What base.html shows of the language: <html lang dir>, the switch, the hreflang links
+    (the links to this page, or to *here*: a path below the script root, with its query)."""
     if not has_request_context():  # a mail rendered by a command
         return {}
     settings: Settings = current_app.extensions["helpdesk.settings"]
     language = chosen_language()
     site = settings.site_url.rstrip("/")
-    here = _here()
+    here = _here() if here is None else here
     languages = [offered(code) for code in settings.languages]
     return {
         "offered_language": offered,
         "page_language": language,
         "page_direction": direction(language),
-        "language_switch": [(entry, switch_url(entry.code)) for entry in languages],
+        "language_switch": [(entry, switch_url(entry.code, here)) for entry in languages],
         "alternates": [(entry.code, f"{site}/{entry.code}{here}") for entry in languages],
         "x_default": f"{site}{here}",
     }

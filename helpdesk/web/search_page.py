@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+import re
+from urllib.parse import quote
 
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from markupsafe import Markup, escape
+
+from ..content.articles import Article
 from ..content.highlights import highlights
 from ..content.live import catalog
 from ..content.translations import article_in, flow_in
 from ..extensions import limiter
+from ..flows.spec import Flow
 from ..links import ENTRY_FLOW
-from ..search import Hit, search
+from ..search import Hit, SearchResults, search
 from ..search.misses import record_miss
 from .caching import PageCache, cached, page_cache, rendered_for_this_request, same_for_everyone
 from .fixed_urls import fixed_url
-from .language import chosen_language, url_in
+from .language import BASE_KEY, chosen_language, offered, template_values, this_address, url_in
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
@@ -41,7 +47,8 @@ def hit_url(hit: Hit) -> str:
 @limiter.shared_limit("120 per minute", scope="search")  # with the API's /api/v1/search
 def results() -> Response:
     """The results page: rendered once per query and content version for everyone who is not
-    signed in (the results are the same for all), like the articles (web/caching.py)."""
+    signed in (the results are the same for all), like the articles (web/caching.py), and then
+    only its results: the page around them is kept (`framed`)."""
     query = request.args.get("q", "")
     current = catalog()  # before the search: a page is never kept under a newer version than its results
     found = search(query, language=chosen_language())
@@ -67,15 +74,67 @@ def results() -> Response:
             top_articles=[article.content for article in translated if article is not None],
         )
 
+    def render_in_frame() -> str:
+        if not found.query:
+            return render()
+        flows = {f.id: f for f in current.public_flows()}
+        return framed(found.query, results_html(found, flows.get(ENTRY_FLOW), top))
+
     if same_for_everyone():
         return cached(
             current,
             ("search", found.query, shown),
-            render,
+            render_in_frame,
             language=chosen_language(),
             cache=_pages(current_app),
         )
     return rendered_for_this_request(render())
+
+
+# Where the frame of a results page has what is different on every page: private-use characters,
+# which no query has (search.words.clean drops them) and a query string cannot carry (it is read
+# as Latin-1). "quote" is the address as the language switch's `next=` carries it.
+_QUERY, _HERE, _RESULTS = "\ue002query\ue003", "\ue002here\ue003", "\ue002results\ue003"
+_HERE_QUOTED = quote(_HERE, safe="/")
+_PLACES = re.compile("|".join(map(re.escape, (_QUERY, _HERE, _HERE_QUOTED, _RESULTS))))
+FRAMES_KEY = "helpdesk.search_frames"
+FRAMES_KEPT = 32  # (language, address root) pairs: a handful in practice
+
+
+def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -> str:
+    """The results of a page for everyone not signed in (_search_results.html): what they show
+    is given here, and none of Flask's per-page values (the person, the session) is asked for."""
+    language = chosen_language()
+    return current_app.jinja_env.get_template("_search_results.html").render(
+        results=found, entry=entry, top_articles=top, page_language=language, offered_language=offered
+    )
+
+
+def framed(query: str, results_html: str) -> str:
+    """The results page for everyone not signed in: the page around the results (base.html, the
+    search form), the same for every query, is rendered once per language and address root, then
+    filled with the query, this page's address and *results_html*; the bytes are those
+    search.html renders (a test compares them). The page around the results is most of the work
+    of rendering one, and a page is rendered for every query not asked lately."""
+    frames: dict[tuple[str, ...], str] = current_app.extensions.setdefault(FRAMES_KEY, {})
+    key = (request.script_root, str(request.environ.get(BASE_KEY, "")), request.path, chosen_language())
+    frame = frames.get(key)
+    if frame is None:
+        placeholder = SearchResults(_QUERY, _QUERY, corrected=False, partial=False)
+        frame = render_template(
+            "search.html", results=placeholder, results_html=Markup(_RESULTS), **template_values(_HERE)  # noqa: S704 (ours)
+        )
+        if len(frames) >= FRAMES_KEPT:
+            frames.clear()
+        frames[key] = frame
+    here = this_address()
+    values = {
+        _QUERY: str(escape(query)),
+        _HERE: str(escape(here)),
+        _HERE_QUOTED: str(escape(quote(here, safe="/"))),
+        _RESULTS: results_html,
+    }
+    return _PLACES.sub(lambda place: values[place.group()], frame)
 
 
 def _pages(app: Flask) -> PageCache:

@@ -184,3 +184,29 @@ def test_the_words_marked_are_the_ones_with_the_query_stems_as_written():
     index = Fts5Index(LANGUAGES)
     (match,) = index.find([["contraseñas"], ["nueva"]], any_group=False, limit=5, language="es")
     assert f"{MARK_START}contraseña{MARK_END} {MARK_START}nueva{MARK_END}" in match.snippet
+
+
+def _statements(index: Fts5Index) -> list[str]:
+    """The statements the index sends SQLite from now on."""
+    sent: list[str] = []
+    index._db.set_trace_callback(sent.append)
+    return sent
+
+
+def test_a_plain_word_no_page_has_is_not_asked_for():
+    index = Fts5Index(DOCS)
+    sent = _statements(index)
+    assert _slugs(index, ["zebra"]) == []
+    assert _slugs(index, ["password"], ["zebra"]) == []  # every word: none has zebra
+    assert sent == []
+    assert _slugs(index, ["password"], ["zebra"], any_group=True)  # any word: password
+    assert sent
+
+
+def test_a_word_not_of_plain_letters_is_left_to_fts5():
+    """FTS5's tokenizer may fold a letter otherwise than Python does: only FTS5 knows its terms."""
+    index = Fts5Index([*DOCS, _doc("keys", "Sørensen keys", body="Sørensen keys unlock it.")])
+    sent = _statements(index)
+    assert _slugs(index, ["sørensen"]) == ["keys"]
+    assert _slugs(index, ["øre"]) == []
+    assert any("øre" in statement for statement in sent)  # asked, though no page has it
