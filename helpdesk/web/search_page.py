@@ -62,23 +62,24 @@ def results() -> Response:
         top += [a for a in lists.published if a not in top][: TOP_ARTICLES - len(top)]
         shown = lists.key
 
-    def render() -> str:
+    def in_language() -> tuple[Flow | None, list[Article]]:
         # the way in and the articles read most, in the reader's language (English where not translated)
         language = chosen_language()
         entry = next((f for f in current.public_flows() if f.id == ENTRY_FLOW), None)
         translated = (article_in(language, a.slug, current.articles, current.translations) for a in top)
-        return render_template(
-            "search.html",
-            results=found,
-            entry=entry and flow_in(language, entry, current.translations).content,
-            top_articles=[article.content for article in translated if article is not None],
+        return (
+            entry and flow_in(language, entry, current.translations).content,
+            [article.content for article in translated if article is not None],
         )
+
+    def render() -> str:
+        entry, top_articles = in_language()
+        return render_template("search.html", results=found, entry=entry, top_articles=top_articles)
 
     def render_in_frame() -> str:
         if not found.query:
             return render()
-        flows = {f.id: f for f in current.public_flows()}
-        return framed(found.query, results_html(found, flows.get(ENTRY_FLOW), top))
+        return framed(found.query, results_html(found, *in_language()))
 
     if same_for_everyone():
         return cached(
