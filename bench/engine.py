@@ -41,7 +41,7 @@ from helpdesk.actions import action_names  # noqa: E402
 from helpdesk.cases.diagnoses import answer, flow_for, start_diagnosis  # noqa: E402
 from helpdesk.content.catalog import forget_loads, load_catalog  # noqa: E402
 from helpdesk.content.render import clear_render_cache, render_inline, renderings_written  # noqa: E402
-from helpdesk.content.translations import load_translations, source_hash  # noqa: E402
+from helpdesk.content.translations import source_hash  # noqa: E402
 
 LANGUAGES = ("en", "es", "ar")  # HELPDESK_LANGUAGES' default
 from helpdesk.extensions import db  # noqa: E402
@@ -210,12 +210,9 @@ def time_loads(label: str, content: Path, flows: Path, names: frozenset[str], ca
     """Cold, the next worker's boot (renderings on disk), and a reload after one edit."""
 
     def load(expect_ok: bool = True) -> None:
-        loaded = load_catalog(content, flows, names, render_cache=cache)
-        found = load_translations(
-            content, flows, loaded.articles, {k: c.flow for k, c in loaded.flows.items()}, LANGUAGES, cache
-        )
+        loaded = load_catalog(content, flows, names, render_cache=cache, languages=LANGUAGES)
         assert not loaded.problems or not expect_ok, loaded.problems[:3]
-        assert not found.errors, found.errors[:3]
+        assert not loaded.translations.errors, loaded.translations.errors[:3]
 
     def forget_all() -> None:
         # the last load's renderings, written by a thread of their own after it returned, are
