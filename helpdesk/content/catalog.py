@@ -25,6 +25,7 @@ from ..flows.progress import Outlook, outlooks
 from ..flows.spec import Flow
 from ..links import WellKnownFlow
 from ..problems import Problem
+from . import parsed_flows
 from .articles import Article, check_links, load_article
 from .render import writes_deferred
 from .translations import (
@@ -274,12 +275,19 @@ class _File:
 
 
 def _parse(file: _File, render_cache: Path | None) -> _Parsed:
-    """What the file's parser makes of it: an article (Markdown rendered) or a flow."""
+    """What the file's parser makes of it: an article (Markdown rendered) or a flow (kept parsed
+    in *render_cache* too, `parsed_flows`)."""
     made: Article | Flow | None
     if file.path.suffix in ARTICLE_SUFFIXES:
         made, found = load_article(file.path, file.source, display_path=file.shown, render_cache=render_cache)
     else:
+        if render_cache is not None and file.source is not None:
+            kept = parsed_flows.read_kept(render_cache, file.shown, file.source)
+            if kept is not None:
+                return kept, ()
         made, found = load_flow(file.path, file.source, display_path=file.shown)
+        if render_cache is not None and made is not None and not found:
+            parsed_flows.keep(render_cache, made)
     return made, tuple(found)
 
 

@@ -312,10 +312,7 @@ def render_markdown(text: str, cache_dir: Path | None = None) -> Rendered:
     kept = _read_cached(cache_dir, key) if cache_dir else None
     found = kept or _render(text)
     if cache_dir and kept is None:
-        if getattr(_deferring, "on", False):
-            _writer.put(cache_dir, key, found.html)
-        else:
-            _write_cached(cache_dir, key, found.html)
+        keep_file(cache_dir, f"{key}.html", found.html)
     with _rendered_lock:
         found = _rendered.setdefault(key, found)
         while len(_rendered) > _CACHE_SIZE:
@@ -350,9 +347,9 @@ class _Writer:
         self._waiting: deque[tuple[Path, str, str]] = deque()
         self._thread: threading.Thread | None = None
 
-    def put(self, cache_dir: Path, key: str, html: str) -> None:
+    def put(self, cache_dir: Path, name: str, text: str) -> None:
         with self._lock:
-            self._waiting.append((cache_dir, key, html))
+            self._waiting.append((cache_dir, name, text))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rendered-writer")
                 self._thread.start()
@@ -363,8 +360,8 @@ class _Writer:
                 if not self._waiting:
                     self._thread = None
                     return
-                cache_dir, key, html = self._waiting.popleft()
-            _write_cached(cache_dir, key, html)
+                cache_dir, name, text = self._waiting.popleft()
+            _write_cached(cache_dir, name, text)
 
     def wait(self) -> None:
         """Until every rendering given so far is written."""
@@ -373,6 +370,15 @@ class _Writer:
 
 
 _writer = _Writer()
+
+
+def keep_file(cache_dir: Path, name: str, text: str) -> None:
+    """*text* kept as the file *name* in *cache_dir* (a rendering, a parsed flow): written by the
+    writer thread while writes are deferred in this thread, at once otherwise."""
+    if getattr(_deferring, "on", False):
+        _writer.put(cache_dir, name, text)
+    else:
+        _write_cached(cache_dir, name, text)
 
 
 def renderings_written() -> None:
@@ -436,7 +442,7 @@ def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
         return 0
     for entry in entries:
         try:
-            if entry.name.endswith((".html", ".tmp")) and entry.stat().st_mtime < cutoff:
+            if entry.name.endswith((".html", ".json", ".tmp")) and entry.stat().st_mtime < cutoff:
                 os.unlink(entry.path)
                 removed += 1
         except OSError:
@@ -444,8 +450,8 @@ def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
     return removed
 
 
-def _write_cached(cache_dir: Path, key: str, html: str) -> None:
-    target = cache_dir / f"{key}.html"
+def _write_cached(cache_dir: Path, name: str, text: str) -> None:
+    target = cache_dir / name
     if target.exists():
         return
     try:
@@ -453,7 +459,7 @@ def _write_cached(cache_dir: Path, key: str, html: str) -> None:
         # written aside and renamed: another worker reads the whole file or none of it
         handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(html)
+            out.write(text)
         os.replace(temporary, target)
     except OSError as exc:  # a read-only instance folder: render again next time
         log.warning("rendered Markdown not cached in %s: %s", cache_dir, exc)
