@@ -412,12 +412,16 @@ def _render(text: str) -> Rendered:
 
 
 def _rendered_from(html: str) -> Rendered:
-    headings = tuple(
+    headings = []
+    titles: dict[str, str] = {}  # a repeated id (raw HTML may repeat one) has its first heading's title
+    for found in _HEADING.finditer(html):
+        level, hid = found.groups()
+        title = titles.get(hid)
+        if title is None:
+            title = titles[hid] = _heading_title(html, hid, found.end())
         # interned: "before-you-start", "what-to-do" come back in article after article
-        Heading(level=int(level), id=sys.intern(hid), title=sys.intern(_heading_title(html, hid)))
-        for level, hid in _HEADING.findall(html)
-    )
-    return Rendered(html=html, headings=headings, spans=_spans(html))
+        headings.append(Heading(level=int(level), id=sys.intern(hid), title=sys.intern(title)))
+    return Rendered(html=html, headings=tuple(headings), spans=_spans(html))
 
 
 def _read_cached(cache_dir: Path, key: str) -> Rendered | None:
@@ -474,10 +478,17 @@ def render_inline(text: str) -> str:
     return html
 
 
-def _heading_title(html: str, heading_id: str) -> str:
-    found = re.search(rf'<h[1-6] id="{re.escape(heading_id)}">(.*?)</h[1-6]>', html, re.S)
+_HEADING_END = re.compile(r"</h[1-6]>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _heading_title(html: str, heading_id: str, start: int) -> str:
+    """The text of the heading whose opening tag ends at *start*, up to the next closing one."""
+    end = _HEADING_END.search(html, start)
+    if end is None:
+        return heading_id
     # plain text, as a reader sees it: templates and JSON escape it once, where they use it
-    return html_module.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else heading_id
+    return html_module.unescape(_TAG.sub("", html[start : end.start()])).strip()
 
 
 def _spans(html: str) -> dict[str, tuple[int, int]]:
