@@ -27,7 +27,7 @@ from ..links import WellKnownFlow
 from ..problems import Problem
 from . import parsed_flows
 from .articles import Article, check_links, load_article
-from .render import writes_deferred
+from .render import keep_file, writes_collected, writes_deferred
 from .translations import (
     SOURCE_LANGUAGE,
     ArticleKey,
@@ -332,7 +332,9 @@ def _parse_all(
                 if file.path.suffix not in ARTICLE_SUFFIXES:
                     parsed[file] = _parse(file, render_cache)
             for (share, translated_share), done in zip(shares, pending, strict=True):
-                made, translations_made = done.result()
+                made, translations_made, to_write = done.result()
+                for folder, name, text in to_write:
+                    keep_file(folder, name, text)
                 parsed.update(zip(share, made, strict=True))
                 for (path, shown, text), found in zip(translated_share, translations_made, strict=True):
                     translations[article_key(path, shown, text)] = found
@@ -343,13 +345,15 @@ def _parse_all(
 
 def _parse_share(
     files: list[_File], translated: list[_Translated], render_cache: Path | None
-) -> tuple[list[_Parsed], list[ArticleText]]:
-    """In a process forked for the load: its renderings written before it answers (a process of
-    the pool ends without waiting for the threads it started)."""
-    with writes_deferred(False):
+) -> tuple[list[_Parsed], list[ArticleText], list[tuple[Path, str, str]]]:
+    """In a process forked for the load: its renderings handed back to be written by the load's
+    writer thread after it returns (a process of the pool ends without waiting for the threads
+    it started, and writing a thousand files here would hold the load up)."""
+    with writes_collected() as to_write:
         return (
             [_parse(file, render_cache) for file in files],
             [parse_article_translation(path, shown, text, render_cache) for path, shown, text in translated],
+            to_write,
         )
 
 

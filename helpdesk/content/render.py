@@ -8,7 +8,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
@@ -328,11 +327,26 @@ def writes_deferred(deferred: bool = True) -> Iterator[None]:
     """Renderings made in this thread meanwhile are written to the cache folder by a thread of
     their own, not before they are returned: a first load of a thousand articles does not wait
     for a thousand files to be created (seconds on a busy disk). With *deferred* false, written
-    at once again (a process forked to parse its share of a load writes its own)."""
+    at once again."""
     was = getattr(_deferring, "on", False)
     _deferring.on = deferred
     try:
         yield
+    finally:
+        _deferring.on = was
+
+
+@contextmanager
+def writes_collected() -> Iterator[list[tuple[Path, str, str]]]:
+    """Renderings (and parsed flows) made in this thread meanwhile are not written but collected,
+    as (folder, file name, text), for another process to write: a process forked to parse its
+    share of a load hands them back with what it parsed, and the load's own writer thread writes
+    them after the load returns."""
+    was = getattr(_deferring, "on", False)
+    collected: list[tuple[Path, str, str]] = []
+    _deferring.on = collected
+    try:
+        yield collected
     finally:
         _deferring.on = was
 
@@ -375,7 +389,10 @@ _writer = _Writer()
 def keep_file(cache_dir: Path, name: str, text: str) -> None:
     """*text* kept as the file *name* in *cache_dir* (a rendering, a parsed flow): written by the
     writer thread while writes are deferred in this thread, at once otherwise."""
-    if getattr(_deferring, "on", False):
+    deferring = getattr(_deferring, "on", False)
+    if isinstance(deferring, list):
+        deferring.append((cache_dir, name, text))
+    elif deferring:
         _writer.put(cache_dir, name, text)
     else:
         _write_cached(cache_dir, name, text)
@@ -455,15 +472,21 @@ def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
 
 
 def _write_cached(cache_dir: Path, name: str, text: str) -> None:
-    target = cache_dir / name
-    if target.exists():
+    target = os.path.join(cache_dir, name)
+    if os.path.exists(target):
         return
+    # written aside and renamed: another worker reads the whole file or none of it. The name aside
+    # is this thread's own (one file at a time), without mkstemp's tries: thousands are written
+    temporary = os.path.join(cache_dir, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        # written aside and renamed: another worker reads the whole file or none of it
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        try:
+            handle = os.open(temporary, flags, 0o600)
+        except FileNotFoundError:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            handle = os.open(temporary, flags, 0o600)
+        with open(handle, "wb") as out:
+            out.write(text.encode("utf-8", "surrogatepass"))
         os.replace(temporary, target)
     except OSError as exc:  # a read-only instance folder: render again next time
         log.warning("rendered Markdown not cached in %s: %s", cache_dir, exc)
