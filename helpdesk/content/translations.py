@@ -18,16 +18,19 @@ file) or *to do* (warnings: stale, missing sections or texts, no translation yet
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 
+from .. import yamlsource
 from ..flows.spec import Choice, Flow, Step
 from ..problems import Problem
 from ..yamlsource import (
@@ -41,6 +44,7 @@ from ..yamlsource import (
     syntax_error_message,
 )
 from .articles import FRONT_MATTER_FIELDS, Article, _split, check_links, load_article
+from .render import keep_file
 
 SOURCE_LANGUAGE = "en"  # the language of content/ and flows/ themselves
 # a folder of content/ or flows/ named like a language tag holds translations (images/ does not)
@@ -303,7 +307,9 @@ def load_translations(
                 if article_found is not None:
                     found_articles[(language, article_found.slug)] = article_found
             else:
-                flow_found = _flow_translation(path, where, language, flows, errors, warnings, before, now)
+                flow_found = _flow_translation(
+                    path, where, language, flows, errors, warnings, before, now, render_cache
+                )
                 if flow_found is not None:
                     found_flows[(language, flow_found.flow_id)] = flow_found
     with _last_loads_lock:
@@ -537,6 +543,10 @@ FlowKey = tuple[str, str, str, str, str]  # path as shown, text digest, language
 _FlowMade = tuple[FlowTranslation | None, tuple[Problem, ...], tuple[Problem, ...]]
 
 
+# a flow translation's own fields (its steps are kept apart)
+_FLOW_TRANSLATION_FIELDS = tuple(f.name for f in fields(FlowTranslation) if f.name != "steps")
+
+
 @dataclass
 class _Kept:
     articles: dict[ArticleKey, ArticleText] = field(default_factory=dict)
@@ -577,8 +587,10 @@ def _flow_translation(
     warnings: list[Problem],
     before: _Kept,
     now: _Kept,
+    render_cache: Path | None = None,
 ) -> FlowTranslation | None:
-    """`_load_flow_translation`, once per text and English flow: what it found depends on nothing else."""
+    """`_load_flow_translation`, once per text and English flow: what it found depends on nothing
+    else (kept in *render_cache* too, beside the renderings, for a worker's next boot)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -593,15 +605,84 @@ def _flow_translation(
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     key = (where, digest, language, flow.digest, flow.path)
     made = now.flows.get(key) or before.flows.get(key)
+    if made is None and render_cache is not None:
+        made = _read_kept_flow(render_cache, key)
     if made is None:
         wrong: list[Problem] = []
         to_do: list[Problem] = []
         found = _load_flow_translation(path, where, language, flows, wrong, to_do, text)
         made = (found, tuple(wrong), tuple(to_do))
+        if render_cache is not None:
+            _keep_flow(render_cache, key, made)
     now.flows[key] = made
     errors.extend(made[1])
     warnings.extend(made[2])
     return made[0]
+
+
+# A flow translation as found, kept as JSON beside the renderings. The key covers the code that
+# reads it: an edit to this module or to the YAML reader makes every one read afresh.
+_CODE_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(yamlsource.__file__ or "").read_bytes()
+).hexdigest()[:16]
+KEPT_FLOW_SUFFIX = ".translation.json"
+
+
+def _kept_flow_name(key: FlowKey) -> str:
+    named = "\x00".join((_CODE_VERSION, *key)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(named).hexdigest() + KEPT_FLOW_SUFFIX
+
+
+def _keep_flow(cache_dir: Path, key: FlowKey, made: _FlowMade) -> None:
+    found, wrong, to_do = made
+    parts: dict[str, Any] = {
+        "found": None
+        if found is None
+        else {
+            **{name: getattr(found, name) for name in _FLOW_TRANSLATION_FIELDS},
+            "steps": [
+                {
+                    "id": step.id,
+                    "line": step.line,
+                    "texts": step.texts,
+                    "choices": [[c.id, c.line, c.texts] for c in step.choices.values()],
+                }
+                for step in found.steps.values()
+            ],
+        },
+        "errors": [[p.path, p.line, p.message] for p in wrong],
+        "warnings": [[p.path, p.line, p.message] for p in to_do],
+    }
+    keep_file(cache_dir, _kept_flow_name(key), json.dumps(parts, ensure_ascii=False, separators=(",", ":")))
+
+
+def _read_kept_flow(cache_dir: Path, key: FlowKey) -> _FlowMade | None:
+    kept = cache_dir / _kept_flow_name(key)
+    try:
+        parts = json.loads(kept.read_text(encoding="utf-8"))
+        os.utime(kept)  # still in use: prune_render_cache keeps it
+        found = parts["found"]
+        if found is not None:
+            steps = {
+                step["id"]: StepTexts(
+                    id=step["id"],
+                    line=step["line"],
+                    texts=step["texts"],
+                    choices={c[0]: ChoiceTexts(id=c[0], line=c[1], texts=c[2]) for c in step["choices"]},
+                )
+                for step in found.pop("steps")
+            }
+            if found["problems"] is not None:
+                found["problems"] = tuple(found["problems"])
+            found["missing"] = tuple(found["missing"])
+            found = FlowTranslation(**found, steps=steps)
+        return (
+            found,
+            tuple(Problem(*p) for p in parts["errors"]),
+            tuple(Problem(*p) for p in parts["warnings"]),
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _load_flow_translation(
