@@ -334,6 +334,8 @@ def writes_deferred(deferred: bool = True) -> Iterator[None]:
         yield
     finally:
         _deferring.on = was
+        if was is not True:  # the outermost: what was deferred is written now
+            _writer.start()
 
 
 @contextmanager
@@ -352,9 +354,11 @@ def writes_collected() -> Iterator[list[tuple[Path, str, str]]]:
 
 
 class _Writer:
-    """Writes the renderings it is given in a thread that ends when none is left. The thread is
-    not a daemon: a process that exits first writes what it was given (all of it, or it would
-    be rendered again at the next boot)."""
+    """Writes the renderings it is given in a thread that ends when none is left, started when
+    the load that gave them returns (`writes_deferred`): one thread a load, not one each time the
+    load outran it, and no writing while the load works. The thread is not a daemon: a process
+    that exits first writes what it was given (all of it, or it would be rendered again at the
+    next boot)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -364,7 +368,11 @@ class _Writer:
     def put(self, cache_dir: Path, name: str, text: str) -> None:
         with self._lock:
             self._waiting.append((cache_dir, name, text))
-            if self._thread is None:
+
+    def start(self) -> None:
+        """Write what was given, in a thread of its own (unless one is writing already)."""
+        with self._lock:
+            if self._waiting and self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rendered-writer")
                 self._thread.start()
 
@@ -379,6 +387,7 @@ class _Writer:
 
     def wait(self) -> None:
         """Until every rendering given so far is written."""
+        self.start()
         while (thread := self._thread) is not None:
             thread.join()
 
