@@ -1,7 +1,7 @@
 """Prints how long the content takes to load and check, and what one diagnosis step costs;
 with --memory, what each gunicorn worker holds after warm-up.
 
-.venv/bin/python bench/engine.py [--articles 1000 --flows 200 --steps 40]
+.venv/bin/python bench/engine.py [--articles 1000 --flows 200 --steps 40] [--translated 1.0]
 .venv/bin/python bench/engine.py --memory [--articles 1000]
 
 Loads are timed three ways: cold (nothing rendered or parsed yet), a worker's boot after the first
@@ -10,7 +10,9 @@ Loads are timed three ways: cold (nothing rendered or parsed yet), a worker's bo
 the best of a few runs, printed with its CPU time (this process's and the processes a large load
 forks to parse its files), and the sample content is timed in the same run as the baseline. A
 load returns before its renderings are written to the instance folder (a thread writes them): the
-next run waits for them first, untimed.
+next run waits for them first, untimed. A load is the app's: the English files, then their
+translations in the offered languages (--translated: the share of the generated articles and flows
+translated into each of Spanish and Arabic; the sample content ships every one translated).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from helpdesk.actions import action_names  # noqa: E402
 from helpdesk.cases.diagnoses import answer, flow_for, start_diagnosis  # noqa: E402
 from helpdesk.content.catalog import forget_loads, load_catalog  # noqa: E402
 from helpdesk.content.render import clear_render_cache, render_inline, renderings_written  # noqa: E402
+from helpdesk.content.translations import source_hash  # noqa: E402
+
+LANGUAGES = ("en", "es", "ar")  # HELPDESK_LANGUAGES' default
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.flows.engine import compile_flow  # noqa: E402
 from helpdesk.models import Diagnosis  # noqa: E402
@@ -76,7 +81,11 @@ def paragraph(rng: random.Random, n: int = 60) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def generate(directory: Path, articles: int, flows: int, steps: int, seed: int = 7) -> None:
+def generate(
+    directory: Path, articles: int, flows: int, steps: int, seed: int = 7, translated: float = 0.0
+) -> None:
+    """*articles* articles of 6 sections, *flows* flows of *steps* steps; with *translated*, that
+    share of them translated into each of TRANSLATED_INTO (every text, headings pinned, up to date)."""
     rng = random.Random(seed)
     content, flow_dir = directory / "content", directory / "flows"
     content.mkdir()
@@ -116,6 +125,44 @@ def generate(directory: Path, articles: int, flows: int, steps: int, seed: int =
             "    kind: end",
             "    outcome: escalate",
         ]
+        (flow_dir / f"flow-{f}.yaml").write_text("\n".join(lines) + "\n")
+    for language, words in TRANSLATED_INTO.items():
+        _translate(directory, language, words, round(articles * translated), round(flows * translated), steps)
+
+
+# the languages the generated set is translated into, with words of each for its texts
+TRANSLATED_INTO = {
+    "es": ["contraseña", "cuenta", "entrar", "código", "teléfono", "correo", "enlace", "bloqueo", "clave"],
+    "ar": ["كلمة", "المرور", "الحساب", "الدخول", "رمز", "الهاتف", "البريد", "رابط", "قفل", "مفتاح"],
+}
+
+
+def _translate(
+    directory: Path, language: str, words: list[str], articles: int, flows: int, steps: int
+) -> None:
+    """Translations of the first *articles* articles and *flows* flows of the generated set."""
+    rng = random.Random(language)
+
+    def text(n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n)) + "."
+
+    content, flow_dir = directory / "content" / language, directory / "flows" / language
+    content.mkdir()
+    flow_dir.mkdir()
+    for a in range(articles):
+        english = (directory / "content" / f"article-{a}.md").read_text()
+        sections = "\n\n".join(f"## {text(2)} {{#section-{s}}}\n\n{text(60)}\n\n{text(60)}" for s in range(6))
+        link = f"[{text(1)}](article-{(a + 1) % max(articles, 1)}.md#section-2)."
+        (content / f"article-{a}.md").write_text(
+            f"---\ntitle: {text(2)} {a}\nsummary: {text(12)}\ntags: [{text(1)[:-1]}]\n"
+            f"source: {source_hash(english)}\n---\n{link}\n\n{sections}\n"
+        )
+    for f in range(flows):
+        english = (directory / "flows" / f"flow-{f}.yaml").read_text()
+        lines = [f'source: "{source_hash(english)}"', f"title: {text(2)} {f}", "steps:"]
+        for s in range(steps - 2):
+            lines += [f"  s{s}:", f"    text: {text(4)}", "    choices:"]
+            lines += [f"      {choice}:\n        label: {text(1)}" for choice in ("one", "two", "unsure")]
         (flow_dir / f"flow-{f}.yaml").write_text("\n".join(lines) + "\n")
 
 
@@ -163,8 +210,9 @@ def time_loads(label: str, content: Path, flows: Path, names: frozenset[str], ca
     """Cold, the next worker's boot (renderings on disk), and a reload after one edit."""
 
     def load(expect_ok: bool = True) -> None:
-        loaded = load_catalog(content, flows, names, render_cache=cache)
+        loaded = load_catalog(content, flows, names, render_cache=cache, languages=LANGUAGES)
         assert not loaded.problems or not expect_ok, loaded.problems[:3]
+        assert not loaded.translations.errors, loaded.translations.errors[:3]
 
     def forget_all() -> None:
         # the last load's renderings, written by a thread of their own after it returned, are
@@ -201,6 +249,9 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--moves", type=int, default=2000)
+    parser.add_argument(
+        "--translated", type=float, default=0.0, help="share of the generated set translated into es and ar"
+    )
     parser.add_argument("--memory", action="store_true", help="RSS per gunicorn worker after warm-up")
     args = parser.parse_args()
     if args.memory:
@@ -224,9 +275,11 @@ def main() -> None:
         )
         generated = work / "generated"
         generated.mkdir()
-        generate(generated, args.articles, args.flows, args.steps)
+        generate(generated, args.articles, args.flows, args.steps, translated=args.translated)
+        translated = f", {args.translated:.0%} translated into es, ar" if args.translated else ""
         time_loads(
-            f"generated: {args.articles} articles of 6 sections, {args.flows} flows of {args.steps} steps",
+            f"generated: {args.articles} articles of 6 sections, {args.flows} flows of {args.steps} steps"
+            + translated,
             generated / "content",
             generated / "flows",
             names,

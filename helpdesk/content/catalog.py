@@ -25,9 +25,20 @@ from ..flows.progress import Outlook, outlooks
 from ..flows.spec import Flow
 from ..links import WellKnownFlow
 from ..problems import Problem
+from . import parsed_flows
 from .articles import Article, check_links, load_article
-from .render import writes_deferred
-from .translations import Translations
+from .render import keep_file, writes_collected, writes_deferred
+from .translations import (
+    SOURCE_LANGUAGE,
+    ArticleKey,
+    ArticleText,
+    Translations,
+    article_key,
+    articles_to_parse,
+    forget_translation_loads,
+    load_translations,
+    parse_article_translation,
+)
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 ARTICLE_SUFFIXES = (".md",)
@@ -114,6 +125,7 @@ def forget_loads() -> None:
     """Forget what earlier loads parsed (a benchmark's cold start; memory is not the reason)."""
     with _last_loads_lock:
         _last_loads.clear()
+    forget_translation_loads()
 
 
 def load_catalog(
@@ -122,15 +134,28 @@ def load_catalog(
     action_names: Collection[str],
     extra_paths: Iterable[Path] = (),
     render_cache: Path | None = None,
+    languages: Collection[str] = (),
 ) -> Catalog:
     """Load and check every article and flow; extra paths are added or replace same-named files.
 
     Broken files are left out of the snapshot and reported in `problems`. A file whose bytes
     did not change since the last load of the same folders is not parsed again, and Markdown is
     rendered once per distinct text (kept in *render_cache*, a folder, when given).
+
+    *languages*: the offered ones (`Settings.languages`). With one besides English, the
+    translations in them are loaded too (`Catalog.translations`, checked against the flows that
+    passed their checks), their articles parsed with the English ones (a large load's processes).
     """
+    translated = [language for language in languages if language != SOURCE_LANGUAGE]
     with _collector_paused(), writes_deferred():
-        return _load_catalog(content_dir, flows_dir, action_names, list(extra_paths), render_cache)
+        return _load_catalog(
+            content_dir,
+            flows_dir,
+            action_names,
+            list(extra_paths),
+            render_cache,
+            tuple(languages) if translated else (),
+        )
 
 
 def _load_catalog(
@@ -139,6 +164,7 @@ def _load_catalog(
     action_names: Collection[str],
     extra_paths: list[Path],
     render_cache: Path | None,
+    languages: tuple[str, ...],
 ) -> Catalog:
     by_name: dict[str, Path] = {}
     for path in content_files(content_dir, flows_dir):
@@ -155,7 +181,9 @@ def _load_catalog(
     files = [_File.read(path, _display(path)) for path in sorted(by_name.values())]
     shown_files = [file.shown for file in files]
     fresh = [file for file in files if file.key is None or file.key not in before]
-    parsed = dict(zip(fresh, _parse_all(fresh, render_cache), strict=True))
+    translated = articles_to_parse(content_dir, flows_dir, languages) if languages else []
+    parsed_fresh, translations_parsed = _parse_all(fresh, render_cache, translated)
+    parsed = dict(zip(fresh, parsed_fresh, strict=True))
     for file in files:
         path, shown = file.path, file.shown
         made = parsed.get(file) or before[cast(tuple[str, str, str], file.key)]
@@ -206,12 +234,24 @@ def _load_catalog(
     _count_handovers(compiled)
     for article in articles.values():
         problems.extend(check_links(article, articles, flow_ids))
+    in_languages = Translations()
+    if languages:
+        in_languages = load_translations(
+            content_dir,
+            flows_dir,
+            articles,
+            {fid: c.flow for fid, c in compiled.items()},
+            languages,
+            render_cache=render_cache,
+            parsed=translations_parsed,
+        )
     return Catalog(
         broken_flows=broken,
         articles=articles,
         flows=compiled,
         problems=tuple(sorted(set(problems))),
         files=tuple(shown_files),
+        translations=in_languages,
     )
 
 
@@ -235,12 +275,19 @@ class _File:
 
 
 def _parse(file: _File, render_cache: Path | None) -> _Parsed:
-    """What the file's parser makes of it: an article (Markdown rendered) or a flow."""
+    """What the file's parser makes of it: an article (Markdown rendered) or a flow (kept parsed
+    in *render_cache* too, `parsed_flows`)."""
     made: Article | Flow | None
     if file.path.suffix in ARTICLE_SUFFIXES:
         made, found = load_article(file.path, file.source, display_path=file.shown, render_cache=render_cache)
     else:
+        if render_cache is not None and file.source is not None:
+            kept = parsed_flows.read_kept(render_cache, file.shown, file.source)
+            if kept is not None:
+                return kept, ()
         made, found = load_flow(file.path, file.source, display_path=file.shown)
+        if render_cache is not None and made is not None and not found:
+            parsed_flows.keep(render_cache, made)
     return made, tuple(found)
 
 
@@ -259,35 +306,55 @@ def _processes() -> int:
     return min(len(os.sched_getaffinity(0)), MAX_PROCESSES)
 
 
-def _parse_all(files: list[_File], render_cache: Path | None) -> list[_Parsed]:
-    """Each file parsed. With many articles, they are shared out to forked processes (their
-    Markdown is most of the work), while this one parses the flows (sending a flow back costs
-    nearly what parsing it does)."""
+_Translated = tuple[Path, str, str]  # a translated article: its path, path as shown, text
+
+
+def _parse_all(
+    files: list[_File], render_cache: Path | None, translated: list[_Translated]
+) -> tuple[list[_Parsed], dict[ArticleKey, ArticleText]]:
+    """Each file parsed, and the *translated* articles. With many articles, they are shared out
+    to forked processes (their Markdown is most of the work), while this one parses the flows
+    (sending a flow back costs nearly what parsing it does). Translated articles not parsed here
+    are parsed as the translations are loaded."""
     processes = _processes()
     articles = [file for file in files if file.path.suffix in ARTICLE_SUFFIXES]
-    if len(articles) < PARALLEL_FROM or processes < 2:
-        return [_parse(file, render_cache) for file in files]
+    if len(articles) + len(translated) < PARALLEL_FROM or processes < 2:
+        return [_parse(file, render_cache) for file in files], {}
     work = partial(_parse_share, render_cache=render_cache)
-    shares = [articles[n::processes] for n in range(processes)]  # long and short articles alike
+    # long and short articles alike in each share
+    shares = [(articles[n::processes], translated[n::processes]) for n in range(processes)]
     parsed: dict[_File, _Parsed] = {}
+    translations: dict[ArticleKey, ArticleText] = {}
     try:
         with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending = [pool.submit(work, share) for share in shares]
+            pending = [pool.submit(work, *share) for share in shares]
             for file in files:
                 if file.path.suffix not in ARTICLE_SUFFIXES:
                     parsed[file] = _parse(file, render_cache)
-            for share, done in zip(shares, pending, strict=True):
-                parsed.update(zip(share, done.result(), strict=True))
+            for (share, translated_share), done in zip(shares, pending, strict=True):
+                made, translations_made, to_write = done.result()
+                for folder, name, text in to_write:
+                    keep_file(folder, name, text)
+                parsed.update(zip(share, made, strict=True))
+                for (path, shown, text), found in zip(translated_share, translations_made, strict=True):
+                    translations[article_key(path, shown, text)] = found
     except (OSError, BrokenProcessPool):  # no process to be had (limits, memory): parse here
-        return [_parse(file, render_cache) for file in files]
-    return [parsed[file] for file in files]
+        return [_parse(file, render_cache) for file in files], {}
+    return [parsed[file] for file in files], translations
 
 
-def _parse_share(files: list[_File], render_cache: Path | None) -> list[_Parsed]:
-    """In a process forked for the load: its renderings written before it answers (a process of
-    the pool ends without waiting for the threads it started)."""
-    with writes_deferred(False):
-        return [_parse(file, render_cache) for file in files]
+def _parse_share(
+    files: list[_File], translated: list[_Translated], render_cache: Path | None
+) -> tuple[list[_Parsed], list[ArticleText], list[tuple[Path, str, str]]]:
+    """In a process forked for the load: its renderings handed back to be written by the load's
+    writer thread after it returns (a process of the pool ends without waiting for the threads
+    it started, and writing a thousand files here would hold the load up)."""
+    with writes_collected() as to_write:
+        return (
+            [_parse(file, render_cache) for file in files],
+            [parse_article_translation(path, shown, text, render_cache) for path, shown, text in translated],
+            to_write,
+        )
 
 
 def _duplicate_flow(flow: Flow, other_path: str) -> Problem:

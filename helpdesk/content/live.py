@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -21,7 +21,7 @@ from ..problems import ContentError, Problem
 from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
 from .memory import release_freed_memory
 from .render import prune_render_cache
-from .translations import SOURCE_LANGUAGE, language_folders, load_translations
+from .translations import language_folders
 
 KEY = "helpdesk.catalog"
 LIVE_KEY = "helpdesk.live_content"
@@ -59,22 +59,6 @@ def content_folders(settings: Settings) -> tuple[Path, ...]:
         *language_folders(settings.content_dir),
         *language_folders(settings.flows_dir),
     )
-
-
-def with_translations(loaded: Catalog, settings: Settings, render_cache: Path | None = None) -> Catalog:
-    """*loaded* with its translations in the offered languages (a wrong one is left out and
-    logged; `flask content check` says what is wrong with it)."""
-    if set(settings.languages) <= {SOURCE_LANGUAGE}:
-        return loaded
-    found = load_translations(
-        settings.content_dir,
-        settings.flows_dir,
-        loaded.articles,
-        {fid: c.flow for fid, c in loaded.flows.items()},
-        settings.languages,
-        render_cache=render_cache,
-    )
-    return replace(loaded, translations=found)
 
 
 @dataclass
@@ -120,13 +104,15 @@ class LiveContent:
     def _load(self, app: Flask, current: tuple[tuple[str, int, int], ...]) -> None:
         settings: Settings = app.extensions["helpdesk.settings"]
         try:
+            # with its translations in the offered languages (a wrong one is left out; `flask
+            # content check` says what is wrong with it)
             loaded = load_catalog(
                 settings.content_dir,
                 settings.flows_dir,
                 self.action_names,
                 render_cache=render_cache_dir(settings),
+                languages=settings.languages,
             )
-            loaded = with_translations(loaded, settings, render_cache_dir(settings))
         except Exception:  # a bug, not a bad file (those are problems): keep serving, try again
             app.logger.exception("content not reloaded")
             with self.lock:
@@ -158,10 +144,11 @@ def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     names = frozenset(action_names)
     cache = render_cache_dir(settings)
     prune_render_cache(cache)
-    loaded = load_catalog(settings.content_dir, settings.flows_dir, names, render_cache=cache)
+    loaded = load_catalog(
+        settings.content_dir, settings.flows_dir, names, render_cache=cache, languages=settings.languages
+    )
     if loaded.problems:
         raise ContentError(list(loaded.problems))
-    loaded = with_translations(loaded, settings, cache)
     for wrong in loaded.translations.errors:
         app.logger.warning("translation left out: %s:%d: %s", wrong.path, wrong.line, wrong.message)
     release_freed_memory()

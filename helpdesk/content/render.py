@@ -8,7 +8,6 @@ import logging
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
@@ -312,10 +311,7 @@ def render_markdown(text: str, cache_dir: Path | None = None) -> Rendered:
     kept = _read_cached(cache_dir, key) if cache_dir else None
     found = kept or _render(text)
     if cache_dir and kept is None:
-        if getattr(_deferring, "on", False):
-            _writer.put(cache_dir, key, found.html)
-        else:
-            _write_cached(cache_dir, key, found.html)
+        keep_file(cache_dir, f"{key}.html", found.html)
     with _rendered_lock:
         found = _rendered.setdefault(key, found)
         while len(_rendered) > _CACHE_SIZE:
@@ -331,29 +327,52 @@ def writes_deferred(deferred: bool = True) -> Iterator[None]:
     """Renderings made in this thread meanwhile are written to the cache folder by a thread of
     their own, not before they are returned: a first load of a thousand articles does not wait
     for a thousand files to be created (seconds on a busy disk). With *deferred* false, written
-    at once again (a process forked to parse its share of a load writes its own)."""
+    at once again."""
     was = getattr(_deferring, "on", False)
     _deferring.on = deferred
     try:
         yield
     finally:
         _deferring.on = was
+        if was is not True:  # the outermost: what was deferred is written now
+            _writer.start()
+
+
+@contextmanager
+def writes_collected() -> Iterator[list[tuple[Path, str, str]]]:
+    """Renderings (and parsed flows) made in this thread meanwhile are not written but collected,
+    as (folder, file name, text), for another process to write: a process forked to parse its
+    share of a load hands them back with what it parsed, and the load's own writer thread writes
+    them after the load returns."""
+    was = getattr(_deferring, "on", False)
+    collected: list[tuple[Path, str, str]] = []
+    _deferring.on = collected
+    try:
+        yield collected
+    finally:
+        _deferring.on = was
 
 
 class _Writer:
-    """Writes the renderings it is given in a thread that ends when none is left. The thread is
-    not a daemon: a process that exits first writes what it was given (all of it, or it would
-    be rendered again at the next boot)."""
+    """Writes the renderings it is given in a thread that ends when none is left, started when
+    the load that gave them returns (`writes_deferred`): one thread a load, not one each time the
+    load outran it, and no writing while the load works. The thread is not a daemon: a process
+    that exits first writes what it was given (all of it, or it would be rendered again at the
+    next boot)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiting: deque[tuple[Path, str, str]] = deque()
         self._thread: threading.Thread | None = None
 
-    def put(self, cache_dir: Path, key: str, html: str) -> None:
+    def put(self, cache_dir: Path, name: str, text: str) -> None:
         with self._lock:
-            self._waiting.append((cache_dir, key, html))
-            if self._thread is None:
+            self._waiting.append((cache_dir, name, text))
+
+    def start(self) -> None:
+        """Write what was given, in a thread of its own (unless one is writing already)."""
+        with self._lock:
+            if self._waiting and self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="rendered-writer")
                 self._thread.start()
 
@@ -363,16 +382,29 @@ class _Writer:
                 if not self._waiting:
                     self._thread = None
                     return
-                cache_dir, key, html = self._waiting.popleft()
-            _write_cached(cache_dir, key, html)
+                cache_dir, name, text = self._waiting.popleft()
+            _write_cached(cache_dir, name, text)
 
     def wait(self) -> None:
         """Until every rendering given so far is written."""
+        self.start()
         while (thread := self._thread) is not None:
             thread.join()
 
 
 _writer = _Writer()
+
+
+def keep_file(cache_dir: Path, name: str, text: str) -> None:
+    """*text* kept as the file *name* in *cache_dir* (a rendering, a parsed flow): written by the
+    writer thread while writes are deferred in this thread, at once otherwise."""
+    deferring = getattr(_deferring, "on", False)
+    if isinstance(deferring, list):
+        deferring.append((cache_dir, name, text))
+    elif deferring:
+        _writer.put(cache_dir, name, text)
+    else:
+        _write_cached(cache_dir, name, text)
 
 
 def renderings_written() -> None:
@@ -406,12 +438,16 @@ def _render(text: str) -> Rendered:
 
 
 def _rendered_from(html: str) -> Rendered:
-    headings = tuple(
+    headings = []
+    titles: dict[str, str] = {}  # a repeated id (raw HTML may repeat one) has its first heading's title
+    for found in _HEADING.finditer(html):
+        level, hid = found.groups()
+        title = titles.get(hid)
+        if title is None:
+            title = titles[hid] = _heading_title(html, hid, found.end())
         # interned: "before-you-start", "what-to-do" come back in article after article
-        Heading(level=int(level), id=sys.intern(hid), title=sys.intern(_heading_title(html, hid)))
-        for level, hid in _HEADING.findall(html)
-    )
-    return Rendered(html=html, headings=headings, spans=_spans(html))
+        headings.append(Heading(level=int(level), id=sys.intern(hid), title=sys.intern(title)))
+    return Rendered(html=html, headings=tuple(headings), spans=_spans(html))
 
 
 def _read_cached(cache_dir: Path, key: str) -> Rendered | None:
@@ -436,7 +472,7 @@ def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
         return 0
     for entry in entries:
         try:
-            if entry.name.endswith((".html", ".tmp")) and entry.stat().st_mtime < cutoff:
+            if entry.name.endswith((".html", ".json", ".tmp")) and entry.stat().st_mtime < cutoff:
                 os.unlink(entry.path)
                 removed += 1
         except OSError:
@@ -444,16 +480,22 @@ def prune_render_cache(cache_dir: Path, unused_days: int = 30) -> int:
     return removed
 
 
-def _write_cached(cache_dir: Path, key: str, html: str) -> None:
-    target = cache_dir / f"{key}.html"
-    if target.exists():
+def _write_cached(cache_dir: Path, name: str, text: str) -> None:
+    target = os.path.join(cache_dir, name)
+    if os.path.exists(target):
         return
+    # written aside and renamed: another worker reads the whole file or none of it. The name aside
+    # is this thread's own (one file at a time), without mkstemp's tries: thousands are written
+    temporary = os.path.join(cache_dir, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        # written aside and renamed: another worker reads the whole file or none of it
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(html)
+        try:
+            handle = os.open(temporary, flags, 0o600)
+        except FileNotFoundError:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            handle = os.open(temporary, flags, 0o600)
+        with open(handle, "wb") as out:
+            out.write(text.encode("utf-8", "surrogatepass"))
         os.replace(temporary, target)
     except OSError as exc:  # a read-only instance folder: render again next time
         log.warning("rendered Markdown not cached in %s: %s", cache_dir, exc)
@@ -468,10 +510,17 @@ def render_inline(text: str) -> str:
     return html
 
 
-def _heading_title(html: str, heading_id: str) -> str:
-    found = re.search(rf'<h[1-6] id="{re.escape(heading_id)}">(.*?)</h[1-6]>', html, re.S)
+_HEADING_END = re.compile(r"</h[1-6]>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _heading_title(html: str, heading_id: str, start: int) -> str:
+    """The text of the heading whose opening tag ends at *start*, up to the next closing one."""
+    end = _HEADING_END.search(html, start)
+    if end is None:
+        return heading_id
     # plain text, as a reader sees it: templates and JSON escape it once, where they use it
-    return html_module.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else heading_id
+    return html_module.unescape(_TAG.sub("", html[start : end.start()])).strip()
 
 
 def _spans(html: str) -> dict[str, tuple[int, int]]:

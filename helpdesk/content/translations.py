@@ -18,14 +18,19 @@ file) or *to do* (warnings: stale, missing sections or texts, no translation yet
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 
+from .. import yamlsource
 from ..flows.spec import Choice, Flow, Step
 from ..problems import Problem
 from ..yamlsource import (
@@ -39,6 +44,7 @@ from ..yamlsource import (
     syntax_error_message,
 )
 from .articles import FRONT_MATTER_FIELDS, Article, _split, check_links, load_article
+from .render import keep_file
 
 SOURCE_LANGUAGE = "en"  # the language of content/ and flows/ themselves
 # a folder of content/ or flows/ named like a language tag holds translations (images/ does not)
@@ -239,14 +245,21 @@ def load_translations(
     languages: Collection[str],
     render_cache: Path | None = None,
     display: Callable[[Path], str] | None = None,
+    parsed: Mapping[ArticleKey, ArticleText] | None = None,
 ) -> Translations:
     """Load every translation in content/<lang>/ and flows/<lang>/ and check it against the
     English *articles* and *flows* (as loaded: `Catalog.articles`, flows broken or not).
 
     *languages*: the offered ones (`Settings.languages`); each but English should have every
-    public article and flow translated.
+    public article and flow translated. A file whose text (and, for a flow, whose English flow)
+    did not change since the last load of the same folders is not parsed again; *parsed*: article
+    translations parsed already (`parse_article_translation`, by a load's forked processes).
     """
     shown = display or str
+    load_key = (str(content_dir), str(flows_dir), ",".join(languages))
+    with _last_loads_lock:
+        before = _last_loads.get(load_key, _Kept())
+    now = _Kept(dict(parsed or {}))
     errors: list[Problem] = []
     warnings: list[Problem] = []
     found_articles: dict[tuple[str, str], ArticleTranslation] = {}
@@ -280,14 +293,30 @@ def load_translations(
                 continue
             if kind == "article":
                 article_found = _load_article_translation(
-                    path, where, language, articles, flow_sections, set(flows), render_cache, errors, warnings
+                    path,
+                    where,
+                    language,
+                    articles,
+                    flow_sections,
+                    set(flows),
+                    render_cache,
+                    errors,
+                    warnings,
+                    _Memo(before.articles, now.articles),
                 )
                 if article_found is not None:
                     found_articles[(language, article_found.slug)] = article_found
             else:
-                flow_found = _load_flow_translation(path, where, language, flows, errors, warnings)
+                flow_found = _flow_translation(
+                    path, where, language, flows, errors, warnings, before, now, render_cache
+                )
                 if flow_found is not None:
                     found_flows[(language, flow_found.flow_id)] = flow_found
+    with _last_loads_lock:
+        _last_loads[load_key] = now
+        _last_loads.move_to_end(load_key)
+        while len(_last_loads) > _KEPT_LOADS:
+            _last_loads.popitem(last=False)
     translated = tuple(lang for lang in languages if lang != SOURCE_LANGUAGE)
     missing: dict[str, tuple[tuple[str, str], ...]] = {}
     for language in translated:
@@ -360,6 +389,7 @@ def _load_article_translation(
     render_cache: Path | None,
     errors: list[Problem],
     warnings: list[Problem],
+    memo: _Memo[ArticleKey, ArticleText] | None = None,
 ) -> ArticleTranslation | None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -372,21 +402,21 @@ def _load_article_translation(
             Problem(where, 1, f"no English article '{path.stem}' to translate (content/{path.stem}.md)")
         )
         return None
-    front, body, body_line = _split(text)
-    if front is None:
+    key = article_key(path, where, text)
+    own = memo.get(key) if memo is not None else None
+    if own is None:
+        own = parse_article_translation(path, where, text, render_cache)
+    if memo is not None:
+        memo.keep(key, own)
+    if not own.has_front_matter:
         errors.append(Problem(where, 1, "missing front matter: start the file with '---', the keys, '---'"))
         return None
-    source, source_line, problem = _read_source_key(front)
+    source, source_line, problem = own.source, own.source_line, own.source_problem
     if problem:  # +1: the opening '---'
         errors.append(Problem(where, source_line + 1, f"{problem}; it is now {english.digest}"))
-    lines = text.splitlines(keepends=True)
-    if source_line > 0:  # the article loader knows no `source`: it reads the file without that line
-        lines[source_line] = "\n"
     source_line += 1
-    article, found = load_article(
-        path, "".join(lines), display_path=where, render_cache=render_cache, fields=TRANSLATED_ARTICLE_FIELDS
-    )
-    errors.extend(found)
+    article, body, body_line = own.article, own.body, own.body_line
+    errors.extend(own.found)
     if article is None:
         return None
     article = replace(
@@ -428,6 +458,112 @@ def _load_article_translation(
     )
 
 
+ArticleKey = tuple[str, str, str]  # the file's path, its path as shown, the digest of its text
+
+
+def article_key(path: Path, where: str, text: str) -> ArticleKey:
+    return (str(path), where, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """What a translated article's file says by itself, before it is held to its English article:
+    parsed (its Markdown rendered) once per distinct text, by a load's forked processes too."""
+
+    has_front_matter: bool
+    source: str | None  # the `source` hash as written, when it is one
+    source_line: int  # its line in the front matter, 0 when there is none
+    source_problem: str | None
+    article: Article | None  # None: it could not be read (see `found`)
+    found: tuple[Problem, ...]
+    body: str = ""
+    body_line: int = 1
+
+
+def parse_article_translation(path: Path, where: str, text: str, render_cache: Path | None) -> ArticleText:
+    """The article a translation's *text* holds (its `source` line read apart: the article loader
+    knows no such key)."""
+    front, body, body_line = _split(text)
+    if front is None:
+        return ArticleText(False, None, 0, None, None, ())
+    source, source_line, problem = _read_source_key(front)
+    lines = text.splitlines(keepends=True)
+    if source_line > 0:  # the article loader reads the file without that line
+        lines[source_line] = "\n"
+    article, found = load_article(
+        path, "".join(lines), display_path=where, render_cache=render_cache, fields=TRANSLATED_ARTICLE_FIELDS
+    )
+    return ArticleText(True, source, source_line, problem, article, tuple(found), body, body_line)
+
+
+def articles_to_parse(
+    content_dir: Path, flows_dir: Path, languages: Collection[str]
+) -> list[tuple[Path, str, str]]:
+    """(path, path as shown, text) of the translated articles in the offered *languages* that the
+    last load of these folders did not parse (for a load to parse them in its forked processes)."""
+    with _last_loads_lock:
+        before = _last_loads.get((str(content_dir), str(flows_dir), ",".join(languages)), _Kept())
+    found = []
+    for folder in language_folders(content_dir):
+        if folder.name == SOURCE_LANGUAGE or folder.name not in languages:
+            continue
+        for path in sorted(folder.iterdir()):
+            if not path.name.endswith(".md") or not path.is_file():
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # said when the translations are loaded
+            if article_key(path, str(path), text) not in before.articles:
+                found.append((path, str(path), text))
+    return found
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class _Memo(Generic[K, V]):
+    """What the last load parsed (*before*) and what this one uses (*now*): a file parsed by one
+    load and unchanged at the next is not parsed again, and only the files of the last load are
+    kept."""
+
+    before: dict[K, V]
+    now: dict[K, V]
+
+    def get(self, key: K) -> V | None:
+        return self.now.get(key) or self.before.get(key)
+
+    def keep(self, key: K, value: V) -> None:
+        self.now[key] = value
+
+
+FlowKey = tuple[str, str, str, str, str]  # path as shown, text digest, language, English digest and path
+_FlowMade = tuple[FlowTranslation | None, tuple[Problem, ...], tuple[Problem, ...]]
+
+
+# a flow translation's own fields (its steps are kept apart)
+_FLOW_TRANSLATION_FIELDS = tuple(f.name for f in fields(FlowTranslation) if f.name != "steps")
+
+
+@dataclass
+class _Kept:
+    articles: dict[ArticleKey, ArticleText] = field(default_factory=dict)
+    flows: dict[FlowKey, _FlowMade] = field(default_factory=dict)
+
+
+_KEPT_LOADS = 8
+_last_loads: OrderedDict[tuple[str, str, str], _Kept] = OrderedDict()
+_last_loads_lock = threading.Lock()
+
+
+def forget_translation_loads() -> None:
+    """Forget what earlier loads parsed (a benchmark's cold start)."""
+    with _last_loads_lock:
+        _last_loads.clear()
+
+
 def _headings(body: str, first_line: int) -> Iterable[tuple[int, str, str | None]]:
     """(line, text, pinned id or None) for each ATX heading of level 2 and deeper outside code."""
     fenced = False
@@ -442,6 +578,113 @@ def _headings(body: str, first_line: int) -> Iterable[tuple[int, str, str | None
         yield first_line + offset, found.group(2), pin.group(1) if pin else None
 
 
+def _flow_translation(
+    path: Path,
+    where: str,
+    language: str,
+    flows: Mapping[str, Flow],
+    errors: list[Problem],
+    warnings: list[Problem],
+    before: _Kept,
+    now: _Kept,
+    render_cache: Path | None = None,
+) -> FlowTranslation | None:
+    """`_load_flow_translation`, once per text and English flow: what it found depends on nothing
+    else (kept in *render_cache* too, beside the renderings, for a worker's next boot)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(Problem(where, 1, f"cannot read file: {exc}"))
+        return None
+    flow = flows.get(path.stem)
+    if flow is None:
+        errors.append(
+            Problem(where, 1, f"no flow '{path.stem}' to translate (the file name is the flow's id)")
+        )
+        return None
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = (where, digest, language, flow.digest, flow.path)
+    made = now.flows.get(key) or before.flows.get(key)
+    if made is None and render_cache is not None:
+        made = _read_kept_flow(render_cache, key)
+    if made is None:
+        wrong: list[Problem] = []
+        to_do: list[Problem] = []
+        found = _load_flow_translation(path, where, language, flows, wrong, to_do, text)
+        made = (found, tuple(wrong), tuple(to_do))
+        if render_cache is not None:
+            _keep_flow(render_cache, key, made)
+    now.flows[key] = made
+    errors.extend(made[1])
+    warnings.extend(made[2])
+    return made[0]
+
+
+# A flow translation as found, kept as JSON beside the renderings. The key covers the code that
+# reads it: an edit to this module or to the YAML reader makes every one read afresh.
+_CODE_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(yamlsource.__file__ or "").read_bytes()
+).hexdigest()[:16]
+KEPT_FLOW_SUFFIX = ".translation.json"
+
+
+def _kept_flow_name(key: FlowKey) -> str:
+    named = "\x00".join((_CODE_VERSION, *key)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(named).hexdigest() + KEPT_FLOW_SUFFIX
+
+
+def _keep_flow(cache_dir: Path, key: FlowKey, made: _FlowMade) -> None:
+    found, wrong, to_do = made
+    parts: dict[str, Any] = {
+        "found": None
+        if found is None
+        else {
+            **{name: getattr(found, name) for name in _FLOW_TRANSLATION_FIELDS},
+            "steps": [
+                {
+                    "id": step.id,
+                    "line": step.line,
+                    "texts": step.texts,
+                    "choices": [[c.id, c.line, c.texts] for c in step.choices.values()],
+                }
+                for step in found.steps.values()
+            ],
+        },
+        "errors": [[p.path, p.line, p.message] for p in wrong],
+        "warnings": [[p.path, p.line, p.message] for p in to_do],
+    }
+    keep_file(cache_dir, _kept_flow_name(key), json.dumps(parts, ensure_ascii=False, separators=(",", ":")))
+
+
+def _read_kept_flow(cache_dir: Path, key: FlowKey) -> _FlowMade | None:
+    kept = cache_dir / _kept_flow_name(key)
+    try:
+        parts = json.loads(kept.read_text(encoding="utf-8"))
+        os.utime(kept)  # still in use: prune_render_cache keeps it
+        found = parts["found"]
+        if found is not None:
+            steps = {
+                step["id"]: StepTexts(
+                    id=step["id"],
+                    line=step["line"],
+                    texts=step["texts"],
+                    choices={c[0]: ChoiceTexts(id=c[0], line=c[1], texts=c[2]) for c in step["choices"]},
+                )
+                for step in found.pop("steps")
+            }
+            if found["problems"] is not None:
+                found["problems"] = tuple(found["problems"])
+            found["missing"] = tuple(found["missing"])
+            found = FlowTranslation(**found, steps=steps)
+        return (
+            found,
+            tuple(Problem(*p) for p in parts["errors"]),
+            tuple(Problem(*p) for p in parts["warnings"]),
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
 def _load_flow_translation(
     path: Path,
     where: str,
@@ -449,15 +692,17 @@ def _load_flow_translation(
     flows: Mapping[str, Flow],
     errors: list[Problem],
     warnings: list[Problem],
+    text: str | None = None,
 ) -> FlowTranslation | None:
     def wrong(at: int, message: str) -> None:
         errors.append(Problem(where, at, message))
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        wrong(1, f"cannot read file: {exc}")
-        return None
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            wrong(1, f"cannot read file: {exc}")
+            return None
     flow = flows.get(path.stem)
     if flow is None:
         wrong(1, f"no flow '{path.stem}' to translate (the file name is the flow's id)")

@@ -160,3 +160,78 @@ def _noting(parse, noted: Path):  # type: ignore[no-untyped-def]
         return parse(*args, **kwargs)
 
     return noting
+
+
+def test_the_translated_articles_of_a_large_load_are_parsed_by_its_forked_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from helpdesk.content import catalog as catalog_module
+    from helpdesk.content.catalog import forget_loads
+    from helpdesk.content.render import clear_render_cache
+
+    root = Path(__file__).resolve().parents[3]
+    content, flows = tmp_path / "content", tmp_path / "flows"
+    shutil.copytree(root / "content", content)
+    shutil.copytree(root / "flows", flows)
+    spanish = content / "es" / "public-wifi.md"
+    spanish.write_text(spanish.read_text(encoding="utf-8") + "\n## Sin id\n")  # an error, said alike
+    original = catalog_module.parse_article_translation
+
+    def load(processes: int):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(catalog_module, "_processes", lambda: processes)
+        forget_loads()
+        clear_render_cache()
+        noted = tmp_path / f"translations-parsed-by-{processes}"
+        noted.write_text("")
+        monkeypatch.setattr(catalog_module, "parse_article_translation", _noting(original, noted))
+        found = load_catalog(content, flows, action_names(), languages=("en", "es", "ar"))
+        return found, {int(pid) for pid in noted.read_text().split()}
+
+    monkeypatch.setattr(catalog_module, "PARALLEL_FROM", 5)
+    here, parsed_by = load(1)
+    assert parsed_by == set()  # parsed as the translations were loaded, in this process
+    forked, parsed_by = load(2)
+    assert os.getpid() not in parsed_by and len(parsed_by) == 2  # each process its share
+    assert forked.translations == here.translations
+    assert len(here.translations.articles) == 2 * len(here.articles)
+    assert any("has no pinned id" in p.message for p in here.translations.errors)
+
+
+def test_the_renderings_of_a_large_load_s_forked_processes_are_written_after_it_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from helpdesk.content import catalog as catalog_module
+    from helpdesk.content import render
+    from helpdesk.content.catalog import forget_loads
+
+    root = Path(__file__).resolve().parents[3]
+    content, flows = tmp_path / "content", tmp_path / "flows"
+    shutil.copytree(root / "content", content)
+    shutil.copytree(root / "flows", flows)
+    cache = tmp_path / "rendered"
+    monkeypatch.setattr(catalog_module, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(catalog_module, "_processes", lambda: 2)
+    written: list[str] = []
+    real_write = render._write_cached
+
+    def noting(folder, name, text):  # type: ignore[no-untyped-def]
+        written.append(f"{os.getpid()} {name}")
+        real_write(folder, name, text)
+
+    monkeypatch.setattr(render, "_write_cached", noting)
+    forget_loads()
+    render.clear_render_cache()
+    loaded = load_catalog(content, flows, action_names(), render_cache=cache, languages=("en", "es", "ar"))
+    render.renderings_written()
+    renderings = {name for name in os.listdir(cache) if name.endswith(".html")}
+    assert len(renderings) == 3 * len(loaded.articles)  # English, Spanish and Arabic
+    assert {line.split()[0] for line in written} == {str(os.getpid())}  # by this process's writer
+    forget_loads()
+    render.clear_render_cache()
+    monkeypatch.setattr(render, "_render", None)  # nothing is rendered again: every one is read
+    again = load_catalog(content, flows, action_names(), render_cache=cache, languages=("en", "es", "ar"))
+    assert again.articles == loaded.articles and again.translations == loaded.translations

@@ -232,13 +232,26 @@ def test_renderings_are_the_same_to_the_byte_as_before(tmp_path) -> None:
 
 
 def test_a_load_writes_its_renderings_after_it_returns(tmp_path) -> None:
+    import threading
+
     from helpdesk.content.render import clear_render_cache, render_key, renderings_written, writes_deferred
 
     texts = [f"## Kept {n}\n\nLater.\n" for n in range(20)]
     clear_render_cache()
-    with writes_deferred():
-        rendered = [render_markdown(text, tmp_path) for text in texts]
-    renderings_written()
+    writers: list[str] = []
+    real_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        writers.append(thread.name)
+        real_start(thread)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threading.Thread, "start", start)
+        with writes_deferred():
+            rendered = [render_markdown(text, tmp_path) for text in texts]
+            assert list(tmp_path.iterdir()) == [] and writers == []  # nothing written during the load
+        renderings_written()
+    assert writers == ["rendered-writer"]  # one thread, once the load returned
     for text, made in zip(texts, rendered, strict=True):
         assert (tmp_path / f"{render_key(text)}.html").read_text() == made.html
     at_once = "## Written at once\n"

@@ -202,3 +202,19 @@ def test_any_text_renders(text: str) -> None:
     rendered = render_markdown(text)
     assert_inert(rendered.html)
     assert all(heading.id in rendered.sections for heading in rendered.headings)
+
+
+def _title_as_before(html_text: str, heading_id: str) -> str:
+    """A heading's title as it was found before: a search for its id's first heading."""
+    found = re.search(rf'<h[1-6] id="{re.escape(heading_id)}">(.*?)</h[1-6]>', html_text, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else heading_id
+
+
+@settings(max_examples=150)
+@given(ARTICLES)
+@example('<h2 id="same">First</h2>\n\n<h3 id="same">Second</h3>\n\n## Same {#same}')
+@example('## A *b* &amp; <code>c</code>\n\n<h2 id="open">never closed')
+def test_heading_titles_are_found_as_before(text: str) -> None:
+    rendered = render_markdown(text)
+    for heading in rendered.headings:
+        assert heading.title == _title_as_before(rendered.html, heading.id)

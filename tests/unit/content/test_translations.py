@@ -328,3 +328,64 @@ def test_is_translation_knows_the_language_folders_from_the_images_folder(folder
     assert is_translation(flows / "es", content, flows)
     assert not is_translation(content / "basics.md", content, flows)
     assert not is_translation(content / "images", content, flows)
+
+
+def test_a_translation_whose_text_did_not_change_is_not_parsed_again(folders, monkeypatch):
+    from helpdesk.content import translations as module
+
+    parsed: list[str] = []
+
+    def noting(real):  # type: ignore[no-untyped-def]
+        def noted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            parsed.append(Path(path).name)
+            return real(path, *args, **kwargs)
+
+        return noted
+
+    monkeypatch.setattr(module, "parse_article_translation", noting(module.parse_article_translation))
+    monkeypatch.setattr(module, "_load_flow_translation", noting(module._load_flow_translation))
+    content, flows = folders
+    _, first = load(content, flows)
+    assert sorted(parsed) == ["basics.md", "fix-it.yaml"]
+    parsed.clear()
+    _, again = load(content, flows)
+    assert parsed == [] and again == first
+    article = content / "es" / "basics.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nEditado.\n", encoding="utf-8")
+    _, edited = load(content, flows)
+    assert parsed == ["basics.md"] and "Editado." in edited.articles[("es", "basics")].article.html
+    parsed.clear()
+    english = flows / "fix-it.yaml"  # the English flow changed: its translation is checked again
+    english.write_text(english.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    _, stale = load(content, flows)
+    assert parsed == ["fix-it.yaml"] and stale.flows[("es", "fix-it")].stale
+    assert any("stale" in line for line in about(stale, "es/fix-it.yaml"))
+
+
+def test_a_flow_translation_kept_beside_the_renderings_is_read_back_the_same_at_the_next_boot(
+    folders, tmp_path, monkeypatch
+):
+    from helpdesk.content import translations as module
+    from helpdesk.content.render import renderings_written
+
+    content, flows = folders
+    catalog = load_catalog(content, flows, action_names())
+    every_flow = {fid: c.flow for fid, c in catalog.flows.items()}
+    odd = ALL_STEPS.replace("  wait:\n", "  nowhere:\n    text: Nada.\n  wait:\n").replace(
+        "hint: No", "hint: "
+    )
+    (flows / "es" / "fix-it.yaml").write_text(es_flow("0" * 16, odd), encoding="utf-8")  # stale too
+    cache = tmp_path / "rendered"
+
+    def boot():  # type: ignore[no-untyped-def]
+        module.forget_translation_loads()  # a new process: nothing in memory
+        found = load_translations(content, flows, catalog.articles, every_flow, ("en", "es"), cache)
+        renderings_written()
+        return found
+
+    first = boot()
+    assert first.errors and first.warnings  # an unknown step, an empty hint; stale
+    assert len(list(cache.glob(f"*{module.KEPT_FLOW_SUFFIX}"))) == 1
+    monkeypatch.setattr(module, "_load_flow_translation", None)  # never parsed again
+    again = boot()
+    assert again == first and about(again, "es/fix-it.yaml") == about(first, "es/fix-it.yaml")
