@@ -3,14 +3,9 @@
 (function () {
   "use strict";
 
-  // the page's words for this script (templates/_script_messages.html), English where none are given
-  var words = null;
+  // the page's words for this script (static/words.js), English where none are given
   function message(key, english) {
-    if (words === null) {
-      var block = document.getElementById("script-messages");
-      try { words = block ? JSON.parse(block.textContent) : {}; } catch (error) { words = {}; }
-    }
-    return words[key] || english;
+    return window.helpdeskWords ? window.helpdeskWords(key, english) : english;
   }
 
   function counted(count) {

@@ -122,6 +122,7 @@ def test_pages_link_to_static_files_by_hashed_names_kept_a_year(app: Flask):
     links = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
     assert {re.sub(r"\.[0-9a-f]{8}\.", ".", link) for link in links} == {
         "/static/site.css",
+        "/static/words.js",
         "/static/search.js",
         "/static/password.js",
         "/static/times.js",
