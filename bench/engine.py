@@ -411,8 +411,7 @@ def memory(articles: int) -> None:
         generate(generated, articles, 0, 0)
         content = work / "content"
         shutil.copytree(ROOT / "content", content)
-        for path in (generated / "content").iterdir():
-            shutil.copy(path, content / path.name)
+        shutil.copytree(generated / "content", content, dirs_exist_ok=True)  # its language folders too
         big = worker_rss(content, ROOT / "flows", work / "instance-big")
         print(f"{f'sample + {articles} articles: RSS per worker after warm-up':<58} {_megabytes(big)}")
 

@@ -9,21 +9,15 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from helpdesk.extensions import db
-from helpdesk.models import SEARCH_INDEX_DROP
-from tests.conftest import FIXTURES, ROOT, build_app
+from tests.conftest import FIXTURES, MIGRATIONS, build_app, empty_database_at
 
 GOOD = FIXTURES / "good"
 
 
 def test_existing_requests_carry_over_in_the_default_language_and_the_column_goes_back(tmp_path: Path):
     app = build_app(tmp_path, content_dir=GOOD / "content", flows_dir=GOOD / "flows")
-    migrations = str(ROOT / "migrations")
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
-                connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0020")
+        empty_database_at("0020")
         with db.engine.begin() as connection:
             connection.execute(
                 text(
@@ -35,15 +29,15 @@ def test_existing_requests_carry_over_in_the_default_language_and_the_column_goe
                 )
             )
 
-        upgrade(directory=migrations, revision="0021")
+        upgrade(directory=MIGRATIONS, revision="0021")
         with db.engine.connect() as connection:
             kept = connection.execute(text("SELECT reference, language FROM verification_requests")).all()
         assert [tuple(row) for row in kept] == [("R-OLD", "")]
 
-        downgrade(directory=migrations, revision="0020")
+        downgrade(directory=MIGRATIONS, revision="0020")
         columns = {c["name"] for c in inspect(db.engine).get_columns("verification_requests")}
         assert "language" not in columns
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM verification_requests")).scalar() == 1
         db.session.remove()
-        upgrade(directory=migrations)
+        upgrade(directory=MIGRATIONS)

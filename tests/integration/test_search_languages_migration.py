@@ -5,32 +5,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask_migrate import downgrade, upgrade
+from flask_migrate import downgrade
 from sqlalchemy import inspect
 
 from helpdesk.extensions import db
-from helpdesk.models import SEARCH_INDEX_DROP
-from tests.conftest import FIXTURES, ROOT, build_app
+from tests.conftest import FIXTURES, MIGRATIONS, build_app, empty_database_at
 
 GOOD = FIXTURES / "good"
 
 
 def test_the_index_tables_gain_language_and_config_and_lose_them_going_back(tmp_path: Path):
     app = build_app(tmp_path, content_dir=GOOD / "content", flows_dir=GOOD / "flows")
-    migrations = str(ROOT / "migrations")
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as connection:
-            for statement in SEARCH_INDEX_DROP:  # create_all made them on PostgreSQL
-                connection.exec_driver_sql(statement)
-        upgrade(directory=migrations, revision="0022")
+        empty_database_at("0022")
         postgres = db.engine.dialect.name == "postgresql"
         tables = set(inspect(db.engine).get_table_names())
         assert ("search_documents" in tables) is postgres
         if postgres:
             columns = {c["name"] for c in inspect(db.engine).get_columns("search_documents")}
             assert {"language", "config", "document"} <= columns
-        downgrade(directory=migrations, revision="0021")
+        downgrade(directory=MIGRATIONS, revision="0021")
         if postgres:
             columns = {c["name"] for c in inspect(db.engine).get_columns("search_documents")}
             assert "document" in columns and not {"language", "config"} & columns
