@@ -137,7 +137,7 @@ def test_a_whole_diagnosis_in_spanish_and_its_mail(mailing_app, smtp):
     at = answer(client, at, page, answer="forgotten")
     page = in_spanish(client, at, "¿Puedes abrir el correo de tu cuenta?")
     at = answer(client, at, page, answer="yes")
-    page = in_spanish(client, at, "Enviarme un enlace para restablecerla")
+    page = in_spanish(client, at, "Envíame un enlace para restablecerla")
     at = answer(client, at, page, email=EMAIL)
     assert at == "/es/diagnose/wrong-password/check-your-email"
     page = in_spanish(client, at, "Abre el correo que acabamos de enviar")
