@@ -252,7 +252,7 @@ def main() -> None:
     parser.add_argument(
         "--translated", type=float, default=0.0, help="share of the generated set translated into es and ar"
     )
-    parser.add_argument("--memory", action="store_true", help="RSS per gunicorn worker after warm-up")
+    parser.add_argument("--memory", action="store_true", help="RSS, PSS and private memory per gunicorn worker after warm-up")
     args = parser.parse_args()
     if args.memory:
         memory(args.articles)
@@ -339,11 +339,16 @@ def main() -> None:
     )
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+def _memory_mb(pid: int) -> tuple[float, float, float]:
+    """A process's resident memory (RSS), its proportional share (PSS: each page shared with the
+    master and the other workers counted by the number sharing it) and its private memory (USS,
+    what it would give back on exit), in MB, from /proc/PID/smaps_rollup."""
+    rollup: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        rollup[name] = int(value.split()[0])
+    private = rollup["Private_Clean"] + rollup["Private_Dirty"]
+    return rollup["Rss"] / 1024, rollup["Pss"] / 1024, private / 1024
 
 
 def _free_port() -> int:
@@ -352,10 +357,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def worker_rss(content: Path, flows: Path, instance: Path, workers: int = 2) -> list[float]:
+def worker_memory(
+    content: Path, flows: Path, instance: Path, workers: int = 2
+) -> tuple[list[tuple[float, float, float]], ...]:
     """Start `gunicorn wsgi:app` as deployed (deploy/gunicorn.conf.py when there is one), visit
     the pages a reader visits (home, index, searches, a diagnosis, 50 articles) twice, and read
-    each worker's resident memory."""
+    each worker's resident memory; then use what imports its libraries on first use (a password's
+    strength, a link check, passkey sign-in options) a few times and read it again."""
     env = {
         **os.environ,
         "HELPDESK_INSTANCE_DIR": str(instance),
@@ -394,17 +402,41 @@ def worker_rss(content: Path, flows: Path, instance: Path, workers: int = 2) -> 
                     urllib.request.urlopen(url + page, timeout=60).close()  # noqa: S310 (loopback)
         time.sleep(1)
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        return [_rss_mb(int(pid)) for pid in children]
+        readers = [_memory_mb(int(pid)) for pid in children]
+        for _ in range(4 * workers):  # each worker takes some: connections go to whichever is free
+            _every_feature(url)
+        time.sleep(1)
+        return readers, [_memory_mb(int(pid)) for pid in children]
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
+def _every_feature(url: str) -> None:
+    """What a reader's pages never do: check a password's strength, check a link, ask for passkey
+    sign-in options (each a POST with the page's CSRF token, as the site's scripts send it)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with opener.open(url + "/check-link", timeout=60) as page:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.read().decode())
+    headers = {"X-CSRFToken": token.group(1) if token else ""}
+    form = "application/x-www-form-urlencoded"
+    posts = [
+        ("/password/strength", b"password=river-stone-lantern-42", form),
+        ("/check-link", b"link=https%3A%2F%2Fhelp.example.org.sign-in.example.net%2F", form),
+        ("/login/passkey/options", b'{"email": "someone@example.org"}', "application/json"),
+    ]
+    for path, body, kind in posts:
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            url + path, data=body, headers={**headers, "Content-Type": kind}
+        )
+        with contextlib.suppress(OSError):  # a refusal is still the library imported
+            opener.open(request, timeout=60).close()
+
+
 def memory(articles: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        sample = worker_rss(ROOT / "content", ROOT / "flows", work / "instance-sample")
-        print(f"{'sample content: RSS per worker after warm-up':<58} {_megabytes(sample)}")
+        sets = {"sample content": ROOT / "content"}
         # the sample content and its flows (the site's own pages link to them), plus generated articles
         generated = work / "generated"
         generated.mkdir()
@@ -412,12 +444,16 @@ def memory(articles: int) -> None:
         content = work / "content"
         shutil.copytree(ROOT / "content", content)
         shutil.copytree(generated / "content", content, dirs_exist_ok=True)  # its language folders too
-        big = worker_rss(content, ROOT / "flows", work / "instance-big")
-        print(f"{f'sample + {articles} articles: RSS per worker after warm-up':<58} {_megabytes(big)}")
+        sets[f"sample + {articles} articles"] = content
+        print("each worker of 2: RSS / PSS / private (USS), in MB")
+        print(f"{'':<26} {'after reader pages':<30} then password, link, passkey")
+        for number, (name, folder) in enumerate(sets.items()):
+            readers, everything = worker_memory(folder, ROOT / "flows", work / f"instance-{number}")
+            print(f"{name:<26} {_megabytes(readers):<30} {_megabytes(everything)}")
 
 
-def _megabytes(values: list[float]) -> str:
-    return ", ".join(f"{value:.0f} MB" for value in values)
+def _megabytes(workers: list[tuple[float, float, float]]) -> str:
+    return ", ".join(" / ".join(f"{value:.0f}" for value in worker) for worker in workers)
 
 
 if __name__ == "__main__":
