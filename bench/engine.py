@@ -252,7 +252,9 @@ def main() -> None:
     parser.add_argument(
         "--translated", type=float, default=0.0, help="share of the generated set translated into es and ar"
     )
-    parser.add_argument("--memory", action="store_true", help="RSS, PSS and private memory per gunicorn worker after warm-up")
+    parser.add_argument(
+        "--memory", action="store_true", help="RSS, PSS and private memory per gunicorn worker after warm-up"
+    )
     args = parser.parse_args()
     if args.memory:
         memory(args.articles)

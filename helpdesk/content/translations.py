@@ -189,9 +189,32 @@ def flow_in(language: str, flow: Flow, translations: Translations) -> InLanguage
     return InLanguage(translate_flow(flow, found), language, stale=found.stale)
 
 
+# translated flows kept, by the identity of the flow and translation (a snapshot's, which never
+# change): a results or article page in Spanish would otherwise lay a whole flow's texts anew
+TRANSLATED_FLOWS_KEPT = 64
+_translated: OrderedDict[tuple[int, int], tuple[Flow, FlowTranslation, Flow]] = OrderedDict()
+_translated_lock = threading.Lock()
+
+
 def translate_flow(flow: Flow, translation: FlowTranslation) -> Flow:
-    """A new Flow with the translated texts laid over *flow*'s (which is left as it was); ids,
-    `next`, actions, digest and source stay the source flow's."""
+    """A Flow with the translated texts laid over *flow*'s (which is left as it was); ids,
+    `next`, actions, digest and source stay the source flow's. Worked out once per flow and
+    translation, then kept (the last TRANSLATED_FLOWS_KEPT)."""
+    key = (id(flow), id(translation))
+    with _translated_lock:
+        kept = _translated.get(key)
+        if kept is not None and kept[0] is flow and kept[1] is translation:
+            _translated.move_to_end(key)
+            return kept[2]
+    made = _laid_over(flow, translation)
+    with _translated_lock:
+        _translated[key] = (flow, translation, made)  # holding both: their ids are not reused
+        while len(_translated) > TRANSLATED_FLOWS_KEPT:
+            _translated.popitem(last=False)
+    return made
+
+
+def _laid_over(flow: Flow, translation: FlowTranslation) -> Flow:
     steps: dict[str, Step] = {}
     for sid, step in flow.steps.items():
         texts = translation.steps.get(sid)

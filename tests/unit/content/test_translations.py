@@ -3,12 +3,14 @@ laid over a flow, and an article given in a language with English as the fallbac
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 
 from helpdesk.actions import action_names
+from helpdesk.content import translations as translations_module
 from helpdesk.content.catalog import Catalog, load_catalog
 from helpdesk.content.translations import (
     Translations,
@@ -293,6 +295,24 @@ def test_translate_flow_lays_the_texts_over_a_copy_and_keeps_ids_and_ways(folder
     assert (spanish.start, spanish.digest, spanish.id) == (english.start, english.digest, english.id)
     # the source flow is left as it was
     assert english.title == "Fix it" and english.steps["what"].text == "What happens?"
+
+
+def test_a_translated_flow_is_worked_out_once_per_flow_and_translation_of_a_snapshot(folders, monkeypatch):
+    content, flows = folders
+    catalog, translations = load(content, flows)
+    english = catalog.flows["fix-it"].flow
+    spanish = translations.flows[("es", "fix-it")]
+    first = translate_flow(english, spanish)
+    assert translate_flow(english, spanish) is first  # kept: a page in Spanish does not lay it anew
+    # another translation object (an edited file, once reloaded) is laid over afresh
+    copy = dataclasses.replace(spanish)
+    again = translate_flow(english, copy)
+    assert again is not first and again == first
+    # only the last few are kept: the oldest goes first
+    monkeypatch.setattr(translations_module, "TRANSLATED_FLOWS_KEPT", 1)
+    newest = translate_flow(english, dataclasses.replace(spanish))  # a third: the other two go
+    assert translate_flow(english, copy) is not again
+    assert translate_flow(english, spanish) is not first and newest is not first
 
 
 def test_flow_in_falls_back_to_english_when_a_language_has_no_translation(folders):
