@@ -25,8 +25,8 @@ Anything else, and any doubt, goes on to Flask, which answers as always: a form'
 is handed on intact (`wsgi.input` replaced by the bytes read, CONTENT_LENGTH kept). The limit is
 hit only once all that may send the request on to Flask has been checked; the few ways on to Flask
 after it (a refusal by the limit: Flask counts and refuses it again; a database error or a race
-lost while moving on) are marked in the environ (`COUNTED`), and Flask-Limiter does not count those
-again (`_counted_already`, a request filter).
+lost while moving on) are marked in the environ, and Flask-Limiter does not count those again
+(web/fast_limits.py).
 """
 
 from __future__ import annotations
@@ -37,21 +37,19 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from flask import request
-from flask_limiter.constants import ConfigVars, HeaderNames
-from flask_limiter.util import get_qualified_name
 from flask_wtf.csrf import same_origin
-from werkzeug.http import http_date, parse_cookie
+from werkzeug.http import parse_cookie
 from werkzeug.sansio.utils import get_host
 from werkzeug.utils import redirect
 
 from ..cases.diagnoses import answer_to, flow_of, last_visit, move_on, read_diagnosis
 from ..content.live import LIVE_KEY
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import DiagnosisStatus
 from . import diagnose
 from .csrf_tokens import FIELD as CSRF_FIELD
 from .csrf_tokens import accepted
+from .fast_limits import ViewLimits
 from .language import vary_of
 from .observe import HEADER, request_id_from
 from .sessions import SignInApart
@@ -59,8 +57,6 @@ from .sessions import SignInApart
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from flask import Flask
-    from flask_limiter._limits import RuntimeLimit
-    from limits import RateLimitItem
     from sqlalchemy import Connection
 
 ENDPOINT = "diagnose.submit"  # the Flask view answering the same (its name in the metrics)
@@ -68,17 +64,10 @@ STEP_ENDPOINT = "diagnose.step"  # where the redirect leads
 STATUS = "303 SEE OTHER"  # as Werkzeug names it
 FORM = "application/x-www-form-urlencoded"
 MAX_BODY = 4096  # an answer's form is a token and an answer: ~150 bytes
-COUNTED = "helpdesk.answer_counted"  # environ: the rate limit was hit here; Flask must not again
 ANSWERING = ("question", "info")  # the steps a plain answer moves on (answer_to's)
 LOCATIONS_KEPT = 4096
 
 Observed = Callable[["WSGIEnvironment", str, str, str, int, float, str], None]
-
-
-@limiter.request_filter
-def _counted_already() -> bool:
-    """An answer this layer counted against the limit, then handed to Flask, is not counted twice."""
-    return request.environ.get(COUNTED) is True
 
 
 class PlainAnswers:
@@ -95,7 +84,7 @@ class PlainAnswers:
         self.remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's
         self.locations: dict[tuple[str, str, str], tuple[str, bytes]] = {}
         # the limits the view's decorator counts (diagnose.submit: one, shared with the API's)
-        self.limits = _countable(limiter.limit_manager.decorated_limits(get_qualified_name(diagnose.submit)))
+        self.limits = ViewLimits(app, diagnose.submit, ENDPOINT, "POST")
 
     def answer(
         self, environ: WSGIEnvironment, start_response: StartResponse, path: str
@@ -218,46 +207,13 @@ class PlainAnswers:
         landing = compiled.step(target)
         if landing.kind == "end" and landing.outcome == "flow":
             return None  # a hand-over to another flow: Flask remembers it in the cookie
-        counted = self._count(environ)
+        counted = self.limits.count(environ)
         if counted is None:
             return None  # over the limit: Flask counts it and answers its 429 page
         moved = move_on(diagnosis, compiled, step_id, trigger, kind="answered", connection=connection)
         if moved.handed_over:
             return None
         return moved.step, counted
-
-    def _count(self, environ: WSGIEnvironment) -> list[tuple[str, str]] | None:
-        """Hit the view's rate limits as its decorator does: their headers, or None when refused
-        (or counted in a way this layer does not know: Flask counts them)."""
-        if not (limiter.enabled and limiter.initialized):
-            return []
-        if self.limits is None:
-            return None
-        config = self.app.config
-        key = environ.get("REMOTE_ADDR") or "127.0.0.1"  # extensions._client_address, as Flask reads it
-        prefix = config.get(ConfigVars.KEY_PREFIX, "")
-        shown: tuple[RateLimitItem, list[str]] | None = None
-        for item, scope, cost in self.limits:
-            args = [prefix, key, scope] if prefix else [key, scope]
-            if not limiter.limiter.hit(item, *args, cost=cost):
-                return None
-            environ[COUNTED] = True
-            shown = shown or (item, args)
-        if shown is None or not config.get(ConfigVars.HEADERS_ENABLED, False):
-            return []
-        item, args = shown  # Flask-Limiter's header limit: the first (and only) one
-        reset, remaining = limiter.limiter.get_window_stats(item, *args)
-        reset_at = int(reset + 1)
-        after = config.get(ConfigVars.HEADER_RETRY_AFTER_VALUE)
-        return [
-            (HeaderNames.LIMIT.value, str(item.amount)),
-            (HeaderNames.REMAINING.value, str(remaining)),
-            (HeaderNames.RESET.value, str(reset_at)),
-            (
-                HeaderNames.RETRY_AFTER.value,
-                http_date(reset_at) if after == "http-date" else str(int(reset_at - time.time())),
-            ),
-        ]
 
     def _redirect(self, script_name: str, flow_id: str, step: str) -> tuple[str, bytes]:
         """The step's address (the view's `url_for`) and Werkzeug's redirect body, kept: flow and
@@ -272,27 +228,6 @@ class PlainAnswers:
                 self.locations.clear()
             self.locations[key] = found
         return found
-
-
-def _countable(limits: list[RuntimeLimit]) -> list[tuple[RateLimitItem, str, int]] | None:
-    """The view's limits as (limit, scope, cost), sorted as Flask-Limiter checks them; None if one
-    depends on the request in a way only Flask-Limiter works out (exemptions, deductions after the
-    answer, per method, a scope or cost worked out per request, meta limits)."""
-    found = []
-    for lim in sorted(limits, key=lambda x: x.limit):
-        if lim.methods is not None and "post" not in lim.methods:
-            continue
-        if (
-            lim.exempt_when
-            or lim.deduct_when
-            or lim.per_method
-            or lim.meta_limits
-            or not isinstance(lim.scope, str)
-            or not isinstance(lim.cost, int)
-        ):
-            return None
-        found.append((lim.limit, lim.scope if lim.shared else f"{ENDPOINT}:{lim.scope}", lim.cost))
-    return found
 
 
 def _form(environ: WSGIEnvironment, length: int) -> dict[str, str] | None:
@@ -311,4 +246,4 @@ def _form(environ: WSGIEnvironment, length: int) -> dict[str, str] | None:
     return fields
 
 
-__all__ = ["COUNTED", "PlainAnswers"]
+__all__ = ["PlainAnswers"]

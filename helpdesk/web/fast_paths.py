@@ -26,6 +26,8 @@ Flask sends it (no-store, Vary: Cookie, the security headers, no cookie), observ
 action step, a diagnosis not found, any error) goes on to Flask, which answers as always.
 A plain answer to such a step (POST), from such a browser, is given by web/answer_fast_path.py
 (`PlainAnswers`): the same CSRF check, rate limit, move and redirect as `diagnose.submit`'s.
+A search's results page for a browser without our cookies is given by web/search_fast_path.py
+(`AnonymousSearches`): the view's own work and rate limit, without Flask's around it.
 Behind a trusted proxy this layer sits inside ProxyFix: the client address it logs is the real one.
 """
 
@@ -54,6 +56,8 @@ from .errors import security_header_values
 from .language import language_of, vary_of
 from .observe import HEADER, log_access, request_id_from
 from .public import ARTICLE_PAGE, health_report
+from .search_fast_path import PATH as SEARCH
+from .search_fast_path import AnonymousSearches
 from .sessions import SignInApart
 from .static_files import StaticFiles, cache_control_for
 
@@ -84,6 +88,7 @@ class FastPaths:
         self.reloads = settings.reload_seconds >= 0  # as content/live.load_into registers its look
         self.remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's
         self.answers = PlainAnswers(app, self.common, self._observed)
+        self.searches = AnonymousSearches(app, self.common, self._observed)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
@@ -101,6 +106,10 @@ class FastPaths:
                     return answered
             elif path.startswith(DIAGNOSE) and method == "GET":
                 answered = self._step(environ, start_response, path)
+                if answered is not None:
+                    return answered
+            elif path == SEARCH:
+                answered = self.searches.answer(environ, start_response, method)
                 if answered is not None:
                     return answered
         elif method == "POST":

@@ -49,6 +49,12 @@ def results() -> Response:
     """The results page: rendered once per query and content version for everyone who is not
     signed in (the results are the same for all), like the articles (web/caching.py), and then
     only its results: the page around them is kept (`framed`)."""
+    return results_page(same_for_everyone())
+
+
+def results_page(for_everyone: bool) -> Response:
+    """The view's work, which web/search_fast_path.py also asks for (a browser without our cookies:
+    *for_everyone*), in a request context of its own."""
     query = request.args.get("q", "")
     current = catalog()  # before the search: a page is never kept under a newer version than its results
     found = search(query, language=chosen_language())
@@ -81,7 +87,7 @@ def results() -> Response:
             return render()
         return framed(found.query, results_html(found, *in_language()))
 
-    if same_for_everyone():
+    if for_everyone:
         return cached(
             current,
             ("search", found.query, shown),

@@ -1,0 +1,94 @@
+"""The results page of a search (GET /search) for a browser without our cookies, given before
+Flask's request work.
+
+A search nobody asked lately is worked out and rendered afresh, and Flask's own work around the
+view (its hooks, the session saved, the rate limiter's context, the response's finishing) costs
+about as much again. `AnonymousSearches`, called by web/fast_paths.py, gives the same page with
+the same pieces and none of that:
+
+- the browser: none of our cookies (no session, sign-in or remember cookie): the page is the one
+  everybody gets (`caching.same_for_everyone`);
+- the view's rate limit (`search.results`'s `120 per minute`, scope `search`, shared with the
+  API's search), counted in Flask-Limiter's storage with its headers (web/fast_limits.py);
+- the live-reload look Flask's before_request takes;
+- the view's own work, `search_page.results_page`, in a request context (the language, the
+  templates' translations, the addresses), which records a search that found nothing as the view
+  does, and keeps and answers pages as the view does (`caching.cached`: ETag, 304);
+- the headers Flask adds: the security headers, a request id, the limit's, `Vary` (as the view
+  sets it); its latency under `search.results` and its access line.
+
+A refusal by the limit, an error, or a session the view changed goes on to Flask, which answers as
+always (the limit then not counted again).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from flask import g
+from werkzeug.http import parse_cookie
+
+from ..content.live import LIVE_KEY
+from . import search_page
+from .fast_limits import ViewLimits
+from .observe import HEADER, request_id_from
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from flask import Flask
+
+ENDPOINT = "search.results"  # the Flask view answering the same (its name in the metrics)
+PATH = "/search"
+
+Observed = Callable[["WSGIEnvironment", str, str, str, int, float, str], None]
+
+
+class AnonymousSearches:
+    """The results pages of web/fast_paths.py (`answer`), or None: Flask answers."""
+
+    def __init__(self, app: Flask, common: list[tuple[str, str]], observed: Observed) -> None:
+        self.app = app
+        self.common = common
+        self.common_names = {name.lower() for name, _ in common}
+        self.observed = observed
+        settings = app.extensions["helpdesk.settings"]
+        self.trusted = settings.trusted_proxies > 0
+        self.reloads = settings.reload_seconds >= 0  # as content/live.load_into registers its look
+        self.ours = (
+            app.config["SESSION_COOKIE_NAME"],
+            app.config["SIGN_IN_COOKIE_NAME"],
+            app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),  # Flask-Login's
+        )
+        self.limits = ViewLimits(app, search_page.results, ENDPOINT, "GET")
+
+    def answer(
+        self, environ: WSGIEnvironment, start_response: StartResponse, method: str
+    ) -> Iterable[bytes] | None:
+        started = time.perf_counter()
+        if not environ.get("SCRIPT_NAME", "").isascii():
+            return None  # (Flask decodes it; this layer does not try)
+        header = environ.get("HTTP_COOKIE")
+        if header and any(name in parse_cookie(header) for name in self.ours):
+            return None  # perhaps signed in, or a message waiting: Flask's page
+        counted = self.limits.count(environ)
+        if counted is None:
+            return None  # over the limit: Flask counts it and answers its 429 page
+        app = self.app
+        if self.reloads:
+            app.extensions[LIVE_KEY].refresh(app)  # the look Flask's before_request takes
+        request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"), trusted=self.trusted)
+        try:
+            with app.request_context(environ) as context:
+                g.request_id, g.request_started = request_id, started  # as web/observe.py's hook
+                response = search_page.results_page(for_everyone=True)
+                if context.session.modified:
+                    return None  # a cookie to send: Flask's work (not seen: the page keeps none)
+        except Exception:  # the database, say: Flask answers, with its error page and its log line
+            return None
+        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (Headers)
+        response.headers.extend([(name, value) for name, value in self.common if name.lower() not in present])
+        response.headers.extend([*counted, (HEADER, request_id)])
+        self.observed(environ, method, ENDPOINT, PATH, response.status_code, started, request_id)
+        return response(environ, start_response)
