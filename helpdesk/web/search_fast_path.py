@@ -17,8 +17,9 @@ the same pieces and none of that:
 - the headers Flask adds: the security headers, a request id, the limit's, `Vary` (as the view
   sets it); its latency under `search.results` and its access line.
 
-A refusal by the limit, an error, or a session the view changed goes on to Flask, which answers as
-always (the limit then not counted again).
+A refusal by the limit, an error, a session the view changed or work it left for after the request
+(`after_this_request`) goes on to Flask, which answers as always (the limit then not counted
+again).
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ class AnonymousSearches:
             with app.request_context(environ) as context:
                 g.request_id, g.request_started = request_id, started  # as web/observe.py's hook
                 response = search_page.results_page(for_everyone=True)
-                if context.session.modified:
-                    return None  # a cookie to send: Flask's work (not seen: the page keeps none)
+                if context.session.modified or context._after_request_functions:
+                    return None  # a cookie to send, a header to add: Flask's work (not seen here)
         except Exception:  # the database, say: Flask answers, with its error page and its log line
             return None
         present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (Headers)

@@ -9,13 +9,14 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from flask import Flask
+from flask import Flask, after_this_request
 from sqlalchemy import func, select
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from helpdesk.extensions import db
 from helpdesk.models import SearchMiss
+from helpdesk.web import search_page
 from helpdesk.web.language import LanguagePrefix
 from tests.conftest import build_app
 from tests.integration.test_answer_fast_path import FAST_ADDRESS, FLASK_ADDRESS, FROZEN, behind, headers_of
@@ -134,3 +135,24 @@ def test_the_fast_answer_is_observed_under_the_views_endpoint(app, caplog):
     lines = [r for r in caplog.records if getattr(r, "endpoint", None) == "search.results"]
     assert answer.headers["X-Request-Id"] != "ignored-untrusted"
     assert lines, [r.getMessage() for r in caplog.records]
+
+
+def test_a_page_whose_view_left_work_for_after_the_request_is_flasks(app, monkeypatch):
+    # nothing on the results page does so today; should it ever, Flask's hooks must run
+    flask_alone, _ = behind(app)
+    plain = search_page.results_page
+
+    def with_a_header(for_everyone: bool):
+        @after_this_request
+        def mark(response):
+            response.headers["X-Marked"] = "yes"
+            return response
+
+        return plain(for_everyone)
+
+    monkeypatch.setattr(search_page, "results_page", with_a_header)
+    browser = app.test_client(use_cookies=False)
+    reached = len(flask_alone.seen)
+    answer = browser.get("/search?q=password")
+    assert answer.status_code == 200 and answer.headers["X-Marked"] == "yes"
+    assert len(flask_alone.seen) == reached + 1
