@@ -45,17 +45,26 @@ class ViewLimits:
         )
 
     def count(self, environ: WSGIEnvironment) -> list[tuple[str, str]] | None:
-        """Hit the view's rate limits as its decorator does: their headers, or None when refused
-        (or counted in a way this layer does not know: Flask counts them)."""
+        """Hit the view's rate limits as its decorator does: their headers, or None when refused,
+        counted in a way this layer does not know, or the limiter's storage failed (Flask then
+        counts, or answers the failure with its error page and every header)."""
         if not (limiter.enabled and limiter.initialized):
             return []
         if self.limits is None:
             return None
+        try:
+            return self._hit(environ, self.limits)
+        except Exception:  # the storage (Redis) down, say: Flask's error page, not a bare 500
+            return None
+
+    def _hit(
+        self, environ: WSGIEnvironment, limits: list[tuple[RateLimitItem, str, int]]
+    ) -> list[tuple[str, str]] | None:
         config = self.app.config
         key = environ.get("REMOTE_ADDR") or "127.0.0.1"  # extensions._client_address, as Flask reads it
         prefix = config.get(ConfigVars.KEY_PREFIX, "")
         shown: tuple[RateLimitItem, list[str]] | None = None
-        for item, scope, cost in self.limits:
+        for item, scope, cost in limits:
             args = [prefix, key, scope] if prefix else [key, scope]
             if not limiter.limiter.hit(item, *args, cost=cost):
                 return None

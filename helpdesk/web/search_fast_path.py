@@ -77,10 +77,10 @@ class AnonymousSearches:
         if counted is None:
             return None  # over the limit: Flask counts it and answers its 429 page
         app = self.app
-        if self.reloads:
-            app.extensions[LIVE_KEY].refresh(app)  # the look Flask's before_request takes
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"), trusted=self.trusted)
         try:
+            if self.reloads:
+                app.extensions[LIVE_KEY].refresh(app)  # the look Flask's before_request takes
             with app.request_context(environ) as context:
                 g.request_id, g.request_started = request_id, started  # as web/observe.py's hook
                 response = search_page.results_page(for_everyone=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from helpdesk.extensions import db
+from helpdesk.extensions import db, limiter
 from helpdesk.models import SearchMiss
 from helpdesk.web import search_page
 from helpdesk.web.language import LanguagePrefix
@@ -156,3 +156,17 @@ def test_a_page_whose_view_left_work_for_after_the_request_is_flasks(app, monkey
     answer = browser.get("/search?q=password")
     assert answer.status_code == 200 and answer.headers["X-Marked"] == "yes"
     assert len(flask_alone.seen) == reached + 1
+
+
+def test_when_the_limits_storage_fails_flask_answers_with_its_own_page_and_headers(app, monkeypatch):
+    flask_alone, _ = behind(app)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the rate limit storage is down")
+
+    monkeypatch.setattr(limiter.limiter, "hit", down)
+    browser = app.test_client(use_cookies=False)
+    reached = len(flask_alone.seen)
+    answer = browser.get("/search?q=password")
+    assert len(flask_alone.seen) == reached + 1  # not a bare 500 from this layer: Flask's answer
+    assert "Content-Security-Policy" in answer.headers and "X-Request-Id" in answer.headers

@@ -55,3 +55,11 @@ def test_words_truth_values_and_markup_are_left_as_they_are(app):
     source = "{% trans name=who, flag=yes %}Signing in as <strong>{{ name }}</strong>{% endtrans %}"
     html = _render(app, source, "en", who="<pat>", yes=True)
     assert html == "Signing in as <strong>&lt;pat&gt;</strong>"  # the HTML of the string kept, values escaped
+
+
+def test_a_number_equal_to_another_is_still_written_as_itself(app):
+    # whole numbers are kept once written; 0.0 and -0.0 are equal keys, so fractions are not kept
+    assert _render(app, "{{ n | number }}", "es", n=0.0) == "0"
+    assert _render(app, "{{ n | number }}", "es", n=-0.0) == "-0"
+    assert _render(app, "{{ n | number }}", "es", n=1) == "1"
+    assert _render(app, "{{ n | number }}", "es", n=1.5) == "1,5"
