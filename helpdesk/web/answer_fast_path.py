@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -51,7 +51,7 @@ from .csrf_tokens import FIELD as CSRF_FIELD
 from .csrf_tokens import accepted
 from .fast_limits import ViewLimits
 from .language import vary_of
-from .observe import HEADER, request_id_from
+from .observe import HEADER, Observed, request_id_from
 from .sessions import SignInApart
 
 if TYPE_CHECKING:
@@ -66,8 +66,6 @@ FORM = "application/x-www-form-urlencoded"
 MAX_BODY = 4096  # an answer's form is a token and an answer: ~150 bytes
 ANSWERING = ("question", "info")  # the steps a plain answer moves on (answer_to's)
 LOCATIONS_KEPT = 4096
-
-Observed = Callable[["WSGIEnvironment", str, str, str, int, float, str], None]
 
 
 class PlainAnswers:

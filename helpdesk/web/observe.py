@@ -19,11 +19,20 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 
 from .. import metrics
 from . import logs
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+# what a layer in front of Flask calls to observe its own answer (web/fast_paths.py's `_observed`):
+# environ, method, endpoint, path, status, the perf_counter it started at, the request id
+Observed = Callable[["WSGIEnvironment", str, str, str, int, float, str], None]
 
 HEADER = "X-Request-Id"
 SANE_ID = re.compile(r"[A-Za-z0-9._:+=/-]{8,128}")

@@ -25,7 +25,7 @@ again).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import g
@@ -34,7 +34,7 @@ from werkzeug.http import parse_cookie
 from ..content.live import LIVE_KEY
 from . import search_page
 from .fast_limits import ViewLimits
-from .observe import HEADER, request_id_from
+from .observe import HEADER, Observed, request_id_from
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 ENDPOINT = "search.results"  # the Flask view answering the same (its name in the metrics)
 PATH = "/search"
 
-Observed = Callable[["WSGIEnvironment", str, str, str, int, float, str], None]
-
 
 class AnonymousSearches:
     """The results pages of web/fast_paths.py (`answer`), or None: Flask answers."""
@@ -52,7 +50,6 @@ class AnonymousSearches:
     def __init__(self, app: Flask, common: list[tuple[str, str]], observed: Observed) -> None:
         self.app = app
         self.common = common
-        self.common_names = {name.lower() for name, _ in common}
         self.observed = observed
         settings = app.extensions["helpdesk.settings"]
         self.trusted = settings.trusted_proxies > 0

@@ -129,9 +129,11 @@ def test_a_browser_with_our_cookie_gets_flasks_page(app):
 
 
 def test_the_fast_answer_is_observed_under_the_views_endpoint(app, caplog):
+    flask_alone, _ = behind(app)
     browser = app.test_client(use_cookies=False)
     with caplog.at_level("INFO"):
         answer = browser.get("/search?q=password", headers={"X-Request-Id": "ignored-untrusted"})
+    assert flask_alone.seen == []  # the line below is this layer's, not Flask's
     lines = [r for r in caplog.records if getattr(r, "endpoint", None) == "search.results"]
     assert answer.headers["X-Request-Id"] != "ignored-untrusted"
     assert lines, [r.getMessage() for r in caplog.records]
