@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -363,7 +364,7 @@ def worker_memory(
     content: Path, flows: Path, instance: Path, workers: int = 2
 ) -> tuple[list[tuple[float, float, float]], ...]:
     """Start `gunicorn wsgi:app` as deployed (deploy/gunicorn.conf.py when there is one), visit
-    the pages a reader visits (home, index, searches, a diagnosis, 50 articles) twice, and read
+    the pages a reader visits (home, index, a diagnosis, every article, 300 searches) twice, and read
     each worker's resident memory; then use what imports its libraries on first use (a password's
     strength, a link check, passkey sign-in options) a few times and read it again."""
     env = {
@@ -395,9 +396,14 @@ def worker_memory(
                     failed = server.stderr.read().decode()[-3000:] if server.stderr else "no server"
                     raise SystemExit(failed) from None
                 time.sleep(0.2)
-        slugs = sorted(p.stem for p in content.glob("*.md"))[:50]
+        # every article: a worker's page cache fills up (web/caching.py keeps the most read 256),
+        # as it does once readers have come by every page
+        slugs = sorted(p.stem for p in content.glob("*.md"))
         pages = ["/", "/articles", "/search?q=password", "/search?q=authenticator+code"]
         pages += ["/diagnose/wrong-password"] + [f"/articles/{slug}" for slug in slugs]
+        # and 300 different searches: the kept results and results pages fill up too (256 each)
+        titles = [_title(path) for path in sorted(content.glob("*.md"))]
+        pages += [f"/search?q={urllib.parse.quote_plus(title)}" for title in (titles * 300)[:300]]
         for _ in range(2):  # both workers take some of each
             for page in pages:
                 with contextlib.suppress(OSError):  # a redirect or 404 is warm-up all the same
@@ -412,6 +418,11 @@ def worker_memory(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _title(article: Path) -> str:
+    found = re.search(r"^title: *(.+)$", article.read_text(encoding="utf-8"), re.MULTILINE)
+    return found.group(1).strip("\"' ") if found else article.stem
 
 
 def _every_feature(url: str) -> None:

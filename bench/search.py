@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from helpdesk import create_app  # noqa: E402
 from helpdesk.content.articles import Article  # noqa: E402
 from helpdesk.content.live import KEY  # noqa: E402
-from helpdesk.content.render import Heading  # noqa: E402
+from helpdesk.content.render import Heading, packed  # noqa: E402
 from helpdesk.content.translations import ArticleTranslation  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.search import KEY as SEARCH_KEY  # noqa: E402
@@ -143,7 +143,7 @@ def generated_articles(
             summary=text(16).capitalize() + ".",
             path=f"generated/{slug}.md",
             digest=str(a),
-            html=html,
+            packed_html=packed(html),
             headings=headings,
             spans={},
             links=(),

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ada_url
-import tldextract
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from publicsuffixlist import PublicSuffixList
 
 from .config import settings
 from .errors import DomainError
@@ -61,8 +61,10 @@ _SHORT_CODE = re.compile(r"/[A-Za-z0-9_-]{4,12}/?")
 
 
 @lru_cache(maxsize=1)
-def _extract() -> tldextract.TLDExtract:
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the bundled list: no network
+def public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List bundled with the library (its ICANN section; no network): where a
+    name stops being a registry's ("co.uk") and becomes someone's ("example.co.uk")."""
+    return PublicSuffixList(only_icann=True, accept_unknown=False)
 
 
 class NotALink(DomainError, ValueError):
@@ -406,11 +408,8 @@ def _not_ours(
     insecure: bool,
     reasons: list[str],
 ) -> list[str]:
-    extracted = _extract()(host)
-    if extracted.suffix and extracted.domain:
-        registrable = f"{extracted.domain}.{extracted.suffix}"
-    else:  # a name outside the public list (a private or test domain): its last two labels
-        registrable = ".".join(host.split(".")[-2:])
+    # a name outside the public list (a private or test domain): its last two labels
+    registrable = public_suffixes().privatesuffix(host) or ".".join(host.split(".")[-2:])
     shown_registrable = _unicode_domain(registrable)
     named = False  # a reason already says it is some other address
     for official in officials:

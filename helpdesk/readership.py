@@ -30,7 +30,6 @@ from typing import Any, Protocol
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
 from .models import ArticleView, utcnow
@@ -145,7 +144,16 @@ def flush_views() -> int:
 
 
 def _add_to_rows(counts: Pending) -> None:
-    insert: Any = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    # the dialect's own insert (ON CONFLICT): PostgreSQL's module only where it is the database
+    insert: Any
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        insert = postgresql.insert
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        insert = sqlite.insert
     for (article, day), n in sorted(counts.items()):
         statement = insert(ArticleView).values(article=article, day=day, views=n)
         db.session.execute(

@@ -22,7 +22,7 @@ from ..yamlsource import (
     syntax_error_line,
     syntax_error_message,
 )
-from .render import ARTICLE_LINK, IMAGE, Heading, render_markdown
+from .render import ARTICLE_LINK, IMAGE, Heading, render_markdown, unpacked
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_SLUG_LENGTH = 100  # what the tables keep of a slug (models.py: the search index, feedback)
@@ -52,7 +52,7 @@ class Article:
     summary: str
     path: str
     digest: str
-    html: str
+    packed_html: bytes  # the rendered HTML, compressed (render.packed): `html` gives it back
     headings: tuple[Heading, ...]
     # each section as (start, end) in `html`: sliced when shown, not kept twice
     spans: dict[str, tuple[int, int]]
@@ -64,6 +64,10 @@ class Article:
     order: int = 100
     flows_line: int = 1
     folder: Path = Path()  # where the file is: images are looked up next to it
+
+    @property
+    def html(self) -> str:
+        return unpacked(self.packed_html)
 
     def has_section(self, section: str) -> bool:
         return section in self.spans
@@ -132,7 +136,7 @@ def load_article(
         summary=values["summary"],
         path=shown,
         digest=hashlib.sha256(source.encode("utf-8")).hexdigest()[:16],
-        html=rendered.html,
+        packed_html=rendered.packed_html,  # the rendering's own bytes: not a second copy
         headings=rendered.headings,
         spans=rendered.spans,
         links=links,

@@ -12,11 +12,13 @@ ones (the source: every page has it) not found in the reader's language.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Container
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,7 +28,7 @@ from ..content.live import catalog
 from ..content.memory import release_freed_memory
 from ..content.translations import SOURCE_LANGUAGE
 from ..extensions import db
-from .documents import digest, documents
+from .documents import Document, digest, documents
 from .fts5 import Fts5Index
 from .index import MARK_END, MARK_START, Index, Match
 from .words import Vocabulary, clean, query_terms, respell, words
@@ -130,7 +132,18 @@ def build_index(served: Catalog) -> _Built:
             index = PostgresIndex(db.engine, found, digest(found))
         except SQLAlchemyError:
             current_app.logger.exception("search index not stored in PostgreSQL: searching in memory")
-    return _Built(served, index or Fts5Index(found), vocabulary)
+    return _Built(served, index or _in_instance_folder(found), vocabulary)
+
+
+def _in_instance_folder(found: list[Document]) -> Fts5Index:
+    """The SQLite index, in the instance folder's file of this content version (every worker
+    reads the same one, and keeps only the pages it reads); in memory if it cannot be written."""
+    path = Path(current_app.instance_path) / "search" / f"{digest(found)}.fts5"
+    try:
+        return Fts5Index(found, path)
+    except (OSError, sqlite3.Error):
+        current_app.logger.exception("search index not written to %s: searching in memory", path)
+        return Fts5Index(found)
 
 
 def known_words() -> Container[str]:

@@ -1,22 +1,34 @@
 """The search index on SQLite FTS5: bm25 ranking, each document's words stemmed in its language
-(search/stemming.py: Snowball, applied to the documents and the query alike), kept in memory in
-each worker and built from the content snapshot it serves, so it cannot drift from the files.
+(search/stemming.py: Snowball, applied to the documents and the query alike), built from the
+content snapshot being served, so it cannot drift from the files.
 
-Each language has a table of its own (its words' frequencies rank its pages). The table holds
-the stems; what is shown (titles, summaries, the passage around a match) comes from the
-documents as they are, the words marked whose stems the query asked for."""
+The index of a content version is written once to a file of the instance folder, named by the
+documents' digest, and read by every worker (and the next boot) from there: a worker keeps only
+SQLite's page cache of it and the few pages a search reads, not the documents. Without a folder
+(or where it cannot be written) the index is built in the process's memory instead.
+
+Each language has tables of its own (its words' frequencies rank its pages): the FTS5 table of
+the stems (contentless: it answers rowids), what is shown of each document as it is (title,
+summary, the text the passage around a match comes from), and which words each stem stands for,
+to mark them."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from .documents import Document
 from .index import TIERS, WEIGHTS, Match, WholeWords, Words, excerpt_of
-from .stemming import stem_of, stemmer
+from .stemming import new_stemmer, stem_of
 from .words import fold
 
 COLUMNS = ("title", "summary", "keywords", "headings", "body")
@@ -35,6 +47,10 @@ def _match_expression(groups: list[list[str]], *, any_group: bool) -> str:
     return (" OR " if any_group else " AND ").join(ors)
 
 
+log = logging.getLogger(__name__)
+_STALE_SECONDS = 600  # another content version's index file is removed once this old
+
+
 class _Stems(dict[str, str]):
     """Word as written (lower case) -> its stem, worked out the first time a word is seen (a
     document's words are looked up in C: most were seen before)."""
@@ -51,35 +67,101 @@ class _Stems(dict[str, str]):
         return found
 
 
+def _write_language(
+    connection: sqlite3.Connection, number: int, language: str, found: list[Document]
+) -> None:
+    """One language's tables: its stems (FTS5), its documents as shown, its words by stem, its terms."""
+    surfaces: dict[str, set[str]] = {}  # stem -> the words (lower case) that have it
+    seen = _Stems(new_stemmer(language), surfaces)
+    cut = _SURFACE.findall
+
+    def stemmed(text: str) -> str:
+        return " ".join(map(seen.__getitem__, cut(text.casefold())))
+
+    table = f"docs_{number}"
+    connection.execute(
+        f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)}, "
+        f"content = '', tokenize = '{_TOKENIZER}')"  # contentless: the documents are shown_N
+    )
+    connection.executemany(
+        f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 (our table name)
+        ((rowid, *(stemmed(t) for t in d.texts())) for rowid, d in enumerate(found)),
+    )
+    connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
+    connection.execute(
+        f"CREATE TABLE shown_{number} (rowid INTEGER PRIMARY KEY, kind, slug, title, summary, body)"
+    )
+    connection.executemany(
+        f"INSERT INTO shown_{number} VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 (our table name)
+        ((rowid, d.kind, d.slug, d.title, d.summary, d.body) for rowid, d in enumerate(found)),
+    )
+    connection.execute(
+        f"CREATE TABLE words_{number} (stem TEXT, word TEXT, PRIMARY KEY (stem, word)) WITHOUT ROWID"
+    )
+    connection.executemany(
+        f"INSERT INTO words_{number} VALUES (?, ?)",  # noqa: S608 (our table name)
+        ((stem, word) for stem, words in surfaces.items() for word in words),
+    )
+    # the terms of the table as FTS5 holds them (its tokenizer folds "ø" to "o", as Python's
+    # folding does not): a stem of plain letters and digits is a term as it is
+    connection.execute(f"CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, {table}, 'row')")
+    connection.execute(f"CREATE TABLE terms_{number} (term TEXT PRIMARY KEY) WITHOUT ROWID")
+    connection.execute(f"INSERT INTO terms_{number} SELECT term FROM temp.terms")  # noqa: S608
+    connection.execute("DROP TABLE temp.terms")
+
+
+def _write(connection: sqlite3.Connection, found: list[Document]) -> None:
+    by_language: dict[str, list[Document]] = {}
+    for document in found:
+        by_language.setdefault(document.language, []).append(document)
+    with connection:
+        connection.execute("CREATE TABLE languages (number INTEGER PRIMARY KEY, code TEXT NOT NULL)")
+        for number, (language, documents) in enumerate(sorted(by_language.items())):
+            connection.execute("INSERT INTO languages VALUES (?, ?)", (number, language))
+            _write_language(connection, number, language, documents)
+
+
+def _write_file(found: list[Document], path: Path) -> None:
+    """The index written to *path* whole or not at all: built in a file of its own, then renamed
+    (two workers building it at once each write their own; the last rename wins, the same file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.partial")
+    try:
+        connection = sqlite3.connect(partial)
+        try:
+            connection.execute("PRAGMA journal_mode = OFF")  # a new file: nothing to roll back to
+            connection.execute("PRAGMA synchronous = OFF")  # a crash leaves a .partial, never the file
+            _write(connection, found)
+        finally:
+            connection.close()
+        os.replace(partial, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    _remove_stale(path)
+
+
+def _remove_stale(kept: Path) -> None:
+    """Other content versions' index files, and leftovers of builds that died, once unused for a
+    while (a worker still serving an older version has its file open: removing it is harmless)."""
+    now = time.time()
+    for other in kept.parent.glob("*.fts5*"):
+        if other != kept:
+            with contextlib.suppress(OSError):
+                if now - other.stat().st_mtime > _STALE_SECONDS:
+                    other.unlink()
+
+
 class _Language:
-    """One language's table, its documents (by rowid) and the words each stem stands for."""
+    """One language's tables, and the words each stem stands for, as searches asked for them."""
 
-    def __init__(
-        self, connection: sqlite3.Connection, table: str, language: str, found: list[Document]
-    ) -> None:
-        self.table = table
+    def __init__(self, index: Fts5Index, number: int, language: str) -> None:
+        self.index = index
+        self.table = f"docs_{number}"
+        self.shown = f"shown_{number}"
+        self.words = f"words_{number}"
         self.language = language
-        self.documents = found
-        self.surfaces: dict[str, set[str]] = {}  # stem -> the words (lower case) that have it
-        seen = _Stems(stemmer(language), self.surfaces)
-        cut = _SURFACE.findall
-
-        def stemmed(text: str) -> str:
-            return " ".join(map(seen.__getitem__, cut(text.casefold())))
-
-        connection.execute(
-            f"CREATE VIRTUAL TABLE {table} USING fts5({', '.join(COLUMNS)}, tokenize = '{_TOKENIZER}')"
-        )
-        connection.executemany(
-            f"INSERT INTO {table} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608 (our table name)
-            ((rowid, *(stemmed(t) for t in d.texts())) for rowid, d in enumerate(found)),
-        )
-        connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")  # noqa: S608
-        # the terms of the table as FTS5 holds them (its tokenizer folds "ø" to "o", as Python's
-        # folding does not): a stem of plain letters and digits is a term as it is
-        connection.execute(f"CREATE VIRTUAL TABLE temp.{table}_terms USING fts5vocab(main, {table}, 'row')")
-        self.terms = frozenset(term for (term,) in connection.execute(f"SELECT term FROM temp.{table}_terms"))  # noqa: S608
-        connection.execute(f"DROP TABLE temp.{table}_terms")
+        self.terms = frozenset(term for (term,) in index.read(f"SELECT term FROM terms_{number}"))  # noqa: S608
         self._pattern = lru_cache(maxsize=4096)(self._words_of)
 
     def may_match(self, groups: list[list[str]], *, any_group: bool) -> bool:
@@ -93,7 +175,8 @@ class _Language:
         return any(map(may_be_found, groups)) if any_group else all(map(may_be_found, groups))
 
     def _words_of(self, stem: str) -> WholeWords | None:
-        words = self.surfaces.get(stem)
+        asked = f"SELECT word FROM {self.words} WHERE stem = ?"  # noqa: S608 (our table name)
+        words = [word for (word,) in self.index.read(asked, (stem,))]
         return WholeWords(words) if words else None
 
     def marking(self, stems: Iterable[str]) -> Words | None:
@@ -104,17 +187,32 @@ class _Language:
 
 
 class Fts5Index:
-    def __init__(self, found: list[Document]) -> None:
+    def __init__(self, found: list[Document], path: Path | None = None) -> None:
+        """The index of *found*: read from the file *path*, written there first if it is not
+        yet; in this process's memory without a path."""
         self._lock = threading.Lock()
-        self._db = sqlite3.connect("", check_same_thread=False)
-        by_language: dict[str, list[Document]] = {}
-        for document in found:
-            by_language.setdefault(document.language, []).append(document)
-        self._languages: dict[str, _Language] = {}
-        with self._db:
-            for number, (language, documents) in enumerate(sorted(by_language.items())):
-                self._languages[language] = _Language(self._db, f"docs_{number}", language, documents)
+        if path is None:
+            self._db = sqlite3.connect("", check_same_thread=False)
+            _write(self._db, found)
+        else:
+            if not path.is_file():
+                _write_file(found, path)
+            # immutable: nobody writes a finished index, so no locks and no change checks
+            self._db = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            with contextlib.suppress(OSError):
+                os.utime(path)  # in use: not stale
+        languages = self.read("SELECT number, code FROM languages")
+        self._languages = {code: _Language(self, number, code) for number, code in languages}
         self._weights = tuple(WEIGHTS[c] for c in COLUMNS)
+
+    def read(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
+    def close(self) -> None:
+        self._db.close()
 
     @property
     def languages(self) -> frozenset[str]:
@@ -140,18 +238,24 @@ class Fts5Index:
                         best.append(rowid)
                 if len(best) >= limit:
                     break
-        shown = [held.documents[rowid] for rowid in best[:limit]]
-        if not shown:
-            return []
+            best = best[:limit]
+            if not best:
+                return []
+            rows = self._db.execute(
+                f"SELECT rowid, kind, slug, title, summary, body FROM {held.shown} "  # noqa: S608 (our table)
+                f"WHERE rowid IN ({', '.join('?' * len(best))})",
+                best,
+            ).fetchall()
+        shown = {row[0]: row[1:] for row in rows}
         marking = held.marking(s for group in stemmed for s in group)
         return [
             Match(
-                d.kind,
-                d.slug,
-                d.title,
-                d.summary,
-                excerpt_of(d.body, d.summary, marking) if marking else d.summary,
+                kind,
+                slug,
+                title,
+                summary,
+                excerpt_of(body, summary, marking) if marking else summary,
                 language,
             )
-            for d in shown
+            for kind, slug, title, summary, body in map(shown.__getitem__, best)
         ]

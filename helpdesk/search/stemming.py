@@ -21,10 +21,10 @@ STEMMERS = {"en": "english", "es": "spanish", "ar": "arabic"}
 _KEPT = 50_000  # stems remembered per language: the content's words and what people ask
 
 
-@cache
-def stemmer(language: str) -> Callable[[str], str]:
-    """The stem of one folded word in *language*, remembered (the content says the same words
-    thousands of times; Snowball in pure Python takes ~10 µs a word)."""
+def new_stemmer(language: str) -> Callable[[str], str]:
+    """The stem of one folded word in *language*, remembered by this stemmer (the content says
+    the same words thousands of times; Snowball in pure Python takes ~10 µs a word). Building an
+    index takes one of its own: what it remembers of the content goes with it."""
     name = STEMMERS.get(language)
     if name is None:
         return lambda word: word
@@ -46,6 +46,10 @@ def stemmer(language: str) -> Callable[[str], str]:
         return found
 
     return stem
+
+
+# the stemmer of each language that queries (and PostgreSQL's documents) share
+stemmer = cache(new_stemmer)
 
 
 def stems(text: str, language: str) -> list[str]:

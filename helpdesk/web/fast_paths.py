@@ -14,7 +14,7 @@ latency under the endpoint `public.healthz`, and its JSON access line.
 An article asked for by a browser with no cookie of ours (a first visit, a crawler, a shared
 cache) gets the page the view put in the page cache (web/caching.py), once it is there, with all
 the view and Flask's hooks would have done for it: the live-reload look at the files, the view
-counted (readership), the same caching headers and 304s (`caching.answer_headers`), no cookie,
+counted (readership), the same caching headers, 304s and gzip (`caching.answer`), no cookie,
 the security headers, a request id, its latency under `public.article` and its access line. A page
 not yet cached, a draft, an unknown slug, or any cookie of ours goes on to Flask.
 A diagnosis step (GET) asked for by a browser that is not signed in, with its diagnosis cookie
@@ -47,7 +47,7 @@ from ..content.live import KEY as CATALOG_KEY
 from ..content.live import LIVE_KEY
 from ..extensions import db
 from .answer_fast_path import PlainAnswers
-from .caching import CACHE_KEY, PageCache, answer_headers
+from .caching import CACHE_KEY, PageCache, answer
 from .csrf_tokens import FIELD as CSRF_FIELD
 from .csrf_tokens import signed
 from .diagnose import SESSION_KEY as DIAGNOSES_KEY
@@ -212,15 +212,15 @@ class FastPaths:
         if page is None:
             return None  # rendered by the view the first time
         readership.record_view(slug, app)
-        status, headers = answer_headers(page, environ, self.settings, shared=True)
+        status, headers, body = answer(page, environ, self.settings, shared=True)
         request_id = request_id_from(environ.get("HTTP_X_REQUEST_ID"), trusted=self.trusted)
         if status == 200:
-            headers = [HTML, ("Content-Length", str(len(page.body))), *headers]
+            headers = [HTML, ("Content-Length", str(len(body))), *headers]
         else:  # as Werkzeug sends Flask's 304: without the entity's Last-Modified
             headers = [h for h in headers if h[0] != "Last-Modified"]
         start_response(STATUS[status], [*headers, *self.common, (HEADER, request_id)])
         self._observed(environ, method, ARTICLE_ENDPOINT, path, status, started, request_id)
-        return [] if method == "HEAD" or status == 304 else [page.body]
+        return [] if method == "HEAD" or status == 304 else [body]
 
     def _has_our_cookie(self, environ: WSGIEnvironment) -> bool:
         header = environ.get("HTTP_COOKIE")

@@ -3,6 +3,7 @@ the paginated article index, the home page's lists, and /healthz asking the data
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 from datetime import timedelta
@@ -35,6 +36,33 @@ def test_a_matching_etag_gets_a_304_without_a_body(app: Flask, path: str):
     assert again.headers["ETag"] == tag and again.headers["Cache-Control"] == "public, max-age=60"
     other = anonymous(app).get(path, headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.get_data() == first.get_data()
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_browser_that_takes_gzip_gets_the_page_gzipped_with_its_own_etag(app: Flask, path: str):
+    plain = anonymous(app).get(path)
+    assert "Content-Encoding" not in plain.headers  # asked for nothing: the page as it is
+    packed = anonymous(app).get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == plain.get_data()  # the same page, byte for byte
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data()) < len(plain.get_data()) / 2
+    assert packed.headers["Vary"].startswith("Accept-Encoding, ") and plain.headers["Vary"].startswith(
+        "Accept-Encoding, "
+    )
+    tag = packed.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}-gzip"', tag) and tag != plain.headers["ETag"]  # strong, its own
+    again = anonymous(app).get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == tag
+    # the gzipped form's tag is not the plain form's: a client that takes no gzip gets the page
+    other = anonymous(app).get(path, headers={"If-None-Match": tag})
+    assert other.status_code == 200 and other.get_data() == plain.get_data()
+
+
+@pytest.mark.parametrize("accepted", ["identity", "gzip;q=0", "br", "GZIP;q=0, identity"])
+def test_a_client_that_refuses_gzip_gets_the_page_as_it_is(app: Flask, accepted: str):
+    shown = anonymous(app).get("/articles/app-vs-web", headers={"Accept-Encoding": accepted})
+    assert "Content-Encoding" not in shown.headers
+    assert "<h1" in shown.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)

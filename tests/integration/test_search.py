@@ -8,6 +8,7 @@ import dataclasses
 import io
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -155,6 +156,40 @@ def test_the_index_follows_the_files_when_they_change(own_content):
     (content / "in-the-title.md").unlink()
     notice_content_edits(app, client)
     assert "article:in-the-title" not in slugs(app, "bicycle")
+
+
+def _searched_in_sqlite(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("on PostgreSQL the index is a table of the database (unit/search/test_postgres.py)")
+
+
+def test_the_index_of_a_content_version_is_one_file_that_the_next_worker_reads(own_content, tmp_path):
+    app, content, flows = own_content
+    _searched_in_sqlite(app)
+    assert slugs(app, "bicycle")[:2] == ["article:in-the-title", "article:in-the-body"]
+    folder = Path(app.instance_path) / "search"
+    (built,) = folder.glob("*.fts5")
+    written = built.stat().st_ino
+    # another worker (or the next boot) on the same instance folder and content
+    worker = build_app(tmp_path, content_dir=content, flows_dir=flows, reload_seconds=0)
+    assert slugs(worker, "bicycle")[:2] == ["article:in-the-title", "article:in-the-body"]
+    assert [p.name for p in folder.glob("*.fts5")] == [built.name]
+    assert built.stat().st_ino == written  # read as it is, not built again
+    # an edit is a new version: a file of its own
+    path = content / "in-the-body.md"
+    path.write_text(path.read_text() + "\nA tandem is a bicycle for two.\n")
+    notice_content_edits(worker, worker.test_client())
+    assert slugs(worker, "tandem") == ["article:in-the-body"]
+    assert len(list(folder.glob("*.fts5"))) == 2  # the first is removed once stale
+
+
+def test_search_goes_on_in_memory_where_the_instance_folder_cannot_hold_the_index(tmp_path, caplog):
+    app = build_app(tmp_path)
+    _searched_in_sqlite(app)
+    (Path(app.instance_path) / "search").write_text("a file where the folder would be")
+    assert "article:forgotten-password" in slugs(app, "forgot password")
+    assert "searching in memory" in caplog.text
 
 
 def test_suggestions_as_you_type_are_json(client):

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
 from helpdesk.search.documents import Document
 from helpdesk.search.fts5 import Fts5Index
 from helpdesk.search.index import MARK_END, MARK_START
@@ -35,83 +43,92 @@ DOCS = [
 ]
 
 
+@pytest.fixture(params=["in memory", "in a file"])
+def index_of(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[list[Document]], Fts5Index]:
+    """Every behaviour holds of an index in memory and of one read from its file (as the site's)."""
+    if request.param == "in memory":
+        return Fts5Index
+    made = iter(range(1_000))  # a file of its own for each index a test makes
+    return lambda found: Fts5Index(found, tmp_path / "search" / f"{next(made)}.fts5")
+
+
 def _slugs(index: Fts5Index, *groups: list[str], any_group: bool = False, limit: int = 10) -> list[str]:
     return [m.slug for m in index.find(list(groups), any_group=any_group, limit=limit)]
 
 
-def test_no_words_find_nothing():
-    assert Fts5Index(DOCS).find([], any_group=False, limit=10) == []
+def test_no_words_find_nothing(index_of):
+    assert index_of(DOCS).find([], any_group=False, limit=10) == []
 
 
-def test_a_title_match_comes_before_pages_that_only_mention_the_word():
-    assert _slugs(Fts5Index(DOCS), ["authenticator"]) == ["authenticator-codes", "phone-basics"]
+def test_a_title_match_comes_before_pages_that_only_mention_the_word(index_of):
+    assert _slugs(index_of(DOCS), ["authenticator"]) == ["authenticator-codes", "phone-basics"]
 
 
-def test_every_group_must_match_by_default():
-    assert _slugs(Fts5Index(DOCS), ["authenticator"], ["thirty"]) == ["phone-basics"]
+def test_every_group_must_match_by_default(index_of):
+    assert _slugs(index_of(DOCS), ["authenticator"], ["thirty"]) == ["phone-basics"]
 
 
-def test_with_any_group_one_group_is_enough():
-    assert set(_slugs(Fts5Index(DOCS), ["passphrase"], ["thirty"], any_group=True)) == {
+def test_with_any_group_one_group_is_enough(index_of):
+    assert set(_slugs(index_of(DOCS), ["passphrase"], ["thirty"], any_group=True)) == {
         "strong-passwords",
         "phone-basics",
     }
 
 
-def test_the_words_of_a_group_are_alternatives():
-    assert set(_slugs(Fts5Index(DOCS), ["passphrase", "attempts"])) == {"strong-passwords", "locked-out"}
+def test_the_words_of_a_group_are_alternatives(index_of):
+    assert set(_slugs(index_of(DOCS), ["passphrase", "attempts"])) == {"strong-passwords", "locked-out"}
 
 
-def test_words_are_stemmed():
-    assert _slugs(Fts5Index(DOCS), ["locking"]) == ["locked-out"]
+def test_words_are_stemmed(index_of):
+    assert _slugs(index_of(DOCS), ["locking"]) == ["locked-out"]
 
 
-def test_accents_do_not_matter():
-    assert _slugs(Fts5Index(DOCS), ["cafe"]) == ["cafe-wifi"]
+def test_accents_do_not_matter(index_of):
+    assert _slugs(index_of(DOCS), ["cafe"]) == ["cafe-wifi"]
 
 
-def test_flows_are_found_by_their_keywords_with_their_kind():
-    (match,) = Fts5Index(DOCS).find([["rejected"]], any_group=False, limit=10)
+def test_flows_are_found_by_their_keywords_with_their_kind(index_of):
+    (match,) = index_of(DOCS).find([["rejected"]], any_group=False, limit=10)
     assert (match.kind, match.slug, match.title) == ("flow", "wrong-password", "My password is refused")
 
 
-def test_the_slug_is_not_searched():
-    assert _slugs(Fts5Index(DOCS), ["wifi"]) == []
+def test_the_slug_is_not_searched(index_of):
+    assert _slugs(index_of(DOCS), ["wifi"]) == []
 
 
-def test_query_syntax_in_words_is_searched_as_plain_text():
-    index = Fts5Index(DOCS)
+def test_query_syntax_in_words_is_searched_as_plain_text(index_of):
+    index = index_of(DOCS)
     for word in ('"', "NEAR(", "title:", "*", "-", "'); DROP TABLE docs; --"):
         assert _slugs(index, [word]) == [], word
     assert _slugs(index, ["AND"]) == ["cafe-wifi"]  # the word "and", not the operator
     assert _slugs(index, ["passphrase"]) == ["strong-passwords"]  # the index is still whole
 
 
-def test_at_most_limit_matches_are_given():
+def test_at_most_limit_matches_are_given(index_of):
     docs = [_doc(f"page-{n}", f"Reset page {n}", body="reset") for n in range(8)]
-    assert len(_slugs(Fts5Index(docs), ["reset"], limit=3)) == 3
+    assert len(_slugs(index_of(docs), ["reset"], limit=3)) == 3
 
 
-def test_a_body_match_gives_a_marked_snippet_of_the_body():
-    (match,) = Fts5Index(DOCS).find([["passphrase"]], any_group=False, limit=10)
+def test_a_body_match_gives_a_marked_snippet_of_the_body(index_of):
+    (match,) = index_of(DOCS).find([["passphrase"]], any_group=False, limit=10)
     assert f"{MARK_START}passphrase{MARK_END}" in match.snippet
     assert "Length beats complexity" in match.snippet
 
 
-def test_a_match_outside_the_body_gives_the_summary_as_snippet():
+def test_a_match_outside_the_body_gives_the_summary_as_snippet(index_of):
     docs = [_doc("two-step", "Two-step verification", summary="What a second factor is.", body="Other.")]
-    (match,) = Fts5Index(docs).find([["verification"]], any_group=False, limit=10)
+    (match,) = index_of(docs).find([["verification"]], any_group=False, limit=10)
     assert match.snippet == "What a second factor is."
 
 
-def test_a_match_in_the_summary_is_marked_in_the_snippet():
+def test_a_match_in_the_summary_is_marked_in_the_snippet(index_of):
     docs = [_doc("two-step", "Two-step", summary="What a second factor is.", body="Other words.")]
-    (match,) = Fts5Index(docs).find([["factor"]], any_group=False, limit=10)
+    (match,) = index_of(docs).find([["factor"]], any_group=False, limit=10)
     assert match.snippet == f"What a second {MARK_START}factor{MARK_END} is."
 
 
-def test_one_index_answers_several_threads_at_once():
-    index = Fts5Index(DOCS)
+def test_one_index_answers_several_threads_at_once(index_of):
+    index = index_of(DOCS)
     results = at_once(8, lambda: _slugs(index, ["authenticator"]))
     assert results == [["authenticator-codes", "phone-basics"]] * 8
 
@@ -150,38 +167,38 @@ def _found(index: Fts5Index, language: str, *words: str) -> list[tuple[str, str]
     ]
 
 
-def test_a_spanish_plural_finds_the_singular_and_the_singular_the_plural():
-    index = Fts5Index(LANGUAGES)
+def test_a_spanish_plural_finds_the_singular_and_the_singular_the_plural(index_of):
+    index = index_of(LANGUAGES)
     assert ("es", "forgotten-password") in _found(index, "es", "contraseñas")  # it says "contraseña"
     assert ("es", "strong-passwords") in _found(index, "es", "contraseña")  # it says "Contraseñas"
 
 
-def test_spanish_accents_are_folded_on_both_sides():
-    index = Fts5Index(LANGUAGES)
+def test_spanish_accents_are_folded_on_both_sides(index_of):
+    index = index_of(LANGUAGES)
     assert _found(index, "es", "contrasena", "nueva") == [("es", "forgotten-password")]
 
 
-def test_bloqueada_finds_bloqueo_and_bloqueo_finds_bloqueada():
-    index = Fts5Index(LANGUAGES)
+def test_bloqueada_finds_bloqueo_and_bloqueo_finds_bloqueada(index_of):
+    index = index_of(LANGUAGES)
     assert _found(index, "es", "bloqueo") == [("es", "locked-out")]  # its title says "bloqueada"
     assert _found(index, "es", "bloqueada", "dura") == [("es", "locked-out")]  # its body says "bloqueo"
 
 
-def test_an_arabic_query_finds_the_arabic_article():
-    index = Fts5Index(LANGUAGES)
+def test_an_arabic_query_finds_the_arabic_article(index_of):
+    index = index_of(LANGUAGES)
     assert _found(index, "ar", "كلمة", "المرور") == [("ar", "forgotten-password")]
 
 
-def test_each_language_is_searched_apart():
-    index = Fts5Index(LANGUAGES)
+def test_each_language_is_searched_apart(index_of):
+    index = index_of(LANGUAGES)
     assert _found(index, "en", "contraseña") == []
     assert ("en", "strong-passwords") in _found(index, "en", "passwords")
     assert all(language == "es" for language, _ in _found(index, "es", "contraseña"))
     assert _found(index, "fr", "password") == []  # nothing indexed in that language
 
 
-def test_the_words_marked_are_the_ones_with_the_query_stems_as_written():
-    index = Fts5Index(LANGUAGES)
+def test_the_words_marked_are_the_ones_with_the_query_stems_as_written(index_of):
+    index = index_of(LANGUAGES)
     (match,) = index.find([["contraseñas"], ["nueva"]], any_group=False, limit=5, language="es")
     assert f"{MARK_START}contraseña{MARK_END} {MARK_START}nueva{MARK_END}" in match.snippet
 
@@ -193,8 +210,8 @@ def _statements(index: Fts5Index) -> list[str]:
     return sent
 
 
-def test_a_plain_word_no_page_has_is_not_asked_for():
-    index = Fts5Index(DOCS)
+def test_a_plain_word_no_page_has_is_not_asked_for(index_of):
+    index = index_of(DOCS)
     sent = _statements(index)
     assert _slugs(index, ["zebra"]) == []
     assert _slugs(index, ["password"], ["zebra"]) == []  # every word: none has zebra
@@ -203,10 +220,52 @@ def test_a_plain_word_no_page_has_is_not_asked_for():
     assert sent
 
 
-def test_a_word_not_of_plain_letters_is_left_to_fts5():
+def test_a_word_not_of_plain_letters_is_left_to_fts5(index_of):
     """FTS5's tokenizer may fold a letter otherwise than Python does: only FTS5 knows its terms."""
-    index = Fts5Index([*DOCS, _doc("keys", "Sørensen keys", body="Sørensen keys unlock it.")])
+    index = index_of([*DOCS, _doc("keys", "Sørensen keys", body="Sørensen keys unlock it.")])
     sent = _statements(index)
     assert _slugs(index, ["sørensen"]) == ["keys"]
     assert _slugs(index, ["øre"]) == []
     assert any("øre" in statement for statement in sent)  # asked, though no page has it
+
+
+# ------------------------------------------------------------------------------ the index file
+
+
+def test_an_index_file_is_read_by_the_next_worker_not_built_again(tmp_path: Path):
+    path = tmp_path / "search" / "version.fts5"
+    Fts5Index(DOCS, path).close()
+    built = path.stat()
+    again = Fts5Index([], path)  # a worker with the same content version: the file has it all
+    (match,) = again.find([["passphrase"]], any_group=False, limit=10)
+    assert (match.slug, match.title) == ("strong-passwords", "Strong passwords")
+    assert f"{MARK_START}passphrase{MARK_END}" in match.snippet  # the body came from the file
+    assert path.stat().st_ino == built.st_ino  # read, not written anew
+    assert sorted(p.name for p in path.parent.iterdir()) == ["version.fts5"]
+
+
+def test_a_build_that_fails_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import helpdesk.search.fts5 as fts5
+
+    def dies(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(fts5, "_write_language", dies)
+    path = tmp_path / "search" / "version.fts5"
+    with pytest.raises(sqlite3.OperationalError):
+        Fts5Index(DOCS, path)
+    assert list(path.parent.iterdir()) == []  # no index, no half-written one to be read later
+
+
+def test_other_versions_files_are_removed_once_stale(tmp_path: Path):
+    folder = tmp_path / "search"
+    folder.mkdir()
+    stale, recent, dead = folder / "old.fts5", folder / "recent.fts5", folder / "new.fts5.99-1.partial"
+    for path in (stale, recent, dead):
+        path.write_bytes(b"")
+    an_hour_ago = time.time() - 3600
+    for path in (stale, dead):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    Fts5Index(DOCS, folder / "new.fts5")
+    # a worker may still be serving the version of a recent file: it stays a while
+    assert sorted(p.name for p in folder.iterdir()) == ["new.fts5", "recent.fts5"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
@@ -75,8 +76,26 @@ def test_a_cached_article_is_answered_before_flask_as_flask_answers_it(app):
     assert fast.status_code == slow.status_code == 200
     assert fast.get_data() == slow.get_data() == first.get_data()
     assert headers_of(fast) == headers_of(slow)
-    assert "Set-Cookie" not in fast.headers and fast.headers["Vary"] == "Accept-Language, Cookie"
+    assert "Set-Cookie" not in fast.headers
+    assert fast.headers["Vary"] == "Accept-Encoding, Accept-Language, Cookie"
     assert fast.headers["X-Request-Id"] != slow.headers["X-Request-Id"]
+
+
+def test_a_browser_that_takes_gzip_gets_the_same_gzipped_page_and_304_from_either(app):
+    flask_alone, by_flask = counted(app)
+    client = app.test_client(use_cookies=False)
+    packed = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    first = client.get(ARTICLE, headers=packed)  # rendered by the view
+    fast = client.get(ARTICLE, headers=packed)
+    assert flask_alone.paths == [ARTICLE]
+    slow = by_flask.get(ARTICLE, headers=packed)
+    assert fast.get_data() == slow.get_data() == first.get_data()
+    assert headers_of(fast) == headers_of(slow) and fast.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(fast.get_data()) == client.get(ARTICLE).get_data()
+    tag = {**packed, "If-None-Match": fast.headers["ETag"]}
+    fast, slow = client.get(ARTICLE, headers=tag), by_flask.get(ARTICLE, headers=tag)
+    assert fast.status_code == slow.status_code == 304 and headers_of(fast) == headers_of(slow)
+    assert flask_alone.paths.count(ARTICLE) == 3  # the first, and the two asked of Flask
 
 
 def test_a_revalidation_gets_the_same_304_from_either(app):
@@ -300,7 +319,7 @@ def test_a_prefixed_article_is_answered_fast_in_its_language(app):
     fast = client.get(f"/es{ARTICLE}")
     assert len(flask_alone.paths) == 2
     assert fast.get_data() == first.get_data() and SPANISH_TITLE in fast.get_data()
-    assert headers_of(fast) == headers_of(first) and fast.headers["Vary"] == "Cookie"
+    assert headers_of(fast) == headers_of(first) and fast.headers["Vary"] == "Accept-Encoding, Cookie"
     assert fast.headers["ETag"] != english.headers["ETag"]
 
 
@@ -320,7 +339,8 @@ def test_an_unprefixed_article_is_answered_fast_in_the_negotiated_language(app, 
     assert len(flask_alone.paths) == 2
     slow = by_flask.get(ARTICLE, headers=asked)
     assert fast.get_data() == slow.get_data() and SPANISH_TITLE in fast.get_data()
-    assert headers_of(fast) == headers_of(slow) and fast.headers["Vary"] == "Accept-Language, Cookie"
+    assert headers_of(fast) == headers_of(slow)
+    assert fast.headers["Vary"] == "Accept-Encoding, Accept-Language, Cookie"
     assert fast.headers["ETag"] != english.headers["ETag"]
 
 
