@@ -42,10 +42,14 @@ preload_app = True
 
 
 def pre_fork(server, worker):  # type: ignore[no-untyped-def]
-    """What the master built (the app, the content snapshot) leaves the garbage collector's
-    sight before a worker is forked: a worker's collections would otherwise write to every object
-    they visit, and so copy the pages the workers share."""
+    """Before a worker is forked: the master loads what each worker would load for itself
+    (helpdesk.before_fork: the languages' data), then what it built (the app, the content snapshot)
+    leaves the garbage collector's sight: a worker's collections would otherwise write to every
+    object they visit, and so copy the pages the workers share."""
     if server.cfg.preload_app:
+        from helpdesk import before_fork
+
+        before_fork(worker.app.wsgi())
         gc.freeze()
 
 

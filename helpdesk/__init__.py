@@ -162,6 +162,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def before_fork(app: Flask) -> None:
+    """In the process that built *app*, before the workers are forked from it (gunicorn's
+    preload_app, deploy/gunicorn.conf.py's pre_fork): load what every worker would otherwise load
+    for itself on its first pages, so the workers share one copy."""
+    from .web import language
+
+    language.preload(app)
+
+
 def after_fork(app: Flask) -> None:
     """In a worker forked from the process that built *app* (gunicorn's preload_app,
     deploy/gunicorn.conf.py's post_fork): make anew what belongs to one process. A fork keeps no

@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import flask_babel
 from babel import Locale
 from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request
 from werkzeug.datastructures import LanguageAccept
@@ -130,6 +132,19 @@ def offered(code: str) -> Offered:
     name = locale.get_display_name(locale) or code
     direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
     return Offered(code, name[:1].upper() + name[1:], direction)
+
+
+def preload(app: Flask) -> None:
+    """Each offered language's CLDR data (its name, its numbers and dates) and message catalog,
+    loaded in the process the workers are forked from (helpdesk.before_fork): once for all of
+    them, about 8 MB, where each worker would otherwise load them for itself on its first pages."""
+    settings: Settings = app.extensions["helpdesk.settings"]
+    for code in settings.languages:
+        offered(code)
+        with app.test_request_context("/", environ_overrides={PREFIX_KEY: code}):
+            flask_babel.get_translations()
+            flask_babel.format_decimal(1234.5)
+            flask_babel.format_date(date(2026, 1, 31))
 
 
 def direction(code: str) -> str:

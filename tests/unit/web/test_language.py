@@ -98,3 +98,32 @@ def test_each_language_is_named_in_itself_with_its_direction():
 )
 def test_the_switch_goes_back_only_to_a_page_of_this_site(asked, kept):
     assert _safe_next(asked) == kept
+
+
+def test_before_the_workers_fork_every_offered_language_is_loaded_once_for_all(tmp_path, monkeypatch):
+    """helpdesk.before_fork (gunicorn's pre_fork): each language's CLDR data and message catalog
+    are in the master, so no worker loads its own copy on its first pages."""
+    import babel.localedata
+    import babel.support
+    from flask_babel import get_domain, gettext
+
+    from helpdesk import before_fork
+    from helpdesk.web.language import PREFIX_KEY
+    from tests.conftest import build_app
+
+    app = build_app(tmp_path)
+    babel.localedata.clear_caches()  # as a master that served no page
+    offered.cache_clear()
+    with app.app_context():
+        monkeypatch.setattr(get_domain(), "cache", {})
+    before_fork(app)
+    assert {"en", "es", "ar"} <= set(babel.localedata._cache)
+
+    def read_again(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a catalog read after the fork")
+
+    monkeypatch.setattr(babel.support.Translations, "load", read_again)
+    monkeypatch.setattr(babel.localedata, "load", read_again)
+    for code, said in (("es", "Buscar"), ("ar", "بحث")):
+        with app.test_request_context("/", environ_overrides={PREFIX_KEY: code}):
+            assert gettext("Search") == said
