@@ -55,13 +55,13 @@ def install(app: Flask) -> None:
         shown = {k: written(v) for k, v in variables.items()}
         # (Jinja's newstyle callable takes the context itself: called as Context.call would, without
         # its look at what the callable wants, a few µs a string)
-        return cast(str, plain_gettext(context, string, **shown))  # Markup when autoescaping
+        return plain_gettext(context, string, **shown)  # Markup when autoescaping
 
     @pass_context
     def ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
         variables.setdefault("num", num)
         shown = {k: written(v) for k, v in variables.items()}
-        return cast(str, plain_ngettext(context, singular, plural, num, **shown))
+        return plain_ngettext(context, singular, plural, num, **shown)
 
     env.globals.update(gettext=gettext, ngettext=ngettext)
     app.add_template_filter(number)
