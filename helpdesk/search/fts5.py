@@ -130,15 +130,55 @@ def _write_file(found: list[Document], path: Path) -> None:
         connection = sqlite3.connect(partial)
         try:
             connection.execute("PRAGMA journal_mode = OFF")  # a new file: nothing to roll back to
-            connection.execute("PRAGMA synchronous = OFF")  # a crash leaves a .partial, never the file
+            connection.execute("PRAGMA synchronous = OFF")  # one fsync, of the whole file, below
             _write(connection, found)
         finally:
             connection.close()
+        with partial.open("rb") as written:  # on the disk before it has the name readers open
+            os.fsync(written.fileno())
         os.replace(partial, path)
+        with contextlib.suppress(OSError):  # and the name on the disk too (where folders can be)
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
     _remove_stale(path)
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    # immutable: nobody writes a finished index, so no locks and no change checks
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def _opened(found: list[Document], path: Path) -> sqlite3.Connection:
+    """The index file *path*, written first if it is not yet, opened to be read. A file that is
+    no index (not one SQLite can read) is written again, once."""
+    try:
+        return _checked(found, path)
+    except sqlite3.DatabaseError:
+        log.warning("search index %s unreadable: written again", path)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return _checked(found, path)
+
+
+def _checked(found: list[Document], path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        _write_file(found, path)
+    connection = _read_only(path)
+    try:
+        connection.execute("SELECT number, code FROM languages").fetchall()
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    with contextlib.suppress(OSError):
+        os.utime(path)  # in use: not stale
+    return connection
 
 
 def _remove_stale(kept: Path) -> None:
@@ -199,14 +239,7 @@ class Fts5Index:
             self._db = sqlite3.connect("", check_same_thread=False)
             _write(self._db, found)
         else:
-            if not path.is_file():
-                _write_file(found, path)
-            # immutable: nobody writes a finished index, so no locks and no change checks
-            self._db = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
-            )
-            with contextlib.suppress(OSError):
-                os.utime(path)  # in use: not stale
+            self._db = _opened(found, path)
         languages = self.read("SELECT number, code FROM languages")
         self._languages = {code: _Language(self, number, code) for number, code in languages}
         self._weights = tuple(WEIGHTS[c] for c in COLUMNS)

@@ -17,7 +17,10 @@ Who gets what:
 A page is kept gzipped, and sent so to a browser that takes gzip (every browser does): a quarter
 of the bytes over a phone's connection, and of the memory each worker keeps. A client that does
 not ask for it (curl, some tools) gets it unpacked. Each form has its own strong ETag, and every
-such answer says `Vary: Accept-Encoding`.
+such answer says `Vary: Accept-Encoding`. Compressing a page that holds a secret beside what the
+reader typed would let its length give the secret away (BREACH); a kept page holds nothing of
+anyone's (no CSRF token, no session: tests/integration/test_http_caching.py), and a page rendered
+for one request (signed in, a form) is not compressed here.
 
 The ETag is a digest of the content version (every article's and flow's file digest), the code
 version (templates, static files, the app's source, the settings shown on pages), the page's key
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 CACHE_KEY = "helpdesk.page_cache"
-PAGES_KEPT = 256  # rendered pages kept per worker (the most used): ~10-20 KB each, ~5 MB at most
+PAGES_KEPT = 256  # rendered pages kept per worker (the most used): 3-5 KB each gzipped, ~1 MB at most
 
 
 _GZIP = 16 + zlib.MAX_WBITS  # zlib's name for the gzip format

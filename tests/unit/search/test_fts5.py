@@ -269,3 +269,12 @@ def test_other_versions_files_are_removed_once_stale(tmp_path: Path):
     Fts5Index(DOCS, folder / "new.fts5")
     # a worker may still be serving the version of a recent file: it stays a while
     assert sorted(p.name for p in folder.iterdir()) == ["new.fts5", "recent.fts5"]
+
+
+@pytest.mark.parametrize("found", [b"", b"not a database at all", b"SQLite format 3\x00" + b"\x00" * 200])
+def test_a_file_that_is_no_index_is_written_again(tmp_path: Path, found: bytes):
+    path = tmp_path / "search" / "version.fts5"
+    path.parent.mkdir()
+    path.write_bytes(found)  # cut short, or anything else that is not the index
+    assert _slugs(Fts5Index(DOCS, path), ["authenticator"]) == ["authenticator-codes", "phone-basics"]
+    assert _slugs(Fts5Index([], path), ["authenticator"]) == ["authenticator-codes", "phone-basics"]
