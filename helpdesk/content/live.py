@@ -19,7 +19,7 @@ from ..flows.engine import CompiledFlow, compile_flow
 from ..flows.spec import Flow
 from ..problems import ContentError, Problem
 from .catalog import ARTICLE_SUFFIXES, FLOW_SUFFIXES, Catalog, load_catalog
-from .memory import release_freed_memory
+from .memory import handed_back_as_freed, release_freed_memory
 from .render import prune_render_cache
 from .translations import language_folders
 
@@ -144,9 +144,10 @@ def load_into(app: Flask, action_names: Collection[str]) -> Catalog:
     names = frozenset(action_names)
     cache = render_cache_dir(settings)
     prune_render_cache(cache)
-    loaded = load_catalog(
-        settings.content_dir, settings.flows_dir, names, render_cache=cache, languages=settings.languages
-    )
+    with handed_back_as_freed():
+        loaded = load_catalog(
+            settings.content_dir, settings.flows_dir, names, render_cache=cache, languages=settings.languages
+        )
     if loaded.problems:
         raise ContentError(list(loaded.problems))
     for wrong in loaded.translations.errors:
