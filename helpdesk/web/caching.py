@@ -15,7 +15,8 @@ Who gets what:
   request; signed-in people get `no-store` (`web/errors.py`).
 
 A page is kept gzipped, and sent so to a browser that takes gzip (every browser does): a quarter
-of the bytes over a phone's connection, and of the memory each worker keeps. A client that does
+of the bytes over a phone's connection, and of the memory each worker keeps (a cache of pages
+rendered for nearly every request, the search results, keeps them as they are: `packed`). A client that does
 not ask for it (curl, some tools) gets it unpacked. Each form has its own strong ETag, and every
 such answer says `Vary: Accept-Encoding`. Compressing a page that holds a secret beside what the
 reader typed would let its length give the secret away (BREACH); a kept page holds nothing of
@@ -71,16 +72,17 @@ def gzipped(body: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Page:
-    """A page rendered once: its bytes, gzipped, and the validators that name them."""
+    """A page rendered once: its bytes (gzipped when *packed*) and the validators that name them."""
 
-    gzipped: bytes
+    kept: bytes
     etag: str
     last_modified: datetime
+    packed: bool = True
 
     @property
     def body(self) -> bytes:
         """The page unpacked (~20 µs for 10 KB): for the few clients that take no gzip."""
-        return zlib.decompress(self.gzipped, _GZIP)
+        return zlib.decompress(self.kept, _GZIP) if self.packed else self.kept
 
     @cached_property
     def last_modified_http(self) -> str:
@@ -97,10 +99,13 @@ class PageCache:
     """One per app (so one per worker): the pages of the live content version, the most used kept.
     A new content version empties it; the code version is fixed for the life of the process."""
 
-    def __init__(self, code_version: str, code_modified: datetime, size: int = PAGES_KEPT) -> None:
+    def __init__(
+        self, code_version: str, code_modified: datetime, size: int = PAGES_KEPT, *, packed: bool = True
+    ) -> None:
         self.code_version = code_version
         self.code_modified = code_modified
         self.size = size
+        self.packed = packed  # pages kept gzipped (else as they are: no packing on the reader's time)
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple[str, ...], Page] = OrderedDict()
         self._catalog: Catalog | None = None
@@ -142,7 +147,8 @@ class PageCache:
                 return found, None
         body = render().encode()
         tag = hashlib.sha256("\0".join((self.code_version, *full)).encode()).hexdigest()[:32]
-        made = Page(gzipped(body), tag, max(version.modified, self.code_modified))
+        kept = gzipped(body) if self.packed else body
+        made = Page(kept, tag, max(version.modified, self.code_modified), self.packed)
         with self._lock:
             self._pages[full] = made
             while len(self._pages) > self.size:
@@ -248,7 +254,7 @@ def answer(
     web/fast_paths.py. The page goes gzipped to a client that takes gzip, unpacked to others
     (*body*: the page's bytes unpacked already, if at hand)."""
     keep = f"public, max-age={max(settings.page_max_age, 0)}" if shared else "private, no-cache"
-    packed = takes_gzip(environ)
+    packed = page.packed and takes_gzip(environ)
     etag = f"{page.etag}-gzip" if packed else page.etag  # each form of the page its own strong tag
     headers = [
         ("ETag", f'"{etag}"'),
@@ -261,7 +267,7 @@ def answer(
     if asks and not is_resource_modified(environ, etag=etag, last_modified=page.last_modified):
         return 304, headers, b""
     if packed:
-        return 200, [*headers, ("Content-Encoding", "gzip")], page.gzipped
+        return 200, [*headers, ("Content-Encoding", "gzip")], page.kept
     return 200, headers, page.body if body is None else body
 
 

@@ -26,8 +26,10 @@ SUGGESTIONS = 6
 TOP_ARTICLES = 5
 PAGES_KEY = "helpdesk.search_pages"
 # result pages kept per worker, apart from the other pages: a flood of made-up queries pushes
-# out other result pages, never the articles (~15 KB a page: ~2 MB at most)
-PAGES_KEPT = 128
+# out other result pages, never the articles. Kept as they are, not gzipped like the others: a
+# results page is rendered for every query not asked lately, and packing it would cost that reader
+# ~50 µs more (~15 KB a page: ~1 MB at most; the results themselves are kept too, search.Answers)
+PAGES_KEPT = 64
 
 
 @bp.app_template_global()
@@ -149,7 +151,7 @@ def _pages(app: Flask) -> PageCache:
     found: PageCache | None = app.extensions.get(PAGES_KEY)
     if found is None:
         pages = page_cache()
-        made = PageCache(pages.code_version, pages.code_modified, PAGES_KEPT)
+        made = PageCache(pages.code_version, pages.code_modified, PAGES_KEPT, packed=False)
         found = app.extensions.setdefault(PAGES_KEY, made)
     return found
 

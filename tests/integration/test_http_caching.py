@@ -58,6 +58,18 @@ def test_a_browser_that_takes_gzip_gets_the_page_gzipped_with_its_own_etag(app: 
     assert other.status_code == 200 and other.get_data() == plain.get_data()
 
 
+def test_a_results_page_is_kept_as_it_is_and_sent_so_even_to_a_browser_that_takes_gzip(app: Flask):
+    """A results page is rendered for nearly every query: packing it would cost its reader."""
+    packed = {"Accept-Encoding": "gzip"}
+    shown = anonymous(app).get("/search?q=password", headers=packed)
+    assert shown.status_code == 200 and "Content-Encoding" not in shown.headers
+    assert "<mark>" in shown.get_data(as_text=True)
+    tag = shown.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', tag)  # the one form: the one tag
+    again = anonymous(app).get("/search?q=password", headers={**packed, "If-None-Match": tag})
+    assert again.status_code == 304
+
+
 @pytest.mark.parametrize("accepted", ["identity", "gzip;q=0", "br", "GZIP;q=0, identity"])
 def test_a_client_that_refuses_gzip_gets_the_page_as_it_is(app: Flask, accepted: str):
     shown = anonymous(app).get("/articles/app-vs-web", headers={"Accept-Encoding": accepted})
