@@ -366,7 +366,8 @@ def worker_memory(
     """Start `gunicorn wsgi:app` as deployed (deploy/gunicorn.conf.py when there is one), visit
     the pages a reader visits (home, index, a diagnosis, every article, 300 searches) twice, and read
     each worker's resident memory; then use what imports its libraries on first use (a password's
-    strength, a link check, passkey sign-in options) a few times and read it again."""
+    strength, a link check, passkey sign-in options) a few times and read it again, and the
+    master's (the workers were forked from it: what it holds, they share)."""
     env = {
         **os.environ,
         "HELPDESK_INSTANCE_DIR": str(instance),
@@ -398,11 +399,11 @@ def worker_memory(
                 time.sleep(0.2)
         # every article: a worker's page cache fills up (web/caching.py keeps the most read 256),
         # as it does once readers have come by every page
-        slugs = sorted(p.stem for p in content.glob("*.md"))
+        articles = sorted(content.glob("*.md"))
         pages = ["/", "/articles", "/search?q=password", "/search?q=authenticator+code"]
-        pages += ["/diagnose/wrong-password"] + [f"/articles/{slug}" for slug in slugs]
-        # and 300 different searches: the kept results and results pages fill up too (256 each)
-        titles = [_title(path) for path in sorted(content.glob("*.md"))]
+        pages += ["/diagnose/wrong-password"] + [f"/articles/{path.stem}" for path in articles]
+        # and 300 different searches: the kept results (256) and results pages (64) fill up too
+        titles = [_title(path) for path in articles]
         pages += [f"/search?q={urllib.parse.quote_plus(title)}" for title in (titles * 300)[:300]]
         for _ in range(2):  # both workers take some of each
             for page in pages:
@@ -414,7 +415,7 @@ def worker_memory(
         for _ in range(4 * workers):  # each worker takes some: connections go to whichever is free
             _every_feature(url)
         time.sleep(1)
-        return readers, [_memory_mb(int(pid)) for pid in children]
+        return readers, [_memory_mb(int(pid)) for pid in children], [_memory_mb(server.pid)]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -459,10 +460,10 @@ def memory(articles: int) -> None:
         shutil.copytree(generated / "content", content, dirs_exist_ok=True)  # its language folders too
         sets[f"sample + {articles} articles"] = content
         print("each worker of 2: RSS / PSS / private (USS), in MB")
-        print(f"{'':<26} {'after reader pages':<30} then password, link, passkey")
+        print(f"{'':<26} {'after reader pages':<30} {'then password, link, passkey':<30} the master")
         for number, (name, folder) in enumerate(sets.items()):
-            readers, everything = worker_memory(folder, ROOT / "flows", work / f"instance-{number}")
-            print(f"{name:<26} {_megabytes(readers):<30} {_megabytes(everything)}")
+            readers, everything, master = worker_memory(folder, ROOT / "flows", work / f"instance-{number}")
+            print(f"{name:<26} {_megabytes(readers):<30} {_megabytes(everything):<30} {_megabytes(master)}")
 
 
 def _megabytes(workers: list[tuple[float, float, float]]) -> str:

@@ -42,8 +42,8 @@ def handed_back_as_freed() -> Iterator[None]:
     system at once (glibc's trim threshold at 0), not only when the load is over. The garbage of
     a load (files read, renderings, pickles from the parsing processes) is otherwise left between
     the objects kept, and the heap stays at its high-water mark: the load of 1,000 articles leaves
-    the process 7 MB larger, not 11 (`bench/engine.py --memory`), and the workers forked from it
-    the same. The threshold is set back to glibc's default after."""
+    the process 7 MB larger, not 11, and the workers forked from it the same (the master's column
+    of `bench/engine.py --memory`). The threshold is set back to glibc's default after."""
     mallopt = _libc("mallopt")
     if mallopt is not None:
         mallopt(_M_TRIM_THRESHOLD, 0)

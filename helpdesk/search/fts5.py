@@ -200,7 +200,6 @@ class _Language:
         self.table = f"docs_{number}"
         self.shown = f"shown_{number}"
         self.words = f"words_{number}"
-        self.language = language
         self.terms = frozenset(term for (term,) in index.read(f"SELECT term FROM terms_{number}"))  # noqa: S608
         # what a result shows but the passage (kind, slug, title, summary), by rowid: a few hundred
         # bytes a document, where reading them with the text costs ~1 µs a row more each search

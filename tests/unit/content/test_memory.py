@@ -26,10 +26,3 @@ def test_during_a_load_the_heap_is_trimmed_as_freed_and_after_it_as_before(monke
     with pytest.raises(RuntimeError), memory.handed_back_as_freed():
         raise RuntimeError("a load that fails")
     assert calls == [(memory._M_TRIM_THRESHOLD, 0), (memory._M_TRIM_THRESHOLD, 128 * 1024)]
-
-
-def test_without_mallopt_a_load_goes_on_as_it_would(monkeypatch):
-    monkeypatch.setattr(memory, "_libc", lambda function="malloc_trim": None)
-    with memory.handed_back_as_freed():
-        done = True
-    assert done
