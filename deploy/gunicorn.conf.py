@@ -22,7 +22,7 @@ bind = "127.0.0.1:8000"
 # scanner, PostgreSQL. With sync workers each of those waits holds a whole worker, and a handful of
 # refused sign-ins a second would queue every other page behind them; threads share the worker's
 # memory (the content snapshot, the rendered pages), where more sync workers would each need
-# their own 110-140 MB.
+# their own 95-110 MB (resident).
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 worker_class = "gthread"
 threads = 4

@@ -15,6 +15,8 @@ from flask_babel import gettext, lazy_gettext
 from zxcvbn import zxcvbn
 from zxcvbn.matching import RANKED_DICTIONARIES
 
+from . import word_lists  # noqa: F401  (zxcvbn's lists held as tries: imported for its effect)
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128  # NIST asks to allow at least 64; a cap keeps hashing cheap to refuse
 # OWASP's Argon2id recommendation: 19 MiB, 2 iterations, 1 lane
@@ -97,7 +99,7 @@ def needs_rehash(password_hash: str, current_pepper: str | None = None) -> bool:
 
 def blocklist() -> Collection[str]:
     """Common passwords (zxcvbn's list of 30,000, from real breaches): the very table zxcvbn
-    ranks them by, not a second copy of it (2 MB a worker)."""
+    ranks them by (a trie, word_lists.py), not a second copy of it."""
     return RANKED_DICTIONARIES["passwords"]
 
 
