@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext, lazy_gettext
-from zxcvbn import zxcvbn
 from zxcvbn.matching import RANKED_DICTIONARIES
 
-from . import word_lists  # noqa: F401  (zxcvbn's lists held as tries: imported for its effect)
+from .word_lists import estimate as zxcvbn_estimate
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128  # NIST asks to allow at least 64; a cap keeps hashing cheap to refuse
@@ -169,7 +168,7 @@ def password_problem(password: str, *, email: str = "", site_name: str = "") -> 
     site = _letters_and_digits(site_name.casefold())
     if len(site) >= 3 and site in folded:
         return gettext("Don't use the site's name (%(site)s) in your password.", site=site_name)
-    estimate = zxcvbn(password[:64], user_inputs=[local_part, site_name])
+    estimate = zxcvbn_estimate(password[:64], [local_part, site_name])
     if estimate["score"] < 3:
         warning = str(GUESSABLE.get(estimate["feedback"].get("warning") or "", EASY_TO_GUESS))
         return gettext(

@@ -5,15 +5,18 @@ every worker's resident memory, as each is forked from the master that imported 
 zxcvbn keeps the lists in `zxcvbn.matching.RANKED_DICTIONARIES` and only ever asks `word in
 ranked` and `ranked[word]` of them (its dictionary matchers); each trie answers both, with the
 very ranks the dict gave, so the estimate is unchanged (tests/unit/accounts/test_word_lists.py
-holds it to zxcvbn's own, run in a separate interpreter)."""
+holds it to zxcvbn's own, run in a separate interpreter). `estimate` is zxcvbn's estimate, made
+one at a time."""
 
 from __future__ import annotations
 
 import array
+import threading
 from collections.abc import Mapping
+from typing import Any
 
 import marisa_trie
-from zxcvbn import matching
+from zxcvbn import matching, zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 
@@ -44,3 +47,15 @@ def install() -> None:
 
 
 install()
+
+# zxcvbn puts each call's user inputs in that same module-level table (its 'user_inputs' list)
+# and then reads them back: two threads of a worker estimating at once would each be scored
+# against the other's inputs
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def estimate(password: str, user_inputs: list[str]) -> Mapping[str, Any]:
+    """zxcvbn's estimate of *password*, words of *user_inputs* counted as easy guesses; one
+    estimate at a time in this process (a few ms each)."""
+    with _ONE_AT_A_TIME:
+        return zxcvbn(password, user_inputs=user_inputs)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from zxcvbn import zxcvbn
@@ -112,3 +114,34 @@ def test_the_strings_are_let_go():
     assert isinstance(held, int) and isinstance(stock, int)
     assert stock > 10_000_000
     assert held < 2_000_000
+
+
+def test_estimates_at_once_each_keep_their_own_user_inputs(monkeypatch):
+    """zxcvbn keeps a call's user inputs in a module-level table: an estimate on one thread
+    while another is under way must not score the first against the second's inputs."""
+    from zxcvbn import matching
+
+    seen: dict[str, list[bool]] = {}
+    first_inside = threading.Event()
+    omnimatch = matching.omnimatch
+
+    def slow_omnimatch(password, ranked_dictionaries):
+        inputs = ranked_dictionaries["user_inputs"]
+        first_inside.set()
+        time.sleep(0.2)  # the other thread's estimate would start now
+        seen.setdefault(password, []).append(ranked_dictionaries["user_inputs"] is inputs)
+        return omnimatch(password, ranked_dictionaries)
+
+    monkeypatch.setattr(matching, "omnimatch", slow_omnimatch)
+    results: dict[str, dict] = {}
+    first = threading.Thread(
+        target=lambda: results.update(alice=word_lists.estimate("alice-lantern-harbor", ["alice"]))
+    )
+    first.start()
+    assert first_inside.wait(5)
+    results["bob"] = word_lists.estimate("bob-lantern-harbor", ["bob"])
+    first.join(5)
+    assert seen == {"alice-lantern-harbor": [True], "bob-lantern-harbor": [True]}
+    assert {
+        m["matched_word"] for m in results["alice"]["sequence"] if m.get("dictionary_name") == "user_inputs"
+    } == {"alice"}
