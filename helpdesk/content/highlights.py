@@ -1,6 +1,7 @@
 """What the home page puts forward besides the top problems: the articles read most lately and the
 newest ones, a few of each, whatever the number of articles. Worked out once per content version
-(and, for the most read, again when the counts are older than POPULAR_SECONDS), not per request."""
+(and, for the most read, again when the counts are older than POPULAR_SECONDS: only they are
+asked again), not per request."""
 
 from __future__ import annotations
 
@@ -76,14 +77,15 @@ def highlights(current: Catalog) -> Highlights:
     if value is not None and memo.catalog is current and now - memo.popular_at < POPULAR_SECONDS:
         return value
     with memo.lock:
-        same = value is not None and memo.catalog is current
-        published = list(value.published) if value is not None and same else current.public_articles()
+        kept = value if value is not None and memo.catalog is current else None  # only counts are due
+        published = list(kept.published) if kept is not None else current.public_articles()
         try:
             views = most_read_views()
         except SQLAlchemyError:  # the home page still shows; the counts are asked again later
             db.session.rollback()
             log.warning("article views could not be read for the home page")
             views = []
-        value = Highlights(popular(current, views), recent(published), tuple(published))
+        newest = kept.recent if kept is not None else recent(published)  # dates change with the content
+        value = Highlights(popular(current, views), newest, tuple(published))
         memo.catalog, memo.popular_at, memo.value = current, now, value
     return value

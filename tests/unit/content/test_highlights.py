@@ -47,3 +47,27 @@ def test_the_key_names_both_lists():
     one = Highlights(popular=(a,), recent=(b, a), published=(a, b))
     other = Highlights(popular=(b,), recent=(b, a), published=(a, b))
     assert one.key != other.key and one.key == Highlights((a,), (b, a), (a, b)).key
+
+
+def test_only_the_counts_are_asked_again_when_they_are_old(app, monkeypatch):
+    """Past POPULAR_SECONDS the views are read again; the articles are not listed or sorted again
+    (that is once per content version, whatever their number)."""
+    from helpdesk.content import highlights as module
+    from helpdesk.content.live import catalog as served
+
+    clock = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
+    asked: list[str] = []
+    monkeypatch.setattr(module, "most_read_views", lambda: asked.append("views") or [])
+    real_recent = module.recent
+    monkeypatch.setattr(module, "recent", lambda published: asked.append("sorted") or real_recent(published))
+    with app.test_request_context():
+        current = served()
+        first = module.highlights(current)
+        assert module.highlights(current) is first
+        assert asked == ["views", "sorted"]
+        clock[0] += module.POPULAR_SECONDS + 1
+        again = module.highlights(current)
+        assert asked == ["views", "sorted", "views"]
+        assert again.recent == first.recent and again.published == first.published
+        assert again.recent and len(again.published) >= len(again.recent)
