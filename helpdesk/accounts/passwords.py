@@ -24,9 +24,15 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = HASHER.hash("not a real password, only here to spend the same time")
 
 
+# a lone surrogate is no character: a form never sends one, but a JSON escape or an undecodable
+# byte on standard input can, and it can be neither hashed nor looked up (UTF-8 has no such thing)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def normalise(password: str) -> str:
-    """NFKC, as NIST asks, so the same characters typed on another device still match."""
-    return unicodedata.normalize("NFKC", password)
+    """NFKC, as NIST asks, so the same characters typed on another device still match; a lone
+    surrogate becomes U+FFFD, as a browser sends what it cannot encode."""
+    return _SURROGATE.sub("\ufffd", unicodedata.normalize("NFKC", password))
 
 
 # a stored hash with a pepper: "peppered-v2$" + Argon2id of HMAC-SHA256(pepper, password); the

@@ -14,6 +14,7 @@ from helpdesk.accounts.passwords import (
     blocklist,
     hash_password,
     needs_rehash,
+    normalise,
     password_problem,
     verify_password,
 )
@@ -139,3 +140,13 @@ def test_each_hash_has_its_own_random_salt():
     assert first != second
     salt = first.split("$")[4]  # $argon2id$v=19$m=…,t=…,p=…$<salt>$<hash>
     assert len(base64.b64decode(salt + "=" * (-len(salt) % 4))) >= 16  # 128 bits; ASVS asks 32
+
+
+def test_a_lone_surrogate_is_checked_and_hashed_as_the_replacement_character():
+    """A JSON escape ("\\ud800") or an undecodable byte read from standard input gives a string
+    UTF-8 cannot hold: checked and hashed as U+FFFD, never an error."""
+    odd = "violet\ud800harbor-lantern-42"
+    assert normalise(odd) == "violet\ufffdharbor-lantern-42"
+    assert problem(odd) == ""
+    stored = hash_password(odd)
+    assert verify_password(stored, "violet\ufffdharbor-lantern-42")
