@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .cases.diagnosis_access import LIFETIME as DIAGNOSIS_LIFETIME
 from .config import PROJECT_ROOT, Settings, SettingsError
+from .sqlite_writers import TakingTurns
 
 if TYPE_CHECKING:
     from .accounts.org_directory import OrgDirectory
@@ -186,16 +188,15 @@ def after_fork(app: Flask) -> None:
 
 
 def _engine_options(settings: Settings) -> dict[str, Any]:
-    if settings.uses_sqlite:
-        return {"connect_args": {"timeout": 30}}
+    if settings.uses_sqlite:  # writers take turns on a file lock rather than sleep (sqlite_writers)
+        return {"connect_args": {"timeout": 30, "factory": TakingTurns}}
     return {"pool_pre_ping": True}
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers and one writer work at once; foreign keys are off by default."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):  # (TakingTurns is one)
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

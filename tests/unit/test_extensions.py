@@ -59,9 +59,11 @@ def test_after_commit_outside_a_block_runs_at_once(app: Flask) -> None:
 
 
 def test_sqlite_is_tuned_for_a_web_server(tmp_path) -> None:
-    """WAL, synchronous=NORMAL and a busy timeout on every connection the app opens (README)."""
+    """WAL, synchronous=NORMAL, a busy timeout and writers taking turns on every connection the app
+    opens (README)."""
     from sqlalchemy import text
 
+    from helpdesk.sqlite_writers import TakingTurns
     from tests.conftest import build_app
 
     tuned = build_app(tmp_path, database_url=f"sqlite:///{tmp_path / 'tuned.sqlite3'}")
@@ -72,6 +74,7 @@ def test_sqlite_is_tuned_for_a_web_server(tmp_path) -> None:
                 assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
                 assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
                 assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+                assert isinstance(connection.connection.driver_connection, TakingTurns)
             db.engine.dispose()
 
 
