@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import metrics
+from ..driver_reads import DriverRead
 from ..errors import DomainError
 from ..extensions import db, rowcount
 from ..flows.engine import CompiledFlow, InvalidMove
@@ -129,8 +130,10 @@ class DiagnosisRecord:
 # The statements a page runs on every request, built (and their cache keys computed) once: building
 # a statement costs SQLAlchemy more than SQLite takes to run it.
 _DIAGNOSES = Diagnosis.__table__
-_READ = select(*(_DIAGNOSES.c[f.name] for f in fields(DiagnosisRecord))).where(
-    _DIAGNOSES.c.id == bindparam("b_id")
+_READ = DriverRead(
+    select(*(_DIAGNOSES.c[f.name] for f in fields(DiagnosisRecord))).where(
+        _DIAGNOSES.c.id == bindparam("b_id")
+    )
 )
 _MOVE = (
     update(_DIAGNOSES)
@@ -152,8 +155,9 @@ _ADD_EVENTS = insert(DiagnosisEvent.__table__)
 def read_diagnosis(diagnosis_id: int, connection: Connection | None = None) -> DiagnosisRecord | None:
     """The diagnosis *diagnosis_id*, as a plain record (None if there is none); through the
     request's session, or *connection* (a page answered without one: web/fast_paths.py)."""
-    # the session's own connection: a plain SELECT needs none of the ORM's statement handling
-    row = (connection or db.session.connection()).execute(_READ, {"b_id": diagnosis_id}).first()
+    # the session's own connection: a plain SELECT needs none of the ORM's statement handling,
+    # and one row by its key none of SQLAlchemy's execution either (driver_reads)
+    row = _READ.first(connection or db.session.connection(), b_id=diagnosis_id)
     return None if row is None else DiagnosisRecord(*row)
 
 

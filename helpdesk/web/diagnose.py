@@ -441,6 +441,7 @@ def _parts(compiled: CompiledFlow, step_id: str) -> StepParts:
 # step or an earlier one, which answer is ticked) with markers where those values go, and served
 # by filling the markers in (about a twentieth of rendering the templates each time).
 PLAIN_KINDS = ("question", "info")
+PROGRESS_KEPT = 64  # step numbers whose progress hint a flow version keeps, per language
 MARK = "\x00helpdesk-step:{}\x00"  # no template or content text holds a NUL character
 FILLED = ("reference", "progress", "back_url", "csrf")
 _MARKS = re.compile("\x00helpdesk-step:(" + "|".join(FILLED) + ")\x00")
@@ -519,8 +520,15 @@ def kept_step_page(
     page = pages.get(Shape(bool(back_url), step_id == diagnosis.step, at.chosen or ""))
     if page is None:
         return None
-    with force_locale(language):  # no request here: the words in the address's language
-        progress = at.progress
+    # the hint's words depend on the step's number and outlook alone: kept with the flow version
+    # (up to PROGRESS_KEPT steps into a path: a path going round a loop may grow without end)
+    progress_key = ("progress", language, at.number, at.outlook)
+    progress: str | None = compiled.memo.get(progress_key)
+    if progress is None:
+        with force_locale(language):  # no request here: the words in the address's language
+            progress = at.progress
+        if at.number <= PROGRESS_KEPT:
+            compiled.memo[progress_key] = progress
     return page, {"reference": diagnosis.reference, "progress": progress, "back_url": back_url}
 
 
