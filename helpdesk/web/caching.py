@@ -230,14 +230,33 @@ def cached(
     """The page for *key* of the content *current* (which *render* shows) from the page cache
     (or *cache*, one of a kind of page's own), with its validators; a 304 when the browser has
     it. Only where `same_for_everyone()` holds."""
+    return as_response(*cached_answer(current, key, render, language, cache))
+
+
+def cached_answer(
+    current: Catalog,
+    key: tuple[str, ...],
+    render: Callable[[], str],
+    language: str = "",
+    cache: PageCache | None = None,
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """`cached`'s answer as status (200 or 304), headers and body, for a fast path to send
+    without a Response object around them."""
     settings: Settings = current_app.extensions["helpdesk.settings"]
     key = (request.script_root, request.path, language or chosen_language(), *key)
     page, body = (cache or page_cache()).rendered(current, key, render, settings)
     # with our cookie, the answer may send it again: no shared cache may keep that
     status, headers, body = answer(page, request.environ, settings, shared=without_cookies(), body=body)
     if status == 304:
+        return 304, headers, b""
+    return status, [("Content-Type", "text/html; charset=utf-8"), *headers], body
+
+
+def as_response(status: int, headers: list[tuple[str, str]], body: bytes) -> Response:
+    """The Response of a `cached_answer`."""
+    if status == 304:
         return Response(status=304, headers=headers)
-    return Response(body, headers=[("Content-Type", "text/html; charset=utf-8"), *headers])
+    return Response(body, status=status, headers=headers)
 
 
 def takes_gzip(environ: WSGIEnvironment) -> bool:

@@ -11,9 +11,10 @@ the same pieces and none of that:
 - the view's rate limit (`search.results`'s `120 per minute`, scope `search`, shared with the
   API's search), counted in Flask-Limiter's storage with its headers (web/fast_limits.py);
 - the live-reload look Flask's before_request takes;
-- the view's own work, `search_page.results_page`, in a request context (the language, the
+- the view's own work, `search_page.everyones_results`, in a request context (the language, the
   templates' translations, the addresses), which records a search that found nothing as the view
-  does, and keeps and answers pages as the view does (`caching.cached`: ETag, 304);
+  does, and keeps and answers pages as the view does (`caching.cached_answer`: ETag, 304), sent
+  without a Response object around them;
 - the headers Flask adds: the security headers, a request id, the limit's, `Vary` (as the view
   sets it); its latency under `search.results` and its access line.
 
@@ -29,7 +30,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import g
-from werkzeug.http import parse_cookie
+from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
 
 from ..content.live import LIVE_KEY
 from . import search_page
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from flask import Flask
 
+_STATUS = {code: f"{code} {HTTP_STATUS_CODES[code].upper()}" for code in (200, 304)}  # as Werkzeug's
 ENDPOINT = "search.results"  # the Flask view answering the same (its name in the metrics)
 PATH = "/search"
 
@@ -80,13 +82,15 @@ class AnonymousSearches:
                 app.extensions[LIVE_KEY].refresh(app)  # the look Flask's before_request takes
             with app.request_context(environ) as context:
                 g.request_id, g.request_started = request_id, started  # as web/observe.py's hook
-                response = search_page.results_page(for_everyone=True)
+                status, headers, body = search_page.everyones_results()
                 if context.session.modified or context._after_request_functions:
                     return None  # a cookie to send, a header to add: Flask's work (not seen here)
         except Exception:  # the database, say: Flask answers, with its error page and its log line
             return None
-        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (Headers)
-        response.headers.extend([(name, value) for name, value in self.common if name.lower() not in present])
-        response.headers.extend([*counted, (HEADER, request_id)])
-        self.observed(environ, method, ENDPOINT, PATH, response.status_code, started, request_id)
-        return response(environ, start_response)
+        if status == 200:  # what Werkzeug's Response adds: the length (a 304 has none)
+            headers = [*headers, ("Content-Length", str(len(body)))]
+        present = {name.lower() for name, _ in headers}
+        headers += [(name, value) for name, value in self.common if name.lower() not in present]
+        start_response(_STATUS[status], [*headers, *counted, (HEADER, request_id)])
+        self.observed(environ, method, ENDPOINT, PATH, status, started, request_id)
+        return [] if method == "HEAD" or status == 304 else [body]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -17,7 +18,14 @@ from ..flows.spec import Flow
 from ..links import ENTRY_FLOW
 from ..search import Hit, SearchResults, search
 from ..search.misses import record_miss
-from .caching import PageCache, cached, page_cache, rendered_for_this_request, same_for_everyone
+from .caching import (
+    PageCache,
+    as_response,
+    cached_answer,
+    page_cache,
+    rendered_for_this_request,
+    same_for_everyone,
+)
 from .fixed_urls import fixed_url
 from .language import BASE_KEY, chosen_language, offered, template_values, this_address, url_in
 
@@ -55,49 +63,64 @@ def results() -> Response:
 
 
 def results_page(for_everyone: bool) -> Response:
-    """The view's work, which web/search_fast_path.py also asks for (a browser without our cookies:
-    *for_everyone*), in a request context of its own."""
-    query = request.args.get("q", "")
-    current = catalog()  # before the search: a page is never kept under a newer version than its results
-    found = search(query, language=chosen_language())
-    if found.query and not found.hits:
-        record_miss(query)
-    top = []
-    shown = ""  # which "read most" list the page shows: it changes every few minutes
-    if not found.hits:  # the home page's "read most" (a read: the views are flushed elsewhere)
-        lists = highlights(current)
-        top = list(lists.popular[:TOP_ARTICLES])
-        top += [a for a in lists.published if a not in top][: TOP_ARTICLES - len(top)]
-        shown = lists.key
+    """The view's work: the page kept for everyone not signed in (*for_everyone*), else this
+    browser's own."""
+    if for_everyone:
+        return as_response(*everyones_results())
+    return rendered_for_this_request(_ResultsPage().render())
 
-    def in_language() -> tuple[Flow | None, list[Article]]:
-        # the way in and the articles read most, in the reader's language (English where not translated)
-        language = chosen_language()
+
+def everyones_results() -> tuple[int, list[tuple[str, str]], bytes]:
+    """The results page for everyone not signed in, as status, headers and body (`cached_answer`):
+    the view's, and web/search_fast_path.py's, which answers with them itself (in a request
+    context of its own)."""
+    page = _ResultsPage()
+    return cached_answer(
+        page.current,
+        ("search", page.found.query, page.shown),
+        page.render_in_frame,
+        language=chosen_language(),
+        cache=_pages(current_app),
+    )
+
+
+class _ResultsPage:
+    """The search a results page shows, and how it is rendered (in a request context)."""
+
+    def __init__(self) -> None:
+        query = request.args.get("q", "")
+        # the catalog before the search: a page is never kept under a newer version than its results
+        self.current = current = catalog()
+        self.found = found = search(query, language=chosen_language())
+        if found.query and not found.hits:
+            record_miss(query)
+        self.top: list[Article] = []
+        self.shown = ""  # which "read most" list the page shows: it changes every few minutes
+        if not found.hits:  # the home page's "read most" (a read: the views are flushed elsewhere)
+            lists = highlights(current)
+            top = list(lists.popular[:TOP_ARTICLES])
+            self.top = top + [a for a in lists.published if a not in top][: TOP_ARTICLES - len(top)]
+            self.shown = lists.key
+
+    def in_language(self) -> tuple[Flow | None, list[Article]]:
+        """The way in and the articles read most, in the reader's language (English where not
+        translated)."""
+        current, language = self.current, chosen_language()
         entry = next((f for f in current.public_flows() if f.id == ENTRY_FLOW), None)
-        translated = (article_in(language, a.slug, current.articles, current.translations) for a in top)
+        translated = (article_in(language, a.slug, current.articles, current.translations) for a in self.top)
         return (
             entry and flow_in(language, entry, current.translations).content,
             [article.content for article in translated if article is not None],
         )
 
-    def render() -> str:
-        entry, top_articles = in_language()
-        return render_template("search.html", results=found, entry=entry, top_articles=top_articles)
+    def render(self) -> str:
+        entry, top_articles = self.in_language()
+        return render_template("search.html", results=self.found, entry=entry, top_articles=top_articles)
 
-    def render_in_frame() -> str:
-        if not found.query:
-            return render()
-        return framed(found.query, results_html(found, *in_language()))
-
-    if for_everyone:
-        return cached(
-            current,
-            ("search", found.query, shown),
-            render_in_frame,
-            language=chosen_language(),
-            cache=_pages(current_app),
-        )
-    return rendered_for_this_request(render())
+    def render_in_frame(self) -> str:
+        if not self.found.query:
+            return self.render()
+        return framed(self.found.query, results_html(self.found, *self.in_language()))
 
 
 # Where the frame of a results page has what is different on every page: private-use characters,
@@ -112,11 +135,43 @@ FRAMES_KEPT = 32  # (language, address root) pairs: a handful in practice
 
 def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -> str:
     """The results of a page for everyone not signed in (_search_results.html): what they show
-    is given here, and none of Flask's per-page values (the person, the session) is asked for."""
+    is given here, and none of Flask's per-page values (the person, the session) is asked for.
+    Each result is the one kept for its page found but for its snippet (`_hits_html`)."""
     language = chosen_language()
+    values = {"page_language": language, "offered_language": offered}
+    if found.hits:
+        values["hits_html"] = Markup(_hits_html(found.hits, language))  # noqa: S704 (rendered here)
     return current_app.jinja_env.get_template("_search_results.html").render(
-        results=found, entry=entry, top_articles=top, page_language=language, offered_language=offered
+        results=found, entry=entry, top_articles=top, **values
     )
+
+
+# A result's item (_search_hit.html) is the same for every query but its snippet: rendered once per
+# page found (and language, address root) with a marker for the snippet, kept split around it.
+HITS_KEY = "helpdesk.search_hits"
+HITS_KEPT = 4096  # items: pages found x the languages they are shown in, a few thousand at most
+_SNIPPET = "\x00helpdesk-snippet\x00"  # no template or content text holds a NUL character
+
+
+def _hits_html(hits: list[Hit], language: str) -> str:
+    kept: dict[tuple[str, ...], tuple[str, str]] = current_app.extensions.setdefault(HITS_KEY, {})
+    where = (request.script_root, str(request.environ.get(BASE_KEY, "")), language)
+    pieces: list[str] = []
+    for hit in hits:
+        key = (*where, hit.kind, hit.slug, hit.title, hit.language, "snippet" if hit.snippet_html else "")
+        item = kept.get(key)
+        if item is None:
+            marked = replace(hit, snippet_html=_SNIPPET if hit.snippet_html else "")
+            rendered = current_app.jinja_env.get_template("_search_hit.html").render(
+                hit=marked, page_language=language, offered_language=offered
+            )
+            before, _, after = rendered.partition(_SNIPPET)
+            item = (before, after)
+            if len(kept) >= HITS_KEPT:
+                kept.clear()
+            kept[key] = item
+        pieces += (item[0], hit.snippet_html, item[1]) if hit.snippet_html else item
+    return "".join(pieces)
 
 
 def framed(query: str, results_html: str) -> str:

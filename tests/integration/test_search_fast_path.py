@@ -142,17 +142,17 @@ def test_the_fast_answer_is_observed_under_the_views_endpoint(app, caplog):
 def test_a_page_whose_view_left_work_for_after_the_request_is_flasks(app, monkeypatch):
     # nothing on the results page does so today; should it ever, Flask's hooks must run
     flask_alone, _ = behind(app)
-    plain = search_page.results_page
+    plain = search_page.everyones_results
 
-    def with_a_header(for_everyone: bool):
+    def with_a_header():
         @after_this_request
         def mark(response):
             response.headers["X-Marked"] = "yes"
             return response
 
-        return plain(for_everyone)
+        return plain()
 
-    monkeypatch.setattr(search_page, "results_page", with_a_header)
+    monkeypatch.setattr(search_page, "everyones_results", with_a_header)
     browser = app.test_client(use_cookies=False)
     reached = len(flask_alone.seen)
     answer = browser.get("/search?q=password")
