@@ -30,12 +30,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from flask import g
+from flask.ctx import RequestContext
 from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
 
 from ..content.live import LIVE_KEY
 from . import search_page
 from .fast_limits import ViewLimits
 from .observe import HEADER, Observed, request_id_from
+from .sessions import SignInApart
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -80,7 +82,10 @@ class AnonymousSearches:
         try:
             if self.reloads:
                 app.extensions[LIVE_KEY].refresh(app)  # the look Flask's before_request takes
-            with app.request_context(environ) as context:
+            # the session Flask would open for a browser without our cookies, handed to it
+            interface = app.session_interface
+            session = interface.without_cookies() if isinstance(interface, SignInApart) else None
+            with RequestContext(app, environ, session=session) as context:
                 g.request_id, g.request_started = request_id, started  # as web/observe.py's hook
                 status, headers, body = search_page.everyones_results()
                 if context.session.modified or context._after_request_functions:

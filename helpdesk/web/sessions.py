@@ -276,6 +276,14 @@ class SignInApart(_SignersKept):
         opened.signed_at = signed_at
         return opened
 
+    def without_cookies(self) -> BrowserSession:
+        """The session `open_session` opens for a request that carries none of our cookies (an
+        empty one, never signed), without reading the request: web/search_fast_path.py checked
+        the cookies already, and building the signers costs more than the rest of the opening."""
+        opened = self.session_class()
+        opened.signed_at = None
+        return opened
+
     def read_main_cookie(
         self, app: Flask, raw: str, *, to_change: bool = True
     ) -> tuple[dict[str, Any], datetime | None]:

@@ -172,3 +172,26 @@ def test_when_the_limits_storage_fails_flask_answers_with_its_own_page_and_heade
     answer = browser.get("/search?q=password")
     assert len(flask_alone.seen) == reached + 1  # not a bare 500 from this layer: Flask's answer
     assert "Content-Security-Policy" in answer.headers and "X-Request-Id" in answer.headers
+
+
+def test_a_fast_results_page_is_given_the_session_flask_would_open_without_reading_cookies(app, monkeypatch):
+    flask_alone, by_flask = flask_behind(app)
+    interface = app.session_interface
+    with app.test_request_context("/search") as context:
+        opened = interface.open_session(app, context.request)
+    given = interface.without_cookies()
+    assert (type(given), dict(given), given.signed_at, given.modified) == (
+        type(opened),
+        dict(opened),
+        opened.signed_at,
+        opened.modified,
+    )
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the session was opened from the request")
+
+    monkeypatch.setattr(interface, "open_session", not_here)
+    browser = app.test_client(use_cookies=False)
+    reached = len(flask_alone.seen)
+    answer = browser.get("/search?q=password")
+    assert answer.status_code == 200 and len(flask_alone.seen) == reached  # answered before Flask
