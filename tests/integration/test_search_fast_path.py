@@ -175,7 +175,7 @@ def test_when_the_limits_storage_fails_flask_answers_with_its_own_page_and_heade
 
 
 def test_a_fast_results_page_is_given_the_session_flask_would_open_without_reading_cookies(app, monkeypatch):
-    flask_alone, by_flask = flask_behind(app)
+    flask_alone, _ = flask_behind(app)
     interface = app.session_interface
     with app.test_request_context("/search") as context:
         opened = interface.open_session(app, context.request)
