@@ -128,22 +128,67 @@ class _ResultsPage:
 # as Latin-1). "quote" is the address as the language switch's `next=` carries it.
 _QUERY, _HERE, _RESULTS = "\ue002query\ue003", "\ue002here\ue003", "\ue002results\ue003"
 _HERE_QUOTED = quote(_HERE, safe="/")
-_PLACES = re.compile("|".join(map(re.escape, (_QUERY, _HERE, _HERE_QUOTED, _RESULTS))))
+_PLACES = re.compile("(" + "|".join(map(re.escape, (_QUERY, _HERE, _HERE_QUOTED, _RESULTS))) + ")")
 FRAMES_KEY = "helpdesk.search_frames"
 FRAMES_KEPT = 32  # (language, address root) pairs: a handful in practice
+_Frame = tuple[list[str], list[str]]  # a page's texts, and the places between them (`_split`)
+# the shell of a results block: the query, the query its results are for, and the results
+_SHOWN, _ITEMS = "\ue002shown\ue003", "\ue002items\ue003"
+_SHELL_PLACES = re.compile("(" + "|".join(map(re.escape, (_QUERY, _SHOWN, _ITEMS))) + ")")
+SHELLS_KEY = "helpdesk.search_shells"
+SHELLS_KEPT = 512  # languages x numbers of results (up to 50) x kinds of answer x address roots
 
 
 def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -> str:
     """The results of a page for everyone not signed in (_search_results.html): what they show
     is given here, and none of Flask's per-page values (the person, the session) is asked for.
-    Each result is the one kept for its page found but for its snippet (`_hits_html`)."""
+    Results found are given in a shell kept per language, number of results and kind of answer
+    (corrected, partial), filled with the query and the results, each result the one kept for its
+    page found but for its snippet (`_hits_html`)."""
     language = chosen_language()
-    values = {"page_language": language, "offered_language": offered}
-    if found.hits:
-        values["hits_html"] = Markup(_hits_html(found.hits, language))  # noqa: S704 (rendered here)
-    return current_app.jinja_env.get_template("_search_results.html").render(
-        results=found, entry=entry, top_articles=top, **values
-    )
+    template = current_app.jinja_env.get_template("_search_results.html")
+    if not found.hits:
+        return template.render(
+            results=found, entry=entry, top_articles=top, page_language=language, offered_language=offered
+        )
+    shells: dict[tuple[str, ...], _Frame] = current_app.extensions.setdefault(SHELLS_KEY, {})
+    where = (request.script_root, str(request.environ.get(BASE_KEY, "")), language)
+    key = (*where, str(len(found.hits)), str(found.corrected), str(found.partial))
+    shell = shells.get(key)
+    if shell is None:
+        shell = _split(
+            template.render(
+                results=replace(found, query=_QUERY, shown_query=_SHOWN),  # (its hits: their number shows)
+                hits_html=Markup(_ITEMS),  # noqa: S704 (ours)
+                page_language=language,
+                offered_language=offered,
+            ),
+            _SHELL_PLACES,
+        )
+        if len(shells) >= SHELLS_KEPT:
+            shells.clear()
+        shells[key] = shell
+    values = {
+        _QUERY: str(escape(found.query)),
+        _SHOWN: str(escape(found.shown_query)),
+        _ITEMS: _hits_html(found.hits, language),
+    }
+    return _fill(shell, values)
+
+
+def _split(rendered: str, places: re.Pattern[str]) -> _Frame:
+    """*rendered* cut at its *places* (a pattern of one group): its texts and places alternate."""
+    pieces = places.split(rendered)
+    return pieces[0::2], pieces[1::2]
+
+
+def _fill(frame: _Frame, values: dict[str, str]) -> str:
+    """The page *frame* was split from, each place's value in it: a join, not a search of the page."""
+    texts, places = frame
+    out = [texts[0]]
+    for place, text in zip(places, texts[1:], strict=True):
+        out += (values[place], text)
+    return "".join(out)
 
 
 # A result's item (_search_hit.html) is the same for every query but its snippet: rendered once per
@@ -180,14 +225,15 @@ def framed(query: str, results_html: str) -> str:
     filled with the query, this page's address and *results_html*; the bytes are those
     search.html renders (a test compares them). The page around the results is most of the work
     of rendering one, and a page is rendered for every query not asked lately."""
-    frames: dict[tuple[str, ...], str] = current_app.extensions.setdefault(FRAMES_KEY, {})
+    frames: dict[tuple[str, ...], _Frame] = current_app.extensions.setdefault(FRAMES_KEY, {})
     key = (request.script_root, str(request.environ.get(BASE_KEY, "")), request.path, chosen_language())
     frame = frames.get(key)
     if frame is None:
         placeholder = SearchResults(_QUERY, _QUERY, corrected=False, partial=False)
-        frame = render_template(
+        rendered = render_template(
             "search.html", results=placeholder, results_html=Markup(_RESULTS), **template_values(_HERE)  # noqa: S704 (ours)
         )
+        frame = _split(rendered, _PLACES)
         if len(frames) >= FRAMES_KEPT:
             frames.clear()
         frames[key] = frame
@@ -198,7 +244,7 @@ def framed(query: str, results_html: str) -> str:
         _HERE_QUOTED: str(escape(quote(here, safe="/"))),
         _RESULTS: results_html,
     }
-    return _PLACES.sub(lambda place: values[place.group()], frame)
+    return _fill(frame, values)
 
 
 def _pages(app: Flask) -> PageCache:

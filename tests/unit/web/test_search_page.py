@@ -17,6 +17,7 @@ from helpdesk.web.search_page import FRAMES_KEY, framed, results_html
 QUERIES = [
     "password",  # results
     "pasword",  # corrected
+    "pasword <i>&amp;",  # corrected, the query and the one shown escaped in its notice
     "password zebra",  # some of the words
     "zqxvw",  # nothing: the entry flow and the articles read most
     "<script>alert(1)</script> password",
@@ -92,3 +93,25 @@ def test_each_result_is_rendered_once_per_page_found_and_language(app, monkeypat
     assert "<mark>reset</mark>" not in first.lower()
     client.get("/es/search?q=password")  # the same pages, shown on a Spanish page: their own items
     assert "_search_hit.html" in rendered
+
+
+def test_the_results_block_is_rendered_once_per_language_and_number_of_results(app, monkeypatch):
+    client = app.test_client(use_cookies=False)
+    first = client.get("/search?q=password").get_data(as_text=True)
+    rendered: list[str] = []
+    real = app.jinja_env.get_template
+
+    def counting(name, *args, **kwargs):
+        template = real(name, *args, **kwargs)
+        if "render" not in vars(template):  # (Jinja keeps the template: its render wrapped once)
+            original = template.render
+            counted = lambda *a, **k: rendered.append(name) or original(*a, **k)  # noqa: E731
+            monkeypatch.setattr(template, "render", counted)
+        return template
+
+    monkeypatch.setattr(app.jinja_env, "get_template", counting)
+    again = client.get("/search?q=PASSWORD+password").get_data(as_text=True)  # the same pages found
+    assert rendered == []
+    assert 'value="PASSWORD password"' in again and again.count("<li ") == first.count("<li ")
+    client.get("/search?q=pasword")  # corrected: a block of another kind
+    assert rendered == ["_search_results.html"]
