@@ -10,7 +10,8 @@ as `connection.execute(statement).first()`, a test compares them on SQLite and P
 Only for reads whose parameters the driver takes as they are (integers, strings): no bind
 processing is done. The read joins whatever transaction the driver has (none on SQLite for a
 SELECT; PostgreSQL's driver begins one, ended when the connection is given back to the pool
-or committed by the caller, as with SQLAlchemy's own execution).
+or committed by the caller, as with SQLAlchemy's own execution). A driver's error is raised as
+SQLAlchemy's (`DBAPIError`), and a connection found gone is invalidated, as SQLAlchemy does.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 _Processor = Callable[[Any], Any] | None
+_Compiled = tuple[str, tuple[str, ...] | None, tuple[_Processor, ...]]  # SQL, parameters' order, processors
 
 
 class DriverRead:
@@ -29,30 +32,37 @@ class DriverRead:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, tuple[_Processor, ...]]] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}  # by dialect, driver, parameter style
 
     def first(self, connection: Connection, **values: Any) -> tuple[Any, ...] | None:
         """The first row's values (None: no row), with *values* for the statement's parameters."""
         dialect = connection.dialect
-        found = self._compiled.get(dialect.name)
+        kind = (dialect.name, dialect.driver, dialect.paramstyle)
+        found = self._compiled.get(kind)
         if found is None:
-            found = self._compiled[dialect.name] = self._compile(dialect)
+            found = self._compiled[kind] = self._compile(dialect)
         sql, positions, processors = found
         parameters = tuple(values[name] for name in positions) if positions is not None else values
         driver = connection.connection.driver_connection
         if driver is None:
             raise RuntimeError("the connection was closed")
-        cursor = driver.cursor()
+        cursor = None
         try:
+            cursor = driver.cursor()
             cursor.execute(sql, parameters)
             row = cursor.fetchone()
+        except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy's own execution reports it
+            if dialect.is_disconnect(error, driver, cursor):
+                connection.invalidate(error)  # a connection gone: the pool makes a new one
+            raise DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error) from error
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
         if row is None:
             return None
         return tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True))
 
-    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, tuple[_Processor, ...]]:
+    def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
         positions = tuple(compiled.positiontup or ()) if compiled.positional else None
         processors = tuple(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from flask import g
 from flask.ctx import RequestContext
-from werkzeug.http import HTTP_STATUS_CODES, parse_cookie
+from werkzeug.http import HTTP_STATUS_CODES, parse_cookie, remove_entity_headers
 
 from ..content.live import LIVE_KEY
 from . import search_page
@@ -92,8 +92,10 @@ class AnonymousSearches:
                     return None  # a cookie to send, a header to add: Flask's work (not seen here)
         except Exception:  # the database, say: Flask answers, with its error page and its log line
             return None
-        if status == 200:  # what Werkzeug's Response adds: the length (a 304 has none)
+        if status == 200:  # what Werkzeug's Response adds: the length
             headers = [*headers, ("Content-Length", str(len(body)))]
+        else:  # and what it takes from a 304: the entity's headers (Last-Modified)
+            remove_entity_headers(headers)
         present = {name.lower() for name, _ in headers}
         headers += [(name, value) for name, value in self.common if name.lower() not in present]
         start_response(_STATUS[status], [*headers, *counted, (HEADER, request_id)])

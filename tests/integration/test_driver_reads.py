@@ -3,6 +3,7 @@ own execution gives: on SQLite, and again on PostgreSQL when `make test` runs th
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import bindparam, select
 
 from helpdesk.cases.diagnoses import read_diagnosis, start_diagnosis
@@ -66,3 +67,19 @@ def test_a_diagnosis_record_is_its_rows_values(app):
             ["sí"],
         )
         assert record.revision == child.revision and record.status == child.status
+
+
+def test_a_drivers_error_is_sqlalchemys_and_a_connection_gone_is_invalidated(app):
+    from sqlalchemy import Column, Integer, MetaData, Table
+    from sqlalchemy.exc import DBAPIError
+
+    missing = Table("no_such_table", MetaData(), Column("id", Integer))
+    with app.app_context(), db.engine.connect() as connection:
+        with pytest.raises(DBAPIError):  # as connection.execute would raise it
+            DriverRead(select(missing.c.id)).first(connection)
+        connection.rollback()
+        read = DriverRead(_ALL_COLUMNS)
+        connection.connection.driver_connection.close()  # the connection lost under it
+        with pytest.raises(DBAPIError):
+            read.first(connection, b_id=1)
+        assert connection.invalidated  # the pool makes a new one

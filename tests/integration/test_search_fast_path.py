@@ -97,6 +97,10 @@ def test_a_browser_holding_the_page_gets_the_same_304_and_head_gets_no_body(app)
     slow = by_flask.get("/search?q=password", headers={"If-None-Match": etag})
     assert again.status_code == slow.status_code == 304
     assert again.get_data() == slow.get_data() == b""
+    counts = ("X-RateLimit-Remaining", "X-RateLimit-Reset")  # (the two asked one after the other)
+    same = [h for h in headers_of(again) if h[0] not in counts]
+    assert same == [h for h in headers_of(slow) if h[0] not in counts]
+    assert "Last-Modified" not in again.headers
     assert head.status_code == 200 and head.get_data() == b""
     assert head.headers["Content-Length"] == first.headers["Content-Length"]
 

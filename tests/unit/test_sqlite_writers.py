@@ -125,6 +125,7 @@ def test_a_writer_that_waited_its_whole_timeout_goes_on_and_sqlite_decides(datab
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         second.execute("INSERT INTO answers (answer) VALUES ('second')")
     assert not second.holding_turn
+    assert second.execute("PRAGMA busy_timeout").fetchone()[0] == 0  # (as _connect set it)
     second.rollback()
     first.commit()
     second.execute("INSERT INTO answers (answer) VALUES ('second')")  # its turn now
@@ -144,11 +145,67 @@ def test_a_transaction_ended_in_sql_or_autocommitted_ends_the_turn(database: Pat
     connection.execute("RELEASE outer")  # the outermost savepoint released: committed
     assert _turn_is_free(database)
     connection.isolation_level = None  # autocommit: every statement its own transaction
-    connection.executemany("INSERT INTO answers (answer) VALUES (?)", [("a",), ("b",)])
+    # (held while the statement runs: a function of the statement's asks)
+    connection.create_function("held", 0, lambda: "held" if not _turn_is_free(database) else "free")
+    connection.executemany("INSERT INTO answers (answer) VALUES (held() || ?)", [("-a",), ("-b",)])
     assert _turn_is_free(database) and not connection.holding_turn
     connection.executescript("INSERT INTO answers (answer) VALUES ('c');")
     assert _turn_is_free(database)
-    assert connection.execute("SELECT count(*) FROM answers").fetchone()[0] == 4
+    answers = [row[0] for row in connection.execute("SELECT answer FROM answers ORDER BY id")]
+    assert answers == ["x", "held-a", "held-b", "c"]
+
+
+def test_a_transaction_ended_by_the_drivers_own_means_ends_the_turn(database: Path) -> None:
+    connection = _connect(database)
+    with connection:  # commits on leaving, in C
+        connection.execute("INSERT INTO answers (answer) VALUES ('with')")
+        assert not _turn_is_free(database)
+    assert _turn_is_free(database) and not connection.holding_turn
+    connection.execute("INSERT INTO answers (answer) VALUES ('switched')")
+    assert not _turn_is_free(database)
+    connection.isolation_level = None  # autocommit switched on: the transaction is committed
+    assert _turn_is_free(database) and not connection.holding_turn
+    assert connection.execute("SELECT count(*) FROM answers").fetchone()[0] == 2
+
+
+def test_a_connection_given_back_to_sqlalchemys_pool_or_rolled_back_ends_its_turn(database: Path) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(f"sqlite:///{database}", connect_args={"factory": TakingTurns})
+    with engine.connect() as connection:
+        connection.execute(text("INSERT INTO answers (answer) VALUES ('pooled')"))
+        assert not _turn_is_free(database)
+    assert _turn_is_free(database)  # given back without a commit: rolled back by the pool
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO answers (answer) VALUES ('session')"))
+        assert not _turn_is_free(database)
+        session.rollback()
+        assert _turn_is_free(database)
+        session.execute(text("INSERT INTO answers (answer) VALUES ('kept')"))
+        session.commit()
+        assert _turn_is_free(database)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT answer FROM answers")).scalars().all() == ["kept"]
+    engine.dispose()
+
+
+def test_a_writer_that_waited_out_its_turn_is_not_made_to_wait_again_by_sqlite(database: Path) -> None:
+    """Its busy timeout was spent waiting for the turn: SQLite decides at once for that statement
+    (its busy timeout taken away, then given back), so a write never waits twice its timeout."""
+    first = _connect(database)
+    first.execute("INSERT INTO answers (answer) VALUES ('first')")
+    second = _connect(database, timeout=0.2, busy_ms=200)
+    asked: list[str] = []
+    second.set_trace_callback(asked.append)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        second.execute("INSERT INTO answers (answer) VALUES ('second')")
+    second.set_trace_callback(None)
+    insert = next(i for i, sql in enumerate(asked) if sql.startswith("INSERT"))
+    assert "PRAGMA busy_timeout = 0" in asked[:insert]
+    assert "PRAGMA busy_timeout = 200" in asked[insert:]
+    assert second.execute("PRAGMA busy_timeout").fetchone()[0] == 200
+    first.commit()
 
 
 def test_a_failed_first_write_ends_the_turn(database: Path) -> None:
@@ -184,10 +241,13 @@ def test_a_forked_child_never_ends_its_parents_turn(database: Path) -> None:
     file, and unlocking or closing it there must not end the parent's turn."""
     parent = _connect(database)
     parent.execute("INSERT INTO answers (answer) VALUES ('parent')")
+    parent._timeout = 0.2  # (how long the child's copy waits for the turn it cannot have)
     pid = os.fork()
-    if pid == 0:  # the child: end the copied connection's turn and close it, then leave
+    if pid == 0:  # the child: ask for the copy's turn, end it and close it, then leave
         code = 0
         try:
+            if parent.take_turn():  # the parent's: never this process's
+                code = 2
             parent.end_turn()
             parent.close()
         except BaseException:
@@ -211,3 +271,24 @@ def test_no_turns_without_a_file_to_lock(tmp_path: Path, database: Path) -> None
     assert not connection.holding_turn
     connection.commit()
     assert connection.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
+
+
+def test_a_connection_closed_holding_its_turn_unlocks_it_though_a_forked_process_shares_it(
+    database: Path,
+) -> None:
+    connection = _connect(database)
+    connection.execute("INSERT INTO answers (answer) VALUES ('x')")
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a process forked meanwhile (a content load's): it holds the open file too
+        os.close(writing)
+        os.read(reading, 1)  # until the parent is done
+        os._exit(0)
+    os.close(reading)
+    try:
+        connection.close()
+        assert _turn_is_free(database)
+    finally:
+        os.write(writing, b".")
+        os.close(writing)
+        os.waitpid(pid, 0)

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import event, select
 
+from helpdesk.cases import diagnoses as diagnoses_module
 from helpdesk.cases.diagnoses import (
     Abandoned,
     AtAnEnd,
@@ -503,17 +504,22 @@ def test_a_diagnosis_is_read_as_a_record_of_its_row(fixture_app):
         assert read_diagnosis(diagnosis.id + 1000) is None
 
 
-def test_an_answer_to_a_record_holds_what_it_wrote_without_reading_the_row_back(fixture_app):
+def test_an_answer_to_a_record_holds_what_it_wrote_without_reading_the_row_back(fixture_app, monkeypatch):
     with fixture_app.app_context():
         record = read_diagnosis(start_diagnosis(flow()).id)
         assert record is not None
         statements: list[str] = []
         listen = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listen)
+        # (a record is read on the driver's cursor, which SQLAlchemy's events do not see)
+        read = diagnoses_module._READ.first
+        counted = lambda *a, **k: statements.append("SELECT (record)") or read(*a, **k)  # noqa: E731
+        monkeypatch.setattr(diagnoses_module._READ, "first", counted)
         try:
             moved = move_on(record, flow(), "what", "dunno")
         finally:
             event.remove(db.engine, "before_cursor_execute", listen)
+            monkeypatch.undo()
         assert (moved.step, moved.diagnosis) == ("ask-support", record)
         assert (record.step, record.path, record.answers, record.revision) == (
             "ask-support",
