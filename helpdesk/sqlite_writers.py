@@ -40,6 +40,7 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 SUFFIX = "-writers"
@@ -219,19 +220,16 @@ class _TurnTakingCursor(sqlite3.Cursor):
     statement that ended the transaction (an autocommitted write, a COMMIT in SQL)."""
 
     def execute(self, sql: str, parameters: Any = (), /) -> _TurnTakingCursor:
-        connection: TakingTurns = self.connection  # type: ignore[assignment]
-        waited_out = not connection.in_transaction and begins_writing(sql) and connection.writing_begins()
-        try:
-            super().execute(sql, parameters)
-        finally:
-            connection.writing_began(waited_out)
-        return self
+        return self._in_turn(sqlite3.Cursor.execute, sql, parameters)
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> _TurnTakingCursor:
+        return self._in_turn(sqlite3.Cursor.executemany, sql, seq_of_parameters)
+
+    def _in_turn(self, run: Callable[..., Any], sql: str, parameters: Any) -> _TurnTakingCursor:
         connection: TakingTurns = self.connection  # type: ignore[assignment]
         waited_out = not connection.in_transaction and begins_writing(sql) and connection.writing_begins()
         try:
-            super().executemany(sql, seq_of_parameters)
+            run(self, sql, parameters)
         finally:
             connection.writing_began(waited_out)
         return self

@@ -75,29 +75,8 @@ def test_each_page_carries_its_own_query_and_address(app):
     assert "<title>phone lost: search" in second
 
 
-def test_each_result_is_rendered_once_per_page_found_and_language(app, monkeypatch):
-    client = app.test_client(use_cookies=False)
-    first = client.get("/search?q=password").get_data(as_text=True)
-    rendered: list[str] = []
-    real = app.jinja_env.get_template
-
-    def counting(name, *args, **kwargs):
-        rendered.append(name)
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(app.jinja_env, "get_template", counting)
-    again = client.get("/search?q=password+reset").get_data(as_text=True)  # pages found before
-    assert "_search_hit.html" not in rendered
-    # each item with this query's own snippet
-    assert again.count('<li class="result-') >= 1 and "<mark>reset</mark>" in again.lower()
-    assert "<mark>reset</mark>" not in first.lower()
-    client.get("/es/search?q=password")  # the same pages, shown on a Spanish page: their own items
-    assert "_search_hit.html" in rendered
-
-
-def test_the_results_block_is_rendered_once_per_language_and_number_of_results(app, monkeypatch):
-    client = app.test_client(use_cookies=False)
-    first = client.get("/search?q=password").get_data(as_text=True)
+def _renders(app, monkeypatch) -> list[str]:
+    """The names of the templates rendered from now on (by `render_template` or directly)."""
     rendered: list[str] = []
     real = app.jinja_env.get_template
 
@@ -110,6 +89,26 @@ def test_the_results_block_is_rendered_once_per_language_and_number_of_results(a
         return template
 
     monkeypatch.setattr(app.jinja_env, "get_template", counting)
+    return rendered
+
+
+def test_each_result_is_rendered_once_per_page_found_and_language(app, monkeypatch):
+    client = app.test_client(use_cookies=False)
+    first = client.get("/search?q=password").get_data(as_text=True)
+    rendered = _renders(app, monkeypatch)
+    again = client.get("/search?q=password+reset").get_data(as_text=True)  # pages found before
+    assert "_search_hit.html" not in rendered
+    # each item with this query's own snippet
+    assert again.count('<li class="result-') >= 1 and "<mark>reset</mark>" in again.lower()
+    assert "<mark>reset</mark>" not in first.lower()
+    client.get("/es/search?q=password")  # the same pages, shown on a Spanish page: their own items
+    assert "_search_hit.html" in rendered
+
+
+def test_the_results_block_is_rendered_once_per_language_and_number_of_results(app, monkeypatch):
+    client = app.test_client(use_cookies=False)
+    first = client.get("/search?q=password").get_data(as_text=True)
+    rendered = _renders(app, monkeypatch)
     again = client.get("/search?q=PASSWORD+password").get_data(as_text=True)  # the same pages found
     assert rendered == []
     assert 'value="PASSWORD password"' in again and again.count("<li ") == first.count("<li ")
