@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ from ..staff import links as staff_links
 from . import csrf_tokens, sealed, sessions
 from .fixed_urls import fixed_url
 from .language import chosen_language, url_in
+from .marked_pages import MarkedPage
 from .recovery import SESSION_KEY as VERIFICATION_KEY
 from .sessions import RETURN_KEY
 
@@ -456,25 +458,12 @@ class Shape:
     chosen: str
 
 
-@dataclass(frozen=True)
-class PlainPage:
-    """A plain step page rendered with markers: its text between them, and which value each is.
-    `fill` gives the page (each value escaped as the template would have)."""
+class PlainPage(MarkedPage):
+    """A plain step page rendered with markers (`MARK`); `fill` gives the page, each value escaped
+    as the template would have."""
 
-    texts: tuple[str, ...]
-    slots: tuple[str, ...]
-
-    @classmethod
-    def split(cls, rendered: str) -> PlainPage:
-        pieces = _MARKS.split(rendered)
-        return cls(tuple(pieces[0::2]), tuple(pieces[1::2]))
-
-    def fill(self, values: dict[str, str]) -> str:
-        out = [self.texts[0]]
-        for slot, text in zip(self.slots, self.texts[1:], strict=True):
-            out.append(escape(values[slot]))
-            out.append(text)
-        return "".join(out)
+    def fill(self, values: Mapping[str, str]) -> str:
+        return super().fill({slot: escape(value) for slot, value in values.items()})
 
 
 def _plain_pages(
@@ -591,7 +580,8 @@ def _render_step(diagnosis: AnyDiagnosis, compiled: CompiledFlow, step_id: str, 
                     section=section,
                     is_current=shape.is_current,
                     csrf_token=lambda: MARK.format("csrf"),
-                )
+                ),
+                _MARKS,
             )
         values = {"reference": diagnosis.reference, "progress": at.progress, "back_url": back_url}
         values["csrf"] = csrf_tokens.csrf_token()

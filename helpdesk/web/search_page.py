@@ -28,6 +28,7 @@ from .caching import (
 )
 from .fixed_urls import fixed_url
 from .language import BASE_KEY, chosen_language, offered, template_values, this_address, url_in
+from .marked_pages import MarkedPage
 
 bp = Blueprint("search", __name__)
 SUGGESTIONS = 6
@@ -120,7 +121,9 @@ class _ResultsPage:
     def render_in_frame(self) -> str:
         if not self.found.query:
             return self.render()
-        return framed(self.found.query, results_html(self.found, *self.in_language()))
+        # (the way in and the articles read most show only when nothing was found)
+        entry, top = self.in_language() if not self.found.hits else (None, [])
+        return framed(self.found.query, results_html(self.found, entry, top))
 
 
 # Where the frame of a results page has what is different on every page: private-use characters,
@@ -131,7 +134,6 @@ _HERE_QUOTED = quote(_HERE, safe="/")
 _PLACES = re.compile("(" + "|".join(map(re.escape, (_QUERY, _HERE, _HERE_QUOTED, _RESULTS))) + ")")
 FRAMES_KEY = "helpdesk.search_frames"
 FRAMES_KEPT = 32  # (language, address root) pairs: a handful in practice
-_Frame = tuple[list[str], list[str]]  # a page's texts, and the places between them (`_split`)
 # the shell of a results block: the query, the query its results are for, and the results
 _SHOWN, _ITEMS = "\ue002shown\ue003", "\ue002items\ue003"
 _SHELL_PLACES = re.compile("(" + "|".join(map(re.escape, (_QUERY, _SHOWN, _ITEMS))) + ")")
@@ -151,12 +153,12 @@ def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -
         return template.render(
             results=found, entry=entry, top_articles=top, page_language=language, offered_language=offered
         )
-    shells: dict[tuple[str, ...], _Frame] = current_app.extensions.setdefault(SHELLS_KEY, {})
+    shells: dict[tuple[str, ...], MarkedPage] = current_app.extensions.setdefault(SHELLS_KEY, {})
     where = (request.script_root, str(request.environ.get(BASE_KEY, "")), language)
     key = (*where, str(len(found.hits)), str(found.corrected), str(found.partial))
     shell = shells.get(key)
     if shell is None:
-        shell = _split(
+        shell = MarkedPage.split(
             template.render(
                 results=replace(found, query=_QUERY, shown_query=_SHOWN),  # (its hits: their number shows)
                 hits_html=Markup(_ITEMS),  # noqa: S704 (ours)
@@ -173,22 +175,7 @@ def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -
         _SHOWN: str(escape(found.shown_query)),
         _ITEMS: _hits_html(found.hits, language),
     }
-    return _fill(shell, values)
-
-
-def _split(rendered: str, places: re.Pattern[str]) -> _Frame:
-    """*rendered* cut at its *places* (a pattern of one group): its texts and places alternate."""
-    pieces = places.split(rendered)
-    return pieces[0::2], pieces[1::2]
-
-
-def _fill(frame: _Frame, values: dict[str, str]) -> str:
-    """The page *frame* was split from, each place's value in it: a join, not a search of the page."""
-    texts, places = frame
-    out = [texts[0]]
-    for place, text in zip(places, texts[1:], strict=True):
-        out += (values[place], text)
-    return "".join(out)
+    return shell.fill(values)
 
 
 # A result's item (_search_hit.html) is the same for every query but its snippet: rendered once per
@@ -225,7 +212,7 @@ def framed(query: str, results_html: str) -> str:
     filled with the query, this page's address and *results_html*; the bytes are those
     search.html renders (a test compares them). The page around the results is most of the work
     of rendering one, and a page is rendered for every query not asked lately."""
-    frames: dict[tuple[str, ...], _Frame] = current_app.extensions.setdefault(FRAMES_KEY, {})
+    frames: dict[tuple[str, ...], MarkedPage] = current_app.extensions.setdefault(FRAMES_KEY, {})
     key = (request.script_root, str(request.environ.get(BASE_KEY, "")), request.path, chosen_language())
     frame = frames.get(key)
     if frame is None:
@@ -233,7 +220,7 @@ def framed(query: str, results_html: str) -> str:
         rendered = render_template(
             "search.html", results=placeholder, results_html=Markup(_RESULTS), **template_values(_HERE)  # noqa: S704 (ours)
         )
-        frame = _split(rendered, _PLACES)
+        frame = MarkedPage.split(rendered, _PLACES)
         if len(frames) >= FRAMES_KEPT:
             frames.clear()
         frames[key] = frame
@@ -244,7 +231,7 @@ def framed(query: str, results_html: str) -> str:
         _HERE_QUOTED: str(escape(quote(here, safe="/"))),
         _RESULTS: results_html,
     }
-    return _fill(frame, values)
+    return frame.fill(values)
 
 
 def _pages(app: Flask) -> PageCache:
