@@ -12,8 +12,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import metrics
-from ..driver_reads import DriverRead
+from .. import driver_statements, metrics
+from ..driver_statements import DriverRead, DriverWrite
 from ..errors import DomainError
 from ..extensions import db, rowcount
 from ..flows.engine import CompiledFlow, InvalidMove
@@ -135,7 +135,7 @@ _READ = DriverRead(
         _DIAGNOSES.c.id == bindparam("b_id")
     )
 )
-_MOVE = (
+_MOVE = DriverWrite(
     update(_DIAGNOSES)
     .where(_DIAGNOSES.c.id == bindparam("b_id"), _DIAGNOSES.c.revision == bindparam("b_revision"))
     .values(
@@ -149,14 +149,19 @@ _MOVE = (
         running_since=None,
     )
 )
-_ADD_EVENTS = insert(DiagnosisEvent.__table__)
+_EVENTS = DiagnosisEvent.__table__
+_ADD_EVENTS = DriverWrite(
+    insert(_EVENTS).values(
+        {name: bindparam(name) for name in ("diagnosis_id", "at", "kind", "step", "detail")}
+    )
+)
 
 
 def read_diagnosis(diagnosis_id: int, connection: Connection | None = None) -> DiagnosisRecord | None:
     """The diagnosis *diagnosis_id*, as a plain record (None if there is none); through the
     request's session, or *connection* (a page answered without one: web/fast_paths.py)."""
     # the session's own connection: a plain SELECT needs none of the ORM's statement handling,
-    # and one row by its key none of SQLAlchemy's execution either (driver_reads)
+    # and one row by its key none of SQLAlchemy's execution either (driver_statements)
     row = _READ.first(connection or db.session.connection(), b_id=diagnosis_id)
     return None if row is None else DiagnosisRecord(*row)
 
@@ -462,21 +467,24 @@ def answer(
         now = utcnow()
         if connection is None:
             db.session.flush()  # what the request added before (a fix's records) keeps its order
-        # the session's transaction, without the ORM's handling (or the caller's own connection)
+        # the session's transaction, without the ORM's handling (or the caller's own connection),
+        # and on its driver's cursor, without SQLAlchemy's execution (driver_statements)
         writing = connection or db.session.connection()
-        result = writing.execute(
-            _MOVE,
-            {
-                "b_id": diagnosis.id,
-                "b_revision": diagnosis.revision,
-                "b_path": new_path,
-                "b_answers": new_answers,
-                "b_step": target,
-                "b_status": status,
-                "b_now": now,
-            },
+        moved = _MOVE.run(
+            writing,
+            [
+                {
+                    "b_id": diagnosis.id,
+                    "b_revision": diagnosis.revision,
+                    "b_path": new_path,
+                    "b_answers": new_answers,
+                    "b_step": target,
+                    "b_status": status,
+                    "b_now": now,
+                }
+            ],
         )
-        if rowcount(result) == 1:
+        if moved == 1:
             events: list[dict[str, Any]] = [
                 dict(kind=kind, step=at_step, detail={"answer": trigger, "next": target, **detail})
             ]
@@ -487,7 +495,7 @@ def answer(
             if status != DiagnosisStatus.ACTIVE:
                 events.append(dict(kind=status, step=target, detail={}))
             # one plain INSERT of its lines, in order, rather than the ORM's unit of work
-            writing.execute(_ADD_EVENTS, [{"diagnosis_id": diagnosis.id, **event} for event in events])
+            _ADD_EVENTS.run(writing, [{"diagnosis_id": diagnosis.id, "at": now, **event} for event in events])
             written = {
                 "path": new_path,
                 "answers": new_answers,
@@ -495,14 +503,25 @@ def answer(
                 "status": status,
                 "revision": diagnosis.revision + 1,
             }
-            (connection or db.session).commit()
+            _end(connection, commit=True)
             _hold(diagnosis, written)
             for event in events:  # fix outcomes and endings, once written, for operators' /metrics
                 metrics.diagnosis_event(diagnosis, event["kind"], event["detail"])
             return Moved(step=target, changed=True)
-        (connection or db.session).rollback()
+        _end(connection, commit=False)
         _read_again(diagnosis, connection)
     raise StaleStep(at_step, diagnosis.step)
+
+
+def _end(connection: Connection | None, *, commit: bool) -> None:
+    """End the transaction of an answer's writes: the request's session's, or *connection*'s (its
+    driver's own, which SQLAlchemy's `Connection` did not begin)."""
+    if connection is None:
+        db.session.commit() if commit else db.session.rollback()
+    elif commit:
+        driver_statements.commit(connection)
+    else:
+        driver_statements.rollback(connection)
 
 
 def _hold(diagnosis: Diagnosis | DiagnosisRecord, written: dict[str, Any]) -> None:
