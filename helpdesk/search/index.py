@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -54,6 +55,7 @@ def pick_snippet(body: str, summary: str) -> str:
 
 
 EXCERPT_BEFORE, EXCERPT_AFTER = 80, 160  # characters around the first match
+COMMON_LENGTH = 3  # words that begin alike, by so many characters, are searched for together
 
 
 # The characters whose case Python's re matches otherwise than by their lower case (the extra
@@ -115,8 +117,12 @@ class WholeWords:
         self.words = sorted(set(words), key=len, reverse=True)
         lowered = [_lowered(word) for word in self.words]
         self.lowered: tuple[str, ...] | None = None
+        self.common = ""  # the lower cases' common beginning, when they have a long enough one
         if all(word for word in lowered):
             self.lowered = tuple(word for word in lowered if word)
+            common = os.path.commonprefix(self.lowered)  # noqa: RUF071 (strings, by character)
+            if len(self.lowered) > 1 and len(common) >= COMMON_LENGTH:
+                self.common = common
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -128,6 +134,8 @@ class WholeWords:
         """`pattern.search(text, pos, endpos)`, in *lowered* (*text*'s lower case, see _lowered)."""
         assert self.lowered is not None
         endpos = min(endpos, len(text))
+        if self.common:
+            return self._search_common(text, lowered, pos, endpos)
         first: Found | None = None
         for word in self.lowered:
             at = pos
@@ -143,6 +151,22 @@ class WholeWords:
                     break
                 at = start + 1
         return first
+
+    def _search_common(self, text: str, lowered: str, pos: int, endpos: int) -> Found | None:
+        """`search_lowered` for words with a common beginning (the words of a stem mostly have
+        one: "contraseña", "contraseñas"): the text is gone through once, for the beginning, and
+        at each word's start the words are tried (the longest first, as the pattern does)."""
+        common = self.common
+        assert self.lowered is not None
+        at = pos
+        while (start := lowered.find(common, at, endpos)) != -1:
+            if not start or not text[start - 1].isalnum():
+                for word in self.lowered:
+                    end = start + len(word)
+                    if lowered.startswith(word, start, endpos) and (end == endpos or not text[end].isalnum()):
+                        return Found(start, end)
+            at = start + 1
+        return None
 
 
 class Beginning:

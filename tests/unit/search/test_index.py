@@ -112,6 +112,43 @@ def test_whole_words_in_any_case_are_found_where_their_pattern_finds_them(text, 
     assert (first.span() if first else None) == (alone.span() if alone else None)
 
 
+# The words of one stem mostly begin alike: they are searched for by their common beginning
+WORDS_ALIKE = [
+    ["contraseña", "contraseñas", "contraseÑa"],
+    ["recover", "recovery", "recovered", "recovering"],
+    ["código", "códigos", "códi"],
+    ["pass", "passwords", "password", "passé"],
+]
+TEXTS_ALIKE = st.lists(
+    st.sampled_from(
+        [
+            *(w for family in WORDS_ALIKE for w in family),
+            *("CONTRASEÑAS", "contraseñax", "xcontraseña", "Recovery", "recoveryx", "códigos_", "pas"),
+            *("PASSWORD1", "passé-", " ", "_", "-", "x", "é", "1", ", "),
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=TEXTS_ALIKE,
+    families=st.lists(st.sampled_from(WORDS_ALIKE), min_size=1, max_size=3),
+    cut=st.integers(0, 40),
+)
+def test_words_that_begin_alike_are_found_where_their_pattern_finds_them(text, families, cut):
+    groups = [[w.casefold() for w in family] for family in families]
+    alike = [WholeWords(group) for group in groups]
+    assert all(words.common for words in alike)  # (the way searched here)
+    together = _whole_words([w for group in groups for w in group])
+    apart = Words(alike)
+    assert _spans(apart.finditer(text)) == _spans(together.finditer(text))
+    assert _spans(apart.finditer(text, cut, cut + 25)) == _spans(together.finditer(text, cut, cut + 25))
+    first, alone = apart.search(text, cut), together.search(text, cut)
+    assert (first.span() if first else None) == (alone.span() if alone else None)
+
+
 def test_a_word_is_found_in_the_lower_case_only_at_a_words_start():
     words = WholeWords(["code"])
     assert words.lowered == ("code",)
