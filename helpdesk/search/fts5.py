@@ -21,6 +21,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +39,9 @@ _PLAIN = re.compile(r"[a-z0-9]+")  # what FTS5's tokenizer keeps as it is
 
 # the stems are folded already: the tokenizer only cuts them apart
 _TOKENIZER = "unicode61 remove_diacritics 2"
+# the bodies of the pages found most, kept as they were read (index._lowered keeps as many lower
+# cases, keyed by these very strings): 256 pages of a few KB
+BODIES_KEPT = 256
 _RANKED = "SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}, ?, ?, ?, ?, ?) LIMIT ?"
 
 
@@ -234,6 +238,7 @@ class Fts5Index:
         """The index of *found*: read from the file *path*, written there first if it is not
         yet; in this process's memory without a path."""
         self._lock = threading.Lock()
+        self._kept_bodies: OrderedDict[tuple[str, int], str] = OrderedDict()  # by table and rowid
         if path is None:
             self._db = sqlite3.connect("", check_same_thread=False)
             _write(self._db, found)
@@ -242,6 +247,25 @@ class Fts5Index:
         languages = self.read("SELECT number, code FROM languages")
         self._languages = {code: _Language(self, number, code) for number, code in languages}
         self._weights = tuple(WEIGHTS[c] for c in COLUMNS)
+
+    def _bodies(self, held: _Language, rowids: list[int]) -> dict[int, str]:
+        """The bodies of *rowids* in *held*'s language: those found lately as they were kept (the
+        same strings: their hashes kept, the look-ups of their lower cases cheap), the others read."""
+        kept = self._kept_bodies
+        found: dict[int, str] = {}
+        for rowid in rowids:
+            body = kept.get((held.table, rowid))
+            if body is not None:
+                kept.move_to_end((held.table, rowid))
+                found[rowid] = body
+        missing = [rowid for rowid in rowids if rowid not in found]
+        if missing:
+            asked = f"SELECT rowid, body FROM {held.shown} WHERE rowid IN ({', '.join('?' * len(missing))})"  # noqa: S608
+            for rowid, body in self._db.execute(asked, missing):
+                found[rowid] = kept[(held.table, rowid)] = body
+            while len(kept) > BODIES_KEPT:
+                kept.popitem(last=False)
+        return found
 
     def read(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -283,9 +307,8 @@ class Fts5Index:
             return [
                 Match(kind, slug, title, summary, summary, language) for kind, slug, title, summary in heads
             ]
-        asked = f"SELECT rowid, body FROM {held.shown} WHERE rowid IN ({', '.join('?' * len(best))})"  # noqa: S608
         with self._lock:
-            bodies = dict(self._db.execute(asked, best))
+            bodies = self._bodies(held, best)
         return [
             Match(kind, slug, title, summary, excerpt_of(bodies[rowid], summary, marking), language)
             for rowid, (kind, slug, title, summary) in zip(best, heads, strict=True)

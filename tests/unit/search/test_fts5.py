@@ -229,6 +229,25 @@ def test_a_word_not_of_plain_letters_is_left_to_fts5(index_of):
     assert any("øre" in statement for statement in sent)  # asked, though no page has it
 
 
+def test_a_body_found_lately_is_not_read_again_and_gives_the_same_snippet(index_of, monkeypatch):
+    import helpdesk.search.fts5 as fts5
+
+    index = index_of(DOCS)
+    sent = _statements(index)
+    first = index.find([["authenticator"]], any_group=False, limit=10)
+    assert [s for s in sent if "body" in s]  # read once
+    sent.clear()
+    again = index.find([["authenticator"]], any_group=False, limit=10)
+    assert again == first and [m.slug for m in again] == ["authenticator-codes", "phone-basics"]
+    assert not [s for s in sent if "body" in s]  # both kept
+    monkeypatch.setattr(fts5, "BODIES_KEPT", 1)
+    index.find([["passphrase"]], any_group=False, limit=10)  # a third body: only one is kept
+    sent.clear()
+    assert index.find([["authenticator"]], any_group=False, limit=10) == first
+    assert [s for s in sent if "body" in s]  # read again
+    assert len(index._kept_bodies) == 1
+
+
 # ------------------------------------------------------------------------------ the index file
 
 
