@@ -103,7 +103,7 @@ def translated(catalog: Catalog, translations: Translations) -> list[Document]:
 
 def digest(found: list[Document]) -> str:
     """Changes whenever anything searchable changes: the index is rebuilt when it does."""
-    hashed = hashlib.sha256(b"search documents 3\x00")  # a new form of the documents: rebuild
+    hashed = hashlib.sha256(b"search documents 4\x00")  # a new form of the documents or index: rebuild
     for document in found:
         for part in astuple(document):
             hashed.update(part.encode("utf-8", "surrogatepass"))

@@ -112,6 +112,19 @@ def _write_language(
     connection.execute(f"CREATE TABLE terms_{number} (term TEXT PRIMARY KEY) WITHOUT ROWID")
     connection.execute(f"INSERT INTO terms_{number} SELECT term FROM temp.terms")  # noqa: S608
     connection.execute("DROP TABLE temp.terms")
+    # and the terms of each tier's columns (a tier whose columns lack a word is not asked)
+    connection.execute(f"CREATE VIRTUAL TABLE temp.columns USING fts5vocab(main, {table}, 'col')")
+    connection.execute(
+        f"CREATE TABLE tier_terms_{number} (tier INTEGER, term TEXT, PRIMARY KEY (tier, term)) WITHOUT ROWID"
+    )
+    for tier_number, tier in enumerate(TIERS):
+        if tier is not None:
+            connection.execute(
+                f"INSERT INTO tier_terms_{number} SELECT DISTINCT ?, term FROM temp.columns "  # noqa: S608
+                f"WHERE col IN ({', '.join('?' * len(tier))})",
+                (tier_number, *tier),
+            )
+    connection.execute("DROP TABLE temp.columns")
 
 
 def _write(connection: sqlite3.Connection, found: list[Document]) -> None:
@@ -205,19 +218,30 @@ class _Language:
         self.shown = f"shown_{number}"
         self.words = f"words_{number}"
         self.terms = frozenset(term for (term,) in index.read(f"SELECT term FROM terms_{number}"))  # noqa: S608
+        # the terms of each tier's columns (by the tier's place in TIERS; the whole page: terms)
+        by_tier: dict[int, set[str]] = {}
+        for tier_number, term in index.read(f"SELECT tier, term FROM tier_terms_{number}"):  # noqa: S608
+            by_tier.setdefault(tier_number, set()).add(term)
+        self.tier_terms = [
+            self.terms if tier is None else frozenset(by_tier.get(n, ())) for n, tier in enumerate(TIERS)
+        ]
         # what a result shows but the passage (kind, slug, title, summary), by rowid: a few hundred
         # bytes a document, where reading them with the text costs ~1 µs a row more each search
         heads = f"SELECT kind, slug, title, summary FROM {self.shown} ORDER BY rowid"  # noqa: S608 (our table)
         self.heads: list[tuple[str, str, str, str]] = [tuple(row) for row in index.read(heads)]
         self._pattern = lru_cache(maxsize=4096)(self._words_of)
 
-    def may_match(self, groups: list[list[str]], *, any_group: bool) -> bool:
+    def may_match(
+        self, groups: list[list[str]], *, any_group: bool, terms: frozenset[str] | None = None
+    ) -> bool:
         """False when no document can have a stem of every group (of any group, with any_group):
-        a stem of plain letters and digits that is no term of the table is in none. Asking FTS5
-        costs more, and a page in another language is asked for the English pages after it."""
+        a stem of plain letters and digits that is no term of the table is in none (nor in a
+        tier's columns, given their *terms*). Asking FTS5 costs more, and a page in another
+        language is asked for the English pages after it."""
+        known = self.terms if terms is None else terms
 
         def may_be_found(group: list[str]) -> bool:
-            return any(stem in self.terms or not _PLAIN.fullmatch(stem) for stem in group)
+            return any(stem in known or not _PLAIN.fullmatch(stem) for stem in group)
 
         return any(map(may_be_found, groups)) if any_group else all(map(may_be_found, groups))
 
@@ -291,7 +315,10 @@ class Fts5Index:
         ranked = _RANKED.format(table=held.table)
         with self._lock:
             best: list[int] = []
-            for tier in TIERS:  # the cheap tiers first: a common word is in few titles
+            # the cheap tiers first: a common word is in few titles
+            for tier, terms in zip(TIERS, held.tier_terms, strict=True):
+                if tier is not None and not held.may_match(stemmed, any_group=any_group, terms=terms):
+                    continue  # a word in none of its columns: nothing to ask
                 filtered = expression if tier is None else "{" + " ".join(tier) + "} : (" + expression + ")"
                 for (rowid,) in self._db.execute(ranked, (filtered, *self._weights, limit)):
                     if rowid not in best:

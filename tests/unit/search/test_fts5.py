@@ -220,6 +220,20 @@ def test_a_plain_word_no_page_has_is_not_asked_for(index_of):
     assert sent
 
 
+def test_a_tier_whose_columns_lack_a_word_is_not_asked_for(index_of):
+    index = index_of(DOCS)
+    sent = _statements(index)
+    assert _slugs(index, ["passphrase"]) == ["strong-passwords"]  # in a body only
+    assert [s for s in sent if "MATCH" in s and "{title keywords" in s] == []  # neither tier asked
+    assert [s for s in sent if "MATCH" in s] != []  # the whole page was
+    sent.clear()
+    assert _slugs(index, ["authenticator"], ["codes"]) == ["authenticator-codes", "phone-basics"]
+    assert [s for s in sent if "{title keywords}" in s]  # both words in a title: asked
+    sent.clear()
+    assert _slugs(index, ["authenticator"], ["passphrase"], any_group=True)[0] == "authenticator-codes"
+    assert [s for s in sent if "{title keywords}" in s]  # any word: one of them is in a title
+
+
 def test_a_word_not_of_plain_letters_is_left_to_fts5(index_of):
     """FTS5's tokenizer may fold a letter otherwise than Python does: only FTS5 knows its terms."""
     index = index_of([*DOCS, _doc("keys", "Sørensen keys", body="Sørensen keys unlock it.")])
