@@ -206,6 +206,8 @@ def page_cache() -> PageCache:
 
 def without_cookies() -> bool:
     """The request carries neither of our session cookies: nothing on the page can be anyone's."""
+    if not request.environ.get("HTTP_COOKIE"):
+        return True  # no cookie at all (nothing to parse)
     names = (current_app.config["SESSION_COOKIE_NAME"], current_app.config["SIGN_IN_COOKIE_NAME"])
     return not any(name in request.cookies for name in names)
 
