@@ -17,24 +17,22 @@ The statement joins whatever transaction the driver has: none on SQLite for a SE
 begins one, as does any statement on PostgreSQL. SQLAlchemy's `Connection` does not know of a
 transaction the driver began by itself: `commit` and `rollback` end the connection's transaction,
 SQLAlchemy's if it began one, else the driver's. A driver's error is raised as SQLAlchemy's
-(`DBAPIError`), and a connection found gone is invalidated, as SQLAlchemy does.
+(`DBAPIError`), a connection found gone is invalidated, and a value its type cannot take is a
+`StatementError`, as with SQLAlchemy's execution. Compiled per dialect object: each engine's own
+settings (its JSON serializer, say) are the ones used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 _Processor = Callable[[Any], Any] | None
-_Kind = tuple[str, str, str]  # dialect, driver, parameter style
-
-
-def _kind(dialect: Dialect) -> _Kind:
-    return (dialect.name, dialect.driver, dialect.paramstyle)
 
 
 def _driver_of(connection: Connection) -> Any:
@@ -74,15 +72,17 @@ class DriverRead:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        # SQL, parameters' order (None: by name), each column's result processor
-        self._compiled: dict[_Kind, tuple[str, tuple[str, ...] | None, tuple[_Processor, ...]]] = {}
+        # by dialect (an engine's own: its JSON serializer, say): SQL, parameters' order (None: by
+        # name), each column's result processor
+        self._compiled: WeakKeyDictionary[Dialect, tuple[str, tuple[str, ...] | None, tuple[_Processor, ...]]]
+        self._compiled = WeakKeyDictionary()
 
     def first(self, connection: Connection, **values: Any) -> tuple[Any, ...] | None:
         """The first row's values (None: no row), with *values* for the statement's parameters."""
         dialect = connection.dialect
-        found = self._compiled.get(_kind(dialect))
+        found = self._compiled.get(dialect)
         if found is None:
-            found = self._compiled[_kind(dialect)] = self._compile(dialect)
+            found = self._compiled[dialect] = self._compile(dialect)
         sql, positions, processors = found
         parameters = tuple(values[name] for name in positions) if positions is not None else values
 
@@ -139,7 +139,7 @@ class DriverWrite:
 
     def __init__(self, statement: Insert | Update | Delete) -> None:
         self.statement = statement
-        self._compiled: dict[_Kind, _CompiledWrite] = {}
+        self._compiled: WeakKeyDictionary[Dialect, _CompiledWrite] = WeakKeyDictionary()  # by dialect
 
     def run(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
         """Run the statement once per row of *rows* (one call to the driver): the number of rows
@@ -147,11 +147,16 @@ class DriverWrite:
         if not rows:
             return 0
         dialect = connection.dialect
-        compiled = self._compiled.get(_kind(dialect))
+        compiled = self._compiled.get(dialect)
         if compiled is None:
-            compiled = self._compiled[_kind(dialect)] = _CompiledWrite(self.statement, dialect)
+            compiled = self._compiled[dialect] = _CompiledWrite(self.statement, dialect)
         sql = compiled.sql
-        parameters = [compiled.parameters(row) for row in rows]
+        try:
+            parameters = [compiled.parameters(row) for row in rows]
+        except SQLAlchemyError:
+            raise
+        except Exception as error:  # a value its type cannot take: as SQLAlchemy's execution says it
+            raise StatementError(str(error), sql, rows, error) from error
 
         def write(cursor: Any) -> int:
             if len(parameters) == 1:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, StatementError
 
 from helpdesk import driver_statements
 from helpdesk.cases.diagnoses import read_diagnosis, start_diagnosis
@@ -207,3 +207,38 @@ def test_a_write_needs_every_value_and_calls_no_default(app):
                     connection,
                     [{"diagnosis_id": child.id, "at": None, "kind": None, "step": "s", "detail": {}}],
                 )
+
+
+def test_a_value_its_type_cannot_take_is_a_statement_error_and_nothing_is_written(app):
+    with app.app_context():
+        _, child = _diagnoses()
+        naive = datetime(2026, 1, 1, 12, 0)  # the UTC datetime type takes only aware ones
+        values = {"b_id": child.id, "b_path": ["x"], "b_now": naive, "b_sandbox": False}
+        with db.engine.connect() as connection:
+            with pytest.raises(StatementError):  # as connection.execute raises it
+                connection.execute(_MOVE, values)
+            with pytest.raises(StatementError):
+                DriverWrite(_MOVE).run(connection, [values])
+        assert _row(_TABLE, child.id)[_TABLE.columns.keys().index("path")] == child.path
+
+
+def test_each_engine_writes_with_its_own_dialects_settings(tmp_path):
+    """One statement, two engines whose JSON is written otherwise: each as its own writes it."""
+    import json
+
+    from sqlalchemy import JSON, Column, Integer, MetaData, Table, create_engine
+
+    table = Table("kept", MetaData(), Column("id", Integer, primary_key=True), Column("path", JSON))
+    write = DriverWrite(update(table).where(table.c.id == bindparam("b_id")).values(path=bindparam("b_path")))
+    stored = []
+    for n, serializer in enumerate((json.dumps, lambda value: json.dumps(value, ensure_ascii=False))):
+        engine = create_engine(f"sqlite:///{tmp_path / f'{n}.sqlite3'}", json_serializer=serializer)
+        table.create(engine)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("INSERT INTO kept (id, path) VALUES (1, '[]')")
+            connection.commit()
+            write.run(connection, [{"b_id": 1, "b_path": ["ñ"]}])
+            driver_statements.commit(connection)
+            stored.append(connection.exec_driver_sql("SELECT path FROM kept").scalar())
+        engine.dispose()
+    assert stored == ['["\\u00f1"]', '["ñ"]']
