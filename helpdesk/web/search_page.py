@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -80,8 +80,30 @@ def everyones_results() -> tuple[int, list[tuple[str, str]], bytes]:
         page.current,
         ("search", page.found.query, page.shown),
         page.render_in_frame,
-        language=chosen_language(),
-        cache=_pages(current_app),
+        language=page.here.language,
+        cache=_pages(page.here.app),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Here:
+    """What the pieces of a results page ask of the request and the app, asked once a page."""
+
+    app: Flask
+    script_root: str
+    base: str  # the address root of a language prefix (language.BASE_KEY)
+    path: str
+    language: str
+
+
+def _here() -> _Here:
+    asked = request._get_current_object()  # type: ignore[attr-defined]
+    return _Here(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        asked.script_root,
+        str(asked.environ.get(BASE_KEY, "")),
+        asked.path,
+        chosen_language(),
     )
 
 
@@ -89,10 +111,11 @@ class _ResultsPage:
     """The search a results page shows, and how it is rendered (in a request context)."""
 
     def __init__(self) -> None:
+        self.here = here = _here()
         query = request.args.get("q", "")
         # the catalog before the search: a page is never kept under a newer version than its results
         self.current = current = catalog()
-        self.found = found = search(query, language=chosen_language())
+        self.found = found = search(query, language=here.language)
         if found.query and not found.hits:
             record_miss(query)
         self.top: list[Article] = []
@@ -106,7 +129,7 @@ class _ResultsPage:
     def in_language(self) -> tuple[Flow | None, list[Article]]:
         """The way in and the articles read most, in the reader's language (English where not
         translated)."""
-        current, language = self.current, chosen_language()
+        current, language = self.current, self.here.language
         entry = next((f for f in current.public_flows() if f.id == ENTRY_FLOW), None)
         translated = (article_in(language, a.slug, current.articles, current.translations) for a in self.top)
         return (
@@ -123,7 +146,7 @@ class _ResultsPage:
             return self.render()
         # (the way in and the articles read most show only when nothing was found)
         entry, top = self.in_language() if not self.found.hits else (None, [])
-        return framed(self.found.query, results_html(self.found, entry, top))
+        return framed(self.found.query, results_html(self.found, entry, top, self.here), self.here)
 
 
 # Where the frame of a results page has what is different on every page: private-use characters,
@@ -141,20 +164,23 @@ SHELLS_KEY = "helpdesk.search_shells"
 SHELLS_KEPT = 512  # languages x numbers of results (up to 50) x kinds of answer x address roots
 
 
-def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -> str:
+def results_html(
+    found: SearchResults, entry: Flow | None, top: list[Article], here: _Here | None = None
+) -> str:
     """The results of a page for everyone not signed in (_search_results.html): what they show
     is given here, and none of Flask's per-page values (the person, the session) is asked for.
     Results found are given in a shell kept per language, number of results and kind of answer
     (corrected, partial), filled with the query and the results, each result the one kept for its
     page found but for its snippet (`_hits_html`)."""
-    language = chosen_language()
-    template = current_app.jinja_env.get_template("_search_results.html")
+    here = here or _here()
+    language, app = here.language, here.app
+    template = app.jinja_env.get_template("_search_results.html")
     if not found.hits:
         return template.render(
             results=found, entry=entry, top_articles=top, page_language=language, offered_language=offered
         )
-    shells: dict[tuple[str, ...], MarkedPage] = current_app.extensions.setdefault(SHELLS_KEY, {})
-    where = (request.script_root, str(request.environ.get(BASE_KEY, "")), language)
+    shells: dict[tuple[str, ...], MarkedPage] = app.extensions.setdefault(SHELLS_KEY, {})
+    where = (here.script_root, here.base, language)
     key = (*where, str(len(found.hits)), str(found.corrected), str(found.partial))
     shell = shells.get(key)
     if shell is None:
@@ -173,7 +199,7 @@ def results_html(found: SearchResults, entry: Flow | None, top: list[Article]) -
     values = {
         _QUERY: str(escape(found.query)),
         _SHOWN: str(escape(found.shown_query)),
-        _ITEMS: _hits_html(found.hits, language),
+        _ITEMS: _hits_html(found.hits, here),
     }
     return shell.fill(values)
 
@@ -185,16 +211,17 @@ HITS_KEPT = 4096  # items: pages found x the languages they are shown in, a few 
 _SNIPPET = "\x00helpdesk-snippet\x00"  # no template or content text holds a NUL character
 
 
-def _hits_html(hits: list[Hit], language: str) -> str:
-    kept: dict[tuple[str, ...], tuple[str, str]] = current_app.extensions.setdefault(HITS_KEY, {})
-    where = (request.script_root, str(request.environ.get(BASE_KEY, "")), language)
+def _hits_html(hits: list[Hit], here: _Here) -> str:
+    language = here.language
+    kept: dict[tuple[str, ...], tuple[str, str]] = here.app.extensions.setdefault(HITS_KEY, {})
+    where = (here.script_root, here.base, language)
     pieces: list[str] = []
     for hit in hits:
         key = (*where, hit.kind, hit.slug, hit.title, hit.language, "snippet" if hit.snippet_html else "")
         item = kept.get(key)
         if item is None:
             marked = replace(hit, snippet_html=_SNIPPET if hit.snippet_html else "")
-            rendered = current_app.jinja_env.get_template("_search_hit.html").render(
+            rendered = here.app.jinja_env.get_template("_search_hit.html").render(
                 hit=marked, page_language=language, offered_language=offered
             )
             before, _, after = rendered.partition(_SNIPPET)
@@ -206,29 +233,33 @@ def _hits_html(hits: list[Hit], language: str) -> str:
     return "".join(pieces)
 
 
-def framed(query: str, results_html: str) -> str:
+def framed(query: str, results_html: str, here: _Here | None = None) -> str:
     """The results page for everyone not signed in: the page around the results (base.html, the
     search form), the same for every query, is rendered once per language and address root, then
     filled with the query, this page's address and *results_html*; the bytes are those
     search.html renders (a test compares them). The page around the results is most of the work
     of rendering one, and a page is rendered for every query not asked lately."""
-    frames: dict[tuple[str, ...], MarkedPage] = current_app.extensions.setdefault(FRAMES_KEY, {})
-    key = (request.script_root, str(request.environ.get(BASE_KEY, "")), request.path, chosen_language())
+    here = here or _here()
+    frames: dict[tuple[str, ...], MarkedPage] = here.app.extensions.setdefault(FRAMES_KEY, {})
+    key = (here.script_root, here.base, here.path, here.language)
     frame = frames.get(key)
     if frame is None:
         placeholder = SearchResults(_QUERY, _QUERY, corrected=False, partial=False)
         rendered = render_template(
-            "search.html", results=placeholder, results_html=Markup(_RESULTS), **template_values(_HERE)  # noqa: S704 (ours)
+            "search.html",
+            results=placeholder,
+            results_html=Markup(_RESULTS),
+            **template_values(_HERE),  # noqa: S704 (ours)
         )
         frame = MarkedPage.split(rendered, _PLACES)
         if len(frames) >= FRAMES_KEPT:
             frames.clear()
         frames[key] = frame
-    here = this_address()
+    address = this_address()
     values = {
         _QUERY: str(escape(query)),
-        _HERE: str(escape(here)),
-        _HERE_QUOTED: str(escape(quote(here, safe="/"))),
+        _HERE: str(escape(address)),
+        _HERE_QUOTED: str(escape(quote(address, safe="/"))),
         _RESULTS: results_html,
     }
     return frame.fill(values)
