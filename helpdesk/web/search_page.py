@@ -248,8 +248,8 @@ def framed(query: str, results_html: str, here: _Here | None = None) -> str:
         rendered = render_template(
             "search.html",
             results=placeholder,
-            results_html=Markup(_RESULTS),
-            **template_values(_HERE),  # noqa: S704 (ours)
+            results_html=Markup(_RESULTS),  # noqa: S704 (ours)
+            **template_values(_HERE),
         )
         frame = MarkedPage.split(rendered, _PLACES)
         if len(frames) >= FRAMES_KEPT:
