@@ -15,7 +15,7 @@ type's conversion, SQLite's 0/1 made a bool): the same rows read and written as
 
 The statement joins whatever transaction the driver has: none on SQLite for a SELECT; a write
 begins one, as does any statement on PostgreSQL. SQLAlchemy's `Connection` does not know of a
-transaction the driver began by itself: `commit` and `rollback` end the connection's transaction,
+transaction the driver began by itself: `end` ends the connection's transaction,
 SQLAlchemy's if it began one, else the driver's. A driver's error is raised as SQLAlchemy's
 (`DBAPIError`), a connection found gone is invalidated, and a value its type cannot take is a
 `StatementError`, as with SQLAlchemy's execution. Compiled per dialect object: each engine's own
@@ -135,7 +135,7 @@ class _CompiledWrite:
 
 class DriverWrite:
     """*statement* (an INSERT, UPDATE or DELETE writing only values it is given), run on the
-    driver's cursor: `run(connection, rows)`; ended by `commit` or `rollback`."""
+    driver's cursor: `run(connection, rows)`; its transaction ended by `end`."""
 
     def __init__(self, statement: Insert | Update | Delete) -> None:
         self.statement = statement
@@ -168,21 +168,17 @@ class DriverWrite:
         return int(_on_driver(connection, sql, parameters, write))
 
 
-def commit(connection: Connection) -> None:
-    """End *connection*'s transaction, keeping what it wrote: SQLAlchemy's, if it began one (its
-    commit is the driver's), else the one the driver began for a statement run on its cursor."""
+def end(connection: Connection, *, commit: bool) -> None:
+    """End *connection*'s transaction, keeping what it wrote (*commit*) or undoing it: SQLAlchemy's,
+    if it began one (its end is the driver's), else the one the driver began for a statement run
+    on its cursor."""
     if connection.in_transaction():
-        connection.commit()
-    else:
-        _on_driver(connection, "COMMIT", None, lambda driver: driver.commit(), cursor=False)
+        connection.commit() if commit else connection.rollback()
+        return
+    sql = "COMMIT" if commit else "ROLLBACK"
+    _on_driver(
+        connection, sql, None, lambda driver: driver.commit() if commit else driver.rollback(), cursor=False
+    )
 
 
-def rollback(connection: Connection) -> None:
-    """End *connection*'s transaction, undoing what it wrote (SQLAlchemy's, else the driver's)."""
-    if connection.in_transaction():
-        connection.rollback()
-    else:
-        _on_driver(connection, "ROLLBACK", None, lambda driver: driver.rollback(), cursor=False)
-
-
-__all__ = ["DriverRead", "DriverWrite", "commit", "rollback"]
+__all__ = ["DriverRead", "DriverWrite", "end"]

@@ -518,10 +518,8 @@ def _end(connection: Connection | None, *, commit: bool) -> None:
     driver's own, which SQLAlchemy's `Connection` did not begin)."""
     if connection is None:
         db.session.commit() if commit else db.session.rollback()
-    elif commit:
-        driver_statements.commit(connection)
     else:
-        driver_statements.rollback(connection)
+        driver_statements.end(connection, commit=commit)
 
 
 def _hold(diagnosis: Diagnosis | DiagnosisRecord, written: dict[str, Any]) -> None:

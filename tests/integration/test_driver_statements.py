@@ -132,7 +132,7 @@ def test_a_write_stores_what_sqlalchemys_execution_stores(app):
             connection.commit()
             changed = DriverWrite(_MOVE).run(connection, [{"b_id": child.id, **values}])
             added = DriverWrite(_ADD_EVENT).run(connection, [{"diagnosis_id": child.id, **e} for e in events])
-            driver_statements.commit(connection)
+            driver_statements.end(connection, commit=True)
         assert (changed, added) == (1, 2)
         by_sqlalchemy, on_the_driver = _row(_TABLE, parent.id), _row(_TABLE, child.id)
         for name in ("path", "updated_at", "sandbox", "revision", "running_step"):  # what it writes
@@ -163,7 +163,7 @@ def test_a_write_counts_the_rows_it_changed(app):
             assert write.run(connection, [{"b_id": child.id + 1000, **values}]) == 0
             assert write.run(connection, [{"b_id": child.id, **values}]) == 1
             assert write.run(connection, []) == 0
-            driver_statements.commit(connection)
+            driver_statements.end(connection, commit=True)
         assert _row(_TABLE, child.id)[_TABLE.columns.keys().index("revision")] == child.revision + 1
 
 
@@ -178,17 +178,17 @@ def test_rollback_undoes_a_write_sqlalchemy_did_not_begin_and_commit_keeps_it(ap
             write.run(connection, [values])
             assert not connection.in_transaction()  # the driver's own transaction
             assert path_of.first(connection, b_id=child.id) == (["undone"],)
-            driver_statements.rollback(connection)
+            driver_statements.end(connection, commit=False)
             assert path_of.first(connection, b_id=child.id) == (child.path,)  # undone on this connection
             write.run(connection, [{**values, "b_path": ["kept"]}])
-            driver_statements.commit(connection)
+            driver_statements.end(connection, commit=True)
             assert _row(_TABLE, child.id)[_TABLE.columns.keys().index("path")] == [
                 "kept"
             ]  # another one sees it
         with db.engine.connect() as connection:  # SQLAlchemy's transaction, begun first: it is the one ended
             connection.begin()
             write.run(connection, [{**values, "b_path": ["in sqlalchemy's"]}])
-            driver_statements.commit(connection)
+            driver_statements.end(connection, commit=True)
             assert not connection.in_transaction()
             assert _row(_TABLE, child.id)[_TABLE.columns.keys().index("path")] == ["in sqlalchemy's"]
 
@@ -238,7 +238,7 @@ def test_each_engine_writes_with_its_own_dialects_settings(tmp_path):
             connection.exec_driver_sql("INSERT INTO kept (id, path) VALUES (1, '[]')")
             connection.commit()
             write.run(connection, [{"b_id": 1, "b_path": ["ñ"]}])
-            driver_statements.commit(connection)
+            driver_statements.end(connection, commit=True)
             stored.append(connection.exec_driver_sql("SELECT path FROM kept").scalar())
         engine.dispose()
     assert stored == ['["\\u00f1"]', '["ñ"]']
