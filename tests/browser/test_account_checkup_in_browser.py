@@ -52,7 +52,7 @@ def test_the_checkup_turns_green_item_by_item_and_the_diagnosis_checks_it(browse
         sign_in(phone, DEMO_PASSWORD, codes[0])
         laptop.goto(live_server.url + "/login")
         sign_in(laptop, "not the right password", "")
-        assert "don't match an account" in laptop.content()
+        expect(laptop.locator("body")).to_contain_text("don't match an account")
 
         laptop.goto(live_server.url + "/diagnose/after-recovery")
         laptop.get_by_role("link", name="Open your security checkup").click()

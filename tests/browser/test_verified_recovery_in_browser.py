@@ -68,7 +68,8 @@ def test_no_factor_left_to_a_new_password_and_two_step_again(browser, live_app, 
                 assert image.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)") > 0
             staff.get_by_label(re.compile("Reason")).fill("ID matches; history matches")
             staff.get_by_role("button", name=re.compile("Approve")).click()
-            assert "the hold has started" in staff.content()
+            # the page may still be loading when the click returns: the text is waited for
+            expect(staff.locator("body")).to_contain_text("the hold has started")
 
             clock.shift(timedelta(hours=72, minutes=5))
             with live_app.test_request_context():
