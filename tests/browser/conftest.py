@@ -51,8 +51,10 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # what a test waits for on a busy machine: as long as the pages' own actions (10 s), not 5 s
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield launched
