@@ -212,7 +212,7 @@ def _remove_stale(kept: Path) -> None:
 class _Language:
     """One language's tables, and the words each stem stands for, as searches asked for them."""
 
-    def __init__(self, index: Fts5Index, number: int, language: str) -> None:
+    def __init__(self, index: Fts5Index, number: int) -> None:
         self.index = index
         self.table = f"docs_{number}"
         self.shown = f"shown_{number}"
@@ -269,7 +269,7 @@ class Fts5Index:
         else:
             self._db = _opened(found, path)
         languages = self.read("SELECT number, code FROM languages")
-        self._languages = {code: _Language(self, number, code) for number, code in languages}
+        self._languages = {code: _Language(self, number) for number, code in languages}
         self._weights = tuple(WEIGHTS[c] for c in COLUMNS)
 
     def _bodies(self, held: _Language, rowids: list[int]) -> dict[int, str]:
