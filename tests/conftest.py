@@ -432,7 +432,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+UNGROUPED = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own, which names each test's group
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup` (make test), a test marked `xdist_group` must carry its group in
+    its id: that is what sends a group's tests to one worker (one throwaway Samba a run: two
+    would share 127.0.0.1:389 and answer each other's clients; one browser). pytest 9.2 with
+    pytest-xdist 3.8 dropped the group without an error, and tests were spread over the workers:
+    such a test now fails at once, saying why."""
+    if not session.config.getvalue("loadgroup"):  # set in pytest-xdist's workers
+        return
+    for item in session.items:
+        marked = any(True for _ in item.iter_markers("xdist_group"))
+        if marked and "@" not in item.nodeid.rpartition("]")[2]:
+            item.stash[UNGROUPED] = (
+                "--dist loadgroup did not keep this test's xdist_group in its id, so its group is not "
+                "run on one worker: a mark added by a hook must come first (tryfirst); else check the "
+                "pytest and pytest-xdist versions in pyproject.toml"
+            )
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if UNGROUPED in item.stash:  # before its fixtures start a second server
+        pytest.fail(item.stash[UNGROUPED], pytrace=False)
     # the whole suite runs on SQLite first; `make test` then runs tests/integration on PostgreSQL
     if item.get_closest_marker("postgres") and not POSTGRES_URL:
         pytest.skip("needs PostgreSQL: set HELPDESK_TEST_POSTGRES_URL")

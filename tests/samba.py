@@ -10,14 +10,19 @@ TLS, so the adapter reaches it with StartTLS and checks the certificate against 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import ipaddress
 import os
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +152,41 @@ def _has_address(address: str) -> bool:
     return f" {address}/" in shown.stdout
 
 
+LOCK = Path(tempfile.gettempdir()) / "helpdesk-tests-samba.lock"
+
+
+@contextlib.contextmanager
+def _one_start_at_a_time() -> Iterator[None]:
+    """Held from choosing an address until the server answers there, by every test run on this
+    machine: two Sambas started at once both found 127.0.0.1:389 free, both listened there, and
+    each answered some of the other's clients (with its own CA and passwords)."""
+    with LOCK.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+
+
+def _answers_as_ours(server: Samba) -> bool:
+    """True once *server* takes its administrator's bind over StartTLS with its own CA: a server
+    that only accepts connections may be another one on that address."""
+    from ldap3 import Connection, Server, Tls
+    from ldap3.core.exceptions import LDAPException
+
+    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(server.ca_file))
+    address = Server(server.url, tls=tls, connect_timeout=2)
+    connection = Connection(address, server.admin_dn, server.admin_password, receive_timeout=5)
+    try:
+        connection.open()
+        return bool(connection.start_tls() and connection.bind())
+    except LDAPException:
+        return False
+    finally:
+        with contextlib.suppress(LDAPException):
+            connection.unbind()
+
+
 def start(folder: Path) -> Samba:
     """Provision a domain in *folder* (empty) and start its LDAP service; it answers before this
     returns (~10 s in all)."""
@@ -162,6 +202,23 @@ def start(folder: Path) -> Samba:
          "--dns-backend=NONE", "--host-name=dc1"],
         check=True, capture_output=True,
     )  # fmt: skip
+    config = target / "etc" / "smb.conf"
+    policy = [
+        f"--account-lockout-threshold={MAX_FAILURES}",
+        f"--account-lockout-duration={LOCKOUT_MINUTES}",
+        f"--reset-account-lockout-after={LOCKOUT_MINUTES}",
+        "--min-pwd-age=0",
+    ]
+    subprocess.run(
+        [tool, "domain", "passwordsettings", "set", *policy, "-s", str(config)],
+        check=True,
+        capture_output=True,
+    )
+    with _one_start_at_a_time():
+        return _started(samba, folder, config, admin_password)
+
+
+def _started(samba: str, folder: Path, config: Path, admin_password: str) -> Samba:
     # 127.0.0.1 when its port 389 is free (no change to the machine: a container without
     # CAP_NET_ADMIN can do no more); otherwise another loopback address added to lo for it
     address, added = "127.0.0.1", False
@@ -172,7 +229,6 @@ def start(folder: Path) -> Samba:
             subprocess.run(add, check=True, capture_output=True)
             added = True
     ca, certificate, key = certificates(folder, address)
-    config = target / "etc" / "smb.conf"
     text = config.read_text()
     services = next(line for line in text.splitlines() if line.strip().startswith("server services"))
     text = text.replace(
@@ -192,22 +248,11 @@ def start(folder: Path) -> Samba:
                 f"tls certfile = {certificate}",
                 f"tls cafile = {ca}",
                 f"log file = {folder}/log.%m",
-                f"pid directory = {target}",
+                f"pid directory = {config.parent.parent}",
             )
         ),
     )
     config.write_text(text)
-    policy = [
-        f"--account-lockout-threshold={MAX_FAILURES}",
-        f"--account-lockout-duration={LOCKOUT_MINUTES}",
-        f"--reset-account-lockout-after={LOCKOUT_MINUTES}",
-        "--min-pwd-age=0",
-    ]
-    subprocess.run(
-        [tool, "domain", "passwordsettings", "set", *policy, "-s", str(config)],
-        check=True,
-        capture_output=True,
-    )
     log = (folder / "samba.out").open("wb")
     process = subprocess.Popen([samba, "-i", "-s", str(config)], stdout=log, stderr=log)
     server = Samba(
@@ -219,13 +264,10 @@ def start(folder: Path) -> Samba:
         added_address=added,
     )
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            with socket.create_connection((address, 389), timeout=0.5):
-                return server
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                said = (folder / "samba.out").read_text(errors="replace")[-2000:]
-                raise RuntimeError("samba did not start:\n" + said) from None
-            time.sleep(0.1)
+    while not _answers_as_ours(server):
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            said = (folder / "samba.out").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"samba did not answer as itself at {address}:389:\n" + said)
+        time.sleep(0.1)
+    return server
