@@ -442,7 +442,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     would share 127.0.0.1:389 and answer each other's clients; one browser). pytest 9.2 with
     pytest-xdist 3.8 dropped the group without an error, and tests were spread over the workers:
     such a test now fails at once, saying why."""
-    if not session.config.getvalue("loadgroup"):  # set in pytest-xdist's workers
+    if not getattr(session.config.option, "loadgroup", False):  # set in pytest-xdist's workers
         return
     for item in session.items:
         marked = any(True for _ in item.iter_markers("xdist_group"))
