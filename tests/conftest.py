@@ -445,8 +445,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not getattr(session.config.option, "loadgroup", False):  # set in pytest-xdist's workers
         return
     for item in session.items:
-        marked = any(True for _ in item.iter_markers("xdist_group"))
-        if marked and "@" not in item.nodeid.rpartition("]")[2]:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid.rpartition("]")[2]:
             item.stash[UNGROUPED] = (
                 "--dist loadgroup did not keep this test's xdist_group in its id, so its group is not "
                 "run on one worker: a mark added by a hook must come first (tryfirst); else check the "

@@ -158,8 +158,8 @@ LOCK = Path(tempfile.gettempdir()) / "helpdesk-tests-samba.lock"
 @contextlib.contextmanager
 def _one_start_at_a_time() -> Iterator[None]:
     """Held from choosing an address until the server answers there, by every test run on this
-    machine: two Sambas started at once both found 127.0.0.1:389 free, both listened there, and
-    each answered some of the other's clients (with its own CA and passwords)."""
+    machine: two Sambas started at once both found 127.0.0.1:389 free and both started there, and
+    the clients of one reached the other (with its own CA and passwords)."""
     with LOCK.open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         try:
